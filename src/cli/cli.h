@@ -1,0 +1,26 @@
+/* The tamga command line: one file per subcommand (cmd-*.c), dispatched from main.c.
+ *
+ *   main.c         option parsing shared by all commands, --help, --version, dispatch
+ *   cmd-bench.c    tamga bench: micro benchmarks of the engine against raw cblas_sgemm
+ *   cmd-check.c    tamga selfcheck: a quick end-to-end check of the engine (gradients, a tiny model learns)
+ */
+#ifndef TG_CLI_H
+#define TG_CLI_H
+
+typedef struct tg_command {
+	const char *name;
+	int       (*run)(int argc, char **argv);   /* argv[0] is the command name */
+	const char *usage;                         /* "tamga bench [linear|attention] [options]" */
+	const char *summary;                       /* one line for tamga --help */
+} tg_command;
+
+extern const tg_command tg_commands[];
+
+/* cmd-bench.c */
+int tg_cmd_bench(int argc, char **argv);
+/* cmd-check.c */
+int tg_cmd_selfcheck(int argc, char **argv);
+
+/* main.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
+int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#endif

@@ -1,0 +1,220 @@
+/* tamga bench: micro benchmarks that put engine ops side by side with raw cblas_sgemm on the same shapes. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "tensor/tensor.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Linear forward + backward (dX and dW and db) through the engine vs the three sgemm calls alone. */
+static int
+bench_linear(int64_t N, int64_t in, int64_t out, int repeat, int json)
+{
+	tg_error err = { 0 };
+	tg_tensor *x = tg_tensor_new2(N, in, &err), *w = tg_tensor_new2(out, in, &err), *dy, *b;
+	int64_t bs[1] = { out };
+	float *dx, *dw, *yr;
+	double *te = tg_xcalloc((size_t)repeat, sizeof(double)), *tr = tg_xcalloc((size_t)repeat, sizeof(double));
+	double flops = 6.0 * N * in * out, me, mr;
+	int r;
+
+	b = tg_tensor_zeros(1, bs, &err);
+	dy = tg_tensor_new2(N, out, &err);
+	if (x == NULL || w == NULL || b == NULL || dy == NULL) {
+		fprintf(stderr, "tamga bench: %s\n", err.msg);
+		return 1;
+	}
+	tg_tensor_rand_uniform(x, 1, -1, 1);
+	tg_tensor_rand_uniform(w, 2, -0.05f, 0.05f);
+	tg_tensor_rand_uniform(dy, 3, -1, 1);
+	dx = tg_aligned_alloc((size_t)(N * in) * sizeof(float));
+	dw = tg_aligned_alloc((size_t)(out * in) * sizeof(float));
+	yr = tg_aligned_alloc((size_t)(N * out) * sizeof(float));
+	memset(dx, 0, (size_t)(N * in) * sizeof(float));
+	memset(dw, 0, (size_t)(out * in) * sizeof(float));
+	memset(yr, 0, (size_t)(N * out) * sizeof(float));
+	x->requires_grad = w->requires_grad = b->requires_grad = true;
+	for (r = -2; r < repeat; r++) {
+		/* engine */
+		tg_graph *g = tg_graph_new();
+		double t0 = tg_now(), t1, t2;
+		tg_tensor *y = tg_linear(g, x, w, b, &err);
+		if (y == NULL || tg_graph_backward_from(g, y, dy, &err) != TG_OK) {
+			fprintf(stderr, "tamga bench: %s\n", err.msg);
+			return 1;
+		}
+		tg_tensor_release(y);
+		tg_graph_free(g);
+		tg_tensor_release(x->grad); x->grad = NULL;
+		t1 = tg_now();
+		tg_tensor_zero_grad(w);
+		tg_tensor_zero_grad(b);
+		/* raw sgemm: y = x W^T, dX = dY W, dW = dY^T X */
+		t2 = tg_now();
+		{
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)out, (int)in, 1.0f, x->data,
+			    (int)in, w->data, (int)in, 0.0f, yr, (int)out);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)out, 1.0f, dy->data,
+			    (int)out, w->data, (int)in, 0.0f, dx, (int)in);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)N, 1.0f, dy->data,
+			    (int)out, x->data, (int)in, 1.0f, dw, (int)in);
+		}
+		if (r >= 0) {
+			te[r] = t1 - t0;
+			tr[r] = tg_now() - t2;
+		}
+	}
+	me = median(te, repeat);
+	mr = median(tr, repeat);
+	if (json)
+		printf("{\"bench\":\"linear\",\"tokens\":%lld,\"in\":%lld,\"out\":%lld,\"threads\":%d,\"repeat\":%d,"
+		    "\"engine_ms\":%.3f,\"sgemm_ms\":%.3f,\"engine_gflops\":%.1f,\"sgemm_gflops\":%.1f,\"ratio\":%.3f}\n",
+		    (long long)N, (long long)in, (long long)out, tg_threads_get(), repeat, me * 1e3, mr * 1e3,
+		    flops / me * 1e-9, flops / mr * 1e-9, mr / me);
+	else {
+		printf("linear forward+backward (%lld x %lld) x (%lld x %lld)^T, %s, median of %d\n", (long long)N,
+		    (long long)in, (long long)out, (long long)in, tg_blas_info(), repeat);
+		printf("  engine  %8.2f ms  %7.1f GFLOP/s\n", me * 1e3, flops / me * 1e-9);
+		printf("  sgemm   %8.2f ms  %7.1f GFLOP/s\n", mr * 1e3, flops / mr * 1e-9);
+		printf("  ratio   %8.3f  (engine GFLOP/s / sgemm GFLOP/s)\n", mr / me);
+	}
+	tg_tensor_release(x);
+	tg_tensor_release(w);
+	tg_tensor_release(b);
+	tg_tensor_release(dy);
+	tg_aligned_free(dx);
+	tg_aligned_free(dw);
+	tg_aligned_free(yr);
+	free(te);
+	free(tr);
+	return 0;
+}
+
+/* Fused attention forward + backward on (B, T, H, Dh). */
+static int
+bench_attention(int64_t B, int64_t T, int H, int64_t Dh, int repeat, int json)
+{
+	tg_error err = { 0 };
+	int64_t D = H * Dh;
+	tg_tensor *q = tg_tensor_new2(B * T, D, &err), *k = tg_tensor_new2(B * T, D, &err);
+	tg_tensor *v = tg_tensor_new2(B * T, D, &err), *dy = tg_tensor_new2(B * T, D, &err);
+	double *tf = tg_xcalloc((size_t)repeat, sizeof(double)), *tb = tg_xcalloc((size_t)repeat, sizeof(double));
+	double fl = 4.0 * B * H * T * T * Dh;
+	int r;
+
+	if (q == NULL || k == NULL || v == NULL || dy == NULL) {
+		fprintf(stderr, "tamga bench: %s\n", err.msg);
+		return 1;
+	}
+	tg_tensor_rand_uniform(q, 1, -1, 1);
+	tg_tensor_rand_uniform(k, 2, -1, 1);
+	tg_tensor_rand_uniform(v, 3, -1, 1);
+	tg_tensor_rand_uniform(dy, 4, -1, 1);
+	q->requires_grad = k->requires_grad = v->requires_grad = true;
+	for (r = -1; r < repeat; r++) {
+		tg_graph *g = tg_graph_new();
+		double t0 = tg_now(), t1, t2;
+		tg_tensor *y = tg_attention(g, q, k, v, B, H, NULL, 0.0f, &err);
+		t1 = tg_now();
+		if (y == NULL || tg_graph_backward_from(g, y, dy, &err) != TG_OK) {
+			fprintf(stderr, "tamga bench: %s\n", err.msg);
+			return 1;
+		}
+		t2 = tg_now();
+		tg_tensor_release(y);
+		tg_graph_free(g);
+		tg_tensor_release(q->grad); q->grad = NULL;
+		tg_tensor_release(k->grad); k->grad = NULL;
+		tg_tensor_release(v->grad); v->grad = NULL;
+		if (r >= 0) {
+			tf[r] = t1 - t0;
+			tb[r] = t2 - t1;
+		}
+	}
+	if (json)
+		printf("{\"bench\":\"attention\",\"batch\":%lld,\"seq\":%lld,\"heads\":%d,\"head_dim\":%lld,"
+		    "\"fwd_ms\":%.3f,\"bwd_ms\":%.3f,\"fwd_gflops\":%.1f,\"bwd_gflops\":%.1f}\n", (long long)B,
+		    (long long)T, H, (long long)Dh, median(tf, repeat) * 1e3, median(tb, repeat) * 1e3,
+		    fl / median(tf, repeat) * 1e-9, 2.5 * fl / median(tb, repeat) * 1e-9);
+	else
+		printf("attention B=%lld T=%lld H=%d Dh=%lld, %s\n  forward  %8.2f ms  %7.1f GFLOP/s\n"
+		    "  backward %8.2f ms  %7.1f GFLOP/s\n", (long long)B, (long long)T, H, (long long)Dh, tg_blas_info(),
+		    median(tf, repeat) * 1e3, fl / median(tf, repeat) * 1e-9, median(tb, repeat) * 1e3,
+		    2.5 * fl / median(tb, repeat) * 1e-9);
+	tg_tensor_release(q);
+	tg_tensor_release(k);
+	tg_tensor_release(v);
+	tg_tensor_release(dy);
+	free(tf);
+	free(tb);
+	return 0;
+}
+
+static int
+parse_int(const char *opt, const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return tg_cli_usage_error("bench", "%s expects an integer from %ld to %ld, got '%s'", opt, lo, hi, s);
+	*out = v;
+	return 0;
+}
+
+int
+tg_cmd_bench(int argc, char **argv)
+{
+	const char *what = "linear";
+	long tokens = 4096, in = 768, out = 768, repeat = 15, batch = 16, seq = 128, heads = 12;
+	int i, json = 0;
+
+	for (i = 1; i < argc; i++) {
+		long *dst = NULL;
+		long lo = 1, hi = 1 << 20;
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		if (argv[i][0] != '-') {
+			what = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--tokens") == 0) dst = &tokens;
+		else if (strcmp(argv[i], "--in") == 0) dst = &in;
+		else if (strcmp(argv[i], "--out") == 0) dst = &out;
+		else if (strcmp(argv[i], "--repeat") == 0) { dst = &repeat; hi = 10000; }
+		else if (strcmp(argv[i], "--batch") == 0) dst = &batch;
+		else if (strcmp(argv[i], "--seq") == 0) dst = &seq;
+		else if (strcmp(argv[i], "--heads") == 0) dst = &heads;
+		else
+			return tg_cli_usage_error("bench", "unknown option '%s'", argv[i]);
+		if (i + 1 >= argc)
+			return tg_cli_usage_error("bench", "%s needs a value", argv[i]);
+		if (parse_int(argv[i], argv[i + 1], lo, hi, dst))
+			return 2;
+		i++;
+	}
+	if (strcmp(what, "linear") == 0)
+		return bench_linear(tokens, in, out, (int)repeat, json);
+	if (strcmp(what, "attention") == 0) {
+		if (in % heads != 0)
+			return tg_cli_usage_error("bench", "--in %ld is not divisible by --heads %ld", in, heads);
+		return bench_attention(batch, seq, (int)heads, in / heads, (int)repeat, json);
+	}
+	return tg_cli_usage_error("bench", "unknown benchmark '%s' (use linear or attention)", what);
+}

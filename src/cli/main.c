@@ -1,0 +1,84 @@
+/* Entry point of the tamga program: global options, --help, --version and subcommand dispatch. */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "util/util.h"
+
+const tg_command tg_commands[] = {
+	{ "selfcheck", tg_cmd_selfcheck, "tamga selfcheck",
+	  "check the engine end to end: gradients, reproducibility, a tiny model learns" },
+	{ "bench", tg_cmd_bench, "tamga bench [linear|attention] [--tokens N] [--in N] [--out N] [--repeat N]",
+	  "micro benchmarks: engine ops against raw cblas_sgemm on the same shapes" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+int
+tg_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tamga %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nhint: run 'tamga --help' or 'man tamga'\n");
+	return 2;
+}
+
+static void
+usage(FILE *f)
+{
+	const tg_command *c;
+
+	fprintf(f, "usage: tamga [--threads N] COMMAND [ARGS...]\n"
+	    "       tamga --help | --version\n\n"
+	    "tamga is a workbench for parameter-efficient cross-lingual transfer on Turkic languages.\n\n"
+	    "commands:\n");
+	for (c = tg_commands; c->name != NULL; c++)
+		fprintf(f, "  %-11s %s\n", c->name, c->summary);
+	fprintf(f, "\nenvironment:\n"
+	    "  TAMGA_THREADS  threads for tamga and OpenBLAS together (default: all cores)\n"
+	    "  TAMGA_DATA     data root (datasets)\n\n"
+	    "See tamga(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const tg_command *c;
+	int i = 1;
+
+	tg_threads_init();
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+			printf("tamga %s\n%s\n", PACKAGE_VERSION, tg_blas_info());
+			return 0;
+		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[i + 1], &end, 10);
+			if (*end != '\0' || n < 1 || n > 1024)
+				return tg_cli_usage_error("--threads", "expected a thread count from 1 to 1024, got '%s'",
+				    argv[i + 1]);
+			tg_threads_set((int)n);
+			i += 2;
+		} else {
+			fprintf(stderr, "tamga: unknown option '%s'\nhint: run 'tamga --help'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (c = tg_commands; c->name != NULL; c++)
+		if (strcmp(c->name, argv[i]) == 0)
+			return c->run(argc - i, argv + i);
+	fprintf(stderr, "tamga: unknown command '%s'\nhint: run 'tamga --help' for the list of commands\n", argv[i]);
+	return 2;
+}

@@ -1,0 +1,243 @@
+/* Fused multi-head self-attention with a padding mask. Each (sequence, head) pair is one task: scores for that
+ * pair only live in a per-thread T x T scratch block, so the forward never materialises all heads' score matrices.
+ * Forward saves the row log-sum-exp; backward recomputes the probabilities from it (as FlashAttention does), so
+ * training memory grows with B*H*T, not B*H*T*T. Heads are column blocks of the (B*T, H*Dh) projections, read
+ * with a leading dimension of H*Dh: no transposes or copies. */
+#include <math.h>
+#include <stdlib.h>
+#include "op-internal.h"
+
+typedef struct attn_aux {
+	float *mask;          /* B*T, 1 = token, 0 = padding; NULL = none */
+} attn_aux;
+
+static void
+attn_aux_free(void *p)
+{
+	attn_aux *a = p;
+
+	if (a != NULL) {
+		free(a->mask);
+		free(a);
+	}
+}
+
+/* Scores for one (b, h) block: S = scale * Q K^T with masked keys at -inf; returns nothing. */
+static void
+scores(const float *Q, const float *K, int64_t T, int64_t Dh, int64_t D, float scale, const float *m, float *S)
+{
+	int64_t i, j;
+
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)Dh, scale, Q, (int)D, K, (int)D,
+	    0.0f, S, (int)T);
+	if (m != NULL)
+		for (i = 0; i < T; i++)
+			for (j = 0; j < T; j++)
+				if (m[j] == 0.0f)
+					S[i * T + j] = -INFINITY;
+}
+
+static inline uint64_t
+drop_index(int64_t bh, int64_t i, int64_t j, int64_t T)
+{
+	return (uint64_t)((bh * T + i) * T + j);
+}
+
+static void
+attn_backward(tg_node *n, tg_error *err)
+{
+	tg_tensor *q = n->saved[0], *k = n->saved[1], *v = n->saved[2], *lse = n->saved[3], *gq, *gk, *gv;
+	attn_aux *aux = n->aux;
+	int64_t B = n->i[0], T = n->i[1], H = n->i[2], Dh = n->i[3], D = H * Dh, bh;
+	uint64_t seed = (uint64_t)n->i[4];
+	float p = n->f[0], scale = n->f[1], keep = p > 0 ? 1.0f / (1.0f - p) : 1.0f;
+	float bq = 0, bk = 0, bv = 0;
+	const float *dO = n->grad->data;
+
+	gq = tg_node_in_grad(n, 0, &bq, err);
+	gk = tg_node_in_grad(n, 1, &bk, err);
+	gv = tg_node_in_grad(n, 2, &bv, err);
+	if ((gq == NULL && tg_node_in_needs_grad(n, 0)) || (gk == NULL && tg_node_in_needs_grad(n, 1)) ||
+	    (gv == NULL && tg_node_in_needs_grad(n, 2)))
+		return;
+	/* q, k and v may be one tensor (self-attention on a shared input): then the gradients land in one buffer,
+	 * which must start from zero since the three products add into it in an interleaved order. */
+	{
+		tg_tensor *gs[3] = { gq, gk, gv };
+		float *bs[3] = { &bq, &bk, &bv };
+		int i, j;
+		for (i = 0; i < 3; i++)
+			for (j = 0; j < 3; j++)
+				if (i != j && gs[i] != NULL && gs[i] == gs[j]) {
+					if (*bs[i] == 0.0f)
+						tg_tensor_fill(gs[i], 0.0f);
+					*bs[i] = *bs[j] = 1.0f;
+				}
+	}
+#pragma omp parallel
+	{
+		float *P = tg_xmalloc((size_t)(T * T) * sizeof(float));
+		float *dP = tg_xmalloc((size_t)(T * T) * sizeof(float));
+#pragma omp for schedule(static)
+		for (bh = 0; bh < B * H; bh++) {
+			int64_t b = bh / H, h = bh % H, i, j;
+			size_t off = (size_t)(b * T * D + h * Dh);
+			const float *Q = q->data + off, *K = k->data + off, *V = v->data + off, *dOb = dO + off;
+			const float *m = aux->mask ? aux->mask + b * T : NULL;
+			const float *L = lse->data + bh * T;
+
+			scores(Q, K, T, Dh, D, scale, m, P);
+			for (i = 0; i < T; i++)
+				for (j = 0; j < T; j++) {
+					float *x = &P[i * T + j];
+					*x = L[i] == -INFINITY ? 0.0f : expf(*x - L[i]);
+				}
+			/* dP' = dO V^T */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)Dh, 1.0f, dOb, (int)D,
+			    V, (int)D, 0.0f, dP, (int)T);
+			if (gv != NULL) {
+				/* dV = P'^T dO, with P' the dropped-out probabilities (built in dP's place temporarily? no:
+				 * apply dropout to P in place after we are done needing the plain P for dS). */
+				if (p > 0) {
+					float *Pd = tg_xmalloc((size_t)(T * T) * sizeof(float));
+					for (i = 0; i < T; i++)
+						for (j = 0; j < T; j++)
+							Pd[i * T + j] = tg_u01(seed, drop_index(bh, i, j, T)) >= p ?
+							    P[i * T + j] * keep : 0.0f;
+					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, Pd,
+					    (int)T, dOb, (int)D, bv, gv->data + off, (int)D);
+					free(Pd);
+				} else
+					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, P,
+					    (int)T, dOb, (int)D, bv, gv->data + off, (int)D);
+			}
+			if (gq == NULL && gk == NULL)
+				continue;
+			/* dP = dP' * dropout mask; dS = P * (dP - rowsum(P * dP)) */
+			for (i = 0; i < T; i++) {
+				double dot = 0;
+				float *pr = P + i * T, *dr = dP + i * T;
+				if (p > 0)
+					for (j = 0; j < T; j++)
+						dr[j] = tg_u01(seed, drop_index(bh, i, j, T)) >= p ? dr[j] * keep : 0.0f;
+				for (j = 0; j < T; j++)
+					dot += (double)pr[j] * dr[j];
+				for (j = 0; j < T; j++)
+					dr[j] = pr[j] * (dr[j] - (float)dot);
+			}
+			if (gq != NULL)   /* dQ = scale dS K */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, scale, dP,
+				    (int)T, K, (int)D, bq, gq->data + off, (int)D);
+			if (gk != NULL)   /* dK = scale dS^T Q */
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, scale, dP,
+				    (int)T, Q, (int)D, bk, gk->data + off, (int)D);
+		}
+		free(P);
+		free(dP);
+	}
+	tg_flop_count.dx += 2.0 * B * H * T * T * Dh * (2 + (gv != NULL) + (gq != NULL) + (gk != NULL));
+}
+
+tg_tensor *
+tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batch, int heads,
+    const float *mask, float dropout_p, tg_error *err)
+{
+	int64_t rows = tg_tensor_rows(q), D = tg_tensor_cols(q), T, Dh, bh, shape[1];
+	tg_tensor *out, *lse;
+	tg_node *n;
+	uint64_t seed = 0;
+	float scale, keep;
+	bool drop;
+	char a[96], b[96];
+
+	if (!tg_tensor_same_shape(q, k) || !tg_tensor_same_shape(q, v))
+		return tg_error_set(err, TG_E_SHAPE, "attention: q %s, k and v must have the same shape (k is %s)",
+		    tg_shape_str(a, sizeof a, q->ndim, q->shape), tg_shape_str(b, sizeof b, k->ndim, k->shape)), NULL;
+	if (batch < 1 || rows % batch != 0)
+		return tg_error_set(err, TG_E_SHAPE, "attention: %lld rows do not split into %lld sequences",
+		    (long long)rows, (long long)batch), NULL;
+	if (heads < 1 || D % heads != 0)
+		return tg_error_set(err, TG_E_SHAPE, "attention: width %lld is not divisible by %d heads",
+		    (long long)D, heads), NULL;
+	if (!(dropout_p >= 0.0f && dropout_p < 1.0f))
+		return tg_error_set(err, TG_E_ARG, "attention: dropout %g is outside [0, 1)", dropout_p), NULL;
+	if (tg_need_contiguous("attention", q, err) || tg_need_contiguous("attention", k, err) ||
+	    tg_need_contiguous("attention", v, err))
+		return NULL;
+	T = rows / batch;
+	Dh = D / heads;
+	scale = 1.0f / sqrtf((float)Dh);
+	drop = tg_graph_training(g) && dropout_p > 0.0f;
+	keep = drop ? 1.0f / (1.0f - dropout_p) : 1.0f;
+	if (drop)
+		seed = tg_graph_next_seed(g);
+	if ((out = tg_new_like(q, err)) == NULL)
+		return NULL;
+	shape[0] = batch * heads * T;
+	if ((lse = tg_tensor_new(1, shape, err)) == NULL) {
+		tg_tensor_release(out);
+		return NULL;
+	}
+#pragma omp parallel
+	{
+		float *S = tg_xmalloc((size_t)(T > 0 ? T * T : 1) * sizeof(float));
+#pragma omp for schedule(static)
+		for (bh = 0; bh < batch * heads; bh++) {
+			int64_t bb = bh / heads, h = bh % heads, i, j;
+			size_t off = (size_t)(bb * T * D + h * Dh);
+			const float *m = mask ? mask + bb * T : NULL;
+			float *L = lse->data + bh * T;
+
+			scores(q->data + off, k->data + off, T, Dh, D, scale, m, S);
+			for (i = 0; i < T; i++) {
+				float *sr = S + i * T, mx = -INFINITY, sum = 0;
+				for (j = 0; j < T; j++)
+					if (sr[j] > mx)
+						mx = sr[j];
+				if (mx == -INFINITY) {
+					for (j = 0; j < T; j++)
+						sr[j] = 0.0f;
+					L[i] = -INFINITY;
+					continue;
+				}
+				for (j = 0; j < T; j++) {
+					sr[j] = expf(sr[j] - mx);
+					sum += sr[j];
+				}
+				L[i] = mx + logf(sum);
+				for (j = 0; j < T; j++) {
+					float pij = sr[j] / sum;
+					if (drop)
+						pij = tg_u01(seed, drop_index(bh, i, j, T)) >= dropout_p ? pij * keep : 0.0f;
+					sr[j] = pij;
+				}
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, S, (int)T,
+			    v->data + off, (int)D, 0.0f, out->data + off, (int)D);
+		}
+		free(S);
+	}
+	tg_flop_count.fwd += 4.0 * batch * heads * T * T * Dh;
+	if ((n = tg_node_new(g, "attention", attn_backward, out, 3, (tg_tensor *[]){ q, k, v })) != NULL) {
+		attn_aux *aux = tg_xcalloc(1, sizeof *aux);
+		n->i[0] = batch;
+		n->i[1] = T;
+		n->i[2] = heads;
+		n->i[3] = Dh;
+		n->i[4] = (int64_t)seed;
+		n->f[0] = drop ? dropout_p : 0.0f;
+		n->f[1] = scale;
+		if (mask != NULL) {
+			aux->mask = tg_xmalloc((size_t)(batch * T) * sizeof(float));
+			memcpy(aux->mask, mask, (size_t)(batch * T) * sizeof(float));
+		}
+		n->aux = aux;
+		n->aux_free = attn_aux_free;
+		tg_node_save(n, 0, q);
+		tg_node_save(n, 1, k);
+		tg_node_save(n, 2, v);
+		tg_node_save(n, 3, lse);
+	}
+	tg_tensor_release(lse);
+	return out;
+}

@@ -1,0 +1,115 @@
+/* Layer normalisation over the last dimension: y = (x - mean) * rstd * w + b. Forward caches mean and rstd. */
+#include <math.h>
+#include <omp.h>
+#include "op-internal.h"
+
+static void
+layernorm_backward(tg_node *n, tg_error *err)
+{
+	tg_tensor *xt = n->saved[0], *wt = n->saved[1], *mt = n->saved[2], *gx, *gw, *gb;
+	const float *x = xt->data, *mean = mt->data, *rstd = mt->data + n->i[0], *dy = n->grad->data;
+	const float *w = wt ? wt->data : NULL;
+	int64_t rows = n->i[0], d = n->i[1], r;
+	float bx, bw, bb;
+
+	if ((gx = tg_node_in_grad(n, 0, &bx, err)) != NULL) {
+#pragma omp parallel for schedule(static) if (rows * d > TG_PAR_MIN)
+		for (r = 0; r < rows; r++) {
+			const float *xr = x + r * d, *dr = dy + r * d;
+			float *gr = gx->data + r * d, mu = mean[r], rs = rstd[r];
+			double s1 = 0, s2 = 0;
+			int64_t c;
+			for (c = 0; c < d; c++) {
+				float dn = dr[c] * (w ? w[c] : 1.0f);
+				s1 += dn;
+				s2 += dn * (xr[c] - mu) * rs;
+			}
+			s1 /= d;
+			s2 /= d;
+			for (c = 0; c < d; c++) {
+				float dn = dr[c] * (w ? w[c] : 1.0f), xh = (xr[c] - mu) * rs;
+				float v = rs * (dn - (float)s1 - xh * (float)s2);
+				gr[c] = bx == 0.0f ? v : gr[c] + v;
+			}
+		}
+	}
+	gw = tg_node_in_grad(n, 1, &bw, err);
+	gb = tg_node_in_grad(n, 2, &bb, err);
+	if (gw != NULL || gb != NULL) {
+		int nt = rows * d < TG_PAR_MIN ? 1 : omp_get_max_threads();
+#pragma omp parallel num_threads(nt)
+		{
+			int t = omp_get_thread_num(), T = omp_get_num_threads();
+			int64_t c0 = d * t / T, c1 = d * (t + 1) / T, c, rr;
+			if (gw != NULL && bw == 0.0f)
+				for (c = c0; c < c1; c++)
+					gw->data[c] = 0.0f;
+			if (gb != NULL && bb == 0.0f)
+				for (c = c0; c < c1; c++)
+					gb->data[c] = 0.0f;
+			for (rr = 0; rr < rows; rr++) {
+				const float *xr = x + rr * d, *dr = dy + rr * d;
+				float mu = mean[rr], rs = rstd[rr];
+				for (c = c0; c < c1; c++) {
+					if (gw != NULL)
+						gw->data[c] += dr[c] * (xr[c] - mu) * rs;
+					if (gb != NULL)
+						gb->data[c] += dr[c];
+				}
+			}
+		}
+	}
+}
+
+tg_tensor *
+tg_layernorm(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, float eps, tg_error *err)
+{
+	int64_t d = tg_tensor_cols(x), rows = tg_tensor_rows(x), r, ms[1];
+	tg_tensor *y, *stats = NULL;
+	tg_node *n;
+
+	if ((w != NULL && w->numel != d) || (b != NULL && b->numel != d))
+		return tg_error_set(err, TG_E_SHAPE, "layernorm: weight/bias have %lld/%lld elements, rows have %lld",
+		    (long long)(w ? w->numel : d), (long long)(b ? b->numel : d), (long long)d), NULL;
+	if (!(eps > 0.0f))
+		return tg_error_set(err, TG_E_ARG, "layernorm: eps must be positive (got %g)", eps), NULL;
+	if (tg_need_contiguous("layernorm", x, err))
+		return NULL;
+	if ((y = tg_new_like(x, err)) == NULL)
+		return NULL;
+	ms[0] = 2 * rows;
+	if ((stats = tg_tensor_new(1, ms, err)) == NULL) {
+		tg_tensor_release(y);
+		return NULL;
+	}
+#pragma omp parallel for schedule(static) if (rows * d > TG_PAR_MIN)
+	for (r = 0; r < rows; r++) {
+		const float *xr = x->data + r * d;
+		float *yr = y->data + r * d;
+		double s = 0, s2 = 0;
+		float mu, rs;
+		int64_t c;
+		for (c = 0; c < d; c++)
+			s += xr[c];
+		mu = (float)(s / d);
+		for (c = 0; c < d; c++) {
+			float v = xr[c] - mu;
+			s2 += (double)v * v;
+		}
+		rs = 1.0f / sqrtf((float)(s2 / d) + eps);
+		stats->data[r] = mu;
+		stats->data[rows + r] = rs;
+		for (c = 0; c < d; c++)
+			yr[c] = (xr[c] - mu) * rs * (w ? w->data[c] : 1.0f) + (b ? b->data[c] : 0.0f);
+	}
+	if ((n = tg_node_new(g, "layernorm", layernorm_backward, y, 3, (tg_tensor *[]){ x, w, b })) != NULL) {
+		n->i[0] = rows;
+		n->i[1] = d;
+		tg_node_save(n, 0, x);
+		if (w != NULL)
+			tg_node_save(n, 1, w);
+		tg_node_save(n, 2, stats);
+	}
+	tg_tensor_release(stats);
+	return y;
+}

@@ -1,0 +1,68 @@
+/* Utilities shared by every layer of the engine: errors, allocation, threads, random numbers, timing.
+ *
+ *   error.c    tg_error: status + one-line message naming the object and the fix
+ *   xmalloc.c  small bookkeeping allocations that abort on failure; aligned tensor memory that does not
+ *   threads.c  one thread count for tamga's OpenMP loops and OpenBLAS together
+ *   rng.c      counter-based random numbers (reproducible under any thread count)
+ *   timer.c    monotonic clock
+ */
+#ifndef TG_UTIL_H
+#define TG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#define TG_OK 0
+#define TG_ERR (-1)
+
+/* An error filled by a failing call. Every engine function that can fail takes a tg_error * (which may be NULL)
+ * and returns TG_ERR or NULL; the message is one line: "what: why (values)"; an optional hint says how to fix it. */
+typedef struct tg_error {
+	int  code;          /* 0 = no error */
+	char msg[512];
+	char hint[256];
+} tg_error;
+
+enum { TG_E_NONE = 0, TG_E_ARG, TG_E_SHAPE, TG_E_NOMEM, TG_E_IO, TG_E_FORMAT, TG_E_STATE, TG_E_NUMERIC };
+
+/* error.c */
+int  tg_error_set(tg_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int  tg_error_hint(tg_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tg_error_clear(tg_error *err);
+const char *tg_shape_str(char *buf, size_t n, int ndim, const int64_t *shape);
+
+/* xmalloc.c */
+void *tg_xmalloc(size_t n);
+void *tg_xcalloc(size_t n, size_t size);
+void *tg_xrealloc(void *p, size_t n);
+char *tg_xstrdup(const char *s);
+int   tg_xasprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void *tg_aligned_alloc(size_t nbytes);          /* 64-byte aligned; NULL on failure (never aborts) */
+void  tg_aligned_free(void *p);
+
+/* threads.c */
+int  tg_threads_init(void);          /* reads TAMGA_THREADS (default: online cores); returns the count */
+int  tg_threads_set(int n);          /* sets tamga's OpenMP threads and OpenBLAS's threads together */
+int  tg_threads_get(void);
+const char *tg_blas_info(void);      /* "OpenBLAS <core> (openmp|pthreads|sequential), N threads" */
+int  tg_blas_parallel_kind(void);    /* 0 sequential, 1 pthreads, 2 openmp, -1 unknown */
+
+/* rng.c: counter-based generator (SplitMix64 / Philox-like hashing) so that element i of a stream is a pure
+ * function of (seed, stream, i): dropout masks replay exactly in backward and threads cannot change results. */
+uint64_t tg_hash64(uint64_t x);
+static inline float tg_u01(uint64_t seed, uint64_t i)      /* uniform in [0,1) */
+{
+	return (float)(tg_hash64(seed ^ tg_hash64(i + 0x9e3779b97f4a7c15ull)) >> 40) * (1.0f / 16777216.0f);
+}
+typedef struct tg_rng { uint64_t s[4]; } tg_rng;          /* xoshiro256** for sequential sampling */
+void     tg_rng_seed(tg_rng *r, uint64_t seed);
+uint64_t tg_rng_next(tg_rng *r);
+double   tg_rng_uniform(tg_rng *r);                        /* [0,1) */
+double   tg_rng_normal(tg_rng *r);
+uint64_t tg_rng_below(tg_rng *r, uint64_t n);              /* uniform in [0,n) */
+
+/* timer.c */
+double tg_now(void);                 /* seconds, monotonic */
+
+#endif

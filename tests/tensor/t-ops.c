@@ -1,0 +1,231 @@
+/* Gradient checks for every op, on several shapes including odd sizes and size 1, inputs and parameters. */
+#include <string.h>
+#include "../tap.h"
+#include "tensor/tensor.h"
+
+typedef struct ctx {
+	int op;
+	int64_t a, b, c;       /* op-specific sizes */
+	float f;
+	int32_t *ids;
+	float *mask;
+	int64_t n;
+} ctx;
+
+enum { OP_MATMUL, OP_MATMUL_T, OP_LINEAR, OP_LINEAR_NOBIAS, OP_BMM, OP_BMM_T, OP_ADD, OP_SUB, OP_MUL, OP_SCALE,
+	OP_AXPY, OP_BIAS, OP_GELU, OP_RELU, OP_TANH, OP_SWISH, OP_SOFTMAX, OP_SOFTMAX_MASK, OP_LAYERNORM,
+	OP_EMBED, OP_DROPOUT, OP_XENT, OP_XENT_SMOOTH, OP_MSE, OP_POOL, OP_CONCAT0, OP_CONCAT1, OP_SLICE, OP_RESHAPE,
+	OP_ATTN, OP_ATTN_MASK, OP_ATTN_DROP, NOPS };
+
+static const char *names[] = { "matmul", "matmul B^T", "linear", "linear without bias", "bmm", "bmm B^T", "add",
+	"sub", "mul", "scale", "add_scaled", "bias_add", "gelu", "relu", "tanh", "swish", "softmax",
+	"softmax with mask", "layernorm", "embedding", "dropout", "cross_entropy", "cross_entropy smoothed", "mse",
+	"mean_pool", "concat dim 0", "concat dim 1", "slice", "reshape", "attention", "attention with padding",
+	"attention with dropout" };
+
+static tg_tensor *
+fn(tg_graph *g, tg_tensor **in, void *ud, tg_error *err)
+{
+	ctx *c = ud;
+	tg_graph *gg = g;
+	tg_tensor *t = NULL, *u;
+	int32_t labels[64];
+	float target[256];
+	int64_t i, shape[3];
+
+	switch (c->op) {
+	case OP_MATMUL: return tg_matmul(g, in[0], in[1], false, err);
+	case OP_MATMUL_T: return tg_matmul(g, in[0], in[1], true, err);
+	case OP_LINEAR: return tg_linear(g, in[0], in[1], in[2], err);
+	case OP_LINEAR_NOBIAS: return tg_linear(g, in[0], in[1], NULL, err);
+	case OP_BMM: return tg_bmm(g, in[0], in[1], false, err);
+	case OP_BMM_T: return tg_bmm(g, in[0], in[1], true, err);
+	case OP_ADD: return tg_add(g, in[0], in[1], err);
+	case OP_SUB: return tg_sub(g, in[0], in[1], err);
+	case OP_MUL: return tg_mul(g, in[0], in[1], err);
+	case OP_SCALE: return tg_scale(g, in[0], -1.7f, err);
+	case OP_AXPY: return tg_add_scaled(g, in[0], in[1], 0.3f, err);
+	case OP_BIAS: return tg_bias_add(g, in[0], in[1], err);
+	case OP_GELU: return tg_gelu(g, in[0], err);
+	case OP_RELU: return tg_relu(g, in[0], err);
+	case OP_TANH: return tg_tanh(g, in[0], err);
+	case OP_SWISH: return tg_swish(g, in[0], err);
+	case OP_SOFTMAX: return tg_softmax(g, in[0], NULL, err);
+	case OP_SOFTMAX_MASK: {
+		int64_t ms[1] = { tg_tensor_cols(in[0]) };
+		tg_tensor *m = tg_tensor_zeros(1, ms, err);
+		m->data[0] = -1e4f;
+		t = tg_softmax(g, in[0], m, err);
+		tg_tensor_release(m);
+		return t;
+	}
+	case OP_LAYERNORM: return tg_layernorm(g, in[0], in[1], in[2], 1e-5f, err);
+	case OP_EMBED: return tg_embedding(g, in[0], c->ids, c->n, err);
+	case OP_DROPOUT:
+		/* dropout needs a training graph; the numeric pass (g == NULL) uses a private one with the same seed */
+		if (gg == NULL)
+			gg = tg_graph_new();
+		tg_graph_set_training(gg, true);
+		tg_graph_set_seed(gg, 42);
+		t = tg_dropout(gg, in[0], 0.4f, err);
+		if (g == NULL) {
+			u = tg_tensor_clone(t, err);
+			tg_tensor_release(t);
+			tg_graph_free(gg);
+			t = u;
+		}
+		return t;
+	case OP_XENT:
+	case OP_XENT_SMOOTH:
+		for (i = 0; i < tg_tensor_rows(in[0]); i++)
+			labels[i] = i % 3 == 2 ? -100 : (int32_t)((i * 7) % tg_tensor_cols(in[0]));
+		return tg_cross_entropy(g, in[0], labels, -100, c->op == OP_XENT ? 0.0f : 0.2f, err);
+	case OP_MSE:
+		for (i = 0; i < in[0]->numel; i++)
+			target[i] = (float)((i % 5) - 2) * 0.3f;
+		return tg_mse(g, in[0], target, err);
+	case OP_POOL: return tg_mean_pool(g, in[0], c->mask, err);
+	case OP_CONCAT0: return tg_concat(g, in[0], in[1], 0, err);
+	case OP_CONCAT1: return tg_concat(g, in[0], in[1], 1, err);
+	case OP_SLICE: return tg_slice(g, in[0], 1, 1, c->c, err);
+	case OP_RESHAPE:
+		shape[0] = in[0]->numel;
+		t = tg_reshape(g, in[0], 1, shape, err);
+		u = tg_tanh(g, t, err);     /* something after the view, so the gradient must flow through it */
+		tg_tensor_release(t);
+		return u;
+	case OP_ATTN:
+	case OP_ATTN_MASK:
+	case OP_ATTN_DROP:
+		if (c->op == OP_ATTN_DROP) {
+			if (gg == NULL)
+				gg = tg_graph_new();
+			tg_graph_set_training(gg, true);
+			tg_graph_set_seed(gg, 9);
+		}
+		t = tg_attention(gg, in[0], in[1], in[2], c->a, (int)c->b, c->op == OP_ATTN_MASK ? c->mask : NULL,
+		    c->op == OP_ATTN_DROP ? 0.3f : 0.0f, err);
+		if (gg != g) {
+			u = tg_tensor_clone(t, err);
+			tg_tensor_release(t);
+			tg_graph_free(gg);
+			t = u;
+		}
+		return t;
+	}
+	return NULL;
+}
+
+static tg_tensor *
+mk(int64_t d0, int64_t d1, int64_t d2, uint64_t seed, float lo, float hi)
+{
+	int64_t shape[3] = { d0, d1, d2 };
+	int nd = d2 > 0 ? 3 : d1 > 0 ? 2 : 1;
+	tg_tensor *t = tg_tensor_new(nd, shape, NULL);
+
+	tg_tensor_rand_uniform(t, seed, lo, hi);
+	t->requires_grad = true;
+	return t;
+}
+
+static void
+check(int op, ctx *c, tg_tensor **in, int n, const char *shape_desc)
+{
+	tg_error err = { 0 };
+	tg_gradcheck_report rep;
+	tg_gradcheck_opts o = { 1e-2, 2e-2, 2e-3, 48, 3 };
+	int rc, i;
+
+	c->op = op;
+	rc = tg_gradcheck(fn, c, in, n, &o, &rep, &err);
+	ok(rc == TG_OK && rep.checked > 0, "gradcheck %s %s (%d elements, max abs error %.2g)", names[op], shape_desc,
+	    rep.checked, rep.max_abs_err);
+	if (rc != TG_OK)
+		diag("%s", err.msg);
+	for (i = 0; i < n; i++)
+		tg_tensor_release(in[i]);
+}
+
+int
+main(void)
+{
+	ctx c = { 0 };
+	int32_t ids[7] = { 0, 3, 3, 1, 4, 0, 2 };
+	float pmask[12] = { 1, 1, 1, 0,  1, 0, 0, 0,  1, 1, 1, 1 };
+	/* shapes: (m, k, n) with odd sizes and size 1 */
+	int64_t mm[][3] = { { 3, 5, 4 }, { 1, 1, 1 }, { 7, 1, 3 }, { 1, 6, 2 } };
+	int64_t ew[][2] = { { 3, 5 }, { 1, 1 }, { 1, 7 }, { 9, 2 } };
+	int s, op;
+	char d[64];
+
+	tg_threads_init();
+	for (s = 0; s < 4; s++) {
+		int64_t m = mm[s][0], k = mm[s][1], n = mm[s][2];
+		snprintf(d, sizeof d, "(%lld x %lld x %lld)", (long long)m, (long long)k, (long long)n);
+		check(OP_MATMUL, &c, (tg_tensor *[]){ mk(m, k, 0, 1, -1, 1), mk(k, n, 0, 2, -1, 1) }, 2, d);
+		check(OP_MATMUL_T, &c, (tg_tensor *[]){ mk(m, k, 0, 3, -1, 1), mk(n, k, 0, 4, -1, 1) }, 2, d);
+		check(OP_LINEAR, &c, (tg_tensor *[]){ mk(m, k, 0, 5, -1, 1), mk(n, k, 0, 6, -1, 1), mk(n, 0, 0, 7, -1, 1) },
+		    3, d);
+		check(OP_LINEAR_NOBIAS, &c, (tg_tensor *[]){ mk(m, k, 0, 8, -1, 1), mk(n, k, 0, 9, -1, 1) }, 2, d);
+		check(OP_BMM, &c, (tg_tensor *[]){ mk(2, m, k, 10, -1, 1), mk(2, k, n, 11, -1, 1) }, 2, d);
+		check(OP_BMM_T, &c, (tg_tensor *[]){ mk(3, m, k, 12, -1, 1), mk(3, n, k, 13, -1, 1) }, 2, d);
+	}
+	/* 3-D input to linear: (B, T, in) */
+	check(OP_LINEAR, &c, (tg_tensor *[]){ mk(2, 3, 4, 14, -1, 1), mk(5, 4, 0, 15, -1, 1), mk(5, 0, 0, 16, -1, 1) },
+	    3, "(2 x 3 x 4) input");
+	for (s = 0; s < 4; s++) {
+		int64_t r = ew[s][0], cc = ew[s][1];
+		snprintf(d, sizeof d, "(%lld x %lld)", (long long)r, (long long)cc);
+		for (op = OP_ADD; op <= OP_AXPY; op++) {
+			if (op == OP_SCALE)
+				check(op, &c, (tg_tensor *[]){ mk(r, cc, 0, 20 + op, -1, 1) }, 1, d);
+			else
+				check(op, &c, (tg_tensor *[]){ mk(r, cc, 0, 20 + op, -1, 1), mk(r, cc, 0, 40 + op, -1, 1) }, 2, d);
+		}
+		check(OP_BIAS, &c, (tg_tensor *[]){ mk(r, cc, 0, 60, -1, 1), mk(cc, 0, 0, 61, -1, 1) }, 2, d);
+		for (op = OP_GELU; op <= OP_SWISH; op++)
+			check(op, &c, (tg_tensor *[]){ mk(r, cc, 0, 70 + op, -2, 2) }, 1, d);
+		check(OP_SOFTMAX, &c, (tg_tensor *[]){ mk(r, cc, 0, 80, -2, 2) }, 1, d);
+		if (cc > 1)
+			check(OP_SOFTMAX_MASK, &c, (tg_tensor *[]){ mk(r, cc, 0, 81, -2, 2) }, 1, d);
+		if (cc > 1)
+			check(OP_LAYERNORM, &c, (tg_tensor *[]){ mk(r, cc, 0, 82, -2, 2), mk(cc, 0, 0, 83, 0.5f, 1.5f),
+			    mk(cc, 0, 0, 84, -1, 1) }, 3, d);
+		check(OP_DROPOUT, &c, (tg_tensor *[]){ mk(r, cc, 0, 85, -1, 1) }, 1, d);
+		check(OP_XENT, &c, (tg_tensor *[]){ mk(r, cc, 0, 86, -2, 2) }, 1, d);
+		check(OP_XENT_SMOOTH, &c, (tg_tensor *[]){ mk(r, cc, 0, 87, -2, 2) }, 1, d);
+		check(OP_MSE, &c, (tg_tensor *[]){ mk(r, cc, 0, 88, -1, 1) }, 1, d);
+		check(OP_CONCAT0, &c, (tg_tensor *[]){ mk(r, cc, 0, 89, -1, 1), mk(2, cc, 0, 90, -1, 1) }, 2, d);
+		check(OP_CONCAT1, &c, (tg_tensor *[]){ mk(r, cc, 0, 91, -1, 1), mk(r, 3, 0, 92, -1, 1) }, 2, d);
+		c.c = cc > 1 ? cc - 1 : 0;
+		if (cc > 1)
+			check(OP_SLICE, &c, (tg_tensor *[]){ mk(r, cc, 0, 93, -1, 1) }, 1, d);
+		check(OP_RESHAPE, &c, (tg_tensor *[]){ mk(r, cc, 0, 94, -1, 1) }, 1, d);
+	}
+	/* embedding: table (5, 3), ids with repeats (scatter-add must accumulate) */
+	c.ids = ids;
+	c.n = 7;
+	check(OP_EMBED, &c, (tg_tensor *[]){ mk(5, 3, 0, 100, -1, 1) }, 1, "(5 x 3), 7 ids with repeats");
+	c.n = 1;
+	check(OP_EMBED, &c, (tg_tensor *[]){ mk(1, 1, 0, 101, -1, 1) }, 1, "(1 x 1), 1 id");
+	/* mean pool (3, 4, 2) with a mask including an all-zero row... row 1 has one token */
+	c.mask = pmask;
+	check(OP_POOL, &c, (tg_tensor *[]){ mk(3, 4, 2, 102, -1, 1) }, 1, "(3 x 4 x 2) masked");
+	c.mask = NULL;
+	check(OP_POOL, &c, (tg_tensor *[]){ mk(1, 1, 1, 103, -1, 1) }, 1, "(1 x 1 x 1)");
+	/* attention: batch 3, T 4, heads 2, Dh 3 (q, k, v each (12, 6)); then odd sizes; then T = 1 */
+	c.a = 3; c.b = 2; c.mask = pmask;
+	check(OP_ATTN, &c, (tg_tensor *[]){ mk(12, 6, 0, 110, -1, 1), mk(12, 6, 0, 111, -1, 1), mk(12, 6, 0, 112, -1, 1) },
+	    3, "B=3 T=4 H=2 Dh=3");
+	check(OP_ATTN_MASK, &c, (tg_tensor *[]){ mk(12, 6, 0, 113, -1, 1), mk(12, 6, 0, 114, -1, 1),
+	    mk(12, 6, 0, 115, -1, 1) }, 3, "B=3 T=4 H=2 Dh=3 with padding");
+	check(OP_ATTN_DROP, &c, (tg_tensor *[]){ mk(12, 6, 0, 116, -1, 1), mk(12, 6, 0, 117, -1, 1),
+	    mk(12, 6, 0, 118, -1, 1) }, 3, "B=3 T=4 H=2 Dh=3 dropout 0.3");
+	c.a = 1; c.b = 3;
+	check(OP_ATTN, &c, (tg_tensor *[]){ mk(5, 9, 0, 119, -1, 1), mk(5, 9, 0, 120, -1, 1), mk(5, 9, 0, 121, -1, 1) },
+	    3, "B=1 T=5 H=3 Dh=3");
+	c.a = 2; c.b = 1;
+	check(OP_ATTN, &c, (tg_tensor *[]){ mk(2, 1, 0, 122, -1, 1), mk(2, 1, 0, 123, -1, 1), mk(2, 1, 0, 124, -1, 1) },
+	    3, "B=2 T=1 H=1 Dh=1");
+	return done_testing();
+}

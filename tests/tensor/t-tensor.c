@@ -1,0 +1,76 @@
+/* Tensors: creation, views sharing storage, alignment, and errors that name both shapes. */
+#include <stdint.h>
+#include <string.h>
+#include "../tap.h"
+#include "tensor/tensor.h"
+
+int
+main(void)
+{
+	tg_error err = { 0 };
+	int64_t s23[2] = { 2, 3 }, s6[1] = { 6 }, s32[2] = { 3, 2 }, bad[2] = { 4, 2 }, neg[2] = { -1, 2 };
+	int64_t zero[2] = { 0, 5 }, huge[2] = { (int64_t)1 << 40, (int64_t)1 << 20 };
+	float src[6] = { 1, 2, 3, 4, 5, 6 };
+	tg_tensor *a, *v, *n, *t, *c, *z, *w, *y;
+
+	/* empty and NULL cases first */
+	tg_tensor_release(NULL);
+	ok(tg_tensor_new(0, s23, &err) == NULL && strstr(err.msg, "dimensions"), "0-D tensor is refused: %s", err.msg);
+	ok(tg_tensor_new(2, neg, &err) == NULL && strstr(err.msg, "negative"), "negative size is refused: %s", err.msg);
+	z = tg_tensor_zeros(2, zero, &err);
+	ok(z != NULL && z->numel == 0, "a (0, 5) tensor exists and has no elements");
+	tg_tensor_release(z);
+	t = tg_tensor_new(2, huge, &err);
+	ok(t == NULL && err.code == TG_E_NOMEM, "a 4 PiB allocation returns an error instead of aborting: %s", err.msg);
+
+	a = tg_tensor_from(2, s23, src, &err);
+	ok(a != NULL && a->numel == 6 && a->shape[0] == 2 && a->shape[1] == 3, "from: shape (2, 3)");
+	ok(((uintptr_t)a->data & 63) == 0, "storage is 64-byte aligned");
+	v = tg_tensor_view(a, 1, s6, &err);
+	ok(v != NULL && v->data == a->data && a->storage->refcount == 2, "view shares storage");
+	v->data[4] = 50;
+	ok(a->data[4] == 50, "a write through the view is seen by the base");
+	tg_tensor_release(a);
+	ok(v->data[4] == 50 && v->storage->refcount == 1, "the view keeps the storage alive after the base is released");
+	ok(tg_tensor_view(v, 2, bad, &err) == NULL && strstr(err.msg, "(6)") && strstr(err.msg, "(4, 2)"),
+	    "reshape to a different size names both shapes: %s", err.msg);
+	n = tg_tensor_view(v, 2, s32, &err);
+	w = tg_tensor_narrow(n, 1, 2, &err);
+	ok(w != NULL && w->shape[0] == 2 && w->data[0] == 3, "narrow selects rows 1..2");
+	ok(tg_tensor_narrow(n, 2, 2, &err) == NULL && strstr(err.msg, "out of range"), "narrow past the end: %s", err.msg);
+	t = tg_tensor_transpose(n, 0, 1, &err);
+	ok(t != NULL && !tg_tensor_is_contiguous(t) && t->shape[0] == 2 && t->shape[1] == 3, "transpose is a strided view");
+	c = tg_tensor_contiguous(t, &err);
+	ok(c != NULL && tg_tensor_is_contiguous(c) && c->data[0] == 1 && c->data[1] == 3 && c->data[2] == 50 &&
+	    c->data[3] == 2, "contiguous copy of a transpose reorders elements");
+	ok(tg_matmul(NULL, t, n, false, &err) == NULL && strstr(err.msg, "strided"), "ops refuse strided views: %s",
+	    err.msg);
+	y = tg_matmul(NULL, n, n, false, &err);
+	ok(y == NULL && strstr(err.msg, "inner dimensions differ (2 vs 3)") && strstr(err.msg, "(3, 2)"),
+	    "matmul shape mismatch names both shapes: %s", err.msg);
+	ok(tg_linear(NULL, c, n, NULL, &err) == NULL && strstr(err.msg, "(2, 3)") && strstr(err.msg, "(3, 2)"),
+	    "linear shape mismatch names both shapes: %s", err.msg);
+	ok(tg_add(NULL, n, c, &err) == NULL && strstr(err.msg, "add: shapes differ (3, 2) vs (2, 3)"),
+	    "add shape mismatch: %s", err.msg);
+	{
+		int32_t ids[2] = { 0, 7 };
+		ok(tg_embedding(NULL, n, ids, 2, &err) == NULL && strstr(err.msg, "id 7") && err.hint[0],
+		    "embedding id out of range names the id, with a hint: %s", err.msg);
+		int32_t lab[3] = { 0, 9, 1 };
+		ok(tg_cross_entropy(NULL, n, lab, -100, 0, &err) == NULL && strstr(err.msg, "label 9"),
+		    "cross-entropy label out of range: %s", err.msg);
+	}
+	ok(tg_attention(NULL, n, n, n, 2, 1, NULL, 0, &err) == NULL && strstr(err.msg, "do not split"),
+	    "attention with rows not divisible by batch: %s", err.msg);
+	ok(tg_dropout(NULL, n, 1.0f, &err) == NULL && strstr(err.msg, "[0, 1)"), "dropout p = 1 is refused");
+	tg_tensor_release(t);
+	tg_tensor_release(c);
+	tg_tensor_release(w);
+	tg_tensor_release(n);
+	tg_tensor_release(v);
+	{
+		tg_mem_stats st = tg_mem_get_stats();
+		ok(st.live == 0, "every tensor released: %zu bytes live", st.live);
+	}
+	return done_testing();
+}
