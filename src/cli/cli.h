@@ -3,6 +3,7 @@
  *   main.c         option parsing shared by all commands, --help, --version, dispatch
  *   cmd-bench.c    tamga bench: micro benchmarks of the engine against raw cblas_sgemm
  *   cmd-check.c    tamga selfcheck: a quick end-to-end check of the engine (gradients, a tiny model learns)
+ *   cmd-data.c     tamga data: datasets under the data root (coverage table, parse check, examples)
  */
 #ifndef TG_CLI_H
 #define TG_CLI_H
@@ -20,6 +21,9 @@ extern const tg_command tg_commands[];
 int tg_cmd_bench(int argc, char **argv);
 /* cmd-check.c */
 int tg_cmd_selfcheck(int argc, char **argv);
+
+/* cmd-data.c */
+int tg_cmd_data(int argc, char **argv);
 
 /* main.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

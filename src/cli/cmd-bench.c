@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "tensor/tensor.h"
+#include "model/model.h"
 
 static int
 cmp_double(const void *a, const void *b)
@@ -164,6 +165,68 @@ bench_attention(int64_t B, int64_t T, int H, int64_t Dh, int repeat, int json)
 	return 0;
 }
 
+/* Encoder inference (eval mode, no tape) on a random model of the given size: tokens/s and GFLOP/s. */
+static int
+bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t vocab, int repeat, int json)
+{
+	tg_error err = { 0 };
+	tg_encoder_config cfg;
+	tg_encoder *e;
+	tg_batch b = { 0 };
+	tg_encoder_out out;
+	double *tt = tg_xcalloc((size_t)repeat, sizeof(double)), med, fl;
+	int64_t i;
+	int r;
+
+	tg_encoder_config_default(&cfg, TG_ARCH_XLMR);
+	cfg.hidden_size = d;
+	cfg.num_layers = L;
+	cfg.num_heads = heads;
+	cfg.intermediate_size = 4 * d;
+	cfg.vocab_size = vocab;
+	cfg.max_positions = T + 2 > 514 ? T + 2 : 514;
+	if ((e = tg_encoder_new(&cfg, false, false, &err)) == NULL) {
+		fprintf(stderr, "tamga bench: %s\n", err.msg);
+		return 1;
+	}
+	tg_encoder_init_random(e, 1);
+	b.B = B;
+	b.T = T;
+	b.ids = tg_xmalloc((size_t)(B * T) * sizeof(int32_t));
+	b.mask = tg_xmalloc((size_t)(B * T) * sizeof(float));
+	for (i = 0; i < B * T; i++) {
+		b.ids[i] = (int32_t)(3 + tg_hash64((uint64_t)i) % (uint64_t)(vocab - 3));
+		b.mask[i] = 1.0f;
+	}
+	for (r = -2; r < repeat; r++) {
+		double t0 = tg_now();
+		if (tg_encoder_forward(e, NULL, &b, false, -1, &out, &err) != TG_OK) {
+			fprintf(stderr, "tamga bench: %s\n", err.msg);
+			return 1;
+		}
+		tg_encoder_out_free(&out);
+		if (r >= 0)
+			tt[r] = tg_now() - t0;
+	}
+	med = median(tt, repeat);
+	fl = tg_encoder_flops_per_token(e, T);
+	if (json)
+		printf("{\"bench\":\"encoder\",\"mode\":\"infer\",\"batch\":%lld,\"seq\":%lld,\"hidden\":%lld,"
+		    "\"layers\":%lld,\"vocab\":%lld,\"threads\":%d,\"step_s_median\":%.4f,\"tokens_per_s\":%.1f,"
+		    "\"gflops\":%.1f,\"peak_mb\":%.1f}\n", (long long)B, (long long)T, (long long)d, (long long)L,
+		    (long long)vocab, tg_threads_get(), med, B * T / med, fl * B * T / med * 1e-9,
+		    tg_mem_get_stats().peak / 1048576.0);
+	else
+		printf("encoder inference L=%lld d=%lld, batch %lld x %lld, %s\n  %.3f s/step (median of %d), "
+		    "%.1f tokens/s, %.1f GFLOP/s\n", (long long)L, (long long)d, (long long)B, (long long)T,
+		    tg_blas_info(), med, repeat, B * T / med, fl * B * T / med * 1e-9);
+	free(b.ids);
+	free(b.mask);
+	free(tt);
+	tg_encoder_free(e);
+	return 0;
+}
+
 static int
 parse_int(const char *opt, const char *s, long lo, long hi, long *out)
 {
@@ -180,7 +243,8 @@ int
 tg_cmd_bench(int argc, char **argv)
 {
 	const char *what = "linear";
-	long tokens = 4096, in = 768, out = 768, repeat = 15, batch = 16, seq = 128, heads = 12;
+	long tokens = 4096, in = 768, out = 768, repeat = 15, batch = 16, seq = 128, heads = 12, layers = 12;
+	long vocab = 250002;
 	int i, json = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -201,6 +265,8 @@ tg_cmd_bench(int argc, char **argv)
 		else if (strcmp(argv[i], "--batch") == 0) dst = &batch;
 		else if (strcmp(argv[i], "--seq") == 0) dst = &seq;
 		else if (strcmp(argv[i], "--heads") == 0) dst = &heads;
+		else if (strcmp(argv[i], "--layers") == 0) dst = &layers;
+		else if (strcmp(argv[i], "--vocab") == 0) { dst = &vocab; lo = 4; hi = 1 << 24; }
 		else
 			return tg_cli_usage_error("bench", "unknown option '%s'", argv[i]);
 		if (i + 1 >= argc)
@@ -216,5 +282,10 @@ tg_cmd_bench(int argc, char **argv)
 			return tg_cli_usage_error("bench", "--in %ld is not divisible by --heads %ld", in, heads);
 		return bench_attention(batch, seq, (int)heads, in / heads, (int)repeat, json);
 	}
-	return tg_cli_usage_error("bench", "unknown benchmark '%s' (use linear or attention)", what);
+	if (strcmp(what, "encoder") == 0) {
+		if (in % heads != 0)
+			return tg_cli_usage_error("bench", "--in %ld is not divisible by --heads %ld", in, heads);
+		return bench_encoder(batch, seq, in, layers, heads, vocab, (int)repeat, json);
+	}
+	return tg_cli_usage_error("bench", "unknown benchmark '%s' (use linear, attention or encoder)", what);
 }

@@ -10,8 +10,11 @@
 const tg_command tg_commands[] = {
 	{ "selfcheck", tg_cmd_selfcheck, "tamga selfcheck",
 	  "check the engine end to end: gradients, reproducibility, a tiny model learns" },
-	{ "bench", tg_cmd_bench, "tamga bench [linear|attention] [--tokens N] [--in N] [--out N] [--repeat N]",
+	{ "bench", tg_cmd_bench, "tamga bench [linear|attention|encoder] [--tokens N] [--in N] [--out N] [--batch N] [--seq N] [--heads N] [--layers N] [--vocab N] [--repeat N] [--json]",
 	  "micro benchmarks: engine ops against raw cblas_sgemm on the same shapes" },
+	{ "data", tg_cmd_data,
+	  "tamga data list|check|show [--data DIR] [--files] [--json] [-v] [TASK LANG SPLIT [CORPUS] -n N --fused]",
+	  "datasets under the data root: coverage table, parse check, examples" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -1,11 +1,14 @@
 /* Fused multi-head self-attention with a padding mask. Each (sequence, head) pair is one task: scores for that
  * pair only live in a per-thread T x T scratch block, so the forward never materialises all heads' score matrices.
- * Forward saves the row log-sum-exp; backward recomputes the probabilities from it (as FlashAttention does), so
- * training memory grows with B*H*T, not B*H*T*T. Heads are column blocks of the (B*T, H*Dh) projections, read
- * with a leading dimension of H*Dh: no transposes or copies. */
+ * Backward recomputes the scores and probabilities block by block (as FlashAttention does) instead of saving
+ * them, so training memory does not grow with B*H*T*T. The recomputation runs the same code as the forward, so
+ * the probabilities are bit-identical: a recomputation through a saved log-sum-exp leaves rows normalised only to
+ * ~|lse| * 1e-7, and dS = P * (dP - rowsum(P dP)) turns that into visible error in the query/key gradients.
+ * Heads are column blocks of the (B*T, H*Dh) projections, read with a leading dimension of H*Dh: no copies. */
 #include <math.h>
 #include <stdlib.h>
 #include "op-internal.h"
+#include "kernels.h"
 
 typedef struct attn_aux {
 	float *mask;          /* B*T, 1 = token, 0 = padding; NULL = none */
@@ -37,6 +40,30 @@ scores(const float *Q, const float *K, int64_t T, int64_t Dh, int64_t D, float s
 					S[i * T + j] = -INFINITY;
 }
 
+/* Row softmax of a T x T score block in place (masked keys are -inf; an all-masked row becomes zeros). Forward and
+ * backward both call this, so the probabilities backward recomputes are bit-identical to the forward's. */
+static void
+softmax_rows(float *S, int64_t T)
+{
+	int64_t i, j;
+
+	for (i = 0; i < T; i++) {
+		float *sr = S + i * T, mx = -INFINITY, sum = 0;
+		for (j = 0; j < T; j++)
+			if (sr[j] > mx)
+				mx = sr[j];
+		if (mx == -INFINITY) {
+			for (j = 0; j < T; j++)
+				sr[j] = 0.0f;
+			continue;
+		}
+		sum = tg_k_exp_shift(sr, sr, mx, T);
+		sum = 1.0f / sum;
+		for (j = 0; j < T; j++)
+			sr[j] *= sum;
+	}
+}
+
 static inline uint64_t
 drop_index(int64_t bh, int64_t i, int64_t j, int64_t T)
 {
@@ -46,7 +73,7 @@ drop_index(int64_t bh, int64_t i, int64_t j, int64_t T)
 static void
 attn_backward(tg_node *n, tg_error *err)
 {
-	tg_tensor *q = n->saved[0], *k = n->saved[1], *v = n->saved[2], *lse = n->saved[3], *gq, *gk, *gv;
+	tg_tensor *q = n->saved[0], *k = n->saved[1], *v = n->saved[2], *gq, *gk, *gv;
 	attn_aux *aux = n->aux;
 	int64_t B = n->i[0], T = n->i[1], H = n->i[2], Dh = n->i[3], D = H * Dh, bh;
 	uint64_t seed = (uint64_t)n->i[4];
@@ -84,14 +111,9 @@ attn_backward(tg_node *n, tg_error *err)
 			size_t off = (size_t)(b * T * D + h * Dh);
 			const float *Q = q->data + off, *K = k->data + off, *V = v->data + off, *dOb = dO + off;
 			const float *m = aux->mask ? aux->mask + b * T : NULL;
-			const float *L = lse->data + bh * T;
 
 			scores(Q, K, T, Dh, D, scale, m, P);
-			for (i = 0; i < T; i++)
-				for (j = 0; j < T; j++) {
-					float *x = &P[i * T + j];
-					*x = L[i] == -INFINITY ? 0.0f : expf(*x - L[i]);
-				}
+			softmax_rows(P, T);
 			/* dP' = dO V^T */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)Dh, 1.0f, dOb, (int)D,
 			    V, (int)D, 0.0f, dP, (int)T);
@@ -142,8 +164,8 @@ tg_tensor *
 tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batch, int heads,
     const float *mask, float dropout_p, tg_error *err)
 {
-	int64_t rows = tg_tensor_rows(q), D = tg_tensor_cols(q), T, Dh, bh, shape[1];
-	tg_tensor *out, *lse;
+	int64_t rows = tg_tensor_rows(q), D = tg_tensor_cols(q), T, Dh, bh;
+	tg_tensor *out;
 	tg_node *n;
 	uint64_t seed = 0;
 	float scale, keep;
@@ -173,11 +195,6 @@ tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batc
 		seed = tg_graph_next_seed(g);
 	if ((out = tg_new_like(q, err)) == NULL)
 		return NULL;
-	shape[0] = batch * heads * T;
-	if ((lse = tg_tensor_new(1, shape, err)) == NULL) {
-		tg_tensor_release(out);
-		return NULL;
-	}
 #pragma omp parallel
 	{
 		float *S = tg_xmalloc((size_t)(T > 0 ? T * T : 1) * sizeof(float));
@@ -186,32 +203,14 @@ tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batc
 			int64_t bb = bh / heads, h = bh % heads, i, j;
 			size_t off = (size_t)(bb * T * D + h * Dh);
 			const float *m = mask ? mask + bb * T : NULL;
-			float *L = lse->data + bh * T;
 
 			scores(q->data + off, k->data + off, T, Dh, D, scale, m, S);
-			for (i = 0; i < T; i++) {
-				float *sr = S + i * T, mx = -INFINITY, sum = 0;
-				for (j = 0; j < T; j++)
-					if (sr[j] > mx)
-						mx = sr[j];
-				if (mx == -INFINITY) {
+			softmax_rows(S, T);
+			if (drop)
+				for (i = 0; i < T; i++)
 					for (j = 0; j < T; j++)
-						sr[j] = 0.0f;
-					L[i] = -INFINITY;
-					continue;
-				}
-				for (j = 0; j < T; j++) {
-					sr[j] = expf(sr[j] - mx);
-					sum += sr[j];
-				}
-				L[i] = mx + logf(sum);
-				for (j = 0; j < T; j++) {
-					float pij = sr[j] / sum;
-					if (drop)
-						pij = tg_u01(seed, drop_index(bh, i, j, T)) >= dropout_p ? pij * keep : 0.0f;
-					sr[j] = pij;
-				}
-			}
+						S[i * T + j] = tg_u01(seed, drop_index(bh, i, j, T)) >= dropout_p ?
+						    S[i * T + j] * keep : 0.0f;
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, S, (int)T,
 			    v->data + off, (int)D, 0.0f, out->data + off, (int)D);
 		}
@@ -236,8 +235,6 @@ tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batc
 		tg_node_save(n, 0, q);
 		tg_node_save(n, 1, k);
 		tg_node_save(n, 2, v);
-		tg_node_save(n, 3, lse);
 	}
-	tg_tensor_release(lse);
 	return out;
 }

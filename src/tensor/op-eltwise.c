@@ -2,6 +2,7 @@
 #include <math.h>
 #include <omp.h>
 #include "op-internal.h"
+#include "kernels.h"
 
 /* ---- binary ops ------------------------------------------------------------------------------------------------ */
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_AXPY };
@@ -210,6 +211,60 @@ act_df(int kind, float x, float y)
 	}
 }
 
+/* GELU and swish go through the vectorised kernels (kernels.c); act_f/act_df keep the libm forms for reference. */
+static void
+act_forward_range(int kind, const float *x, float *y, int64_t n)
+{
+	int64_t i;
+
+	switch (kind) {
+	case ACT_GELU:
+		tg_k_gelu_fwd(x, y, n);
+		break;
+	case ACT_RELU:
+		for (i = 0; i < n; i++)
+			y[i] = act_f(ACT_RELU, x[i]);
+		break;
+	case ACT_TANH:
+		for (i = 0; i < n; i++)
+			y[i] = act_f(ACT_TANH, x[i]);
+		break;
+	default:
+		tg_k_swish_fwd(x, y, n);
+		break;
+	}
+}
+
+static void
+act_backward_range(int kind, const float *x, const float *y, const float *dy, float *gx, float beta, int64_t n)
+{
+	int64_t i;
+
+	if (kind == ACT_GELU) {
+		tg_k_gelu_bwd(x, dy, gx, beta, n);
+		return;
+	}
+	if (kind == ACT_SWISH) {
+		tg_k_swish_bwd(x, dy, gx, beta, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		float d = dy[i] * act_df(kind, x ? x[i] : 0.0f, y ? y[i] : 0.0f);
+		gx[i] = beta == 0.0f ? d : gx[i] + d;
+	}
+}
+
+/* Split [0, n) into one contiguous chunk per thread. */
+#define CHUNKED(n, body) do { \
+	int64_t n_ = (n); \
+	_Pragma("omp parallel if (n_ > TG_PAR_MIN / 4)") \
+	{ \
+		int t_ = omp_get_thread_num(), T_ = omp_get_num_threads(); \
+		int64_t lo = n_ * t_ / T_, hi = n_ * (t_ + 1) / T_; \
+		body; \
+	} \
+} while (0)
+
 static void
 act_backward(tg_node *n, tg_error *err)
 {
@@ -222,11 +277,9 @@ act_backward(tg_node *n, tg_error *err)
 
 	if (gx == NULL)
 		return;
-#pragma omp parallel for schedule(static) if (N > TG_PAR_MIN / 4)
-	for (i = 0; i < N; i++) {
-		float d = dy[i] * act_df(kind, x ? x[i] : 0.0f, y ? y[i] : 0.0f);
-		gx->data[i] = beta == 0.0f ? d : gx->data[i] + d;
-	}
+	(void)i;
+	CHUNKED(N, act_backward_range(kind, x ? x + lo : NULL, y ? y + lo : NULL, dy + lo, gx->data + lo, beta,
+	    hi - lo));
 }
 
 static tg_tensor *
@@ -240,9 +293,8 @@ activation(tg_graph *g, const char *op, int kind, tg_tensor *x, tg_error *err)
 		return NULL;
 	if ((y = tg_new_like(x, err)) == NULL)
 		return NULL;
-#pragma omp parallel for schedule(static) if (N > TG_PAR_MIN / 4)
-	for (i = 0; i < N; i++)
-		y->data[i] = act_f(kind, x->data[i]);
+	(void)i;
+	CHUNKED(N, act_forward_range(kind, x->data + lo, y->data + lo, hi - lo));
 	if ((n = tg_node_new(g, op, act_backward, y, 1, &x)) != NULL) {
 		n->i[0] = kind;
 		if (kind == ACT_TANH)

@@ -1,0 +1,131 @@
+/* Checkpoints: load a Hugging Face model folder (config.json + safetensors) into an encoder, and save one back. */
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "model/model.h"
+#include "model/safetensors.h"
+
+static bool
+is_head(const char *name)
+{
+	return strncmp(name, "cls.", 4) == 0 || strncmp(name, "lm_head.", 8) == 0;
+}
+
+/* Find a base tensor under its name with the given prefix, also accepting the old LayerNorm.gamma/beta names. */
+static const tg_st_tensor *
+find(tg_st_set *s, const char *prefix, const char *name, const tg_st_file **file)
+{
+	char buf[320];
+	const tg_st_tensor *t;
+	size_t n;
+
+	snprintf(buf, sizeof buf, "%s%s", is_head(name) ? "" : prefix, name);
+	if ((t = tg_st_set_find(s, buf, file)) != NULL)
+		return t;
+	n = strlen(buf);
+	if (n > 16 && strcmp(buf + n - 16, "LayerNorm.weight") == 0) {
+		strcpy(buf + n - 6, "gamma");
+		return tg_st_set_find(s, buf, file);
+	}
+	if (n > 14 && strcmp(buf + n - 14, "LayerNorm.bias") == 0) {
+		strcpy(buf + n - 4, "beta");
+		return tg_st_set_find(s, buf, file);
+	}
+	return NULL;
+}
+
+tg_encoder *
+tg_encoder_load(const char *dir, tg_error *err)
+{
+	tg_encoder_config cfg;
+	tg_encoder *e = NULL;
+	tg_st_set *set;
+	const tg_st_file *file;
+	const char *prefix = "";
+	char path[4096], s1[96], s2[96];
+	bool mlm, pooler;
+	int i;
+
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	if (tg_encoder_config_load(&cfg, path, err) != TG_OK)
+		return NULL;
+	if ((set = tg_st_set_open(dir, err)) == NULL)
+		return NULL;
+	if (tg_st_set_find(set, "bert.embeddings.word_embeddings.weight", &file) != NULL)
+		prefix = "bert.";
+	else if (tg_st_set_find(set, "roberta.embeddings.word_embeddings.weight", &file) != NULL)
+		prefix = "roberta.";
+	mlm = tg_st_set_find(set, cfg.arch == TG_ARCH_BERT ? "cls.predictions.bias" : "lm_head.bias", &file) != NULL;
+	pooler = find(set, prefix, "pooler.dense.weight", &file) != NULL;
+	if ((e = tg_encoder_new(&cfg, mlm, pooler, err)) == NULL)
+		goto fail;
+	for (i = 0; i < e->params->n; i++) {
+		const char *name = e->params->names[i];
+		tg_tensor *v = e->params->views[i];
+		const tg_st_tensor *t = find(set, prefix, name, &file);
+		int d;
+		bool same = true;
+
+		if (t == NULL) {
+			tg_error_set(err, TG_E_FORMAT, "%s: tensor '%s%s' is missing", dir, is_head(name) ? "" : prefix, name);
+			tg_error_hint(err, "is this a %s checkpoint? tamga reads BertModel, BertForMaskedLM, "
+			    "(XLM)RobertaModel and (XLM)RobertaForMaskedLM", cfg.model_type);
+			goto fail;
+		}
+		if (t->ndim != v->ndim)
+			same = false;
+		for (d = 0; same && d < v->ndim; d++)
+			same = t->shape[d] == v->shape[d];
+		if (!same) {
+			tg_error_set(err, TG_E_FORMAT, "%s: tensor '%s' has shape %s, config.json implies %s",
+			    tg_st_path(file), t->name, tg_shape_str(s1, sizeof s1, t->ndim, t->shape),
+			    tg_shape_str(s2, sizeof s2, v->ndim, v->shape));
+			goto fail;
+		}
+		if (tg_st_read_f32(file, t, v->data, v->numel, err) != TG_OK)
+			goto fail;
+	}
+	tg_st_set_close(set);
+	return e;
+fail:
+	tg_st_set_close(set);
+	tg_encoder_free(e);
+	return NULL;
+}
+
+int
+tg_encoder_save(const tg_encoder *e, const char *dir, tg_error *err)
+{
+	tg_st_writer *w;
+	const char *prefix = "";
+	char path[4096], **names;
+	int i, rc;
+
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		return tg_error_set(err, TG_E_IO, "%s: cannot create directory: %s", dir, strerror(errno));
+	if (e->has_mlm)
+		prefix = e->cfg.arch == TG_ARCH_BERT ? "bert." : "roberta.";
+	w = tg_st_writer_new();
+	names = tg_xcalloc((size_t)e->params->n, sizeof *names);
+	for (i = 0; i < e->params->n; i++) {
+		tg_tensor *v = e->params->views[i];
+		const char *name = e->params->names[i];
+		tg_xasprintf(&names[i], "%s%s", is_head(name) ? "" : prefix, name);
+		tg_st_writer_add(w, names[i], v->ndim, v->shape, v->data);
+	}
+	tg_st_writer_meta(w, "format", "pt");
+	tg_st_writer_meta(w, "producer", "tamga " PACKAGE_VERSION);
+	snprintf(path, sizeof path, "%s/model.safetensors", dir);
+	rc = tg_st_writer_write(w, path, err);
+	tg_st_writer_free(w);
+	for (i = 0; i < e->params->n; i++)
+		free(names[i]);
+	free(names);
+	if (rc != TG_OK)
+		return TG_ERR;
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	return tg_encoder_config_save(&e->cfg, path, e->has_mlm, err);
+}

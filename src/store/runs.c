@@ -1,0 +1,591 @@
+/* Runs (status, progress, config JSON), sweeps and artifacts. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "store-internal.h"
+
+static const char *const status_names[TG_RUN_NSTATUS] = {
+	"queued", "running", "paused", "done", "failed", "cancelled"
+};
+
+const char *
+tg_run_status_name(tg_run_status st)
+{
+	return (unsigned)st < TG_RUN_NSTATUS ? status_names[st] : "?";
+}
+
+int
+tg_run_status_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < TG_RUN_NSTATUS; i++)
+		if (strcmp(name, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void
+tg_run_info_init(tg_run_info *r)
+{
+	memset(r, 0, sizeof *r);
+	r->created = r->updated = NAN;
+	r->flops_per_step = NAN;
+	r->tokens_per_s = NAN;
+}
+
+void
+tg_run_info_clear(tg_run_info *r)
+{
+	if (r == NULL)
+		return;
+	free(r->name);
+	free(r->config);
+	free(r->model);
+	free(r->method);
+	free(r->layers);
+	free(r->task);
+	free(r->source);
+	free(r->targets);
+	free(r->host);
+	free(r->error);
+	tg_run_info_init(r);
+}
+
+void
+tg_run_list_free(tg_run_info *runs, int n)
+{
+	int i;
+
+	for (i = 0; runs != NULL && i < n; i++)
+		tg_run_info_clear(&runs[i]);
+	free(runs);
+}
+
+/* ---- config JSON ------------------------------------------------------------------------------------------------- */
+
+/* A string field from the config: a string as is, an array of strings or integers joined with commas. */
+static char *
+config_text(json_t *cfg, const char *key)
+{
+	json_t *v = cfg ? json_object_get(cfg, key) : NULL, *e;
+	size_t i, len = 0, cap = 64;
+	char *out, buf[32];
+
+	if (json_is_string(v))
+		return tg_xstrdup(json_string_value(v));
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return NULL;
+	out = tg_xmalloc(cap);
+	out[0] = '\0';
+	json_array_foreach(v, i, e) {
+		const char *t;
+
+		if (json_is_string(e))
+			t = json_string_value(e);
+		else if (json_is_integer(e))
+			snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(e)), t = buf;
+		else
+			continue;
+		while (len + strlen(t) + 2 > cap)
+			out = tg_xrealloc(out, cap *= 2);
+		len += sprintf(out + len, "%s%s", len ? "," : "", t);
+	}
+	return out;
+}
+
+/* Parse, check it is an object, and re-serialize compact with sorted keys (equal configs compare equal). */
+static int
+config_normalize(tg_store *s, const char *text, const char *what, json_t **cfg, char **norm, tg_error *err)
+{
+	json_error_t je;
+
+	*cfg = NULL;
+	*norm = NULL;
+	if (text == NULL || text[0] == '\0')
+		text = "{}";
+	*cfg = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (*cfg == NULL) {
+		tg_error_set(err, TG_E_FORMAT, "%s: %s: config JSON line %d column %d: %s", s->db_path, what, je.line,
+		    je.column, je.text);
+		return tg_error_hint(err, "the config must be one JSON object, e.g. {\"method\": \"lora\", \"rank\": 8}");
+	}
+	if (!json_is_object(*cfg)) {
+		json_decref(*cfg);
+		*cfg = NULL;
+		tg_error_set(err, TG_E_FORMAT, "%s: %s: config JSON is not an object", s->db_path, what);
+		return tg_error_hint(err, "wrap the settings in {...}");
+	}
+	*norm = json_dumps(*cfg, JSON_COMPACT | JSON_SORT_KEYS);
+	if (*norm == NULL) {
+		json_decref(*cfg);
+		*cfg = NULL;
+		return tg_error_set(err, TG_E_NOMEM, "%s: %s: cannot serialize the config", s->db_path, what);
+	}
+	return TG_OK;
+}
+
+/* ---- writes ------------------------------------------------------------------------------------------------------ */
+
+static const char *
+host_name(char *buf, size_t n)
+{
+	if (gethostname(buf, n) != 0)
+		snprintf(buf, n, "?");
+	buf[n - 1] = '\0';
+	return buf;
+}
+
+static void
+bind_count(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int
+tg_store_run_new(tg_store *s, const tg_run_info *info, int64_t *id, tg_error *err)
+{
+	static const char sql[] =
+	    "INSERT INTO runs (created, updated, name, status, config, model, method, layers, task, source, targets,"
+	    " seed, trainable_params, total_params, flops_per_step, steps_done, steps_total, tokens_per_s, pid, host,"
+	    " error, sweep_id)"
+	    " VALUES (?1, ?1, coalesce(?2, 'run-' || (SELECT coalesce(max(id), 0) + 1 FROM runs)), ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+	static const char *const keys[] = { "name", "model", "method", "layers", "task", "source", "targets" };
+	const char *given[7];
+	char *from_cfg[7] = { NULL };
+	char what[160];
+	json_t *cfg = NULL, *jseed;
+	char *norm = NULL;
+	sqlite3_stmt *st;
+	int64_t seed;
+	int i, rc, ret = TG_ERR;
+
+	if (tg_store_writable(s, err, "insert run") != TG_OK)
+		return TG_ERR;
+	if (info == NULL)
+		return tg_error_set(err, TG_E_ARG, "%s: insert run: no run info (NULL)", s->db_path);
+	snprintf(what, sizeof what, "insert run '%s'", info->name ? info->name : "(unnamed)");
+	if ((unsigned)info->status >= TG_RUN_NSTATUS)
+		return tg_error_set(err, TG_E_ARG, "%s: %s: status %d out of range", s->db_path, what, (int)info->status);
+	if (config_normalize(s, info->config, what, &cfg, &norm, err) != TG_OK)
+		return TG_ERR;
+	given[0] = info->name;
+	given[1] = info->model;
+	given[2] = info->method;
+	given[3] = info->layers;
+	given[4] = info->task;
+	given[5] = info->source;
+	given[6] = info->targets;
+	for (i = 0; i < 7; i++)
+		if (given[i] == NULL)
+			given[i] = from_cfg[i] = config_text(cfg, keys[i]);
+	seed = info->seed;
+	if (seed == 0 && json_is_integer(jseed = json_object_get(cfg, "seed")))
+		seed = json_integer_value(jseed);
+
+	if ((st = tg_store_stmt(s, STMT_RUN_INSERT, sql, err)) == NULL)
+		goto out;
+	sqlite3_bind_double(st, 1, tg_store_wallclock());
+	tg_bind_text(st, 2, given[0]);
+	sqlite3_bind_text(st, 3, status_names[info->status], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, norm, -1, SQLITE_STATIC);
+	for (i = 1; i < 7; i++)
+		tg_bind_text(st, 4 + i, given[i]);
+	sqlite3_bind_int64(st, 11, seed);
+	bind_count(st, 12, info->trainable_params);
+	bind_count(st, 13, info->total_params);
+	tg_bind_double(st, 14, info->flops_per_step > 0 ? info->flops_per_step : NAN);
+	sqlite3_bind_int64(st, 15, info->steps_done);
+	sqlite3_bind_int64(st, 16, info->steps_total);
+	tg_bind_double(st, 17, info->tokens_per_s);
+	bind_count(st, 18, info->pid);
+	tg_bind_text(st, 19, info->host);
+	tg_bind_text(st, 20, info->error);
+	bind_count(st, 21, info->sweep_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		tg_store_fail(s, err, rc, "%s", what);
+		goto out;
+	}
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(s->db);
+	ret = TG_OK;
+out:
+	for (i = 0; i < 7; i++)
+		free(from_cfg[i]);
+	free(norm);
+	json_decref(cfg);
+	return ret;
+}
+
+/* Step an UPDATE/DELETE of one run; no changed row means no such run. */
+static int
+step_one_run(tg_store *s, sqlite3_stmt *st, int64_t run_id, const char *what, tg_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return tg_store_fail(s, err, rc, "%s of run %lld", what, (long long)run_id);
+	if (sqlite3_changes(s->db) == 0)
+		return tg_error_set(err, TG_E_ARG, "%s: %s of run %lld: no such run", s->db_path, what,
+		    (long long)run_id);
+	return TG_OK;
+}
+
+int
+tg_store_run_set_status(tg_store *s, int64_t run_id, tg_run_status status, const char *error_msg, tg_error *err)
+{
+	static const char sql[] =
+	    "UPDATE runs SET status = ?2, error = ?3, updated = ?4,"
+	    " pid = CASE WHEN ?2 = 'running' THEN ?5 ELSE pid END,"
+	    " host = CASE WHEN ?2 = 'running' THEN ?6 ELSE host END WHERE id = ?1";
+	sqlite3_stmt *st;
+	char host[256];
+
+	if (tg_store_writable(s, err, "set status") != TG_OK)
+		return TG_ERR;
+	if ((unsigned)status >= TG_RUN_NSTATUS)
+		return tg_error_set(err, TG_E_ARG, "%s: set status of run %lld: status %d out of range", s->db_path,
+		    (long long)run_id, (int)status);
+	if ((st = tg_store_stmt(s, STMT_RUN_STATUS, sql, err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, status_names[status], -1, SQLITE_STATIC);
+	tg_bind_text(st, 3, error_msg);
+	sqlite3_bind_double(st, 4, tg_store_wallclock());
+	sqlite3_bind_int64(st, 5, (int64_t)getpid());
+	sqlite3_bind_text(st, 6, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	return step_one_run(s, st, run_id, "set status", err);
+}
+
+int
+tg_store_run_update_progress(tg_store *s, int64_t run_id, int64_t steps_done, int64_t steps_total,
+                             double tokens_per_s, tg_error *err)
+{
+	static const char sql[] =
+	    "UPDATE runs SET steps_done = ?2, steps_total = coalesce(?3, steps_total),"
+	    " tokens_per_s = coalesce(?4, tokens_per_s), updated = ?5 WHERE id = ?1";
+	sqlite3_stmt *st;
+
+	if (tg_store_writable(s, err, "update progress") != TG_OK)
+		return TG_ERR;
+	if ((st = tg_store_stmt(s, STMT_RUN_PROGRESS, sql, err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, steps_done);
+	if (steps_total >= 0)
+		sqlite3_bind_int64(st, 3, steps_total);
+	tg_bind_double(st, 4, tokens_per_s);
+	sqlite3_bind_double(st, 5, tg_store_wallclock());
+	return step_one_run(s, st, run_id, "update progress", err);
+}
+
+int
+tg_store_run_set_params(tg_store *s, int64_t run_id, int64_t trainable_params, int64_t total_params,
+                        double flops_per_step, tg_error *err)
+{
+	static const char sql[] =
+	    "UPDATE runs SET trainable_params = ?2, total_params = ?3, flops_per_step = ?4, updated = ?5 WHERE id = ?1";
+	sqlite3_stmt *st;
+
+	if (tg_store_writable(s, err, "set parameter counts") != TG_OK)
+		return TG_ERR;
+	if ((st = tg_store_stmt(s, STMT_RUN_PARAMS, sql, err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_count(st, 2, trainable_params);
+	bind_count(st, 3, total_params);
+	tg_bind_double(st, 4, flops_per_step > 0 ? flops_per_step : NAN);
+	sqlite3_bind_double(st, 5, tg_store_wallclock());
+	return step_one_run(s, st, run_id, "set parameter counts", err);
+}
+
+int
+tg_store_run_delete(tg_store *s, int64_t run_id, tg_error *err)
+{
+	sqlite3_stmt *st;
+
+	if (tg_store_writable(s, err, "delete run") != TG_OK)
+		return TG_ERR;
+	if ((st = tg_store_stmt(s, STMT_RUN_DELETE, "DELETE FROM runs WHERE id = ?1", err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	return step_one_run(s, st, run_id, "delete", err);
+}
+
+/* ---- reads ------------------------------------------------------------------------------------------------------- */
+
+/* Column 5 is the config (or NULL). */
+#define RUN_COLS(config) \
+	"id, created, updated, name, status, " config ", model, method, layers, task, source, targets, seed," \
+	" trainable_params, total_params, flops_per_step, steps_done, steps_total, tokens_per_s, pid, host, error," \
+	" sweep_id"
+
+static void
+read_run(sqlite3_stmt *st, tg_run_info *r)
+{
+	int stv;
+
+	tg_run_info_init(r);
+	r->id = sqlite3_column_int64(st, 0);
+	r->created = tg_col_double(st, 1);
+	r->updated = tg_col_double(st, 2);
+	r->name = tg_col_strdup(st, 3);
+	stv = tg_run_status_parse((const char *)sqlite3_column_text(st, 4));
+	r->status = stv < 0 ? TG_RUN_QUEUED : (tg_run_status)stv;
+	r->config = tg_col_strdup(st, 5);
+	r->model = tg_col_strdup(st, 6);
+	r->method = tg_col_strdup(st, 7);
+	r->layers = tg_col_strdup(st, 8);
+	r->task = tg_col_strdup(st, 9);
+	r->source = tg_col_strdup(st, 10);
+	r->targets = tg_col_strdup(st, 11);
+	r->seed = sqlite3_column_int64(st, 12);
+	r->trainable_params = sqlite3_column_int64(st, 13);
+	r->total_params = sqlite3_column_int64(st, 14);
+	r->flops_per_step = tg_col_double(st, 15);
+	r->steps_done = sqlite3_column_int64(st, 16);
+	r->steps_total = sqlite3_column_int64(st, 17);
+	r->tokens_per_s = tg_col_double(st, 18);
+	r->pid = sqlite3_column_int64(st, 19);
+	r->host = tg_col_strdup(st, 20);
+	r->error = tg_col_strdup(st, 21);
+	r->sweep_id = sqlite3_column_int64(st, 22);
+}
+
+int
+tg_store_run_get(tg_store *s, int64_t run_id, tg_run_info *out, tg_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (s == NULL || out == NULL)
+		return tg_error_set(err, TG_E_ARG, "store: get run %lld: NULL argument", (long long)run_id);
+	tg_run_info_init(out);
+	if ((st = tg_store_stmt(s, STMT_RUN_GET, "SELECT " RUN_COLS("config") " FROM runs WHERE id = ?1", err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_run(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return tg_error_set(err, TG_E_ARG, "%s: get run %lld: no such run", s->db_path, (long long)run_id);
+	if (rc != SQLITE_ROW)
+		return tg_store_fail(s, err, rc, "get run %lld", (long long)run_id);
+	return TG_OK;
+}
+
+int
+tg_store_run_list(tg_store *s, const tg_run_filter *f, tg_run_info **runs, int *n, tg_error *err)
+{
+	static const char *const order_sql[TG_ORDER_N] = {
+		"created DESC, id DESC", "created, id", "name COLLATE NOCASE, id", "updated DESC, id DESC"
+	};
+	static const tg_run_filter all = { 0 };
+	char sql[1024], mask[128];
+	sqlite3_stmt *st;
+	int rc, cap = 0, i, len = 0;
+	tg_run_info *out = NULL;
+
+	if (runs != NULL)
+		*runs = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || runs == NULL || n == NULL)
+		return tg_error_set(err, TG_E_ARG, "store: list runs: NULL argument");
+	if (f == NULL)
+		f = &all;
+	if ((unsigned)f->order >= TG_ORDER_N)
+		return tg_error_set(err, TG_E_ARG, "%s: list runs: order %d out of range", s->db_path, (int)f->order);
+	snprintf(sql, sizeof sql,
+	    "SELECT " RUN_COLS("CASE WHEN ?9 THEN config END") " FROM runs WHERE"
+	    " (?1 IS NULL OR instr(?1, ',' || status || ',') > 0)"
+	    " AND (?2 IS NULL OR task = ?2) AND (?3 IS NULL OR method = ?3) AND (?4 IS NULL OR source = ?4)"
+	    " AND (?5 IS NULL OR name LIKE ?5 ESCAPE '\\') AND (?6 IS NULL OR sweep_id = ?6)"
+	    " ORDER BY %s LIMIT ?7 OFFSET ?8", order_sql[f->order]);
+	if ((st = tg_store_stmt(s, STMT_RUN_LIST0 + f->order, sql, err)) == NULL)
+		return TG_ERR;
+	if (f->status_mask != 0) {
+		len = snprintf(mask, sizeof mask, ",");
+		for (i = 0; i < TG_RUN_NSTATUS; i++)
+			if (f->status_mask & (1u << i))
+				len += snprintf(mask + len, sizeof mask - len, "%s,", status_names[i]);
+		sqlite3_bind_text(st, 1, mask, -1, SQLITE_TRANSIENT);
+	}
+	tg_bind_text(st, 2, f->task);
+	tg_bind_text(st, 3, f->method);
+	tg_bind_text(st, 4, f->source);
+	tg_bind_text(st, 5, f->name_like);
+	if (f->sweep_id > 0)
+		sqlite3_bind_int64(st, 6, f->sweep_id);
+	sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1);
+	sqlite3_bind_int64(st, 8, f->offset > 0 ? f->offset : 0);
+	sqlite3_bind_int(st, 9, f->with_config);
+	len = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap)
+			out = tg_xrealloc(out, (cap = cap ? 2 * cap : 64) * sizeof *out);
+		read_run(st, &out[len++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		tg_run_list_free(out, len);
+		return tg_store_fail(s, err, rc, "list runs");
+	}
+	*runs = out;
+	*n = len;
+	return TG_OK;
+}
+
+bool
+tg_run_is_stale(const tg_run_info *r)
+{
+	char host[256];
+
+	if (r == NULL || r->status != TG_RUN_RUNNING || r->pid <= 0 || r->host == NULL)
+		return false;
+	if (strcmp(r->host, host_name(host, sizeof host)) != 0)
+		return false;                /* another machine: cannot tell */
+	return kill((pid_t)r->pid, 0) != 0 && errno == ESRCH;
+}
+
+/* ---- sweeps ------------------------------------------------------------------------------------------------------ */
+
+int
+tg_store_sweep_new(tg_store *s, const char *name, const char *spec_json, int64_t *id, tg_error *err)
+{
+	sqlite3_stmt *st;
+	json_t *cfg;
+	char *norm, what[160];
+	int rc;
+
+	if (tg_store_writable(s, err, "insert sweep") != TG_OK)
+		return TG_ERR;
+	if (name == NULL || name[0] == '\0')
+		return tg_error_set(err, TG_E_ARG, "%s: insert sweep: no name", s->db_path);
+	snprintf(what, sizeof what, "insert sweep '%s'", name);
+	if (config_normalize(s, spec_json, what, &cfg, &norm, err) != TG_OK)
+		return TG_ERR;
+	json_decref(cfg);
+	st = tg_store_stmt(s, STMT_SWEEP_INSERT, "INSERT INTO sweeps (name, spec, created) VALUES (?1, ?2, ?3)", err);
+	if (st == NULL) {
+		free(norm);
+		return TG_ERR;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, norm, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 3, tg_store_wallclock());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(norm);
+	if (rc != SQLITE_DONE)
+		return tg_store_fail(s, err, rc, "%s", what);
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return TG_OK;
+}
+
+int
+tg_store_sweep_add_run(tg_store *s, int64_t sweep_id, int64_t run_id, tg_error *err)
+{
+	sqlite3_stmt *st;
+
+	if (tg_store_writable(s, err, "add run to sweep") != TG_OK)
+		return TG_ERR;
+	if ((st = tg_store_stmt(s, STMT_SWEEP_LINK, "UPDATE runs SET sweep_id = ?2 WHERE id = ?1", err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, sweep_id);
+	return step_one_run(s, st, run_id, "add to sweep", err);
+}
+
+/* ---- artifacts --------------------------------------------------------------------------------------------------- */
+
+int
+tg_store_artifact_add(tg_store *s, int64_t run_id, const char *kind, const char *path, tg_error *err)
+{
+	sqlite3_stmt *st;
+	size_t dl;
+	int rc;
+
+	if (tg_store_writable(s, err, "insert artifact") != TG_OK)
+		return TG_ERR;
+	if (kind == NULL || path == NULL || kind[0] == '\0' || path[0] == '\0')
+		return tg_error_set(err, TG_E_ARG, "%s: insert artifact of run %lld: kind and path are required",
+		    s->db_path, (long long)run_id);
+	dl = strlen(s->dir);
+	if (strncmp(path, s->dir, dl) == 0 && path[dl] == '/')
+		path += dl + 1;               /* inside the workspace: store it relative, so the workspace can move */
+	st = tg_store_stmt(s, STMT_ARTIFACT_INSERT,
+	    "INSERT INTO artifacts (run_id, kind, path, created) VALUES (?1, ?2, ?3, ?4)", err);
+	if (st == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 4, tg_store_wallclock());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return tg_store_fail(s, err, rc, "insert %s artifact of run %lld", kind, (long long)run_id);
+	return TG_OK;
+}
+
+int
+tg_store_artifact_list(tg_store *s, int64_t run_id, tg_artifact **out, int *n, tg_error *err)
+{
+	sqlite3_stmt *st;
+	tg_artifact *a = NULL;
+	int rc, len = 0, cap = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || out == NULL || n == NULL)
+		return tg_error_set(err, TG_E_ARG, "store: list artifacts: NULL argument");
+	st = tg_store_stmt(s, STMT_ARTIFACT_LIST,
+	    "SELECT id, run_id, kind, path, created FROM artifacts WHERE run_id = ?1 ORDER BY id", err);
+	if (st == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap)
+			a = tg_xrealloc(a, (cap = cap ? 2 * cap : 8) * sizeof *a);
+		a[len].id = sqlite3_column_int64(st, 0);
+		a[len].run_id = sqlite3_column_int64(st, 1);
+		tg_col_copy(st, 2, a[len].kind, sizeof a[len].kind);
+		a[len].path = tg_col_strdup(st, 3);
+		a[len].created = tg_col_double(st, 4);
+		len++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		tg_artifact_list_free(a, len);
+		return tg_store_fail(s, err, rc, "list artifacts of run %lld", (long long)run_id);
+	}
+	*out = a;
+	*n = len;
+	return TG_OK;
+}
+
+void
+tg_artifact_list_free(tg_artifact *a, int n)
+{
+	int i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		free(a[i].path);
+	free(a);
+}

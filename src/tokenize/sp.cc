@@ -1,0 +1,247 @@
+/* SentencePiece through libsentencepiece: an extern "C" shim for loading, encoding, decoding and training. */
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+extern "C" {
+#include "util/util.h"          /* a C header without extern "C" of its own */
+}
+#include "tokenize/tok-internal.h"
+
+struct tg_sp {
+	sentencepiece::SentencePieceProcessor proc;
+	std::string model_type;
+};
+
+/* Read one field of a serialized protobuf message: returns the bytes of length-delimited field `field`
+ * (wire type 2) or the value of varint field `field` (wire type 0) found first. */
+static bool
+proto_field(const std::string &msg, int field, std::string *bytes, uint64_t *varint)
+{
+	size_t i = 0, n = msg.size();
+	const unsigned char *p = (const unsigned char *)msg.data();
+
+	auto read_varint = [&](uint64_t *out) -> bool {
+		uint64_t v = 0;
+		for (int shift = 0; shift < 64 && i < n; shift += 7) {
+			unsigned char b = p[i++];
+			v |= (uint64_t)(b & 0x7f) << shift;
+			if (!(b & 0x80)) {
+				*out = v;
+				return true;
+			}
+		}
+		return false;
+	};
+	while (i < n) {
+		uint64_t key, len, v;
+		if (!read_varint(&key))
+			return false;
+		int f = (int)(key >> 3), wt = (int)(key & 7);
+		switch (wt) {
+		case 0:
+			if (!read_varint(&v))
+				return false;
+			if (f == field && varint) {
+				*varint = v;
+				return true;
+			}
+			break;
+		case 1: i += 8; break;
+		case 5: i += 4; break;
+		case 2:
+			if (!read_varint(&len) || len > n - i)
+				return false;
+			if (f == field && bytes) {
+				bytes->assign((const char *)p + i, len);
+				return true;
+			}
+			i += len;
+			break;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+extern "C" tg_sp *
+tg_sp_load(const char *path, tg_error *err)
+{
+	tg_sp *sp = new (std::nothrow) tg_sp;
+	if (sp == nullptr) {
+		tg_error_set(err, TG_E_NOMEM, "%s: out of memory", path);
+		return nullptr;
+	}
+	auto st = sp->proc.Load(path);
+	if (!st.ok()) {
+		std::string m = st.ToString();
+		/* the library's message names its own source lines; say what it means instead */
+		if (m.find("ParseFromArray") != std::string::npos)
+			m = "protobuf parse error";
+		else if (m.compare(0, 10, "Internal: ") == 0)
+			m = m.substr(10);
+		while (!m.empty() && (m.back() == ' ' || m.back() == '.'))
+			m.pop_back();
+		tg_error_set(err, TG_E_FORMAT, "%s: not a readable SentencePiece model (%s)", path,
+		             m.empty() ? "parse error" : m.c_str());
+		tg_error_hint(err, "the file may be truncated or not a .model; download it again or retrain it");
+		delete sp;
+		return nullptr;
+	}
+	if (sp->proc.GetPieceSize() <= 0) {
+		tg_error_set(err, TG_E_FORMAT, "%s: SentencePiece model has no pieces", path);
+		delete sp;
+		return nullptr;
+	}
+	std::string trainer;
+	uint64_t mt = 1;
+	if (proto_field(sp->proc.serialized_model_proto(), 2, &trainer, nullptr))
+		proto_field(trainer, 3, nullptr, &mt);
+	sp->model_type = mt == 2 ? "bpe" : mt == 3 ? "word" : mt == 4 ? "char" : "unigram";
+	return sp;
+}
+
+extern "C" void
+tg_sp_free(tg_sp *sp)
+{
+	delete sp;
+}
+
+extern "C" int
+tg_sp_size(const tg_sp *sp)
+{
+	return sp->proc.GetPieceSize();
+}
+
+extern "C" const char *
+tg_sp_piece(const tg_sp *sp, int id)
+{
+	return sp->proc.IdToPiece(id).c_str();
+}
+
+extern "C" float
+tg_sp_score(const tg_sp *sp, int id)
+{
+	return sp->proc.GetScore(id);
+}
+
+extern "C" int
+tg_sp_piece_type(const tg_sp *sp, int id)
+{
+	if (sp->proc.IsUnknown(id))
+		return 2;
+	if (sp->proc.IsControl(id))
+		return 3;
+	if (sp->proc.IsUnused(id))
+		return 5;
+	if (sp->proc.IsByte(id))
+		return 6;
+	return 1;
+}
+
+extern "C" int
+tg_sp_special(const tg_sp *sp, int which)
+{
+	switch (which) {
+	case 0: return sp->proc.unk_id();
+	case 1: return sp->proc.bos_id();
+	case 2: return sp->proc.eos_id();
+	default: return sp->proc.pad_id();
+	}
+}
+
+extern "C" const char *
+tg_sp_model_type(const tg_sp *sp)
+{
+	return sp->model_type.c_str();
+}
+
+extern "C" int
+tg_sp_encode(const tg_sp *sp, const char *text, size_t len, tg_ivec *ids, tg_ivec *begin, tg_error *err)
+{
+	try {
+		auto spt = sp->proc.EncodeAsImmutableProto(absl::string_view(text, len));
+		size_t n = spt.pieces_size();
+		for (size_t i = 0; i < n; i++) {
+			auto p = spt.pieces((int)i);
+			tg_ivec_push(ids, (int32_t)p.id());
+			tg_ivec_push(begin, (int32_t)p.begin());
+		}
+	} catch (const std::exception &e) {
+		return tg_error_set(err, TG_E_STATE, "sentencepiece: encoding failed (%s)", e.what());
+	}
+	return TG_OK;
+}
+
+extern "C" char *
+tg_sp_decode(const tg_sp *sp, const int32_t *ids, int n, tg_error *err)
+{
+	std::vector<int> v(ids, ids + n);
+	std::string out;
+	auto st = sp->proc.Decode(v, &out);
+	if (!st.ok()) {
+		tg_error_set(err, TG_E_ARG, "sentencepiece: cannot decode (%s)", st.ToString().c_str());
+		return nullptr;
+	}
+	return tg_xstrdup(out.c_str());
+}
+
+extern "C" int
+tg_tokenizer_train_sp(const char *input_file, const char *model_prefix, int vocab_size, const char *model_type,
+                      const char *options, tg_error *err)
+{
+	std::unordered_map<std::string, std::string> kw;
+
+	if (input_file == nullptr || model_prefix == nullptr)
+		return tg_error_set(err, TG_E_ARG, "train_sp: input file and model prefix are required");
+	if (vocab_size < 8)
+		return tg_error_set(err, TG_E_ARG, "train_sp: vocab_size %d is too small (at least 8)", vocab_size);
+	std::string type = model_type ? model_type : "unigram";
+	if (type != "unigram" && type != "bpe" && type != "char" && type != "word") {
+		tg_error_set(err, TG_E_ARG, "train_sp: unknown model type '%s'", type.c_str());
+		return tg_error_hint(err, "use unigram or bpe");
+	}
+	FILE *f = fopen(input_file, "rb");
+	if (f == nullptr)
+		return tg_error_set(err, TG_E_IO, "train_sp: cannot open %s", input_file);
+	fclose(f);
+	kw["input"] = input_file;
+	kw["model_prefix"] = model_prefix;
+	kw["vocab_size"] = std::to_string(vocab_size);
+	kw["model_type"] = type;
+	kw["minloglevel"] = "2";
+	if (options != nullptr) {
+		const char *p = options;
+		while (*p) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!*p)
+				break;
+			const char *q = p;
+			while (*q && *q != ' ' && *q != '\t')
+				q++;
+			std::string word(p, q - p);
+			size_t k = word.find('=');
+			size_t s = word.compare(0, 2, "--") == 0 ? 2 : 0;
+			if (k == std::string::npos || k <= s)
+				return tg_error_set(err, TG_E_ARG, "train_sp: option '%s' is not key=value", word.c_str());
+			kw[word.substr(s, k - s)] = word.substr(k + 1);
+			p = q;
+		}
+	}
+	try {
+		auto st = sentencepiece::SentencePieceTrainer::Train(kw);
+		if (!st.ok())
+			return tg_error_set(err, TG_E_ARG, "train_sp: %s", st.ToString().c_str());
+	} catch (const std::exception &e) {
+		return tg_error_set(err, TG_E_STATE, "train_sp: %s", e.what());
+	}
+	return TG_OK;
+}
