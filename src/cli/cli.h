@@ -4,6 +4,9 @@
  *   cmd-bench.c    tamga bench: micro benchmarks of the engine against raw cblas_sgemm
  *   cmd-check.c    tamga selfcheck: a quick end-to-end check of the engine (gradients, a tiny model learns)
  *   cmd-data.c     tamga data: datasets under the data root (coverage table, parse check, examples)
+ *   cmd-pretrain.c tamga pretrain: the small default model (tokenizer + masked-LM encoder)
+ *   cmd-train.c    tamga train: fine-tune with a PEFT method on a task, evaluate every target language
+ *   cmd-runs.c     tamga runs / show / report: the experiment store
  */
 #ifndef TG_CLI_H
 #define TG_CLI_H
@@ -24,6 +27,17 @@ int tg_cmd_selfcheck(int argc, char **argv);
 
 /* cmd-data.c */
 int tg_cmd_data(int argc, char **argv);
+
+/* cmd-pretrain.c */
+int tg_cmd_pretrain(int argc, char **argv);
+
+/* cmd-train.c */
+int tg_cmd_train(int argc, char **argv);
+/* cmd-runs.c */
+int tg_cmd_runs(int argc, char **argv);
+int tg_cmd_show(int argc, char **argv);
+int tg_cmd_report(int argc, char **argv);
+
 
 /* main.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -388,6 +388,8 @@ tg_encoder_mlm_logits(tg_encoder *e, tg_graph *g, tg_tensor *h, const int64_t *r
 	STEP(x, tg_linear(g, x, e->mlm_dense_w, e->mlm_dense_b, err));
 	STEP(x, tg_gelu(g, x, err));
 	STEP(x, tg_layernorm(g, x, e->mlm_ln_w, e->mlm_ln_b, e->cfg.layer_norm_eps, err));
+	if (e->hooks != NULL && e->hooks->mlm_decoder != NULL)
+		STEP(x, e->hooks->mlm_decoder(e->hooks->ud, g, x, err));
 	STEP(x, tg_linear(g, x, e->word, e->mlm_bias, err));
 	return x;
 fail:

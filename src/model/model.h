@@ -49,6 +49,9 @@ typedef struct tg_encoder_hooks {
 	    tg_error *err);
 	/* Embedding output (after the embedding layer norm); MAD-X invertible adapters act here. */
 	tg_tensor *(*embed)(void *ud, tg_graph *g, tg_tensor *h, tg_error *err);
+	/* Input of the masked-LM decoder (after the head's layer norm, before the product with the word embeddings);
+	 * MAD-X runs its invertible adapter in reverse here (AdapterHub: a pre-hook on the output embeddings). */
+	tg_tensor *(*mlm_decoder)(void *ud, tg_graph *g, tg_tensor *h, tg_error *err);
 } tg_encoder_hooks;
 
 typedef struct tg_encoder {

@@ -31,6 +31,8 @@ void       tg_params_free(tg_params *p);
 int        tg_params_add(tg_params *p, const char *name, int ndim, const int64_t *shape, tg_error *err);
 /* Allocate the buffer (zeroed) and the views; with_grad also allocates the gradient buffer. */
 int        tg_params_alloc(tg_params *p, bool with_grad, tg_error *err);
+/* Add a gradient buffer to parameters allocated without one; every view becomes trainable. */
+int        tg_params_alloc_grad(tg_params *p, tg_error *err);
 int        tg_params_find(const tg_params *p, const char *name);
 tg_tensor *tg_params_get(const tg_params *p, const char *name);      /* borrowed, NULL if absent */
 void       tg_params_set_trainable(tg_params *p, int idx, bool on);   /* needs a gradient buffer to turn on */

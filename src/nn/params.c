@@ -190,3 +190,27 @@ tg_params_grads_finite(const tg_params *p)
 {
 	return isfinite(tg_params_grad_sqnorm(p));
 }
+
+/* Give parameters allocated without gradients a gradient buffer (same layout) and make every view trainable. */
+int
+tg_params_alloc_grad(tg_params *p, tg_error *err)
+{
+	int64_t shape[1];
+	int i;
+
+	if (p->data == NULL)
+		return tg_error_set(err, TG_E_STATE, "params: allocate before adding gradients");
+	if (p->grad == NULL) {
+		shape[0] = p->total ? p->total : 16;
+		if ((p->grad_t = tg_tensor_zeros(1, shape, err)) == NULL)
+			return TG_ERR;
+		p->grad = p->grad_t->data;
+		for (i = 0; i < p->n; i++) {
+			tg_tensor_release(p->views[i]->grad);
+			p->views[i]->grad = tg_tensor_wrap(p->ndim[i], p->shape[i], p->grad + p->offset[i]);
+		}
+	}
+	for (i = 0; i < p->n; i++)
+		tg_params_set_trainable(p, i, true);
+	return TG_OK;
+}

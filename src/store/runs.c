@@ -1,5 +1,6 @@
 /* Runs (status, progress, config JSON), sweeps and artifacts. */
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -321,6 +322,20 @@ tg_store_run_delete(tg_store *s, int64_t run_id, tg_error *err)
 		return TG_ERR;
 	sqlite3_bind_int64(st, 1, run_id);
 	return step_one_run(s, st, run_id, "delete", err);
+}
+
+/* Drop a run's steps and evaluations after a step (a resumed run recomputes them from its checkpoint). */
+int
+tg_store_run_truncate(tg_store *s, int64_t run_id, int64_t after_step, tg_error *err)
+{
+	char sql[256];
+
+	if (tg_store_writable(s, err, "truncate run") != TG_OK)
+		return TG_ERR;
+	snprintf(sql, sizeof sql, "DELETE FROM steps WHERE run_id = %lld AND step > %lld; "
+	    "DELETE FROM evals WHERE run_id = %lld AND step > %lld", (long long)run_id, (long long)after_step,
+	    (long long)run_id, (long long)after_step);
+	return tg_store_exec(s, sql, "truncate run", err);
 }
 
 /* ---- reads ------------------------------------------------------------------------------------------------------- */

@@ -102,6 +102,8 @@ int tg_store_run_update_progress(tg_store *s, int64_t run_id, int64_t steps_done
 int tg_store_run_set_params(tg_store *s, int64_t run_id, int64_t trainable_params, int64_t total_params,
                             double flops_per_step, tg_error *err);
 int tg_store_run_delete(tg_store *s, int64_t run_id, tg_error *err);   /* with its steps, evals, artifacts */
+/* Remove steps and evaluations after after_step (for a resumed run). */
+int tg_store_run_truncate(tg_store *s, int64_t run_id, int64_t after_step, tg_error *err);
 /* TG_OK and the run in *out (clear it afterwards); TG_ERR with code TG_E_ARG when there is no such run. */
 int tg_store_run_get(tg_store *s, int64_t run_id, tg_run_info *out, tg_error *err);
 /* A RUNNING run whose pid is gone on this host (killed without a chance to mark itself failed). */

@@ -1,0 +1,235 @@
+/* tamga plot: learning curves, TTC heat maps, the alignment probe by layer and the scaling fit, as PNG, SVG or PDF. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analysis/analysis.h"
+#include "cli/cli.h"
+
+int tg_cmd_plot(int argc, char **argv);
+
+static void
+usage(FILE *fp)
+{
+	fputs("usage: tamga plot curves  RUN [RUN...] [--workspace DIR] [--split dev|test] [--metric M] -o FILE\n"
+	    "       tamga plot ttc     [--workspace DIR] [--task T] [--method M] [--source S] [--layers L]\n"
+	    "                          [--by source|method] [--split test|dev] -o FILE\n"
+	    "       tamga plot probe   --csv PROBE.csv [--what margin|acc|cos] -o FILE\n"
+	    "       tamga plot scaling [--workspace DIR [FILTERS] | --csv POINTS.csv] [--form 1|2|3] -o FILE\n"
+	    "FILE ends in .png, .svg or .pdf; --width W --height H (pixels for PNG, points otherwise).\n"
+	    "Several runs in 'curves' are taken as seeds: their mean with a 95% t interval per step.\n"
+	    "'ttc' writes one heat map per (task, method, layers) or (task, source): FILE, FILE-2, ...\n", fp);
+}
+
+static int
+fail(const char *what, const tg_error *err)
+{
+	fprintf(stderr, "tamga plot %s: %s\n", what, err->msg);
+	if (err->hint[0])
+		fprintf(stderr, "hint: %s\n", err->hint);
+	return 1;
+}
+
+/* FILE for k = 0, else FILE with "-<k+1>" before the extension. */
+static char *
+nth_path(const char *path, int k)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	char *p;
+
+	if (k == 0)
+		return tg_xstrdup(path);
+	if (dot == NULL || (slash && dot < slash))
+		tg_xasprintf(&p, "%s-%d", path, k + 1);
+	else
+		tg_xasprintf(&p, "%.*s-%d%s", (int)(dot - path), path, k + 1, dot);
+	return p;
+}
+
+static int
+save(tg_plot *p, const char *path, int w, int h, const char *what)
+{
+	tg_error err = { 0 };
+	int rc = 0;
+
+	if (p == NULL)
+		return 1;
+	if (tg_plot_save(p, path, w, h, &err) != TG_OK)
+		rc = fail(what, &err);
+	else
+		printf("%s\n", path);
+	tg_plot_free(p);
+	return rc;
+}
+
+int
+tg_cmd_plot(int argc, char **argv)
+{
+	const char *sub, *ws = NULL, *out = NULL, *csv = NULL, *what = "margin", *metric = NULL, *by = "source";
+	int64_t runs[256];
+	int nruns = 0, i, w = 0, h = 0, form = TG_SCALE_DPT, rc = 1;
+	tg_ttc_opts to = { 0 };
+	tg_error err = { 0 };
+	tg_store *s = NULL;
+	bool dev_set = false, dev = false;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	sub = argv[1];
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+
+		if (a[0] != '-') {
+			long long id = strtoll(a, &end, 10);
+
+			if (*end != '\0' || id <= 0 || nruns >= 256)
+				return tg_cli_usage_error("plot", "expected a run id, got '%s'", a);
+			runs[nruns++] = id;
+			continue;
+		}
+		if (v == NULL)
+			return tg_cli_usage_error("plot", "unknown option or missing value '%s'", a);
+		i++;
+		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0)
+			ws = v;
+		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+			out = v;
+		else if (strcmp(a, "--csv") == 0)
+			csv = v;
+		else if (strcmp(a, "--what") == 0)
+			what = v;
+		else if (strcmp(a, "--metric") == 0)
+			metric = v;
+		else if (strcmp(a, "--by") == 0)
+			by = v;
+		else if (strcmp(a, "--task") == 0)
+			to.task = v;
+		else if (strcmp(a, "--method") == 0)
+			to.method = v;
+		else if (strcmp(a, "--source") == 0)
+			to.source = v;
+		else if (strcmp(a, "--layers") == 0)
+			to.layers = v;
+		else if (strcmp(a, "--split") == 0) {
+			if (strcmp(v, "dev") != 0 && strcmp(v, "test") != 0)
+				return tg_cli_usage_error("plot", "--split is dev or test, not '%s'", v);
+			dev_set = true;
+			dev = strcmp(v, "dev") == 0;
+		} else if (strcmp(a, "--form") == 0) {
+			form = atoi(v);
+			if (form < 1 || form > 3)
+				return tg_cli_usage_error("plot", "--form is 1, 2 or 3");
+		} else if (strcmp(a, "--width") == 0)
+			w = atoi(v);
+		else if (strcmp(a, "--height") == 0)
+			h = atoi(v);
+		else
+			return tg_cli_usage_error("plot", "unknown option '%s'", a);
+	}
+	if (out == NULL)
+		return tg_cli_usage_error("plot", "give the output file with -o FILE.png|.svg|.pdf");
+	if (tg_plot_format_of(out, &err) < 0)
+		return fail(sub, &err);
+	if (w <= 0)
+		w = strstr(out, ".png") || strstr(out, ".PNG") ? 1200 : 640;
+	if (h <= 0)
+		h = w * 5 / 8;
+	if (ws == NULL)
+		ws = getenv("TAMGA_WORKSPACE") && *getenv("TAMGA_WORKSPACE") ? getenv("TAMGA_WORKSPACE") :
+		    "./tamga-workspace";
+
+	if (strcmp(sub, "curves") == 0) {
+		if (nruns == 0)
+			return tg_cli_usage_error("plot", "curves needs run ids (tamga runs lists them)");
+		if ((s = tg_store_open(ws, TG_STORE_READONLY, &err)) == NULL)
+			return fail(sub, &err);
+		rc = save(tg_analysis_plot_curves(s, runs, nruns, dev_set && !dev ? TG_SPLIT_TEST : TG_SPLIT_DEV, metric,
+		    &err), out, w, h, sub);
+		if (err.code)
+			rc = fail(sub, &err);
+	} else if (strcmp(sub, "ttc") == 0) {
+		tg_ttc_table *t;
+		tg_matrix **m;
+		int n, k;
+
+		to.dev = dev;
+		to.n_boot = -1;
+		if (strcmp(by, "source") != 0 && strcmp(by, "method") != 0)
+			return tg_cli_usage_error("plot", "--by is source or method");
+		if ((s = tg_store_open(ws, TG_STORE_READONLY, &err)) == NULL)
+			return fail(sub, &err);
+		if ((t = tg_ttc_compute(s, &to, &err)) == NULL) {
+			rc = fail(sub, &err);
+		} else {
+			tg_ttc_matrices(t, strcmp(by, "method") == 0 ? TG_TTC_BY_METHOD : TG_TTC_BY_SOURCE, &m, &n);
+			if (n == 0) {
+				tg_error_set(&err, TG_E_ARG, "no runs with source and target scores in %s", ws);
+				rc = fail(sub, &err);
+			} else {
+				rc = 0;
+				for (k = 0; k < n; k++) {
+					char *p = nth_path(out, k);
+					rc |= save(tg_analysis_plot_matrix(m[k], NAN), p, w, h, sub);
+					free(p);
+				}
+			}
+			tg_matrix_list_free(m, n);
+			tg_ttc_table_free(t);
+		}
+	} else if (strcmp(sub, "probe") == 0) {
+		tg_probe_result *r = NULL;
+		int n = 0;
+
+		if (csv == NULL)
+			return tg_cli_usage_error("plot", "probe needs --csv FILE (from tamga analyze probe --format csv)");
+		if (tg_probe_read_csv(csv, &r, &n, &err) != TG_OK)
+			return fail(sub, &err);
+		rc = save(tg_analysis_plot_probe(r, n, what, &err), out, w, h, sub);
+		if (err.code)
+			rc = fail(sub, &err);
+		for (i = 0; i < n; i++)
+			tg_probe_result_clear(&r[i]);
+		free(r);
+	} else if (strcmp(sub, "scaling") == 0) {
+		tg_scale_point *pts = NULL;
+		tg_scale_fit fit;
+		int n = 0;
+
+		if (csv != NULL) {
+			if (tg_scale_points_read_csv(csv, &pts, &n, &err) != TG_OK)
+				return fail(sub, &err);
+		} else {
+			tg_ttc_table *t;
+
+			to.dev = dev;
+			to.n_boot = -1;
+			if ((s = tg_store_open(ws, TG_STORE_READONLY, &err)) == NULL || (t = tg_ttc_compute(s, &to, &err)) == NULL)
+				goto done;
+			if (tg_scale_points_from_ttc(s, t, &pts, &n, &err) != TG_OK) {
+				tg_ttc_table_free(t);
+				goto done;
+			}
+			tg_ttc_table_free(t);
+		}
+		if (tg_scale_fit_points(pts, n, (tg_scale_form)form, false, &fit, &err) != TG_OK) {
+			fprintf(stderr, "tamga plot scaling: %s; plotting the points only\n", err.msg);
+			tg_error_clear(&err);
+			rc = save(tg_analysis_plot_scaling(pts, n, NULL, &err), out, w, h, sub);
+		} else {
+			rc = save(tg_analysis_plot_scaling(pts, n, &fit, &err), out, w, h, sub);
+		}
+		free(pts);
+	} else {
+		return tg_cli_usage_error("plot", "unknown subcommand '%s' (curves, ttc, probe or scaling)", sub);
+	}
+done:
+	if (rc && err.code && s == NULL)
+		fail(sub, &err);
+	else if (rc && err.code && strcmp(sub, "scaling") == 0)
+		fail(sub, &err);
+	tg_store_close(s);
+	return rc;
+}

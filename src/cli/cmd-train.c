@@ -1,0 +1,198 @@
+/* tamga train: fine-tune a model with a PEFT method on a task's source language and evaluate every target. */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "exp/exp.h"
+
+static volatile int interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int
+num(const char *opt, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (*v == '\0' || *end != '\0' || !(d >= lo && d <= hi))
+		return tg_cli_usage_error("train", "%s expects a number from %g to %g, got '%s'", opt, lo, hi, v);
+	*out = d;
+	return 0;
+}
+
+/* Parse the options into x; targets are split into tbuf. Returns 0, or 2 for a usage error. */
+static int
+parse(int argc, char **argv, tg_experiment *x, char *tbuf, size_t tn, bool *json, bool *quiet)
+{
+	int i;
+	double d;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--select-on-target") == 0) { x->train.select_on_target = true; continue; }
+		if (strcmp(a, "--lr-backoff") == 0) { x->train.lr_backoff = true; continue; }
+		if (strcmp(a, "--words") == 0) { x->task.fused_mwt = false; continue; }
+		if (strcmp(a, "--json") == 0) { *json = true; continue; }
+		if (strcmp(a, "--quiet") == 0) { *quiet = true; continue; }
+		if (strcmp(a, "--no-build") == 0) { x->build_model = false; continue; }
+		if (v == NULL)
+			return tg_cli_usage_error("train", "%s needs a value", a);
+		i++;
+		if (strcmp(a, "--model") == 0 || strcmp(a, "-m") == 0) x->model = v;
+		else if (strcmp(a, "--task") == 0) x->task.task = v;
+		else if (strcmp(a, "--source") == 0) x->task.source = v;
+		else if (strcmp(a, "--targets") == 0) {
+			char *p, *save = NULL;
+			snprintf(tbuf, tn, "%s", v);
+			x->task.n_targets = 0;
+			for (p = strtok_r(tbuf, ",", &save); p && x->task.n_targets < TG_MAX_LANGS; p = strtok_r(NULL, ",", &save))
+				x->task.targets[x->task.n_targets++] = p;
+		}
+		else if (strcmp(a, "--peft") == 0) x->peft = v;
+		else if (strcmp(a, "--match") == 0) x->match = v;
+		else if (strcmp(a, "--budget") == 0) { if (num(a, v, 1, 1e12, &d)) return 2; x->budget = (int64_t)d; }
+		else if (strcmp(a, "--data") == 0) x->task.data_root = v;
+		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) x->workspace = v;
+		else if (strcmp(a, "--name") == 0) x->name = v;
+		else if (strcmp(a, "--save-adapter") == 0) x->save_adapter = v;
+		else if (strcmp(a, "--epochs") == 0) { if (num(a, v, 1, 1e6, &d)) return 2; x->train.epochs = (int)d; }
+		else if (strcmp(a, "--steps") == 0) { if (num(a, v, 1, 1e12, &d)) return 2; x->train.max_steps = (int64_t)d; }
+		else if (strcmp(a, "--batch") == 0) { if (num(a, v, 1, 65536, &d)) return 2; x->train.batch_size = (int)d; }
+		else if (strcmp(a, "--batch-tokens") == 0) { if (num(a, v, 1, 1e9, &d)) return 2; x->train.batch_tokens = (int64_t)d; }
+		else if (strcmp(a, "--accum") == 0) { if (num(a, v, 1, 4096, &d)) return 2; x->train.grad_accum = (int)d; }
+		else if (strcmp(a, "--lr") == 0) { if (num(a, v, 1e-9, 10, &d)) return 2; x->train.lr = (float)d; }
+		else if (strcmp(a, "--weight-decay") == 0) { if (num(a, v, 0, 10, &d)) return 2; x->train.weight_decay = (float)d; }
+		else if (strcmp(a, "--warmup") == 0) { if (num(a, v, 0, 1, &d)) return 2; x->train.warmup_ratio = (float)d; }
+		else if (strcmp(a, "--clip") == 0) { if (num(a, v, 0, 1e6, &d)) return 2; x->train.clip = (float)d; }
+		else if (strcmp(a, "--schedule") == 0) {
+			tg_schedule s;
+			tg_error err = { 0 };
+			if (tg_schedule_parse(&s, v, &err) != TG_OK)
+				return tg_cli_usage_error("train", "%s (%s)", err.msg, err.hint);
+			x->train.schedule = s.kind;
+		}
+		else if (strcmp(a, "--seed") == 0) { if (num(a, v, 0, 1e18, &d)) return 2; x->train.seed = (uint64_t)d; x->task.seed = (uint64_t)d; }
+		else if (strcmp(a, "--eval-every") == 0) { if (num(a, v, 1, 1e12, &d)) return 2; x->train.eval_every = (int64_t)d; }
+		else if (strcmp(a, "--patience") == 0) { if (num(a, v, 0, 1e6, &d)) return 2; x->train.patience = (int)d; }
+		else if (strcmp(a, "--max-train") == 0) { if (num(a, v, 1, 1e12, &d)) return 2; x->task.max_train = (int64_t)d; }
+		else if (strcmp(a, "--max-eval") == 0) { if (num(a, v, 1, 1e12, &d)) return 2; x->task.max_eval = (int64_t)d; }
+		else if (strcmp(a, "--max-len") == 0) { if (num(a, v, 8, 8192, &d)) return 2; x->task.max_len = (int)d; }
+		else if (strcmp(a, "--bootstrap") == 0) { if (num(a, v, 10, 1e6, &d)) return 2; x->train.boot_resamples = (int)d; }
+		else if (strcmp(a, "--resume") == 0) { if (num(a, v, 1, 1e15, &d)) return 2; x->resume_run = (int64_t)d; }
+		else
+			return tg_cli_usage_error("train", "unknown option '%s'", a);
+	}
+	return 0;
+}
+
+static char *
+argv_json(int argc, char **argv)
+{
+	json_t *a = json_array();
+	char *s;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--resume") == 0)
+			i++;
+		else
+			json_array_append_new(a, json_string(argv[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+int
+tg_cmd_train(int argc, char **argv)
+{
+	tg_experiment x;
+	tg_train_result res;
+	tg_error err = { 0 };
+	char tbuf[512], tbuf2[512], *aj;
+	bool json = false, quiet = false;
+	int64_t id = 0;
+	int rc, i;
+	char **sv = NULL;
+	int sc = 0;
+	json_t *stored = NULL;
+
+	tg_experiment_init(&x);
+	if ((rc = parse(argc, argv, &x, tbuf, sizeof tbuf, &json, &quiet)) != 0)
+		return rc;
+	if (x.resume_run > 0) {
+		/* re-read the run's own command line from the store, then apply what was given now on top */
+		tg_store *st = tg_store_open(x.workspace ? x.workspace : tg_workspace_default(), 0, &err);
+		tg_run_info ri;
+		json_t *cfg, *av;
+		if (st == NULL || tg_store_run_get(st, x.resume_run, &ri, &err) != TG_OK) {
+			fprintf(stderr, "tamga train: %s\n", err.msg);
+			tg_store_close(st);
+			return 1;
+		}
+		cfg = json_loads(ri.config ? ri.config : "{}", 0, NULL);
+		av = cfg ? json_object_get(cfg, "argv") : NULL;
+		if (json_is_array(av)) {
+			int64_t keep = x.resume_run;
+			const char *ws = x.workspace;
+			sc = (int)json_array_size(av) + 1;
+			sv = tg_xcalloc((size_t)sc + 1, sizeof *sv);
+			sv[0] = "train";
+			for (i = 1; i < sc; i++)
+				sv[i] = (char *)json_string_value(json_array_get(av, (size_t)i - 1));
+			tg_experiment_init(&x);
+			if ((rc = parse(sc, sv, &x, tbuf2, sizeof tbuf2, &json, &quiet)) != 0 ||
+			    (rc = parse(argc, argv, &x, tbuf, sizeof tbuf, &json, &quiet)) != 0)
+				return rc;
+			x.resume_run = keep;
+			if (ws)
+				x.workspace = ws;
+		}
+		stored = cfg;
+		tg_run_info_clear(&ri);
+		tg_store_close(st);
+	}
+	aj = argv_json(sc ? sc : argc, sc ? sv : argv);
+	x.argv_json = aj;
+	x.train.progress = !quiet;
+	signal(SIGINT, on_sigint);
+	x.train.cancel = &interrupted;
+	rc = tg_experiment_run(&x, &id, &res, &err);
+	free(aj);
+	free(sv);
+	json_decref(stored);
+	if (rc != TG_OK) {
+		fprintf(stderr, "tamga train: %s\n", err.msg);
+		if (err.hint[0])
+			fprintf(stderr, "hint: %s\n", err.hint);
+		if (id > 0)
+			fprintf(stderr, "run %lld is marked failed in %s\n", (long long)id,
+			    x.workspace ? x.workspace : tg_workspace_default());
+		return 1;
+	}
+	if (json) {
+		printf("{\"run\":%lld,\"steps\":%lld,\"best_step\":%lld,\"seconds\":%.1f,\"tokens_per_s\":%.1f,"
+		    "\"metric\":\"%s\",\"chance\":%.6f,\"scores\":[", (long long)id, (long long)res.steps,
+		    (long long)res.best_step, res.seconds, res.tokens_per_s, res.metric, res.chance);
+		for (i = 0; i < res.n_scores; i++)
+			printf("%s{\"lang\":\"%s\",\"split\":\"%s\",\"score\":%.6f,\"ci_low\":%.6f,\"ci_high\":%.6f,"
+			    "\"n\":%lld}", i ? "," : "", res.scores[i].lang, res.scores[i].split, res.scores[i].score,
+			    res.scores[i].ci.lo, res.scores[i].ci.hi, (long long)res.scores[i].n_items);
+		printf("]}\n");
+	} else {
+		tg_result_print(stdout, NULL, &res);
+		printf("run %lld %s in %s (%.0f s, %.0f tokens/s)%s\n", (long long)id,
+		    res.cancelled ? "stopped (resume with --resume)" : "stored", x.workspace ? x.workspace :
+		    tg_workspace_default(), res.seconds, res.tokens_per_s, res.resumed ? ", resumed" : "");
+	}
+	rc = res.cancelled ? 130 : 0;
+	tg_train_result_clear(&res);
+	return rc;
+}

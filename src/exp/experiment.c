@@ -1,0 +1,279 @@
+/* Running one experiment end to end and recording it in the workspace's store. */
+#include "config.h"
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "exp/exp.h"
+#include "model/safetensors.h"
+
+void
+tg_experiment_init(tg_experiment *x)
+{
+	memset(x, 0, sizeof *x);
+	x->model = NULL;
+	x->build_model = true;
+	tg_task_opts_init(&x->task);
+	tg_train_opts_init(&x->train);
+	x->train.progress = true;
+	x->peft = "lora:layers=0-1,targets=q+v,r=8,alpha=16";
+}
+
+const char *
+tg_workspace_default(void)
+{
+	const char *w = getenv("TAMGA_WORKSPACE");
+	return w != NULL && *w ? w : "tamga-workspace";
+}
+
+void
+tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
+{
+	double as, c = res->chance;
+	int i;
+
+	(void)t;
+	if (res->n_scores == 0)
+		return;
+	as = res->scores[res->n_source > 1 ? 1 : 0].score;
+	fprintf(f, "%-6s %-6s %8s  %-19s %7s %6s\n", "lang", "split", res->metric, "95% CI", "TTC", "items");
+	for (i = 0; i < res->n_scores; i++) {
+		const tg_score *s = &res->scores[i];
+		char ci[40], ttc[16];
+		snprintf(ci, sizeof ci, "[%.3f, %.3f]", s->ci.lo, s->ci.hi);
+		if (i < res->n_source)
+			snprintf(ttc, sizeof ttc, "source");
+		else if (as - c != 0)
+			snprintf(ttc, sizeof ttc, "%.3f", (s->score - c) / (as - c));
+		else
+			snprintf(ttc, sizeof ttc, "-");
+		fprintf(f, "%-6s %-6s %8.4f  %-19s %7s %6lld\n", s->lang, s->split, s->score, ci, ttc,
+		    (long long)s->n_items);
+	}
+	fprintf(f, "chance level %.4f (TTC = (A_t - chance) / (A_s - chance)); best step %lld of %lld\n", c,
+	    (long long)res->best_step, (long long)res->steps);
+}
+
+static int
+mkdirs(const char *path)
+{
+	char buf[4096], *p;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0777);
+			*p = '/';
+		}
+	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static json_t *
+config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *spec, const tg_task *t)
+{
+	char buf[1024];
+	json_t *o = json_object(), *tg = json_array();
+	int i;
+
+	json_object_set_new(o, "model", json_string(x->model ? x->model : tg_model_default()));
+	json_object_set_new(o, "model_dir", json_string(model_dir));
+	json_object_set_new(o, "task", json_string(t->name));
+	json_object_set_new(o, "metric", json_string(t->metric));
+	json_object_set_new(o, "chance", json_real(t->chance));
+	json_object_set_new(o, "source", json_string(t->source));
+	for (i = 0; i < t->n_eval; i++)
+		json_array_append_new(tg, json_string(t->eval[i]->lang));
+	json_object_set_new(o, "targets", tg);
+	json_object_set_new(o, "peft", json_string(tg_peft_spec_format(spec, buf, sizeof buf)));
+	json_object_set_new(o, "max_train", json_integer(x->task.max_train));
+	json_object_set_new(o, "max_eval", json_integer(x->task.max_eval));
+	json_object_set_new(o, "max_len", json_integer(x->task.max_len));
+	json_object_set_new(o, "train_examples", json_integer(t->train->n_items));
+	json_object_set_new(o, "epochs", json_integer(x->train.epochs));
+	json_object_set_new(o, "max_steps", json_integer(x->train.max_steps));
+	json_object_set_new(o, "batch_size", json_integer(x->train.batch_size));
+	json_object_set_new(o, "batch_tokens", json_integer(x->train.batch_tokens));
+	json_object_set_new(o, "grad_accum", json_integer(x->train.grad_accum));
+	json_object_set_new(o, "lr", json_real(x->train.lr));
+	json_object_set_new(o, "weight_decay", json_real(x->train.weight_decay));
+	json_object_set_new(o, "warmup_ratio", json_real(x->train.warmup_ratio));
+	json_object_set_new(o, "clip", json_real(x->train.clip));
+	json_object_set_new(o, "seed", json_integer((json_int_t)x->train.seed));
+	json_object_set_new(o, "select_on", json_string(x->train.select_on_target ? "target (mean)" : "source dev"));
+	json_object_set_new(o, "threads", json_integer(tg_threads_get()));
+	json_object_set_new(o, "note", json_string(t->note));
+	json_object_set_new(o, "tamga", json_string(PACKAGE_VERSION));
+	if (x->argv_json != NULL) {
+		json_t *a = json_loads(x->argv_json, 0, NULL);
+		if (a != NULL)
+			json_object_set_new(o, "argv", a);
+	}
+	return o;
+}
+
+static void
+join_targets(const tg_task *t, char *buf, size_t n)
+{
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->n_eval; i++)
+		snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", t->eval[i]->lang);
+}
+
+int
+tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_error *err)
+{
+	char model_dir[4096], ckpt[4300], items[4300], adir[4300], name[256], targets[256], specbuf[1024];
+	tg_encoder *e = NULL;
+	tg_tokenizer *tok = NULL;
+	tg_task *t = NULL;
+	tg_peft *peft = NULL;
+	tg_head *h = NULL;
+	tg_store *st = NULL;
+	tg_peft_spec spec;
+	tg_params *sets[1];
+	tg_train_opts to = x->train;
+	const char *ws = x->workspace ? x->workspace : tg_workspace_default();
+	int rc = TG_ERR;
+	int64_t id = x->resume_run;
+	bool recorded = false;
+
+	memset(res, 0, sizeof *res);
+	if (run_id != NULL)
+		*run_id = 0;
+	if (tg_model_resolve(x->model, x->build_model, x->task.data_root, model_dir, sizeof model_dir, err) == NULL)
+		return TG_ERR;
+	if ((e = tg_encoder_load(model_dir, err)) == NULL)
+		goto out;
+	if ((tok = tg_tokenizer_load(model_dir, err)) == NULL)
+		goto out;
+	if (tg_tokenizer_vocab_size(tok) > e->cfg.vocab_size) {
+		tg_error_set(err, TG_E_FORMAT, "%s: the tokenizer has %d ids but the model only %lld embeddings",
+		    model_dir, tg_tokenizer_vocab_size(tok), (long long)e->cfg.vocab_size);
+		goto out;
+	}
+	if ((t = tg_task_build(&x->task, tok, &e->cfg, err)) == NULL)
+		goto out;
+	if (tg_peft_spec_parse(&spec, x->peft ? x->peft : "head", err) != TG_OK)
+		goto out;
+	if (x->match != NULL) {
+		tg_peft_spec ref;
+		double ratio;
+		if (tg_peft_spec_parse(&ref, x->match, err) != TG_OK ||
+		    tg_peft_match_spec(&spec, &ref, &e->cfg, 0.05, &ratio, err) != TG_OK)
+			goto out;
+	} else if (x->budget > 0) {
+		double ratio;
+		if (tg_peft_match(&spec, &e->cfg, x->budget, 0.05, &ratio, err) != TG_OK)
+			goto out;
+	}
+	if ((peft = tg_peft_new(e, &spec, x->train.seed, err)) == NULL || tg_peft_attach(peft, e, err) != TG_OK)
+		goto out;
+	if ((h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, e->cfg.hidden_dropout, x->train.seed, err)) ==
+	    NULL)
+		goto out;
+
+	/* the store */
+	if (mkdirs(ws) != 0) {
+		tg_error_set(err, TG_E_IO, "workspace %s: %s", ws, strerror(errno));
+		goto out;
+	}
+	if ((st = tg_store_open(ws, TG_STORE_CREATE, err)) == NULL)
+		goto out;
+	join_targets(t, targets, sizeof targets);
+	tg_peft_spec_format(&spec, specbuf, sizeof specbuf);
+	if (id <= 0) {
+		tg_run_info info;
+		json_t *cfg = config_json(x, model_dir, &spec, t);
+		char *cfgs = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+		tg_run_info_init(&info);
+		if (x->name != NULL)
+			snprintf(name, sizeof name, "%s", x->name);
+		else
+			snprintf(name, sizeof name, "%s %s %s %s->%s", tg_peft_method_name(spec.method), spec.layers, t->name,
+			    t->source, targets);
+		info.name = name;
+		info.config = cfgs;
+		info.model = x->model ? (char *)x->model : (char *)tg_model_default();
+		info.method = (char *)tg_peft_method_name(spec.method);
+		info.layers = spec.layers;
+		info.task = t->name;
+		info.source = t->source;
+		info.targets = targets;
+		info.seed = (int64_t)x->train.seed;
+		info.status = TG_RUN_QUEUED;
+		rc = tg_store_run_new(st, &info, &id, err);
+		free(cfgs);
+		json_decref(cfg);
+		if (rc != TG_OK) {
+			rc = TG_ERR;
+			goto out;
+		}
+		rc = TG_ERR;
+		if (x->sweep_id > 0)
+			tg_store_sweep_add_run(st, x->sweep_id, id, NULL);
+	}
+	recorded = true;
+	if (run_id != NULL)
+		*run_id = id;
+	{
+		tg_peft_flops fl;
+		int64_t trainable = tg_peft_trainable(peft) + tg_params_count(h->params, false);
+		double mean_len = (double)t->train->off[t->train->n] / (double)(t->train->n ? t->train->n : 1);
+		if (tg_peft_get_flops(peft, x->train.batch_size, (int64_t)(mean_len + 0.5), t->n_classes, &fl, NULL) !=
+		    TG_OK)
+			fl.train = NAN;
+		tg_store_run_set_params(st, id, trainable, tg_encoder_param_count(e) + trainable, fl.train, NULL);
+	}
+	if (tg_store_run_set_status(st, id, TG_RUN_RUNNING, NULL, err) != TG_OK)
+		goto out;
+	snprintf(ckpt, sizeof ckpt, "%s/checkpoints", ws);
+	mkdirs(ckpt);
+	snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", tg_store_checkpoint_dir(st), (long long)id);
+	snprintf(items, sizeof items, "%s/items", ws);
+	to.store = st;
+	to.run_id = id;
+	to.checkpoint_path = ckpt;
+	to.items_dir = items;
+	to.resume = x->resume_run > 0;
+	sets[0] = tg_peft_params(peft);
+	if (to.progress)
+		fprintf(stderr, "run %lld: %s on %s, %s -> %s; %lld trainable parameters; %s\n", (long long)id, specbuf,
+		    t->name, t->source, targets, (long long)tg_peft_trainable(peft), t->note);
+	if (tg_train(e, h, t, sets, 1, &to, res, err) != TG_OK)
+		goto out;
+	/* the trained module and head, at the best checkpoint */
+	snprintf(adir, sizeof adir, "%s/adapters/run-%lld", ws, (long long)id);
+	if (mkdirs(adir) == 0 && tg_peft_save(peft, x->save_adapter ? x->save_adapter : adir, model_dir, t->name, err) ==
+	    TG_OK) {
+		tg_st_writer *w = tg_st_writer_new();
+		char hp[4400];
+		int i;
+		for (i = 0; i < h->params->n; i++)
+			tg_st_writer_add(w, h->params->names[i], h->params->views[i]->ndim, h->params->views[i]->shape,
+			    h->params->views[i]->data);
+		tg_st_writer_meta(w, "format", "tamga-head");
+		snprintf(hp, sizeof hp, "%s/head.safetensors", x->save_adapter ? x->save_adapter : adir);
+		tg_st_writer_write(w, hp, NULL);
+		tg_st_writer_free(w);
+		tg_store_artifact_add(st, id, "adapter", x->save_adapter ? x->save_adapter : adir, NULL);
+	}
+	tg_store_run_set_status(st, id, res->cancelled ? TG_RUN_CANCELLED : TG_RUN_DONE, NULL, NULL);
+	rc = TG_OK;
+out:
+	if (rc != TG_OK && recorded && st != NULL)
+		tg_store_run_set_status(st, id, TG_RUN_FAILED, err ? err->msg : "failed", NULL);
+	tg_store_close(st);
+	tg_head_free(h);
+	tg_peft_free(peft);
+	tg_task_free(t);
+	tg_tokenizer_free(tok);
+	tg_encoder_free(e);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/* Model names: a folder on disk, or a preset (micro, small, base) that is pretrained once and cached. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "exp/exp.h"
+
+const char *
+tg_model_default(void)
+{
+	const char *m = getenv("TAMGA_MODEL");
+	return m != NULL && *m ? m : "small";
+}
+
+const char *
+tg_model_resolve(const char *name, bool build, const char *data_root, char *buf, size_t n, tg_error *err)
+{
+	struct stat st;
+	char cfg[4200];
+
+	if (name == NULL || *name == '\0')
+		name = tg_model_default();
+	if (stat(name, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(buf, n, "%s", name);
+		return buf;
+	}
+	if (tg_pretrain_preset_find(name) == NULL) {
+		tg_error_set(err, TG_E_ARG, "model '%s': no such folder, and not a preset", name);
+		tg_error_hint(err, "give a Hugging Face model folder (config.json + model.safetensors + tokenizer) or a "
+		    "preset: micro, small, base");
+		return NULL;
+	}
+	tg_pretrain_default_dir(name, buf, n);
+	snprintf(cfg, sizeof cfg, "%s/config.json", buf);
+	if (stat(cfg, &st) == 0)
+		return buf;
+	if (!build) {
+		tg_error_set(err, TG_E_ARG, "model preset '%s' is not built yet (%s)", name, buf);
+		tg_error_hint(err, "run 'tamga pretrain --preset %s' once", name);
+		return NULL;
+	}
+	{
+		tg_pretrain_opts o;
+		const tg_pretrain_preset *p = tg_pretrain_preset_find(name);
+		tg_pretrain_opts_init(&o);
+		o.preset = name;
+		o.data_root = data_root;
+		o.out_dir = buf;
+		o.progress = true;
+		fprintf(stderr, "building the '%s' model (%s) in %s; later runs reuse it\n", name, p->about, buf);
+		if (tg_pretrain(&o, err) != TG_OK)
+			return NULL;
+	}
+	return buf;
+}

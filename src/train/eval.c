@@ -1,0 +1,136 @@
+/* Evaluation: run encoder + head over a language's examples and score them with a bootstrap CI over items
+ * (sentences for tagging, items otherwise). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "train/train.h"
+
+void
+tg_score_clear(tg_score *s)
+{
+	free(s->item);
+	memset(s, 0, sizeof *s);
+}
+
+static int
+argmax(const float *v, int n)
+{
+	int i, b = 0;
+
+	for (i = 1; i < n; i++)
+		if (v[i] > v[b])
+			b = i;
+	return b;
+}
+
+int
+tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
+    const tg_boot_opts *bo, tg_score *out, tg_error *err)
+{
+	tg_task_batch tb = { 0 };
+	int64_t n = ex->n_items, i, start, *idx;
+	int nc = t->kind == TG_TASK_CHOICE ? ex->n_choices : 1;
+	double *num = tg_xcalloc((size_t)(n ? n : 1), sizeof(double)), *den = tg_xcalloc((size_t)(n ? n : 1), sizeof(double));
+	tg_prf_counts *prf = NULL, tot = { 0 };
+	tg_iob iob;
+	bool f1 = strcmp(t->metric, "f1") == 0;
+	int32_t pad = e->cfg.pad_token_id;
+	int rc = TG_ERR;
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->lang, sizeof out->lang, "%s", ex->lang);
+	snprintf(out->split, sizeof out->split, "%s", ex->split);
+	out->n_items = n;
+	if (f1) {
+		if (tg_iob_init(&iob, (const char *const *)t->labels->name, t->labels->n, err) != TG_OK) {
+			free(num);
+			free(den);
+			return TG_ERR;
+		}
+		prf = tg_xcalloc((size_t)(n ? n : 1), sizeof *prf);
+	}
+	if (batch_size < 1)
+		batch_size = 32;
+	idx = tg_xmalloc((size_t)batch_size * sizeof(int64_t));
+	for (start = 0; start < n; start += batch_size) {
+		int64_t m = n - start < batch_size ? n - start : batch_size;
+		tg_encoder_out eo;
+		tg_tensor *logits;
+
+		for (i = 0; i < m; i++)
+			idx[i] = start + i;
+		tg_task_batch_fill(&tb, ex, t, idx, m, pad);
+		if (tg_encoder_forward(e, NULL, &tb.b, false, -1, &eo, err) != TG_OK)
+			goto out;
+		logits = tg_head_forward(h, NULL, eo.last, &tb, nc, err);
+		tg_encoder_out_free(&eo);
+		if (logits == NULL)
+			goto out;
+		for (i = 0; i < m; i++) {
+			int64_t item = start + i;
+			if (t->kind == TG_TASK_TAGGING) {
+				int64_t T = tb.b.T, w0 = ex->wo[item], nw = ex->wo[item + 1] - w0, k = 0, j;
+				int32_t *pred = tg_xmalloc((size_t)(nw ? nw : 1) * sizeof(int32_t));
+				for (j = 0; j < nw; j++)
+					pred[j] = -1;        /* words cut by truncation: no prediction (wrong, or O for F1) */
+				for (j = 0; j < T && k < nw; j++)
+					if (tb.tok_labels[i * T + j] != TG_IGNORE_INDEX)
+						pred[k++] = argmax(logits->data + (i * T + j) * t->n_classes, t->n_classes);
+				if (f1) {
+					for (j = 0; j < nw; j++)
+						if (pred[j] < 0)
+							pred[j] = 0;
+					tg_spanf1_count(&iob, ex->word_tags + w0, pred, nw, TG_IOB_STRICT, &prf[item], NULL);
+					tot.tp += prf[item].tp;
+					tot.n_pred += prf[item].n_pred;
+					tot.n_gold += prf[item].n_gold;
+				} else {
+					for (j = 0; j < nw; j++)
+						num[item] += pred[j] == ex->word_tags[w0 + j];
+					den[item] = (double)nw;
+				}
+				free(pred);
+			} else if (t->kind == TG_TASK_REGRESSION) {
+				num[item] = logits->data[i];
+				den[item] = 1;
+			} else {
+				int c = t->kind == TG_TASK_CHOICE ? nc : t->n_classes;
+				num[item] = argmax(logits->data + i * c, c) == ex->label[item];
+				den[item] = 1;
+			}
+		}
+		tg_tensor_release(logits);
+	}
+	if (f1) {
+		if (tg_bootstrap_spanf1(prf, n, bo, &out->ci, err) != TG_OK)
+			goto out;
+		out->score = tg_prf_from_counts(tot).f1;
+		out->item = tg_xmalloc((size_t)(n ? n : 1) * sizeof(double));
+		for (i = 0; i < n; i++)
+			out->item[i] = prf[i].n_gold + prf[i].n_pred > 0 ?
+			    2.0 * prf[i].tp / (double)(prf[i].n_gold + prf[i].n_pred) : NAN;
+	} else {
+		double sn = 0, sd = 0;
+		if (tg_bootstrap_ratio(num, den, n, bo, &out->ci, err) != TG_OK)
+			goto out;
+		for (i = 0; i < n; i++) {
+			sn += num[i];
+			sd += den[i];
+		}
+		out->score = sd > 0 ? sn / sd : NAN;
+		out->item = tg_xmalloc((size_t)(n ? n : 1) * sizeof(double));
+		for (i = 0; i < n; i++)
+			out->item[i] = den[i] > 0 ? num[i] / den[i] : NAN;
+	}
+	rc = TG_OK;
+out:
+	if (f1) {
+		tg_iob_free(&iob);
+		free(prf);
+	}
+	tg_task_batch_free(&tb);
+	free(idx);
+	free(num);
+	free(den);
+	return rc;
+}

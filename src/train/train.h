@@ -1,0 +1,208 @@
+/* Training: tasks (tokenized datasets for a source and its targets), task heads, evaluation with confidence
+ * intervals, the fine-tuning loop with checkpoints and resume, and masked-LM pretraining of the small model.
+ *
+ *   task.c      tg_task: a task name + source + targets -> tokenized train / source-dev / target-eval examples
+ *   batch.c     padded batches from examples (sentences or a token budget)
+ *   head.c      task heads: token classification, sequence classification, multiple choice, regression
+ *   eval.c      scores per language with bootstrap CIs, per-item score files for the analysis module
+ *   trainer.c   the fine-tuning loop: AdamW + schedule + clipping, evaluation, early stopping, store, resume
+ *   pretrain.c  tokenizer + masked-LM pretraining of a small encoder on the data root's raw text
+ */
+#ifndef TG_TRAIN_H
+#define TG_TRAIN_H
+
+#include "model/model.h"
+#include "tokenize/tokenizer.h"
+#include "data/data.h"
+#include "metrics/metrics.h"
+
+#define TG_MAX_LANGS 24
+
+/* ---- task.c ------------------------------------------------------------------------------------------------------ */
+typedef enum { TG_TASK_TAGGING, TG_TASK_PAIR, TG_TASK_CHOICE, TG_TASK_REGRESSION } tg_task_kind;
+
+/* Tokenized examples of one language and split. Sequence i is ids[off[i] .. off[i+1]) with special tokens. */
+typedef struct tg_examples {
+	char     lang[16], split[8];
+	int64_t  n;                 /* sequences (CHOICE: items * n_choices, the choices of an item consecutive) */
+	int64_t  n_items;           /* evaluation items (= n, or n / n_choices) */
+	int64_t *off;
+	int32_t *ids, *types;       /* types: token type ids (NULL = all 0) */
+	int32_t *tok_labels;        /* TAGGING: per token, TG_IGNORE_INDEX except on first subwords */
+	int32_t *label;             /* PAIR, CHOICE: per item */
+	float   *score;             /* REGRESSION: per item */
+	int      n_choices;
+	/* TAGGING evaluation on words: sentence i has words wo[i] .. wo[i+1]) with gold tags; words whose first
+	 * subword fell beyond max_len count as wrong. */
+	int64_t *wo;
+	int32_t *word_tags;
+	tg_trunc_stats trunc;
+} tg_examples;
+
+typedef struct tg_task_opts {
+	const char *task;              /* udpos, ner, nli, copa */
+	const char *source;            /* en, tr */
+	const char *targets[TG_MAX_LANGS];
+	int         n_targets;         /* 0: every language with evaluation data */
+	const char *data_root;         /* NULL: tg_data_root(NULL) */
+	int         max_len;           /* tokens per sequence, specials included (default 128) */
+	int64_t     max_train;         /* source training examples (0: all) */
+	int64_t     max_eval;          /* evaluation examples per language (0: all) */
+	uint64_t    seed;              /* for subsampling */
+	bool        fused_mwt;         /* UDPOS: XTREME's fused multiword tokens (default true via tg_task_opts_init) */
+} tg_task_opts;
+
+typedef struct tg_task {
+	char          name[16], metric[16];
+	tg_task_kind  kind;
+	tg_labels    *labels;          /* TAGGING, PAIR */
+	int           n_classes;       /* head outputs per token / sequence (CHOICE: 1 per choice) */
+	char          source[16];
+	tg_examples  *train, *dev;     /* source train, source dev (checkpoint selection) */
+	tg_examples  *test;            /* source test, when the task has one (the A_s of TTC), else NULL */
+	int           n_eval;
+	tg_examples  *eval[TG_MAX_LANGS];   /* targets (test split where one exists, else dev) */
+	double        chance;          /* for TTC: majority tag rate of the source dev (POS), 0 for F1, 1/3, 1/2 */
+	char          note[512];       /* what was used, e.g. leakage-safe splits */
+} tg_task;
+
+void     tg_task_opts_init(tg_task_opts *o);
+tg_task *tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_config *cfg, tg_error *err);
+void     tg_task_free(tg_task *t);
+void     tg_examples_free(tg_examples *ex);
+/* The languages that have evaluation data for a task (for "all targets"). */
+int      tg_task_languages(const char *task, const char *data_root, const char **out, int max, tg_error *err);
+
+/* ---- batch.c ----------------------------------------------------------------------------------------------------- */
+typedef struct tg_task_batch {
+	tg_batch  b;                   /* ids, types, mask: B x T padded */
+	int32_t  *tok_labels;          /* TAGGING: B*T */
+	int32_t  *label;               /* PAIR: B; CHOICE: B / n_choices */
+	float    *score;               /* REGRESSION: B */
+	int64_t   tokens;              /* real tokens */
+	int64_t   cap;
+} tg_task_batch;
+/* Fill a batch with sequences (CHOICE: items) idx[0..n). pad = the tokenizer's pad id. */
+void tg_task_batch_fill(tg_task_batch *tb, const tg_examples *ex, const tg_task *t, const int64_t *idx, int64_t n,
+    int32_t pad);
+void tg_task_batch_free(tg_task_batch *tb);
+
+/* ---- head.c ------------------------------------------------------------------------------------------------------ */
+typedef struct tg_head {
+	tg_task_kind kind;
+	int          n_classes;
+	tg_params   *params;           /* always trainable ("modules_to_save") */
+	float        dropout;
+} tg_head;
+tg_head   *tg_head_new(tg_task_kind kind, int64_t hidden, int n_classes, float dropout, uint64_t seed, tg_error *err);
+void       tg_head_free(tg_head *h);
+/* Logits: TAGGING (B*T, C); PAIR (B, C); CHOICE (items, n_choices); REGRESSION (B, 1). */
+tg_tensor *tg_head_forward(tg_head *h, tg_graph *g, tg_tensor *hidden, const tg_task_batch *tb, int n_choices,
+    tg_error *err);
+tg_tensor *tg_head_loss(tg_head *h, tg_graph *g, tg_tensor *logits, const tg_task_batch *tb, tg_error *err);
+
+/* ---- eval.c ------------------------------------------------------------------------------------------------------ */
+typedef struct tg_score {
+	char    lang[16], split[8];
+	double  score;                 /* accuracy, span F1, ... */
+	tg_ci   ci;
+	int64_t n_items;
+	double *item;                  /* per item: correct fraction (accuracy), or NULL */
+} tg_score;
+/* Evaluate encoder + head on examples (inference, no tape). */
+int  tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
+    const tg_boot_opts *bo, tg_score *out, tg_error *err);
+void tg_score_clear(tg_score *s);
+
+/* ---- trainer.c --------------------------------------------------------------------------------------------------- */
+struct tg_store;
+
+typedef struct tg_step_info {
+	int64_t step, total;
+	int     epoch;
+	double  loss, lr, grad_norm, tokens_per_s, elapsed_s, eta_s;
+	bool    skipped;               /* NaN/Inf: the update was not applied */
+} tg_step_info;
+
+typedef struct tg_train_opts {
+	int      epochs;               /* default 3 */
+	int64_t  max_steps;            /* 0: epochs * steps per epoch */
+	int      batch_size;           /* sequences (CHOICE: items) per micro-batch, default 16 */
+	int64_t  batch_tokens;         /* > 0: fill micro-batches up to this many tokens instead */
+	int      grad_accum;           /* micro-batches per optimizer step, default 1 */
+	float    lr, weight_decay, warmup_ratio, clip;   /* defaults 5e-4, 0.01, 0.1, 1.0 */
+	tg_sched_kind schedule;        /* default linear */
+	uint64_t seed;                 /* data order, dropout, head init */
+	int64_t  eval_every;           /* steps; 0: once per epoch */
+	int      patience;             /* evaluations without source-dev improvement before stopping; 0: never */
+	bool     select_on_target;     /* select the checkpoint on the mean target score (labelled as such) */
+	bool     eval_targets;         /* evaluate targets at every evaluation (default true) */
+	int      eval_batch;           /* default 64 */
+	int      boot_resamples;       /* default 1000 */
+	const char *checkpoint_path;   /* NULL: no checkpoints */
+	int64_t  checkpoint_every;     /* steps; 0: at evaluations and at the end */
+	bool     resume;               /* continue from checkpoint_path if it exists */
+	bool     lr_backoff;           /* halve the learning rate after a NaN/Inf step */
+	bool     progress;             /* a progress line on stderr */
+	const char *items_dir;         /* per-item scores: items_dir/run-<id>/step-<s>.<lang>.tsv; NULL: none */
+	struct tg_store *store;        /* NULL: nothing stored */
+	int64_t  run_id;
+	volatile int *cancel;          /* set non-zero (e.g. by SIGINT) to stop after the current step */
+	void    *ud;
+	void   (*on_step)(void *ud, const tg_step_info *s);
+	/* Called for every language evaluated; return non-zero to stop training. */
+	int    (*on_eval)(void *ud, int64_t step, const tg_score *s, bool is_source);
+} tg_train_opts;
+
+typedef struct tg_train_result {
+	int64_t steps, best_step, skipped_steps;
+	double  best_dev, seconds, tokens_per_s;
+	bool    cancelled, early_stopped, resumed;
+	int     n_scores;
+	tg_score scores[TG_MAX_LANGS + 1];  /* at the best step: source dev first, then the targets */
+	char    metric[16];
+	double  chance;                /* of the task, for TTC = (A_t - chance) / (A_s - chance) */
+	int     n_source;              /* scores[0] = source dev, scores[1] = source test when n_source == 2 */
+} tg_train_result;
+
+void tg_train_opts_init(tg_train_opts *o);
+/* Fine-tune: the encoder's hooks (PEFT) must already be attached; sets are the parameter sets that train besides
+ * the head (PEFT parameters, or the encoder's own for full fine-tuning). At the end the trainable parameters hold
+ * the best checkpoint (by source dev score). */
+int  tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_sets, const tg_train_opts *o,
+    tg_train_result *res, tg_error *err);
+void tg_train_result_clear(tg_train_result *r);
+
+/* ---- pretrain.c -------------------------------------------------------------------------------------------------- */
+typedef struct tg_pretrain_preset {
+	const char *name;
+	int     vocab, hidden, layers, heads, ffn, max_len, batch;
+	int64_t steps, sp_lines;
+	float   lr;
+	const char *about;
+} tg_pretrain_preset;
+extern const tg_pretrain_preset tg_pretrain_presets[];
+
+typedef struct tg_pretrain_opts {
+	const char *preset;            /* micro, small, base */
+	const char *data_root;         /* NULL: the default data root */
+	const char *out_dir;           /* NULL: tg_pretrain_default_dir(preset) */
+	uint64_t    seed;
+	int64_t     steps;             /* 0: the preset's */
+	double      temperature;       /* language sampling exponent (XLM-R: 0.3) */
+	bool        progress;
+	volatile int *cancel;
+	void       *ud;
+	void      (*on_step)(void *ud, const tg_step_info *s);
+} tg_pretrain_opts;
+
+void        tg_pretrain_opts_init(tg_pretrain_opts *o);
+const tg_pretrain_preset *tg_pretrain_preset_find(const char *name);
+/* $TAMGA_MODELS/<preset>, else $XDG_CACHE_HOME/tamga/models/<preset>, else ~/.cache/tamga/models/<preset>. */
+const char *tg_pretrain_default_dir(const char *preset, char *buf, size_t n);
+/* Train a SentencePiece tokenizer on a temperature-balanced sample of the data root's raw and parallel (train)
+ * text, then a BERT-style encoder with masked-LM; writes a Hugging Face folder (config.json, model.safetensors,
+ * spm.model). */
+int tg_pretrain(const tg_pretrain_opts *o, tg_error *err);
+
+#endif

