@@ -172,7 +172,18 @@ tg_cmd_plot(int argc, char **argv)
 				rc = 0;
 				for (k = 0; k < n; k++) {
 					char *p = nth_path(out, k);
-					rc |= save(tg_analysis_plot_matrix(m[k], NAN), p, w, h, sub);
+					tg_plot *pl = tg_analysis_plot_matrix(m[k], NAN);
+					double lo = 0, hi = 1;
+					int q;
+
+					/* TTC: 0 = no transfer, 1 = none lost; the scale covers both */
+					for (q = 0; q < m[k]->rows * m[k]->cols; q++)
+						if (!isnan(m[k]->v[q])) {
+							lo = fmin(lo, m[k]->v[q]);
+							hi = fmax(hi, m[k]->v[q]);
+						}
+					tg_plot_heatmap_scale(pl, lo, hi, TG_CMAP_VIRIDIS, 0, 2);
+					rc |= save(pl, p, w, h, sub);
 					free(p);
 				}
 			}

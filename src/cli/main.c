@@ -8,13 +8,16 @@
 #include "util/util.h"
 
 const tg_command tg_commands[] = {
+	{ "demo", tg_cmd_demo,
+	  "tamga demo [--preset small|micro|DIR] [--sources tr,en] [--max-train N] [--max-eval N] [--epochs N] "
+	  "[--workspace DIR] [--data DIR] [--headless] [--json]",
+	  "early-layer LoRA vs Pfeiffer adapters, UDPOS tr -> az kk ky uz ug tt sah: table with CIs, TTC, plots" },
 	{ "selfcheck", tg_cmd_selfcheck, "tamga selfcheck",
 	  "check the engine end to end: gradients, reproducibility, a tiny model learns" },
 	{ "bench", tg_cmd_bench, "tamga bench [linear|attention|encoder] [--tokens N] [--in N] [--out N] [--batch N] [--seq N] [--heads N] [--layers N] [--vocab N] [--repeat N] [--json]",
 	  "micro benchmarks: engine ops against raw cblas_sgemm on the same shapes" },
 	{ "data", tg_cmd_data,
 	  "tamga data list|check|show [--data DIR] [--files] [--json] [-v] [TASK LANG SPLIT [CORPUS] -n N --fused]",
-	  "datasets under the data root: coverage table, parse check, examples" },
 	{ "pretrain", tg_cmd_pretrain,
 	  "tamga pretrain [--preset micro|small|base] [--data DIR] [--out DIR] [--steps N] [--seed N] [--force]",
 	  "build the small default model: SentencePiece tokenizer + masked-LM encoder on the data root's text" },
@@ -23,13 +26,13 @@ const tg_command tg_commands[] = {
 	  "[--peft SPEC] [--match SPEC | --budget N] [--epochs N] [--steps N] [--batch N] [--lr X] [--seed N] "
 	  "[--max-train N] [--max-eval N] [--eval-every N] [--patience N] [--workspace DIR] [--name NAME] "
 	  "[--resume RUN] [--json]",
-	  "fine-tune with a PEFT method on a source language; evaluate every target with CIs and TTC" },
-	{ "runs", tg_cmd_runs, "tamga runs [--workspace DIR] [--task T] [--method M] [--status S] [--json]",
-	  "list the runs of a workspace" },
 	{ "show", tg_cmd_show, "tamga show RUN [--workspace DIR]", "one run: configuration, status, selected scores" },
 	{ "report", tg_cmd_report,
 	  "tamga report [RUN...] [--workspace DIR] [--task T] [--method M] [--split test|dev] [--format md|csv|json]",
 	  "per-language scores with CIs, trainable parameters and TTC for finished runs" },
+	{ "info", tg_cmd_info,
+	  "tamga info MODEL_DIR [--peft SPEC] [--budget N | --match SPEC] [--batch N] [--seq N] [--labels N] [--json]",
+	  "a model folder: architecture, parameters per component and layer, tokenizer; what a PEFT spec trains" },
 	{ NULL, NULL, NULL, NULL }
 };
 

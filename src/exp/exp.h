@@ -45,4 +45,41 @@ const char *tg_model_resolve(const char *name, bool build, const char *data_root
 /* The default model: $TAMGA_MODEL, else the "small" preset. */
 const char *tg_model_default(void);
 
+/* ---- demo.c ------------------------------------------------------------------------------------------------------
+ * The compact comparison behind `tamga demo`: UDPOS from a source (tr, optionally en) to the Turkic targets,
+ * early-layer LoRA against Pfeiffer adapters sized to the same trainable-parameter budget. */
+typedef struct tg_demo_opts {
+	const char *preset;            /* model preset or folder (default: small) */
+	const char *data_root;
+	const char *workspace;         /* default: tamga-workspace */
+	const char *sources[2];        /* default: tr */
+	int         n_sources;
+	const char *targets[TG_MAX_LANGS];
+	int         n_targets;         /* default: az kk ky uz ug tt sah */
+	int64_t     max_train, max_eval;
+	int         epochs;
+	uint64_t    seed;
+	bool        progress;
+	volatile int *cancel;
+	/* Launch hook: when set, runs are handed to it (e.g. the TUI's workers) instead of running in-process. */
+	void       *ud;
+} tg_demo_opts;
+
+typedef struct tg_demo_result {
+	int             n_runs;
+	int64_t         run_id[4];
+	char            label[4][64];       /* "LoRA r8 q,v layers 0-1 (tr)" */
+	char            spec[4][256];
+	int64_t         trainable[4];
+	tg_train_result res[4];
+	char            plots[4][4200];     /* files written */
+	int             n_plots;
+	double          seconds;
+} tg_demo_result;
+
+void tg_demo_opts_init(tg_demo_opts *o);
+int  tg_demo_run(const tg_demo_opts *o, tg_demo_result *r, tg_error *err);
+void tg_demo_print(FILE *f, const tg_demo_result *r, bool json);
+void tg_demo_result_clear(tg_demo_result *r);
+
 #endif

@@ -79,7 +79,21 @@ tg_sp_load(const char *path, tg_error *err)
 		tg_error_set(err, TG_E_NOMEM, "%s: out of memory", path);
 		return nullptr;
 	}
-	auto st = sp->proc.Load(path);
+	sentencepiece::util::Status st;
+	try {
+		st = sp->proc.Load(path);
+	} catch (const std::exception &e) {
+		/* the library throws from its trie builder on some malformed models (an empty piece: found by
+		 * fuzz/fuzz-spm); an exception must not cross into C */
+		std::string m = e.what();
+		size_t k = m.find("exception: ");
+		if (k != std::string::npos)
+			m = m.substr(k + 11);
+		tg_error_set(err, TG_E_FORMAT, "%s: not a readable SentencePiece model (%s)", path, m.c_str());
+		tg_error_hint(err, "the file may be truncated or not a .model; download it again or retrain it");
+		delete sp;
+		return nullptr;
+	}
 	if (!st.ok()) {
 		std::string m = st.ToString();
 		/* the library's message names its own source lines; say what it means instead */
@@ -185,7 +199,13 @@ tg_sp_decode(const tg_sp *sp, const int32_t *ids, int n, tg_error *err)
 {
 	std::vector<int> v(ids, ids + n);
 	std::string out;
-	auto st = sp->proc.Decode(v, &out);
+	sentencepiece::util::Status st;
+	try {
+		st = sp->proc.Decode(v, &out);
+	} catch (const std::exception &e) {
+		tg_error_set(err, TG_E_STATE, "sentencepiece: cannot decode (%s)", e.what());
+		return nullptr;
+	}
 	if (!st.ok()) {
 		tg_error_set(err, TG_E_ARG, "sentencepiece: cannot decode (%s)", st.ToString().c_str());
 		return nullptr;

@@ -1,0 +1,80 @@
+/* tamga demo: early-layer LoRA vs bottleneck adapters across the Turkic languages, end to end. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "exp/exp.h"
+
+static volatile int interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+int
+tg_cmd_demo(int argc, char **argv)
+{
+	tg_demo_opts o;
+	tg_demo_result r;
+	tg_error err = { 0 };
+	bool json = false, headless = !isatty(1);
+	char tb[512];
+	int i;
+
+	tg_demo_opts_init(&o);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+		if (strcmp(a, "--json") == 0) { json = true; headless = true; continue; }
+		if (strcmp(a, "--headless") == 0) { headless = true; continue; }
+		if (strcmp(a, "--quiet") == 0) { o.progress = false; continue; }
+		if (v == NULL)
+			return tg_cli_usage_error("demo", "%s needs a value", a);
+		i++;
+		if (strcmp(a, "--preset") == 0 || strcmp(a, "--model") == 0) o.preset = v;
+		else if (strcmp(a, "--data") == 0) o.data_root = v;
+		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) o.workspace = v;
+		else if (strcmp(a, "--sources") == 0) {
+			char *p, *save = NULL;
+			snprintf(tb, sizeof tb, "%s", v);
+			o.n_sources = 0;
+			for (p = strtok_r(tb, ",", &save); p && o.n_sources < 2; p = strtok_r(NULL, ",", &save))
+				o.sources[o.n_sources++] = p;
+		} else if (strcmp(a, "--max-train") == 0) {
+			o.max_train = strtoll(v, &end, 10);
+			if (*end || o.max_train < 1)
+				return tg_cli_usage_error("demo", "--max-train expects a positive integer, got '%s'", v);
+		} else if (strcmp(a, "--max-eval") == 0) {
+			o.max_eval = strtoll(v, &end, 10);
+			if (*end || o.max_eval < 1)
+				return tg_cli_usage_error("demo", "--max-eval expects a positive integer, got '%s'", v);
+		} else if (strcmp(a, "--epochs") == 0) {
+			o.epochs = (int)strtol(v, &end, 10);
+			if (*end || o.epochs < 1)
+				return tg_cli_usage_error("demo", "--epochs expects a positive integer, got '%s'", v);
+		} else if (strcmp(a, "--seed") == 0)
+			o.seed = strtoull(v, NULL, 10);
+		else
+			return tg_cli_usage_error("demo", "unknown option '%s'", a);
+	}
+	(void)headless;
+	signal(SIGINT, on_sigint);
+	o.cancel = &interrupted;
+	if (tg_demo_run(&o, &r, &err) != TG_OK) {
+		fprintf(stderr, "tamga demo: %s\n", err.msg);
+		if (err.hint[0])
+			fprintf(stderr, "hint: %s\n", err.hint);
+		return 1;
+	}
+	tg_demo_print(stdout, &r, json);
+	if (!json)
+		printf("runs stored in %s: 'tamga report -w %s' prints them again; 'tamga' opens the workbench\n",
+		    o.workspace ? o.workspace : tg_workspace_default(), o.workspace ? o.workspace : tg_workspace_default());
+	tg_demo_result_clear(&r);
+	return 0;
+}
