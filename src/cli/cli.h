@@ -3,8 +3,10 @@
  *   main.c         option parsing shared by all commands, --help, --version, dispatch
  *   cmd-bench.c    tamga bench: micro benchmarks of the engine against raw cblas_sgemm
  *   cmd-check.c    tamga selfcheck: a quick end-to-end check of the engine (gradients, a tiny model learns)
+ *   cmd-data.c     tamga data: datasets under the data root (coverage table, parse check, examples)
  *   cmd-pretrain.c tamga pretrain: the small default model (tokenizer + masked-LM encoder)
  *   cmd-demo.c     tamga demo: early-layer LoRA vs adapters across the Turkic languages, table and plots
+ *   cmd-train.c    tamga train: fine-tune with a PEFT method on a task, evaluate every target language
  *   cmd-runs.c     tamga runs / show / report: the experiment store
  */
 #ifndef TG_CLI_H
@@ -35,6 +37,7 @@ int tg_cmd_demo(int argc, char **argv);
 /* cmd-train.c */
 int tg_cmd_train(int argc, char **argv);
 /* cmd-runs.c */
+int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
 

@@ -18,6 +18,7 @@ const tg_command tg_commands[] = {
 	  "micro benchmarks: engine ops against raw cblas_sgemm on the same shapes" },
 	{ "data", tg_cmd_data,
 	  "tamga data list|check|show [--data DIR] [--files] [--json] [-v] [TASK LANG SPLIT [CORPUS] -n N --fused]",
+	  "datasets under the data root: coverage table, parse check, examples" },
 	{ "pretrain", tg_cmd_pretrain,
 	  "tamga pretrain [--preset micro|small|base] [--data DIR] [--out DIR] [--steps N] [--seed N] [--force]",
 	  "build the small default model: SentencePiece tokenizer + masked-LM encoder on the data root's text" },
@@ -26,6 +27,9 @@ const tg_command tg_commands[] = {
 	  "[--peft SPEC] [--match SPEC | --budget N] [--epochs N] [--steps N] [--batch N] [--lr X] [--seed N] "
 	  "[--max-train N] [--max-eval N] [--eval-every N] [--patience N] [--workspace DIR] [--name NAME] "
 	  "[--resume RUN] [--json]",
+	  "fine-tune with a PEFT method on a source language; evaluate every target with CIs and TTC" },
+	{ "runs", tg_cmd_runs, "tamga runs [--workspace DIR] [--task T] [--method M] [--status S] [--json]",
+	  "list the runs of a workspace" },
 	{ "show", tg_cmd_show, "tamga show RUN [--workspace DIR]", "one run: configuration, status, selected scores" },
 	{ "report", tg_cmd_report,
 	  "tamga report [RUN...] [--workspace DIR] [--task T] [--method M] [--split test|dev] [--format md|csv|json]",

@@ -298,7 +298,9 @@ parse_pattern(const char *v, bool site_ok, bool int_values, float min_value, tg_
 		p.lo = (int)a;
 		p.hi = (int)b;
 		p.value = strtof(colon + 1, &end);
-		if (colon[1] == '\0' || *end != '\0' || !isfinite(p.value) || p.value < min_value ||
+		/* at most 65536 (as r=): a rank beyond int overflowed its conversion, and %g writes 1e+06 and up with a
+		 * '+', which separates entries (both found by fuzz/fuzz-peft-spec) */
+		if (colon[1] == '\0' || *end != '\0' || !isfinite(p.value) || p.value < min_value || p.value > 65536.0f ||
 		    (int_values && p.value != floorf(p.value)))
 			goto bad;
 		if (*n >= TG_PEFT_MAX_PATTERN)
@@ -315,7 +317,7 @@ bad:
 	tg_error_set(err, TG_E_ARG, "%s: %s=%s: expected LAYER:VALUE entries separated by '+'%s", method, key, v,
 	    site_ok ? " (LAYER is N, A-B, or N.TARGET like 3.v)" : " (LAYER is N or A-B)");
 	return tg_error_hint(err, "e.g. %s=0:16+1:8; values are %s", key,
-	    int_values ? "non-negative integers (rank 0 = no LoRA there)" : "positive numbers");
+	    int_values ? "integers from 0 to 65536 (rank 0 = no LoRA there)" : "positive numbers up to 65536");
 }
 
 /* Prefix err's message with "what: " (exported to plan.c through peft-internal.h). */

@@ -71,6 +71,94 @@ proto_field(const std::string &msg, int field, std::string *bytes, uint64_t *var
 	return false;
 }
 
+/* Call fn on the bytes of every length-delimited field `field` of a serialized message (protobuf merges repeated
+ * occurrences of a singular field, so every one matters). False when the message does not parse. */
+template <typename F>
+static bool
+proto_each(const std::string &msg, int field, F fn)
+{
+	size_t i = 0, n = msg.size();
+	const unsigned char *p = (const unsigned char *)msg.data();
+
+	auto read_varint = [&](uint64_t *out) -> bool {
+		uint64_t v = 0;
+		for (int shift = 0; shift < 64 && i < n; shift += 7) {
+			unsigned char b = p[i++];
+			v |= (uint64_t)(b & 0x7f) << shift;
+			if (!(b & 0x80)) {
+				*out = v;
+				return true;
+			}
+		}
+		return false;
+	};
+	while (i < n) {
+		uint64_t key, len, v;
+		if (!read_varint(&key))
+			return false;
+		switch ((int)(key & 7)) {
+		case 0: if (!read_varint(&v)) return false; break;
+		case 1: if (n - i < 8) return false; i += 8; break;
+		case 5: if (n - i < 4) return false; i += 4; break;
+		case 2:
+			if (!read_varint(&len) || len > n - i)
+				return false;
+			if ((int)(key >> 3) == field && !fn(std::string((const char *)p + i, len)))
+				return false;
+			i += len;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A precompiled charsmap (NormalizerSpec.precompiled_charsmap): uint32 trie size, darts-clone double-array units,
+ * then the NUL-terminated replacement strings the trie's values point at. libsentencepiece walks it with no bounds
+ * checks, so a corrupt one read out of bounds while encoding (found by fuzz/fuzz-spm). Checked here: whole 256-unit
+ * blocks, every node's children inside the array, every value the start of a NUL-terminated string in the blob. */
+static const char *
+charsmap_problem(const std::string &blob)
+{
+	const unsigned char *b = (const unsigned char *)blob.data();
+	size_t len = blob.size(), nunit, nnorm, i;
+	const char *norm;
+	uint32_t tsize;
+
+	if (len == 0)
+		return nullptr;                 /* no normalization */
+	if (len < 4)
+		return "precompiled_charsmap is shorter than its 4-byte header";
+	tsize = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	if (tsize % 4 != 0 || tsize > len - 4)
+		return "precompiled_charsmap trie size does not fit the blob";
+	nunit = tsize / 4;
+	norm = (const char *)b + 4 + tsize;
+	nnorm = len - 4 - tsize;
+	if (nunit == 0 || nunit % 256 != 0)
+		return "precompiled_charsmap trie is not whole 256-unit blocks";
+	auto unit = [&](size_t k) -> uint32_t {
+		uint32_t u;
+		std::memcpy(&u, b + 4 + 4 * k, 4);
+		return u;
+	};
+	for (i = 0; i < nunit; i++) {
+		uint32_t u = unit(i), base;
+		if (u >> 31)
+			continue;               /* a value unit: never walked as a node */
+		base = (uint32_t)i ^ ((u >> 10) << ((u & (1u << 9)) >> 6));
+		if (base >= nunit)
+			return "precompiled_charsmap trie points outside itself";
+		if ((u >> 8) & 1) {
+			uint32_t v = unit(base) & ((1u << 31) - 1);
+			if (v >= nnorm || std::memchr(norm + v, 0, nnorm - v) == nullptr)
+				return "precompiled_charsmap value points outside its strings";
+		}
+	}
+	return nullptr;
+}
+
 extern "C" tg_sp *
 tg_sp_load(const char *path, tg_error *err)
 {
@@ -105,6 +193,19 @@ tg_sp_load(const char *path, tg_error *err)
 			m.pop_back();
 		tg_error_set(err, TG_E_FORMAT, "%s: not a readable SentencePiece model (%s)", path,
 		             m.empty() ? "parse error" : m.c_str());
+		tg_error_hint(err, "the file may be truncated or not a .model; download it again or retrain it");
+		delete sp;
+		return nullptr;
+	}
+	const char *why = nullptr;
+	auto check_spec = [&](const std::string &spec) {
+		return proto_each(spec, 2, [&](const std::string &blob) { return (why = charsmap_problem(blob)) == nullptr; });
+	};
+	/* ModelProto.normalizer_spec (3) and denormalizer_spec (5) */
+	const std::string proto = sp->proc.serialized_model_proto();
+	if (!proto_each(proto, 3, check_spec) || !proto_each(proto, 5, check_spec)) {
+		tg_error_set(err, TG_E_FORMAT, "%s: not a readable SentencePiece model (%s)", path,
+		             why ? why : "protobuf parse error");
 		tg_error_hint(err, "the file may be truncated or not a .model; download it again or retrain it");
 		delete sp;
 		return nullptr;
