@@ -7,6 +7,7 @@
  *   cmd-pretrain.c tamga pretrain: the small default model (tokenizer + masked-LM encoder)
  *   cmd-demo.c     tamga demo: early-layer LoRA vs adapters across the Turkic languages, table and plots
  *   cmd-train.c    tamga train: fine-tune with a PEFT method on a task, evaluate every target language
+ *   cmd-sweep.c    tamga sweep: a grid of training runs, N workers, finished runs skipped
  *   cmd-runs.c     tamga runs / show / report: the experiment store
  */
 #ifndef TG_CLI_H
@@ -36,13 +37,19 @@ int tg_cmd_pretrain(int argc, char **argv);
 int tg_cmd_demo(int argc, char **argv);
 /* cmd-train.c */
 int tg_cmd_train(int argc, char **argv);
+/* cmd-sweep.c */
+int tg_cmd_sweep(int argc, char **argv);
 /* cmd-runs.c */
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
 
+int tg_cmd_analyze(int argc, char **argv), tg_cmd_plot(int argc, char **argv), tg_cmd_tokstats(int argc, char **argv); /* cmd-analyze.c cmd-plot.c cmd-tokstats.c */
 
 int tg_cmd_info(int argc, char **argv);      /* cmd-info.c (added by the peft worker; the lead registers it) */
+
+
+int tg_tui_is_option(const char *arg);       /* an option of tamga tui: `tamga --max-frames 1` opens it */
 
 /* main.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

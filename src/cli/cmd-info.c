@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <jansson.h>
 #include "cli/cli.h"
 #include "model/model.h"
 #include "model/safetensors.h"
@@ -259,32 +260,58 @@ tg_cmd_info(int argc, char **argv)
 	}
 
 	if (json) {
-		printf("{\"model\":\"%s\",\"model_type\":\"%s\",\"arch\":\"%s\",\"layers\":%lld,\"hidden\":%lld,\"heads\":%lld,"
-		    "\"ffn\":%lld,\"vocab\":%lld,\"positions\":%lld,\"parameters\":%lld,\"embeddings\":%lld,"
-		    "\"encoder_layers\":%lld,\"pooler\":%lld,\"mlm_head\":%lld", dir, cfg.model_type, tg_arch_name(cfg.arch),
-		    (long long)cfg.num_layers, (long long)cfg.hidden_size, (long long)cfg.num_heads,
-		    (long long)cfg.intermediate_size, (long long)cfg.vocab_size, (long long)cfg.max_positions, (long long)total,
-		    (long long)(c.comp[C_WORD] + c.comp[C_POS] + c.comp[C_TYPE] + c.comp[C_EMB_LN]),
-		    (long long)(c.comp[C_ATTN] + c.comp[C_FFN] + c.comp[C_NORM]), (long long)c.comp[C_POOLER],
-		    (long long)c.comp[C_MLM]);
+		json_t *o = json_object(), *pj, *pl;
+		char *text, sb[1024];
+		json_object_set_new(o, "model", json_string(dir));
+		json_object_set_new(o, "model_type", json_string(cfg.model_type));
+		json_object_set_new(o, "arch", json_string(tg_arch_name(cfg.arch)));
+		json_object_set_new(o, "layers", json_integer(cfg.num_layers));
+		json_object_set_new(o, "hidden", json_integer(cfg.hidden_size));
+		json_object_set_new(o, "heads", json_integer(cfg.num_heads));
+		json_object_set_new(o, "ffn", json_integer(cfg.intermediate_size));
+		json_object_set_new(o, "vocab", json_integer(cfg.vocab_size));
+		json_object_set_new(o, "positions", json_integer(cfg.max_positions));
+		json_object_set_new(o, "parameters", json_integer(total));
+		json_object_set_new(o, "embeddings", json_integer(c.comp[C_WORD] + c.comp[C_POS] + c.comp[C_TYPE] +
+		    c.comp[C_EMB_LN]));
+		json_object_set_new(o, "encoder_layers", json_integer(c.comp[C_ATTN] + c.comp[C_FFN] + c.comp[C_NORM]));
+		json_object_set_new(o, "pooler", json_integer(c.comp[C_POOLER]));
+		json_object_set_new(o, "mlm_head", json_integer(c.comp[C_MLM]));
+		pl = json_array();
+		for (l = 0; l < cfg.num_layers && l < TG_PEFT_MAX_LAYERS; l++)
+			json_array_append_new(pl, json_integer(c.layer[l][0] + c.layer[l][1] + c.layer[l][2]));
+		json_object_set_new(o, "per_layer", pl);
 		if (spec_s != NULL) {
-			char sb[1024];
-			printf(",\"peft\":{\"spec\":\"%s\",\"trainable\":%lld,\"per_layer\":[", tg_peft_spec_format(&spec, sb,
-			    sizeof sb), (long long)pc.total);
+			pj = json_object();
+			json_object_set_new(pj, "spec", json_string(tg_peft_spec_format(&spec, sb, sizeof sb)));
+			json_object_set_new(pj, "trainable", json_integer(pc.total));
+			pl = json_array();
 			for (l = 0; l < cfg.num_layers; l++)
-				printf("%s%lld", l ? "," : "", (long long)pc.layer[l]);
-			printf("],\"embeddings\":%lld,\"head\":%lld,\"lowest_layer\":%d,\"batch\":%ld,\"seq\":%ld,"
-			    "\"train_flops\":%.6g,\"fwd_flops\":%.6g,\"full_ft_flops\":%.6g", (long long)pc.embed, (long long)pc.head,
-			    pc.lowest_layer, batch, seq, fl.train, fl.fwd, fl.full_ft);
+				json_array_append_new(pl, json_integer(pc.layer[l]));
+			json_object_set_new(pj, "per_layer", pl);
+			json_object_set_new(pj, "embeddings", json_integer(pc.embed));
+			json_object_set_new(pj, "head", json_integer(pc.head));
+			json_object_set_new(pj, "lowest_layer", json_integer(pc.lowest_layer));
+			json_object_set_new(pj, "batch", json_integer(batch));
+			json_object_set_new(pj, "seq", json_integer(seq));
+			json_object_set_new(pj, "fwd_flops", json_real(fl.fwd));
+			json_object_set_new(pj, "train_flops", json_real(fl.train));
+			json_object_set_new(pj, "full_ft_flops", json_real(fl.full_ft));
 			if (match || budget)
-				printf(",\"match_ratio\":%.6f", ratio);
-			printf("}");
+				json_object_set_new(pj, "match_ratio", json_real(ratio));
+			json_object_set_new(o, "peft", pj);
 		}
-		printf("}\n");
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		printf("%s\n", text);
+		free(text);
+		json_decref(o);
 		return 0;
 	}
 
-	printf("model      %s (%s, %s)\n", dir, cfg.model_type, tg_arch_name(cfg.arch));
+	if (strcmp(cfg.model_type, tg_arch_name(cfg.arch)) == 0)
+		printf("model      %s (%s)\n", dir, cfg.model_type);
+	else
+		printf("model      %s (%s, read as %s)\n", dir, cfg.model_type, tg_arch_name(cfg.arch));
 	printf("config     %lld layers, hidden %lld, %lld heads, FFN %lld (%s), vocab %s, %lld positions, %lld token "
 	    "types, layer-norm eps %g\n", (long long)cfg.num_layers, (long long)cfg.hidden_size, (long long)cfg.num_heads,
 	    (long long)cfg.intermediate_size, act_name(cfg.hidden_act), num(cfg.vocab_size, a, sizeof a),
@@ -323,9 +350,11 @@ tg_cmd_info(int argc, char **argv)
 		    100.0 * lay / t, num(c.comp[C_ATTN], b, sizeof b), num(c.comp[C_FFN], c2, sizeof c2),
 		    num(c.comp[C_NORM], d, sizeof d));
 		if (c.comp[C_POOLER])
-			printf("  %-16s %14s %6.1f%%\n", "pooler", num(c.comp[C_POOLER], a, sizeof a), 100.0 * c.comp[C_POOLER] / t);
+			printf("  %-16s %14s %6.1f%%\n", "pooler", num(c.comp[C_POOLER], a, sizeof a),
+			    100.0 * c.comp[C_POOLER] / t);
 		if (c.comp[C_MLM])
-			printf("  %-16s %14s %6.1f%%\n", "masked-LM head", num(c.comp[C_MLM], a, sizeof a), 100.0 * c.comp[C_MLM] / t);
+			printf("  %-16s %14s %6.1f%%\n", "masked-LM head", num(c.comp[C_MLM], a, sizeof a),
+			    100.0 * c.comp[C_MLM] / t);
 		if (c.comp[C_OTHER])
 			printf("  %-16s %14s %6.1f%%\n", "other", num(c.comp[C_OTHER], a, sizeof a), 100.0 * c.comp[C_OTHER] / t);
 		printf("  %-16s %14s\n", "total", num(total, a, sizeof a));

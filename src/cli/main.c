@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "util/util.h"
 
@@ -28,12 +29,18 @@ const tg_command tg_commands[] = {
 	  "[--max-train N] [--max-eval N] [--eval-every N] [--patience N] [--workspace DIR] [--name NAME] "
 	  "[--resume RUN] [--json]",
 	  "fine-tune with a PEFT method on a source language; evaluate every target with CIs and TTC" },
+	{ "sweep", tg_cmd_sweep,
+	  "tamga sweep --grid OPTION=V1|V2|... [--grid ...] [--workers N] [--prefix NAME] [tamga train options]",
+	  "a grid of training runs (methods, layers, sources, data sizes, seeds); finished runs are skipped" },
 	{ "runs", tg_cmd_runs, "tamga runs [--workspace DIR] [--task T] [--method M] [--status S] [--json]",
 	  "list the runs of a workspace" },
 	{ "show", tg_cmd_show, "tamga show RUN [--workspace DIR]", "one run: configuration, status, selected scores" },
 	{ "report", tg_cmd_report,
 	  "tamga report [RUN...] [--workspace DIR] [--task T] [--method M] [--split test|dev] [--format md|csv|json]",
 	  "per-language scores with CIs, trainable parameters and TTC for finished runs" },
+	{ "analyze", tg_cmd_analyze, "tamga analyze ttc|features|predict|scaling|probe [options]", "TTC over seeds and items, language features, predictive TTC, scaling model, alignment probe" },
+	{ "plot", tg_cmd_plot, "tamga plot curves|ttc|probe|scaling [options] -o FILE.png|svg|pdf", "learning curves, TTC heat maps, probe by layer, scaling fit as PNG, SVG or PDF" },
+	{ "tokstats", tg_cmd_tokstats, "tamga tokstats [--data DIR] [--tokenizer PATH] [--langs L,...] [--format text|md|csv|json]", "tokenizer statistics per language: fertility, continued words, UNK, script; type overlap" },
 	{ "info", tg_cmd_info,
 	  "tamga info MODEL_DIR [--peft SPEC] [--budget N | --match SPEC] [--batch N] [--seq N] [--labels N] [--json]",
 	  "a model folder: architecture, parameters per component and layer, tokenizer; what a PEFT spec trains" },
@@ -98,6 +105,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
+		/* no command: the workbench on a terminal, the usage otherwise */
 		usage(stderr);
 		return 2;
 	}

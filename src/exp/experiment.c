@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "exp/exp.h"
 #include "model/safetensors.h"
+#include "analysis/analysis.h"
 
 void
 tg_experiment_init(tg_experiment *x)
@@ -58,6 +59,7 @@ tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 	    (long long)res->best_step, (long long)res->steps);
 }
 
+
 static int
 mkdirs(const char *path)
 {
@@ -71,6 +73,44 @@ mkdirs(const char *path)
 			*p = '/';
 		}
 	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* Per-item scores in the analysis module's format (analysis.h: items.c), for CIs over items and seeds. */
+typedef struct items_ctx {
+	const char *workspace;
+	double      chance;
+} items_ctx;
+
+static void
+write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metric, const tg_score *s)
+{
+	items_ctx *c = ud;
+	tg_items *it;
+	char *path;
+	int st;
+
+	if (s->item_vals == NULL || s->item_stat == NULL || (st = tg_items_stat_parse(s->item_stat)) < 0)
+		return;
+	it = tg_items_new((tg_items_stat)st, s->n_items);
+	it->run_id = run_id;
+	it->step = step;
+	it->split = split ? TG_SPLIT_TEST : TG_SPLIT_DEV;
+	snprintf(it->lang, sizeof it->lang, "%s", s->lang);
+	snprintf(it->metric, sizeof it->metric, "%s", metric);
+	it->chance = c->chance;
+	memcpy(it->v, s->item_vals, (size_t)(s->n_items * it->k) * sizeof(double));
+	path = tg_items_path(c->workspace, run_id, step, it->split, s->lang, metric);
+	if (path != NULL) {
+		char dir[4096], *slash;
+		snprintf(dir, sizeof dir, "%s", path);
+		if ((slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+			mkdirs(dir);
+		}
+		tg_items_write(path, it, NULL);
+	}
+	free(path);
+	tg_items_free(it);
 }
 
 static json_t *
@@ -129,7 +169,7 @@ join_targets(const tg_task *t, char *buf, size_t n)
 int
 tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_error *err)
 {
-	char model_dir[4096], ckpt[4300], items[4300], adir[4300], name[256], targets[256], specbuf[1024];
+	char model_dir[4096], ckpt[4300], adir[4300], name[256], targets[256], specbuf[1024];
 	tg_encoder *e = NULL;
 	tg_tokenizer *tok = NULL;
 	tg_task *t = NULL;
@@ -143,6 +183,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	int rc = TG_ERR;
 	int64_t id = x->resume_run;
 	bool recorded = false;
+	items_ctx ictx;
 
 	memset(res, 0, sizeof *res);
 	if (run_id != NULL)
@@ -236,11 +277,13 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	snprintf(ckpt, sizeof ckpt, "%s/checkpoints", ws);
 	mkdirs(ckpt);
 	snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", tg_store_checkpoint_dir(st), (long long)id);
-	snprintf(items, sizeof items, "%s/items", ws);
 	to.store = st;
 	to.run_id = id;
 	to.checkpoint_path = ckpt;
-	to.items_dir = items;
+	ictx.workspace = ws;
+	ictx.chance = t->chance;
+	to.items_ud = &ictx;
+	to.write_items = write_items;
 	to.resume = x->resume_run > 0;
 	sets[0] = tg_peft_params(peft);
 	if (to.progress)

@@ -60,7 +60,7 @@ module_path(char *buf, size_t n, int l, int s)
 	snprintf(buf, n, "encoder.layer.%d.%s", l, tg_site_hf_name(s));
 }
 
-/* ---- saving ------------------------------------------------------------------------------------------------------- */
+/* ---- saving ------------------------------------------------------------------------------------------------------ */
 static int
 write_tensors(const tg_peft *p, const char *dir, const char *prefix, tg_error *err)
 {
@@ -259,7 +259,7 @@ tg_peft_save(const tg_peft *p, const char *dir, const char *base_model, const ch
 	return save_tamga(p, dir, base_model, task_type, err);
 }
 
-/* ---- loading ------------------------------------------------------------------------------------------------------ */
+/* ---- loading ----------------------------------------------------------------------------------------------------- */
 /* A file tensor under its normalised name. */
 typedef struct ftensor {
 	char *norm;
@@ -522,7 +522,10 @@ load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 
 	tg_peft_spec_default(&spec, TG_PEFT_LORA);
 	v = json_object_get(root, "r");
-	spec.r = json_is_integer(v) ? (int)json_integer_value(v) : 8;
+	/* out-of-range ranks become -1 (refused below) rather than wrapping around in the int (found by
+	 * tests/bad-inputs: r = 10^12 read as -727379968; 4294967298 would have read as 2) */
+	spec.r = !json_is_integer(v) ? 8 : json_integer_value(v) < 0 || json_integer_value(v) > 65536 ? -1 :
+	    (int)json_integer_value(v);
 	v = json_object_get(root, "lora_alpha");
 	spec.alpha = json_is_number(v) ? (float)json_number_value(v) : 8.0f;
 	v = json_object_get(root, "lora_dropout");
@@ -578,7 +581,7 @@ load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 			module_path(path, sizeof path, l, s);
 			if (pattern_lookup(rp, path, spec.r, &r, err) != TG_OK || pattern_lookup(ap, path, spec.alpha, &alpha, err))
 				goto fail;
-			if (r < 1 || r != floor(r) || !(alpha > 0)) {
+			if (r < 1 || r > 65536 || r != floor(r) || !(alpha > 0)) {      /* a huge rank allocated ~r*d floats */
 				tg_error_set(err, TG_E_FORMAT, "%s/adapter_config.json: %s gets rank %g and alpha %g", dir, path, r,
 				    alpha);
 				goto fail;
@@ -594,7 +597,12 @@ load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 		goto fail;
 	}
 	spec.targets = targets;
-	tg_layers_format(on, nl, spec.layers, sizeof spec.layers);
+	if (strlen(tg_layers_format(on, nl, lay, sizeof lay)) >= sizeof spec.layers) {
+		tg_error_set(err, TG_E_FORMAT, "%s/adapter_config.json: the layer set %s is too fragmented for a tamga spec",
+		    dir, lay);
+		goto fail;
+	}
+	memcpy(spec.layers, lay, strlen(lay) + 1);
 	if (make_patterns(want, nl, targets, on, (float)spec.r, true, spec.rank_pattern, &spec.n_rank, err) ||
 	    make_patterns(want, nl, targets, on, spec.alpha, false, spec.alpha_pattern, &spec.n_alpha, err))
 		goto fail;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "peft/peft-internal.h"
 
-/* ---- base tensors by place ---------------------------------------------------------------------------------------- */
+/* ---- base tensors by place --------------------------------------------------------------------------------------- */
 tg_tensor **
 tg_peft_base_slot(tg_encoder *e, int which, int layer)
 {
@@ -76,7 +76,7 @@ tg_peft_layer_slot(const char *name, int *layer, int *slot)
 	return TG_ERR;
 }
 
-/* ---- hooks -------------------------------------------------------------------------------------------------------- */
+/* ---- hooks ------------------------------------------------------------------------------------------------------- */
 static bool hk_wants(void *ud, int layer, tg_site site);
 static tg_tensor *hk_linear(void *ud, tg_graph *g, int layer, tg_site site, tg_tensor *x, tg_tensor *y, tg_error *err);
 static tg_tensor *hk_adapter(void *ud, tg_graph *g, int layer, tg_adapt_point where, tg_tensor *h, tg_tensor *res,
@@ -226,7 +226,7 @@ hk_mlm(void *ud, tg_graph *g, tg_tensor *h, tg_error *err)
 	return chain_embed(ud, g, h, true, err);
 }
 
-/* ---- creation ----------------------------------------------------------------------------------------------------- */
+/* ---- creation ---------------------------------------------------------------------------------------------------- */
 static int
 add(tg_params *ps, const char *name, int64_t a, int64_t b, tg_error *err)
 {
@@ -304,8 +304,10 @@ build_modules(tg_peft *p)
 		char mod[256], *cut;
 		int layer = -1, slot;
 		snprintf(mod, sizeof mod, "%s", n);
-		if ((cut = strstr(mod, ".lora_")) != NULL || (cut = strstr(mod, ".adapter.")) != NULL)
-			cut[cut[1] == 'a' ? 8 : 0] = '\0';
+		if ((cut = strstr(mod, ".lora_")) != NULL)                /* "....query.lora_A.weight" -> "....query" */
+			*cut = '\0';
+		else if ((cut = strstr(mod, ".adapter.")) != NULL)        /* "....output.adapter.down.weight" */
+			cut[strlen(".adapter")] = '\0';
 		else if (strncmp(mod, "invertible_adapter.", 19) == 0)
 			mod[18] = '\0';
 		else if ((cut = strrchr(mod, '.')) != NULL)
@@ -502,7 +504,7 @@ tg_peft_free(tg_peft *p)
 	free(p);
 }
 
-/* ---- attach, detach, stack ---------------------------------------------------------------------------------------- */
+/* ---- attach, detach, stack --------------------------------------------------------------------------------------- */
 static bool
 same_shape(const tg_encoder_config *a, const tg_encoder_config *b)
 {
@@ -664,7 +666,7 @@ tg_peft_frozen(const tg_peft *p)
 	return p->frozen;
 }
 
-/* ---- accounting --------------------------------------------------------------------------------------------------- */
+/* ---- accounting -------------------------------------------------------------------------------------------------- */
 void
 tg_peft_get_count(const tg_peft *p, tg_peft_count *c)
 {
@@ -754,7 +756,7 @@ tg_peft_module(const tg_peft *p, int i, int *layer, int64_t *params)
 	return p->mod[i].name;
 }
 
-/* ---- merging ------------------------------------------------------------------------------------------------------ */
+/* ---- merging ----------------------------------------------------------------------------------------------------- */
 static tg_tensor *
 base_weight(tg_encoder *e, int l, int s)
 {

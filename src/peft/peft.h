@@ -15,12 +15,14 @@
  *   bitfit     every bias of the selected layers (q, k, v, attention output, FFN in/out, both layer norms)
  *              and the embedding layer-norm bias (embeddings=1)
  *   lnonly     the layer-norm weights and biases of the selected layers (+ the embedding layer norm)
- *   full       every weight and bias of the selected layers (+ all embeddings; mlm=1 adds the masked-LM head)
+ *   full       every weight and bias of the selected layers (+ all embeddings; mlm=1 adds the masked-LM head;
+ *              the pooler never trains)
  *   lora       y = x W^T + b + s * dropout(x) A^T B^T on the targets (q, k, v, o, ffn_in, ffn_out) of the
  *              selected layers; s = alpha / r, or alpha / sqrt(r) with rslora. A is Kaiming-uniform
  *              (a = sqrt(5), as PEFT) or Gaussian N(0, 1/r); B is zero
  *   pfeiffer   h' = h + up(act(down(h))) on the FFN output h (after its dropout, before the residual add and
- *              layer norm), one per selected layer (AdapterHub seq_bn / torch_peft.py "pfeiffer")
+ *              layer norm), one per selected layer (AdapterHub seq_bn / torch_peft.py "pfeiffer"; torch_peft.py
+ *              runs the adapter before that dropout, which is the same with dropout 0 and at evaluation)
  *   houlsby    the same adapter after the attention output and after the FFN output (two per layer)
  *   parallel   h' = h + scaling * up(act(down(x))), x the sub-layer's input (AdapterHub par_bn), on the FFN
  *   madx-lang  a MAD-X language adapter: a Pfeiffer adapter per layer (reduction 2) plus the NICE invertible

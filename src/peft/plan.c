@@ -402,7 +402,7 @@ tg_peft_spec_flops(const tg_peft_spec *s, const tg_encoder_config *cfg, int64_t 
 	return rc;
 }
 
-/* ---- parameter matching -------------------------------------------------------------------------------------------- */
+/* ---- parameter matching ------------------------------------------------------------------------------------------ */
 static int64_t
 count_of(const tg_peft_spec *s, const tg_encoder_config *cfg, tg_peft_plan *p, tg_error *err)
 {

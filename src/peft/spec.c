@@ -93,7 +93,7 @@ tg_peft_spec_default(tg_peft_spec *s, tg_peft_method m)
 	s->inv_reduction = 2.0f;
 }
 
-/* ---- parsing ------------------------------------------------------------------------------------------------------ */
+/* ---- parsing ----------------------------------------------------------------------------------------------------- */
 enum { K_NAME, K_LAYERS, K_LEAVE_OUT, K_EMBEDDINGS, K_MLM, K_TARGETS, K_R, K_ALPHA, K_DROPOUT, K_RSLORA, K_INIT,
 	K_RANK_PATTERN, K_ALPHA_PATTERN, K_REDUCTION, K_DIM, K_REDUCTION_PATTERN, K_ACT, K_RESIDUAL, K_SCALING,
 	K_WHERE, K_INV, K_INV_REDUCTION, K_MADX2, K_NKEYS };
@@ -525,7 +525,7 @@ tg_peft_spec_parse(tg_peft_spec *s, const char *str, tg_error *err)
 	return TG_OK;
 }
 
-/* ---- formatting --------------------------------------------------------------------------------------------------- */
+/* ---- formatting -------------------------------------------------------------------------------------------------- */
 static const char *
 fmt_float(float v, char *buf, size_t n)
 {

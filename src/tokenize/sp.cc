@@ -2,6 +2,7 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -116,8 +117,11 @@ proto_each(const std::string &msg, int field, F fn)
 
 /* A precompiled charsmap (NormalizerSpec.precompiled_charsmap): uint32 trie size, darts-clone double-array units,
  * then the NUL-terminated replacement strings the trie's values point at. libsentencepiece walks it with no bounds
- * checks, so a corrupt one read out of bounds while encoding (found by fuzz/fuzz-spm). Checked here: whole 256-unit
- * blocks, every node's children inside the array, every value the start of a NUL-terminated string in the blob. */
+ * checks, so corrupt ones read out of bounds while encoding (found by fuzz/fuzz-spm). Checked here, as darts-clone
+ * builds them: whole 256-unit blocks; every node's children inside the array; every value the start of a
+ * NUL-terminated string in the blob; no cycles (a valid trie is a tree); and at most 32 values along any walk
+ * from the root, the size of the result array Normalizer::NormalizePrefix passes to commonPrefixSearch, which
+ * reads past it when a walk finds more. */
 static const char *
 charsmap_problem(const std::string &blob)
 {
@@ -143,19 +147,70 @@ charsmap_problem(const std::string &blob)
 		std::memcpy(&u, b + 4 + 4 * k, 4);
 		return u;
 	};
+	/* the position of a node's children (label c at base ^ c) and of its value (base ^ 0) */
+	auto base = [&](size_t k) -> uint32_t {
+		uint32_t u = unit(k);
+		return (uint32_t)k ^ ((u >> 10) << ((u & (1u << 9)) >> 6));
+	};
+	auto has_leaf = [&](size_t k) -> bool { return (unit(k) >> 8) & 1; };
+	/* the child of the node whose children start at bs, by label c; NONE when there is none */
+	const uint32_t NONE = UINT32_MAX;
+	auto child = [&](uint32_t bs, unsigned c) -> uint32_t {
+		uint32_t id = bs ^ c;
+		return (unit(id) & ((1u << 31) | 0xff)) == c ? id : NONE;
+	};
 	for (i = 0; i < nunit; i++) {
-		uint32_t u = unit(i), base;
-		if (u >> 31)
-			continue;               /* a value unit: never walked as a node */
-		base = (uint32_t)i ^ ((u >> 10) << ((u & (1u << 9)) >> 6));
-		if (base >= nunit)
+		uint32_t u = unit(i);
+		if ((u >> 31) && i != 0)
+			continue;               /* a value unit: never walked as a node (the root always is) */
+		if (base(i) >= nunit)
 			return "precompiled_charsmap trie points outside itself";
-		if ((u >> 8) & 1) {
-			uint32_t v = unit(base) & ((1u << 31) - 1);
+		if (has_leaf(i)) {
+			uint32_t v = unit(base(i)) & ((1u << 31) - 1);
 			if (v >= nnorm || std::memchr(norm + v, 0, nnorm - v) == nullptr)
 				return "precompiled_charsmap value points outside its strings";
 		}
 	}
+	/* Depth-first from the root's children: values along the longest walk, per node (memoised), and cycles. */
+	std::vector<uint8_t> state(nunit, 0);          /* 0 unseen, 1 on the stack, 2 done */
+	std::vector<uint8_t> most(nunit, 0);           /* values along the longest walk from the node, capped */
+	std::vector<std::pair<uint32_t, unsigned>> stack;
+	unsigned c, k, deepest = 0;
+
+	for (c = 0; c < 256; c++) {
+		uint32_t top = child(base(0), c);
+		if (top == NONE)
+			continue;
+		if (state[top] == 0) {
+			stack.assign(1, {top, 0});
+			state[top] = 1;
+		}
+		while (!stack.empty()) {
+			uint32_t n = stack.back().first, ch;
+			if (stack.back().second < 256) {
+				ch = child(base(n), stack.back().second++);
+				if (ch == NONE || state[ch] == 2)
+					continue;
+				if (state[ch] == 1)
+					return "precompiled_charsmap trie has a cycle";
+				state[ch] = 1;
+				stack.push_back({ch, 0});
+				continue;
+			}
+			unsigned m = 0;
+			for (k = 0; k < 256; k++)
+				if ((ch = child(base(n), k)) != NONE && most[ch] > m)
+					m = most[ch];
+			m += has_leaf(n);
+			most[n] = (uint8_t)(m > 255 ? 255 : m);
+			state[n] = 2;
+			stack.pop_back();
+		}
+		if (most[top] > deepest)
+			deepest = most[top];
+	}
+	if (deepest > 32)
+		return "precompiled_charsmap trie has more than 32 values along one key";
 	return nullptr;
 }
 

@@ -9,6 +9,7 @@ void
 tg_score_clear(tg_score *s)
 {
 	free(s->item);
+	free(s->item_vals);
 	memset(s, 0, sizeof *s);
 }
 
@@ -106,9 +107,16 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
 			goto out;
 		out->score = tg_prf_from_counts(tot).f1;
 		out->item = tg_xmalloc((size_t)(n ? n : 1) * sizeof(double));
-		for (i = 0; i < n; i++)
+		out->item_stat = "f1";
+		out->item_k = 3;
+		out->item_vals = tg_xmalloc((size_t)(n ? 3 * n : 1) * sizeof(double));
+		for (i = 0; i < n; i++) {
 			out->item[i] = prf[i].n_gold + prf[i].n_pred > 0 ?
 			    2.0 * prf[i].tp / (double)(prf[i].n_gold + prf[i].n_pred) : NAN;
+			out->item_vals[3 * i] = (double)prf[i].tp;
+			out->item_vals[3 * i + 1] = (double)prf[i].n_pred;
+			out->item_vals[3 * i + 2] = (double)prf[i].n_gold;
+		}
 	} else {
 		double sn = 0, sd = 0;
 		if (tg_bootstrap_ratio(num, den, n, bo, &out->ci, err) != TG_OK)
@@ -121,6 +129,20 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
 		out->item = tg_xmalloc((size_t)(n ? n : 1) * sizeof(double));
 		for (i = 0; i < n; i++)
 			out->item[i] = den[i] > 0 ? num[i] / den[i] : NAN;
+		if (t->kind == TG_TASK_TAGGING) {
+			out->item_stat = "ratio";
+			out->item_k = 2;
+			out->item_vals = tg_xmalloc((size_t)(n ? 2 * n : 1) * sizeof(double));
+			for (i = 0; i < n; i++) {
+				out->item_vals[2 * i] = num[i];
+				out->item_vals[2 * i + 1] = den[i];
+			}
+		} else {
+			out->item_stat = "mean";
+			out->item_k = 1;
+			out->item_vals = tg_xmalloc((size_t)(n ? n : 1) * sizeof(double));
+			memcpy(out->item_vals, num, (size_t)n * sizeof(double));
+		}
 	}
 	rc = TG_OK;
 out:

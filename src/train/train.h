@@ -107,7 +107,12 @@ typedef struct tg_score {
 	double  score;                 /* accuracy, span F1, ... */
 	tg_ci   ci;
 	int64_t n_items;
-	double *item;                  /* per item: correct fraction (accuracy), or NULL */
+	double *item;                  /* per item: its own score (accuracy of the sentence, F1, 0/1), or NULL */
+	/* Per-item statistics that recombine into the score: item_k values per item (item_stat "mean": k = 1,
+	 * "ratio": correct and total, "f1": tp, predicted and gold entities), for confidence intervals downstream. */
+	const char *item_stat;
+	int     item_k;
+	double *item_vals;
 } tg_score;
 /* Evaluate encoder + head on examples (inference, no tape). */
 int  tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
@@ -144,7 +149,11 @@ typedef struct tg_train_opts {
 	bool     resume;               /* continue from checkpoint_path if it exists */
 	bool     lr_backoff;           /* halve the learning rate after a NaN/Inf step */
 	bool     progress;             /* a progress line on stderr */
-	const char *items_dir;         /* per-item scores: items_dir/run-<id>/step-<s>.<lang>.tsv; NULL: none */
+	/* Per-item scores of every evaluation (split 0 = dev, 1 = test), e.g. to write the analysis module's item
+	 * files; NULL: none. */
+	void    *items_ud;
+	void   (*write_items)(void *items_ud, int64_t run_id, int64_t step, int split, const char *metric,
+	    const tg_score *s);
 	struct tg_store *store;        /* NULL: nothing stored */
 	int64_t  run_id;
 	volatile int *cancel;          /* set non-zero (e.g. by SIGINT) to stop after the current step */

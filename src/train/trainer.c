@@ -255,28 +255,6 @@ mkdir_p(const char *path)
 	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static void
-write_items(const tg_train_opts *o, int64_t step, const tg_score *s)
-{
-	char dir[4096], path[8192];
-	FILE *f;
-	int64_t i;
-
-	if (o->items_dir == NULL || s->item == NULL)
-		return;
-	snprintf(dir, sizeof dir, "%s/run-%lld", o->items_dir, (long long)o->run_id);
-	if (mkdir_p(dir) != 0)
-		return;
-	snprintf(path, sizeof path, "%s/step-%lld.%s.tsv", dir, (long long)step, s->lang);
-	if ((f = fopen(path, "w")) == NULL)
-		return;
-	fprintf(f, "# tamga per-item scores: run %lld step %lld lang %s split %s n %lld\n", (long long)o->run_id,
-	    (long long)step, s->lang, s->split, (long long)s->n_items);
-	for (i = 0; i < s->n_items; i++)
-		fprintf(f, "%lld\t%.9g\n", (long long)i, s->item[i]);
-	fclose(f);
-}
-
 /* Evaluate source dev (+ targets); returns the selection score (source dev, or mean target when asked). */
 static int
 evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o, int64_t step, bool targets,
@@ -298,7 +276,8 @@ evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o
 		n++;
 		if (i >= 0)
 			tsum += s->score;
-		write_items(o, step, s);
+		if (o->write_items != NULL)
+			o->write_items(o->items_ud, o->run_id, step, i == -2 ? 0 : 1, t->metric, s);
 		if (o->store != NULL) {
 			tg_eval_row row;
 			tg_eval_row_init(&row);

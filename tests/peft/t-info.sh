@@ -9,7 +9,7 @@ if ! $T info --help 2>/dev/null | grep -q "usage: tamga info"; then
 	echo "1..0 # SKIP this tamga has no info command yet"; exit 0
 fi
 # A tiny BERT folder (2 layers, d=32, ffn 64, vocab 40): config.json, model.safetensors of zeros, vocab.txt.
-$PY - "$tmp/bert" <<'PYEOF'
+$PY - "$tmp/bert" > /dev/null <<'PYEOF'
 import json, os, struct, sys
 d = sys.argv[1]; os.makedirs(d)
 L, H, F, V, P = 2, 32, 64, 40, 16

@@ -98,7 +98,8 @@ relerr(const tg_tensor *a, const double *ref, int64_t n)
 static void
 check(int64_t N, int64_t in, int64_t out, int64_t r, float s)
 {
-	tg_tensor *x = leaf(N, in, 1, 1.0f), *y = leaf(N, out, 2, 1.0f), *a = leaf(r, in, 3, 0.2f), *b = leaf(out, r, 4, 0.2f);
+	tg_tensor *x = leaf(N, in, 1, 1.0f), *y = leaf(N, out, 2, 1.0f);
+	tg_tensor *a = leaf(r, in, 3, 0.2f), *b = leaf(out, r, 4, 0.2f);
 	tg_tensor *dout = tg_tensor_new2(N, out, NULL);
 	double *h = calloc((size_t)(N * r) + 1, sizeof(double)), *dh = calloc((size_t)(N * r) + 1, sizeof(double));
 	double *o = calloc((size_t)(N * out) + 1, sizeof(double)), *gx = calloc((size_t)(N * in) + 1, sizeof(double));

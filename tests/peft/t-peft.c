@@ -283,7 +283,7 @@ test_frozen_base(void)
 		frozen_base(specs[i]);
 }
 
-/* ---- merging ------------------------------------------------------------------------------------------------------- */
+/* ---- merging ----------------------------------------------------------------------------------------------------- */
 static void
 test_merge(void)
 {
@@ -346,7 +346,7 @@ test_merge(void)
 	tg_encoder_free(e);
 }
 
-/* ---- MAD-X stacking, freezing, swapping; named LoRAs ---------------------------------------------------------------- */
+/* ---- MAD-X stacking, freezing, swapping; named LoRAs ------------------------------------------------------------- */
 static void
 test_stack(void)
 {
@@ -355,7 +355,8 @@ test_stack(void)
 	tg_peft *task = make(e, "pfeiffer:dim=4,act=gelu,name=task", 3), *m2 = make(e, "madx-lang:madx2", 1);
 	tg_tensor *o_task, *o_stack, *o_stack2, *o_unstacked, *h, *fwd, *back;
 	tg_params *lp = tg_peft_params(lang), *tp = tg_peft_params(task);
-	float *lcopy = tg_xmalloc((size_t)lp->total * sizeof(float)), *tcopy = tg_xmalloc((size_t)tp->total * sizeof(float));
+	float *lcopy = tg_xmalloc((size_t)lp->total * sizeof(float));
+	float *tcopy = tg_xmalloc((size_t)tp->total * sizeof(float));
 	tg_peft_count c;
 	tg_gradcheck_opts o = { 1e-2, 3e-2, 3e-3, 5, 3 };
 	tg_gradcheck_report rep;
@@ -457,7 +458,7 @@ test_named(void)
 	tg_encoder_free(e);
 }
 
-/* ---- accounting ---------------------------------------------------------------------------------------------------- */
+/* ---- accounting -------------------------------------------------------------------------------------------------- */
 static void
 test_accounting(void)
 {
@@ -493,7 +494,7 @@ test_accounting(void)
 	tg_encoder_free(e);
 }
 
-/* ---- files --------------------------------------------------------------------------------------------------------- */
+/* ---- files ------------------------------------------------------------------------------------------------------- */
 static bool
 same_params(tg_peft *a, tg_peft *b)
 {
@@ -643,7 +644,8 @@ test_hf_folder(void)
 	    "  \"inference_mode\": true,\n  \"init_lora_weights\": true,\n  \"layer_replication\": null,\n"
 	    "  \"layers_pattern\": null,\n  \"layers_to_transform\": [0, 2],\n  \"loftq_config\": {},\n"
 	    "  \"lora_alpha\": 8,\n  \"lora_dropout\": 0.1,\n  \"megatron_config\": null,\n"
-	    "  \"megatron_core\": \"megatron.core\",\n  \"modules_to_save\": [\"classifier\"],\n  \"peft_type\": \"LORA\",\n"
+	    "  \"megatron_core\": \"megatron.core\",\n  \"modules_to_save\": [\"classifier\"],\n"
+	    "  \"peft_type\": \"LORA\",\n"
 	    "  \"r\": 4,\n  \"rank_pattern\": {},\n  \"revision\": null,\n  \"target_modules\": [\n    \"value\",\n"
 	    "    \"query\"\n  ],\n  \"task_type\": \"TOKEN_CLS\",\n  \"use_dora\": false,\n  \"use_rslora\": false\n}\n");
 	for (variant = 0; variant < 3; variant++) {

@@ -153,7 +153,8 @@ test_spec(void)
 	parse_err("lora:r=0", "lora: r=0: expected a positive integer rank");
 	parse_err("lora:r=eight", "lora: r=eight: expected a positive integer rank");
 	parse_err("lora:init=xavier", "lora: init=xavier: expected kaiming or gaussian");
-	parse_err("lora:targets=q+z", "lora: targets=q+z: expected targets joined by '+' among q, k, v, o, ffn_in, ffn_out");
+	parse_err("lora:targets=q+z",
+	    "lora: targets=q+z: expected targets joined by '+' among q, k, v, o, ffn_in, ffn_out");
 	parse_err("lora:dropout=1.5", "lora: dropout=1.5: expected a probability in [0, 1)");
 	parse_err("lora:layers=0-x", "lora: layers \"0-x\": cannot read '0-x' as a layer selection");
 	parse_err("lora:layers", "lora: option 'layers' needs a value");

@@ -1,0 +1,211 @@
+/* Output formats shared by the analyses, and labelled matrices. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "analysis/analysis.h"
+
+int
+tg_out_format_parse(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	if (strcmp(name, "text") == 0 || strcmp(name, "txt") == 0)
+		return TG_OUT_TEXT;
+	if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0)
+		return TG_OUT_MD;
+	if (strcmp(name, "csv") == 0)
+		return TG_OUT_CSV;
+	if (strcmp(name, "json") == 0)
+		return TG_OUT_JSON;
+	return -1;
+}
+
+void
+tg_out_csv_str(FILE *f, const char *s)
+{
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void
+tg_out_num(FILE *f, double v, int decimals)
+{
+	if (isnan(v))
+		return;
+	if (decimals < 0)
+		fprintf(f, "%.9g", v);
+	else
+		fprintf(f, "%.*f", decimals, v);
+}
+
+const char *
+tg_out_fmt(char *buf, size_t n, double v, int decimals)
+{
+	if (isnan(v))
+		snprintf(buf, n, "-");
+	else if (decimals < 0)
+		snprintf(buf, n, "%.4g", v);
+	else
+		snprintf(buf, n, "%.*f", decimals, v);
+	return buf;
+}
+
+tg_matrix *
+tg_matrix_new(int rows, int cols)
+{
+	tg_matrix *m = tg_xcalloc(1, sizeof *m);
+	int i;
+
+	m->rows = rows;
+	m->cols = cols;
+	m->row_names = tg_xcalloc(rows > 0 ? rows : 1, sizeof *m->row_names);
+	m->col_names = tg_xcalloc(cols > 0 ? cols : 1, sizeof *m->col_names);
+	m->v = tg_xmalloc((size_t)(rows > 0 ? rows : 1) * (cols > 0 ? cols : 1) * sizeof *m->v);
+	for (i = 0; i < rows * cols; i++)
+		m->v[i] = NAN;
+	return m;
+}
+
+void
+tg_matrix_free(tg_matrix *m)
+{
+	int i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->rows; i++)
+		free(m->row_names[i]);
+	for (i = 0; i < m->cols; i++)
+		free(m->col_names[i]);
+	free(m->row_names);
+	free(m->col_names);
+	free(m->v);
+	free(m);
+}
+
+void
+tg_matrix_list_free(tg_matrix **m, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		tg_matrix_free(m[i]);
+	free(m);
+}
+
+static int
+name_width(char *const *names, int n, int min)
+{
+	int i, w = min;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && (int)strlen(names[i]) > w)
+			w = (int)strlen(names[i]);
+	return w;
+}
+
+int
+tg_matrix_write(FILE *f, tg_out_format fmt, const tg_matrix *m, int decimals, tg_error *err)
+{
+	char buf[64];
+	int i, j, w, cw;
+
+	switch (fmt) {
+	case TG_OUT_TEXT:
+		w = name_width(m->row_names, m->rows, (int)strlen(m->row_label) + (int)strlen(m->col_label) + 1);
+		cw = name_width(m->col_names, m->cols, decimals + 3);
+		if (m->title[0])
+			fprintf(f, "%s\n", m->title);
+		snprintf(buf, sizeof buf, "%s\\%s", m->row_label, m->col_label);
+		fprintf(f, "%-*s", w, buf);
+		for (j = 0; j < m->cols; j++)
+			fprintf(f, " %*s", cw, m->col_names[j]);
+		fputc('\n', f);
+		for (i = 0; i < m->rows; i++) {
+			fprintf(f, "%-*s", w, m->row_names[i]);
+			for (j = 0; j < m->cols; j++)
+				fprintf(f, " %*s", cw, tg_out_fmt(buf, sizeof buf, m->v[i * m->cols + j], decimals));
+			fputc('\n', f);
+		}
+		break;
+	case TG_OUT_MD:
+		if (m->title[0])
+			fprintf(f, "**%s**\n\n", m->title);
+		fprintf(f, "| %s \\ %s |", m->row_label, m->col_label);
+		for (j = 0; j < m->cols; j++)
+			fprintf(f, " %s |", m->col_names[j]);
+		fprintf(f, "\n|---|");
+		for (j = 0; j < m->cols; j++)
+			fprintf(f, "---:|");
+		fputc('\n', f);
+		for (i = 0; i < m->rows; i++) {
+			fprintf(f, "| %s |", m->row_names[i]);
+			for (j = 0; j < m->cols; j++)
+				fprintf(f, " %s |", tg_out_fmt(buf, sizeof buf, m->v[i * m->cols + j], decimals));
+			fputc('\n', f);
+		}
+		break;
+	case TG_OUT_CSV:
+		tg_out_csv_str(f, m->row_label);
+		for (j = 0; j < m->cols; j++) {
+			fputc(',', f);
+			tg_out_csv_str(f, m->col_names[j]);
+		}
+		fputc('\n', f);
+		for (i = 0; i < m->rows; i++) {
+			tg_out_csv_str(f, m->row_names[i]);
+			for (j = 0; j < m->cols; j++) {
+				fputc(',', f);
+				tg_out_num(f, m->v[i * m->cols + j], -1);
+			}
+			fputc('\n', f);
+		}
+		break;
+	case TG_OUT_JSON: {
+		json_t *o = json_object(), *rows = json_array(), *cols = json_array(), *vals = json_array();
+		char *s;
+
+		json_object_set_new(o, "title", json_string(m->title));
+		json_object_set_new(o, "row_label", json_string(m->row_label));
+		json_object_set_new(o, "col_label", json_string(m->col_label));
+		for (i = 0; i < m->rows; i++)
+			json_array_append_new(rows, json_string(m->row_names[i]));
+		for (j = 0; j < m->cols; j++)
+			json_array_append_new(cols, json_string(m->col_names[j]));
+		for (i = 0; i < m->rows; i++) {
+			json_t *r = json_array();
+
+			for (j = 0; j < m->cols; j++) {
+				double v = m->v[i * m->cols + j];
+				json_array_append_new(r, isnan(v) ? json_null() : json_real(v));
+			}
+			json_array_append_new(vals, r);
+		}
+		json_object_set_new(o, "rows", rows);
+		json_object_set_new(o, "cols", cols);
+		json_object_set_new(o, "values", vals);
+		s = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		fprintf(f, "%s\n", s);
+		free(s);
+		json_decref(o);
+		break;
+	}
+	default:
+		return tg_error_set(err, TG_E_ARG, "matrix: unknown output format %d", (int)fmt);
+	}
+	if (ferror(f))
+		return tg_error_set(err, TG_E_IO, "matrix: write error");
+	return TG_OK;
+}
