@@ -48,7 +48,12 @@ int tg_cmd_analyze(int argc, char **argv), tg_cmd_plot(int argc, char **argv), t
 
 int tg_cmd_info(int argc, char **argv);      /* cmd-info.c (added by the peft worker; the lead registers it) */
 
+/* src/lua/cmd-lua.c */
+int tg_cmd_run(int argc, char **argv);
+int tg_cmd_repl(int argc, char **argv);
 
+/* src/tui/tui-main.c: the workbench (also what `tamga` alone opens on a terminal) */
+int tg_cmd_tui(int argc, char **argv);
 int tg_tui_is_option(const char *arg);       /* an option of tamga tui: `tamga --max-frames 1` opens it */
 
 /* main.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */

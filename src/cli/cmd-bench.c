@@ -6,6 +6,11 @@
 #include "cli/cli.h"
 #include "tensor/tensor.h"
 #include "model/model.h"
+#include "data/data.h"
+#include "tokenize/tokenizer.h"
+#include "peft/peft.h"
+#include "train/train.h"
+#include <sys/resource.h>
 
 static int
 cmp_double(const void *a, const void *b)
@@ -227,6 +232,194 @@ bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t
 	return 0;
 }
 
+/* A PEFT training step on a random encoder, as ../shared/bench/torch_peft.py measures it: forward, token
+ * classification loss (9 labels), backward, AdamW over the trainable parameters. */
+static int
+bench_train(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t vocab, const char *spec_s,
+    int repeat, int json)
+{
+	tg_error err = { 0 };
+	tg_encoder_config cfg;
+	tg_encoder *e;
+	tg_peft_spec spec;
+	tg_peft *p;
+	tg_head *h;
+	tg_task_batch tb = { 0 };
+	tg_adamw adam;
+	tg_graph *g = tg_graph_new();
+	double *tt = tg_xcalloc((size_t)repeat, sizeof(double)), med;
+	tg_peft_flops fl;
+	struct rusage ru;
+	int64_t i;
+	int r;
+
+	tg_encoder_config_default(&cfg, TG_ARCH_XLMR);
+	cfg.hidden_size = d;
+	cfg.num_layers = L;
+	cfg.num_heads = heads;
+	cfg.intermediate_size = 4 * d;
+	cfg.vocab_size = vocab;
+	cfg.max_positions = T + 2 > 514 ? T + 2 : 514;
+	if ((e = tg_encoder_new(&cfg, false, false, &err)) == NULL || tg_peft_spec_parse(&spec, spec_s, &err) != TG_OK ||
+	    (p = tg_peft_new(e, &spec, 1, &err)) == NULL || tg_peft_attach(p, e, &err) != TG_OK ||
+	    (h = tg_head_new(TG_TASK_TAGGING, d, 9, 0.1f, 1, &err)) == NULL) {
+		fprintf(stderr, "tamga bench: %s\n", err.msg);
+		return 1;
+	}
+	tg_encoder_init_random(e, 1);
+	tg_adamw_defaults(&adam);
+	tb.b.B = B;
+	tb.b.T = T;
+	tb.b.ids = tg_xmalloc((size_t)(B * T) * sizeof(int32_t));
+	tb.b.mask = tg_xmalloc((size_t)(B * T) * sizeof(float));
+	tb.tok_labels = tg_xmalloc((size_t)(B * T) * sizeof(int32_t));
+	for (i = 0; i < B * T; i++) {
+		tb.b.ids[i] = (int32_t)(3 + tg_hash64((uint64_t)i) % (uint64_t)(vocab - 3));
+		tb.b.mask[i] = 1.0f;
+		tb.tok_labels[i] = (int32_t)(tg_hash64((uint64_t)i + 77) % 9);
+	}
+	tg_mem_reset_peak();
+	for (r = -2; r < repeat; r++) {
+		double t0 = tg_now();
+		tg_encoder_out eo;
+		tg_tensor *logits, *loss;
+		tg_graph_reset(g);
+		tg_graph_set_training(g, true);
+		tg_graph_set_seed(g, (uint64_t)r + 10);
+		tg_params_zero_grad(h->params);
+		tg_params_zero_grad(tg_peft_params(p));
+		if (tg_encoder_forward(e, g, &tb.b, false, -1, &eo, &err) != TG_OK ||
+		    (logits = tg_head_forward(h, g, eo.last, &tb, 1, &err)) == NULL ||
+		    (loss = tg_head_loss(h, g, logits, &tb, &err)) == NULL || tg_graph_backward(g, loss, &err) != TG_OK) {
+			fprintf(stderr, "tamga bench: %s\n", err.msg);
+			return 1;
+		}
+		tg_adamw_step(h->params, &adam, 1e-4f, &err);
+		tg_adamw_step(tg_peft_params(p), &adam, 1e-4f, &err);
+		tg_tensor_release(logits);
+		tg_tensor_release(loss);
+		tg_encoder_out_free(&eo);
+		tg_graph_reset(g);
+		if (r >= 0)
+			tt[r] = tg_now() - t0;
+	}
+	med = median(tt, repeat);
+	getrusage(RUSAGE_SELF, &ru);
+	tg_peft_get_flops(p, B, T, 9, &fl, NULL);
+	if (json)
+		printf("{\"bench\":\"train\",\"peft\":\"%s\",\"batch\":%lld,\"seq\":%lld,\"hidden\":%lld,\"layers\":%lld,"
+		    "\"vocab\":%lld,\"threads\":%d,\"trainable\":%lld,\"step_s_median\":%.4f,\"tokens_per_s\":%.1f,"
+		    "\"gflops\":%.1f,\"peak_tensor_mb\":%.1f,\"peak_rss_mb\":%.1f}\n", spec_s, (long long)B, (long long)T,
+		    (long long)d, (long long)L, (long long)vocab, tg_threads_get(), (long long)tg_peft_trainable(p), med,
+		    B * T / med, fl.train / med * 1e-9, tg_mem_get_stats().peak / 1048576.0, ru.ru_maxrss / 1024.0);
+	else
+		printf("PEFT training step %s, L=%lld d=%lld, batch %lld x %lld, %s\n  %.3f s/step (median of %d), %.1f "
+		    "tokens/s, %.1f GFLOP/s, peak RSS %.0f MB\n", spec_s, (long long)L, (long long)d, (long long)B,
+		    (long long)T, tg_blas_info(), med, repeat, B * T / med, fl.train / med * 1e-9, ru.ru_maxrss / 1024.0);
+	tg_task_batch_free(&tb);
+	tg_graph_free(g);
+	tg_head_free(h);
+	tg_peft_free(p);
+	tg_encoder_free(e);
+	free(tt);
+	return 0;
+}
+
+/* Read every dataset of the data root and tokenize all of its text (words of tagged sentences, both sides of
+ * pairs and bitexts, choices, lines): the cost of getting a whole data root ready for training. */
+static int
+count_tokens(const tg_tokenizer *tok, const char *s, int64_t *ntok)
+{
+	int32_t *ids = NULL;
+	int n;
+
+	if (s == NULL)
+		return 0;
+	n = tg_tokenizer_encode(tok, s, strlen(s), &ids, NULL, NULL);
+	free(ids);
+	if (n > 0)
+		*ntok += n;
+	return n < 0 ? -1 : 0;
+}
+
+static int
+bench_data(const char *root_opt, const char *tok_path, int json)
+{
+	tg_error err = { 0 };
+	const char *root = tg_data_root(root_opt, &err);
+	tg_registry *r;
+	tg_tokenizer *tok;
+	double t0, t1, t2;
+	int64_t nds = 0, nex = 0, ntok = 0, k;
+	int i;
+
+	if (root == NULL || (r = tg_registry_scan(root, &err)) == NULL) {
+		fprintf(stderr, "tamga bench: %s\n", err.msg);
+		return 1;
+	}
+	if (tok_path == NULL || (tok = tg_tokenizer_load(tok_path, &err)) == NULL) {
+		fprintf(stderr, "tamga bench: data needs --tokenizer PATH%s%s\n", tok_path ? ": " : "", tok_path ? err.msg : "");
+		tg_registry_free(r);
+		return tok_path ? 1 : 2;
+	}
+	t0 = tg_now();
+	t1 = 0;
+	for (i = 0; i < r->n; i++) {
+		tg_dataset *d;
+		double a;
+		if (!r->item[i].present)
+			continue;
+		a = tg_now();
+		if ((d = tg_registry_load(r, i, NULL, &err)) == NULL) {
+			fprintf(stderr, "tamga bench: %s\n", err.msg);
+			continue;
+		}
+		t1 += tg_now() - a;
+		nds++;
+		nex += d->n;
+		/* tokenizers are read-only after loading: sentences are tokenized in parallel */
+		if (d->kind == TG_DS_TAGGING) {
+#pragma omp parallel for schedule(dynamic, 64) reduction(+:ntok)
+			for (k = 0; k < d->n; k++) {
+				int32_t *ids = NULL, *wo = NULL;
+				int n = tg_tokenizer_encode_words(tok, (const char *const *)d->words + d->off[k],
+				    (int)(d->off[k + 1] - d->off[k]), &ids, &wo, NULL);
+				if (n > 0)
+					ntok += n;
+				free(ids);
+				free(wo);
+			}
+		} else {
+			int64_t nc = d->choice != NULL ? d->n * d->n_choices : 0;
+#pragma omp parallel for schedule(dynamic, 64) reduction(+:ntok)
+			for (k = 0; k < d->n; k++) {
+				int64_t c = 0;
+				count_tokens(tok, d->a ? d->a[k] : NULL, &c);
+				count_tokens(tok, d->b ? d->b[k] : NULL, &c);
+				ntok += c;
+			}
+#pragma omp parallel for schedule(dynamic, 64) reduction(+:ntok)
+			for (k = 0; k < nc; k++) {
+				int64_t c = 0;
+				count_tokens(tok, d->choice[k], &c);
+				ntok += c;
+			}
+		}
+		tg_dataset_free(d);
+	}
+	t2 = tg_now() - t0;
+	if (json)
+		printf("{\"bench\":\"data\",\"datasets\":%lld,\"examples\":%lld,\"tokens\":%lld,\"read_s\":%.3f,"
+		    "\"total_s\":%.3f}\n", (long long)nds, (long long)nex, (long long)ntok, t1, t2);
+	else
+		printf("data root %s: %lld datasets, %lld examples read in %.2f s; read and tokenized (%s) in %.2f s, "
+		    "%lld tokens\n", root, (long long)nds, (long long)nex, t1, tg_tokenizer_describe(tok), t2,
+		    (long long)ntok);
+	tg_tokenizer_free(tok);
+	tg_registry_free(r);
+	return 0;
+}
+
 static int
 parse_int(const char *opt, const char *s, long lo, long hi, long *out)
 {
@@ -246,9 +439,22 @@ tg_cmd_bench(int argc, char **argv)
 	long tokens = 4096, in = 768, out = 768, repeat = 15, batch = 16, seq = 128, heads = 12, layers = 12;
 	long vocab = 250002;
 	int i, json = 0;
+	const char *tok_path = NULL, *data = NULL, *peft_s = "lora:layers=0-3,targets=q+v,r=8,alpha=16";
 
 	for (i = 1; i < argc; i++) {
 		long *dst = NULL;
+		if (strcmp(argv[i], "--tokenizer") == 0 && i + 1 < argc) {
+			tok_path = argv[++i];
+			continue;
+		}
+		if (strcmp(argv[i], "--peft") == 0 && i + 1 < argc) {
+			peft_s = argv[++i];
+			continue;
+		}
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+			data = argv[++i];
+			continue;
+		}
 		long lo = 1, hi = 1 << 20;
 		if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
@@ -282,10 +488,17 @@ tg_cmd_bench(int argc, char **argv)
 			return tg_cli_usage_error("bench", "--in %ld is not divisible by --heads %ld", in, heads);
 		return bench_attention(batch, seq, (int)heads, in / heads, (int)repeat, json);
 	}
+	if (strcmp(what, "data") == 0)
+		return bench_data(data, tok_path, json);
+	if (strcmp(what, "train") == 0) {
+		if (in % heads != 0)
+			return tg_cli_usage_error("bench", "--in %ld is not divisible by --heads %ld", in, heads);
+		return bench_train(batch, seq, in, layers, heads, vocab, peft_s, (int)repeat, json);
+	}
 	if (strcmp(what, "encoder") == 0) {
 		if (in % heads != 0)
 			return tg_cli_usage_error("bench", "--in %ld is not divisible by --heads %ld", in, heads);
 		return bench_encoder(batch, seq, in, layers, heads, vocab, (int)repeat, json);
 	}
-	return tg_cli_usage_error("bench", "unknown benchmark '%s' (use linear, attention or encoder)", what);
+	return tg_cli_usage_error("bench", "unknown benchmark '%s' (use linear, attention, encoder, train or data)", what);
 }

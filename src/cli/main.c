@@ -15,7 +15,7 @@ const tg_command tg_commands[] = {
 	  "early-layer LoRA vs Pfeiffer adapters, UDPOS tr -> az kk ky uz ug tt sah: table with CIs, TTC, plots" },
 	{ "selfcheck", tg_cmd_selfcheck, "tamga selfcheck",
 	  "check the engine end to end: gradients, reproducibility, a tiny model learns" },
-	{ "bench", tg_cmd_bench, "tamga bench [linear|attention|encoder] [--tokens N] [--in N] [--out N] [--batch N] [--seq N] [--heads N] [--layers N] [--vocab N] [--repeat N] [--json]",
+	{ "bench", tg_cmd_bench, "tamga bench [linear|attention|encoder|train|data] [--peft SPEC] [--tokenizer PATH] [--tokens N] [--in N] [--out N] [--batch N] [--seq N] [--heads N] [--layers N] [--vocab N] [--repeat N] [--json]",
 	  "micro benchmarks: engine ops against raw cblas_sgemm on the same shapes" },
 	{ "data", tg_cmd_data,
 	  "tamga data list|check|show [--data DIR] [--files] [--json] [-v] [TASK LANG SPLIT [CORPUS] -n N --fused]",
@@ -44,6 +44,12 @@ const tg_command tg_commands[] = {
 	{ "info", tg_cmd_info,
 	  "tamga info MODEL_DIR [--peft SPEC] [--budget N | --match SPEC] [--batch N] [--seq N] [--labels N] [--json]",
 	  "a model folder: architecture, parameters per component and layer, tokenizer; what a PEFT spec trains" },
+	{ "run", tg_cmd_run, "tamga run [-e CHUNK] FILE.lua [ARGS...]",
+	  "run a Lua script headless (the tamga API, see tamga-lua(3)); arg holds ARGS as in lua(1)" },
+	{ "repl", tg_cmd_repl, "tamga repl [-e CHUNK] [FILE.lua [ARGS...]]",
+	  "interactive Lua prompt with the tamga API: completion, history, Ctrl-C interrupts training" },
+	{ "tui", tg_cmd_tui, "tamga [tui] [--workspace DIR] [--model NAME] [--data DIR] [--max-frames N] [--ascii] [--no-color]",
+	  "the workbench: pick layers, launch fine-tunes, live per-language curves (tamga alone opens it)" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -99,6 +105,9 @@ main(int argc, char **argv)
 				    argv[i + 1]);
 			tg_threads_set((int)n);
 			i += 2;
+		} else if (tg_tui_is_option(argv[i])) {
+			argv[i - 1] = (char *)"tui";           /* `tamga --workspace W` = `tamga tui --workspace W` */
+			return tg_cmd_tui(argc - i + 1, argv + i - 1);
 		} else {
 			fprintf(stderr, "tamga: unknown option '%s'\nhint: run 'tamga --help'\n", argv[i]);
 			return 2;
@@ -106,6 +115,10 @@ main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		/* no command: the workbench on a terminal, the usage otherwise */
+		if (isatty(0) && isatty(1)) {
+			char *tv[] = { (char *)"tui", NULL };
+			return tg_cmd_tui(1, tv);
+		}
 		usage(stderr);
 		return 2;
 	}

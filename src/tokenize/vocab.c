@@ -204,7 +204,9 @@ tg_trie_insert(tg_trie *t, const char *s, size_t len, int32_t value)
 static void
 nstr_reserve(tg_nstr *a, size_t extra)
 {
-	if (a->n + extra <= a->cap)
+	/* s == NULL: nothing allocated yet, even for an empty put (a replacement that deletes a character put
+	 * first wrote its NUL through a NULL pointer; found by fuzz/fuzz-tokenizer-json) */
+	if (a->s != NULL && a->n + extra <= a->cap)
 		return;
 	a->cap = a->cap ? 2 * a->cap : 64;
 	while (a->n + extra > a->cap)

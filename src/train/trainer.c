@@ -112,13 +112,13 @@ ckpt_write(const char *path, setlist *sl, const ckpt_state *cs, tg_error *err)
 		if (zeros == NULL)
 			zeros = tg_xcalloc(1, sizeof(float));
 		snprintf(name, sizeof name, "set%d.data", i);
-		tg_st_writer_add(w, tg_xstrdup(name), 1, &n, p->data);
+		tg_st_writer_add(w, name, 1, &n, p->data);
 		snprintf(name, sizeof name, "set%d.m", i);
 		if (p->m != NULL)
-			tg_st_writer_add(w, tg_xstrdup(name), 1, &n, p->m);
+			tg_st_writer_add(w, name, 1, &n, p->m);
 		snprintf(name, sizeof name, "set%d.v", i);
 		if (p->v != NULL)
-			tg_st_writer_add(w, tg_xstrdup(name), 1, &n, p->v);
+			tg_st_writer_add(w, name, 1, &n, p->v);
 		snprintf(name, sizeof name, "set%d.adam_step", i);
 		snprintf(val, sizeof val, "%lld", (long long)p->step);
 		tg_st_writer_meta(w, name, val);
@@ -143,7 +143,7 @@ ckpt_write(const char *path, setlist *sl, const ckpt_state *cs, tg_error *err)
 		if (sl->best[i] != NULL) {
 			int64_t n = sl->p[i]->total;
 			snprintf(name, sizeof name, "set%d.best", i);
-			tg_st_writer_add(w, tg_xstrdup(name), 1, &n, sl->best[i]);
+			tg_st_writer_add(w, name, 1, &n, sl->best[i]);
 		}
 	rc = tg_st_writer_write(w, path, err);
 	tg_st_writer_free(w);

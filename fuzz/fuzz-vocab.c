@@ -1,0 +1,37 @@
+/* Fuzz a BERT folder: tokenizer_config.json, the split mark, vocab.txt [, the split mark, text to encode].
+ * Without a mark the whole input is vocab.txt and there is no tokenizer_config.json. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "fuzz/fuzz.h"
+#include "fuzz/tok-exercise.h"
+
+static const char default_text[] = "Merhaba dünya! İSTANBUL ılık  şehir\t中文 😀 \xff x ##a [UNK]";
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *part[3];
+	size_t len[3];
+	int n = fz_split(data, size, 3, part, len);
+	char *dir = fz_path("bert"), *cfg = fz_path("bert/tokenizer_config.json");
+	tg_error err = {0};
+	tg_tokenizer *t;
+
+	if (n == 1) {
+		unlink(cfg);
+		free(fz_write("bert/vocab.txt", part[0], len[0]));
+	} else {
+		free(fz_write("bert/tokenizer_config.json", part[0], len[0]));
+		free(fz_write("bert/vocab.txt", part[1], len[1]));
+	}
+	if ((t = tg_tokenizer_load(dir, &err)) != NULL) {
+		if (n > 2)
+			fz_tok_exercise(t, (const char *)part[2], len[2]);
+		else
+			fz_tok_exercise(t, default_text, sizeof default_text - 1);
+		tg_tokenizer_free(t);
+	}
+	free(dir);
+	free(cfg);
+	return 0;
+}

@@ -1,0 +1,190 @@
+-- tamga.Run: one stored training run (from tamga.train or a store), and its report: per-language scores with 95%
+-- confidence intervals and the transfer ratio TTC = (A_t - chance) / (A_s - chance) against the source language.
+local core = require "tamga.core"
+local util = require "tamga.util"
+
+local fmt = string.format
+
+local Run = {}
+Run.__index = Run
+Run.__name = "tamga.Run"
+
+local Report = {}
+Report.__index = Report
+Report.__name = "tamga.Report"
+
+local CHANCE = { ner = 0, nli = 1 / 3, copa = 0.5, sts = 0, tatoeba = 0 }
+
+-- A run from a result table (tamga.train) or a store row; store is a tamga.Store or nil.
+function Run.new(t, store)
+  t._store = store
+  if type(t.scores) == "table" then t.scores_, t.scores = t.scores, nil end
+  if type(t.targets) == "string" then
+    local list = {}
+    for l in t.targets:gmatch("[^,]+") do list[#list + 1] = l end
+    t.target_list = list
+  end
+  if t.chance == nil then
+    t.chance = (t.config and t.config.chance) or CHANCE[t.task]
+  end
+  return setmetatable(t, Run)
+end
+
+function Run.is(v)
+  return getmetatable(v) == Run
+end
+
+-- The store the run lives in (opened read-only on first use).
+function Run:store()
+  if not self._store then
+    local s, err = core.store.open(self.workspace)
+    if not s then return nil, err end
+    self._store = s
+  end
+  return self._store
+end
+
+-- Selected scores (the checkpoint chosen on the source dev set): list of {lang, split, score, lo, hi, n, source}.
+function Run:scores()
+  if self.scores_ and #self.scores_ > 0 then return self.scores_ end
+  local s, err = self:store()
+  if not s then return nil, err end
+  local rows, e2 = s:evals(self.id, "selected")
+  if not rows then return nil, e2 end
+  local out = {}
+  for _, r in ipairs(rows) do
+    out[#out + 1] = { lang = r.lang, split = r.split, score = r.score, lo = r.lo, hi = r.hi, n = r.n,
+      source = r.source, metric = r.metric }
+    self.metric = self.metric or r.metric
+  end
+  self.scores_ = out
+  return out
+end
+
+-- The source score TTC is computed against: the source test split when there is one, else the source dev.
+local function source_score(scores)
+  local dev, test
+  for _, s in ipairs(scores) do
+    if s.source then
+      if s.split == "test" then test = s else dev = dev or s end
+    end
+  end
+  return test or dev
+end
+
+-- run:ttc() -> {[lang] = TTC} for the targets
+function Run:ttc()
+  local scores, err = self:scores()
+  if not scores then return nil, err end
+  local src, c, out = source_score(scores), self.chance or 0, {}
+  for _, s in ipairs(scores) do
+    if not s.source and src and src.score - c ~= 0 then out[s.lang] = (s.score - c) / (src.score - c) end
+  end
+  return out
+end
+
+-- run:report() -> a printable table (print(run:report())) with fields rows, metric, chance, source, mean_ttc,
+-- by_lang[lang]; or nil, message when the store cannot be read.
+function Run:report()
+  local scores, err = self:scores()
+  if not scores then return nil, err end
+  local src, c = source_score(scores), self.chance or 0
+  local rows, by_lang, ttcs = {}, {}, {}
+  for _, s in ipairs(scores) do
+    local r = { lang = s.lang, split = s.split, score = s.score, lo = s.lo, hi = s.hi, n = s.n, source = s.source }
+    if not s.source and src and src.score - c ~= 0 then
+      r.ttc = (s.score - c) / (src.score - c)
+      ttcs[#ttcs + 1] = r.ttc
+    end
+    rows[#rows + 1] = r
+    if not s.source or not by_lang[s.lang] or s.split == "test" then by_lang[s.lang] = r end
+  end
+  return setmetatable({
+    run = self, rows = rows, by_lang = by_lang, metric = self.metric or (scores[1] and scores[1].metric) or "score",
+    chance = c, source = src, mean_ttc = #ttcs > 0 and util.mean(ttcs) or nil,
+  }, Report)
+end
+
+function Run:__tostring()
+  local r = self:report()
+  return fmt("tamga.Run %d (%s): %s %s, %s %s -> %s; %s trainable; mean TTC %s", self.id or 0, self.status or "?",
+    self.method or "?", self.layers or "", self.task or "?", self.source or "?", self.targets or "?",
+    util.count(self.trainable), r and util.num(r.mean_ttc) or "-")
+end
+
+-- run:curves([split]) -> {[lang] = {step={}, score={}, lo={}, hi={}}}: scores at every evaluation
+-- (targets on the test split by default, the source on its dev split).
+function Run:curves(split)
+  if split ~= nil and split ~= "dev" and split ~= "test" then
+    util.argerror(1, "curves", 'split must be "dev" or "test"')
+  end
+  local s, err = self:store()
+  if not s then return nil, err end
+  local rows, e2 = s:evals(self.id, "all")
+  if not rows then return nil, e2 end
+  local out = {}
+  for _, r in ipairs(rows) do
+    local want = split or (r.source and "dev" or "test")
+    if r.split == want then
+      local c = out[r.lang] or { step = {}, score = {}, lo = {}, hi = {} }
+      out[r.lang] = c
+      c.step[#c.step + 1] = r.step
+      c.score[#c.score + 1] = r.score
+      c.lo[#c.lo + 1] = r.lo or r.score
+      c.hi[#c.hi + 1] = r.hi or r.score
+    end
+  end
+  return out
+end
+
+-- run:history() -> list of {step, loss, lr, grad_norm, tokens_per_s, elapsed}: the training steps as stored
+function Run:history()
+  local s, err = self:store()
+  if not s then return nil, err end
+  return s:steps(self.id)
+end
+
+-- Report ---------------------------------------------------------------------------------------------------------
+
+function Report:__tostring()
+  local run = self.run
+  local head = {}
+  head[#head + 1] = fmt("run %s: %s %s (%s trainable parameters), %s %s -> %s", tostring(run.id or "?"),
+    run.method or "?", run.layers or "", util.count(run.trainable), run.task or "?", run.source or "?",
+    run.targets or "?")
+  local rows = {}
+  for _, r in ipairs(self.rows) do
+    rows[#rows + 1] = {
+      r.lang, r.split, util.num(r.score, 4),
+      (r.lo and r.hi) and fmt("[%.3f, %.3f]", r.lo, r.hi) or "-",
+      r.source and "source" or util.num(r.ttc, 3), r.n or "-",
+    }
+  end
+  local tab = util.table({ "lang", "split", self.metric, "95% CI", "TTC", "items" }, rows)
+  local nt = 0
+  for _, r in ipairs(self.rows) do if not r.source then nt = nt + 1 end end
+  local foot = fmt("mean TTC %s over %d targets; chance %s (TTC = (A_t - chance) / (A_s - chance))",
+    util.num(self.mean_ttc), nt, util.num(self.chance, 3))
+  if run.best_step then
+    foot = foot .. fmt("; best step %d of %d", run.best_step, run.steps or run.best_step)
+  end
+  return table.concat(head, "\n") .. "\n" .. tab .. "\n" .. foot
+end
+
+-- report:csv() -> the rows as CSV text
+function Report:csv()
+  local out = { "run,lang,split,metric,score,ci_low,ci_high,ttc,items" }
+  for _, r in ipairs(self.rows) do
+    out[#out + 1] = fmt("%s,%s,%s,%s,%s,%s,%s,%s,%s", tostring(self.run.id or ""), r.lang, r.split, self.metric,
+      r.score and fmt("%.6f", r.score) or "", r.lo and fmt("%.6f", r.lo) or "", r.hi and fmt("%.6f", r.hi) or "",
+      r.ttc and fmt("%.6f", r.ttc) or "", r.n or "")
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+Run.Report = Report
+
+-- store:runs() and store:run(id) give Run objects.
+core.store.set_wrapper(function(store, t) return Run.new(t, store) end)
+
+return Run

@@ -1,0 +1,119 @@
+/* tamga run FILE.lua [ARGS...] (headless scripts) and tamga repl (the interactive Lua prompt). */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lua/lua-int.h"
+#include "cli/cli.h"
+
+/* Run the -e chunks in order; 0 or 1. */
+static int
+run_chunks(lua_State *L, char **chunks, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int base = lua_gettop(L), st;
+		lua_pushcfunction(L, tg_lua_msghandler);
+		st = luaL_loadbuffer(L, chunks[i], strlen(chunks[i]), "=(command line)");
+		if (st == LUA_OK)
+			st = lua_pcall(L, 0, 0, base + 1);
+		if (st != LUA_OK) {
+			fflush(stdout);
+			fprintf(stderr, "tamga: %s\n", lua_tostring(L, -1));
+			lua_settop(L, base);
+			return 1;
+		}
+		lua_settop(L, base);
+	}
+	return 0;
+}
+
+/* Options shared by run and repl: -e CHUNK (repeatable), then FILE and its arguments. Returns the index of FILE
+ * (argc when none) or -1 after a usage error. */
+static int
+parse(const char *cmd, int argc, char **argv, char **chunks, int *nchunks)
+{
+	int i;
+
+	*nchunks = 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-e") == 0) {
+			if (i + 1 >= argc) {
+				tg_cli_usage_error(cmd, "-e needs a Lua chunk");
+				return -1;
+			}
+			chunks[(*nchunks)++] = argv[++i];
+		} else if (strcmp(argv[i], "--") == 0)
+			return i + 1;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			tg_cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+			return -1;
+		} else
+			return i;
+	}
+	return argc;
+}
+
+int
+tg_cmd_run(int argc, char **argv)
+{
+	char **chunks = tg_xcalloc((size_t)argc + 1, sizeof *chunks);
+	int nchunks, fi, rc = 0;
+	tg_error err = { 0 };
+	lua_State *L;
+
+	if ((fi = parse("run", argc, argv, chunks, &nchunks)) < 0) {
+		free(chunks);
+		return 2;
+	}
+	if (fi >= argc && nchunks == 0) {
+		free(chunks);
+		return tg_cli_usage_error("run", "expected a Lua script (tamga run FILE.lua [ARGS...]) or -e CHUNK");
+	}
+	if ((L = tg_lua_open(&err)) == NULL) {
+		fprintf(stderr, "tamga run: %s\n", err.msg);
+		free(chunks);
+		return 1;
+	}
+	tg_lua_sigint_begin(L);
+	if (nchunks > 0)
+		rc = run_chunks(L, chunks, nchunks);
+	if (rc == 0 && fi < argc)
+		rc = tg_lua_run_file(L, argv[fi], argc - fi - 1, argv + fi + 1);
+	tg_lua_sigint_end();
+	fflush(stdout);
+	tg_lua_close(L);
+	free(chunks);
+	return rc;
+}
+
+int
+tg_cmd_repl(int argc, char **argv)
+{
+	char **chunks = tg_xcalloc((size_t)argc + 1, sizeof *chunks);
+	int nchunks, fi, rc = 0;
+	tg_error err = { 0 };
+	lua_State *L;
+
+	if ((fi = parse("repl", argc, argv, chunks, &nchunks)) < 0) {
+		free(chunks);
+		return 2;
+	}
+	if ((L = tg_lua_open(&err)) == NULL) {
+		fprintf(stderr, "tamga repl: %s\n", err.msg);
+		free(chunks);
+		return 1;
+	}
+	tg_lua_sigint_begin(L);
+	if (nchunks > 0)
+		rc = run_chunks(L, chunks, nchunks);
+	if (rc == 0 && fi < argc)
+		rc = tg_lua_run_file(L, argv[fi], argc - fi - 1, argv + fi + 1);
+	tg_lua_sigint_end();
+	if (rc == 0)
+		rc = tg_lua_repl(L);
+	tg_lua_close(L);
+	free(chunks);
+	return rc;
+}

@@ -1,0 +1,384 @@
+/* train: one experiment (tg_experiment_run, so the run is stored like the CLI's) driven from Lua, with on_step and
+ * on_eval callbacks run in protected mode (an error in a callback stops the run and is raised afterwards, so no
+ * Lua error ever unwinds through the engine) and Ctrl-C stopping it after the current step. */
+#include "config.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lua/lua-int.h"
+#include "exp/exp.h"
+
+typedef struct cb_state {
+	lua_State  *L;
+	tg_lua_ctx *ctx;
+	int         on_step, on_eval;   /* stack indices of the functions, 0 = none */
+	int         err_slot;           /* stack index where a callback error is kept */
+	int         failed;
+	const char *metric;
+	const char *source;
+} cb_state;
+
+static void
+set_num(lua_State *L, const char *k, double v)
+{
+	lua_pushnumber(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void
+set_int(lua_State *L, const char *k, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void
+set_str(lua_State *L, const char *k, const char *v)
+{
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void
+set_bool(lua_State *L, const char *k, int v)
+{
+	lua_pushboolean(L, v);
+	lua_setfield(L, -2, k);
+}
+
+/* Call the function at fidx with the table on top; returns its first result as a boolean (popped). An error is
+ * kept as "name: message" (raised again when the run has stopped, where the traceback is taken). */
+static int
+call_cb(cb_state *cs, int fidx, const char *name)
+{
+	lua_State *L = cs->L;
+	int stop = 0;
+
+	lua_pushvalue(L, fidx);
+	lua_insert(L, -2);
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+		if (lua_type(L, -1) == LUA_TSTRING)
+			lua_pushfstring(L, "%s: %s", name, lua_tostring(L, -1)), lua_remove(L, -2);
+		lua_replace(L, cs->err_slot);
+		cs->failed = 1;
+		cs->ctx->cancel = 1;
+		return 1;
+	}
+	stop = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return stop;
+}
+
+static void
+on_step(void *ud, const tg_step_info *s)
+{
+	cb_state *cs = ud;
+	lua_State *L = cs->L;
+
+	if (cs->on_step == 0 || cs->failed || !lua_checkstack(L, 8))
+		return;
+	lua_createtable(L, 0, 12);
+	set_int(L, "step", s->step);
+	set_int(L, "total", s->total);
+	set_int(L, "epoch", s->epoch + 1);
+	set_num(L, "loss", s->loss);
+	set_num(L, "lr", s->lr);
+	set_num(L, "grad_norm", s->grad_norm);
+	set_num(L, "tokens_per_s", s->tokens_per_s);
+	set_num(L, "elapsed", s->elapsed_s);
+	set_num(L, "eta", s->eta_s);
+	set_bool(L, "skipped", s->skipped);
+	if (call_cb(cs, cs->on_step, "on_step"))
+		cs->ctx->cancel = 1;
+}
+
+static void
+push_score(lua_State *L, const tg_score *s, int is_source, const char *metric)
+{
+	lua_createtable(L, 0, 9);
+	set_str(L, "lang", s->lang);
+	set_str(L, "split", s->split);
+	set_num(L, "score", s->score);
+	set_num(L, "lo", s->ci.lo);
+	set_num(L, "hi", s->ci.hi);
+	set_int(L, "n", s->n_items);
+	set_bool(L, "source", is_source);
+	if (metric != NULL && *metric)
+		set_str(L, "metric", metric);
+}
+
+static int
+on_eval(void *ud, int64_t step, const tg_score *s, bool is_source)
+{
+	cb_state *cs = ud;
+	lua_State *L = cs->L;
+
+	if (cs->on_eval == 0)
+		return cs->failed;
+	if (cs->failed || !lua_checkstack(L, 8))
+		return 1;
+	push_score(L, s, is_source, cs->metric);
+	set_int(L, "step", step);
+	return call_cb(cs, cs->on_eval, "on_eval");
+}
+
+/* Strings from the options table, kept alive by the table itself while the run lasts. */
+static const char *const train_opts[] = {
+	"model", "build", "task", "source", "targets", "data", "max_train", "max_eval", "max_len", "words", "peft",
+	"budget", "match", "epochs", "steps", "batch", "batch_tokens", "accum", "lr", "weight_decay", "warmup", "clip",
+	"schedule", "seed", "eval_every", "patience", "select_on_target", "eval_targets", "bootstrap", "workspace",
+	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", NULL
+};
+
+static const char *
+spec_arg(lua_State *L, int opt, const char *key, int64_t *budget)
+{
+	int t = lua_getfield(L, opt, key);
+	const char *s = NULL;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	if (t == LUA_TSTRING)
+		s = lua_tostring(L, -1);      /* the options table keeps it alive */
+	else if (luaL_testudata(L, -1, TG_LUA_PEFTSPEC) != NULL) {
+		/* value -> value methods format value -> value methods string (kept alive in the registry) */
+		luaL_getmetafield(L, -1, "__methods");
+		lua_getfield(L, -1, "format");
+		lua_pushvalue(L, -3);
+		lua_call(L, 1, 1);
+		s = lua_tostring(L, -1);
+		if (budget != NULL && *budget == 0)
+			*budget = tg_lua_peftspec_budget(L, -3);
+		lua_setfield(L, LUA_REGISTRYINDEX, key[0] == 'p' ? "tamga.train.peft" : "tamga.train.match");
+		lua_pop(L, 1);
+	} else
+		luaL_argerror(L, 1, lua_pushfstring(L, "field '%s': spec string or tamga.PeftSpec expected, got %s", key,
+		    luaL_typename(L, -1)));
+	lua_pop(L, 1);
+	return s;
+}
+
+static int
+l_run(lua_State *L)
+{
+	tg_lua_ctx *ctx = tg_lua_ctx_get(L);
+	tg_experiment x;
+	tg_train_result res;
+	tg_error err = { 0 };
+	cb_state cs = { 0 };
+	int64_t id = 0, budget;
+	int rc, i, base;
+	const char *model;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	tg_lua_checkopts(L, 1, 1, train_opts);
+	if (ctx->training)
+		return luaL_error(L, "train: a run is already in progress (train cannot be called from a callback)");
+	tg_experiment_init(&x);
+
+	/* model: a tamga.Model or a name */
+	lua_getfield(L, 1, "model");
+	if (luaL_testudata(L, -1, TG_LUA_MODEL) != NULL) {
+		tg_lua_model *m = tg_lua_checkmodel(L, -1);
+		model = m->preset ? m->name : m->dir;
+	} else if (lua_type(L, -1) == LUA_TSTRING)
+		model = lua_tostring(L, -1);
+	else if (lua_isnil(L, -1))
+		model = NULL;
+	else
+		return luaL_argerror(L, 1, lua_pushfstring(L, "field 'model': tamga.Model or string expected, got %s",
+		    luaL_typename(L, -1)));
+	lua_pop(L, 1);        /* the options table keeps it alive */
+	x.model = model;
+	x.build_model = tg_lua_optfield_bool(L, 1, 1, "build", 1);
+
+	x.task.task = tg_lua_optfield_str(L, 1, 1, "task", NULL);
+	luaL_argcheck(L, x.task.task != NULL, 1, "field 'task' is required (udpos, ner, nli, copa)");
+	x.task.source = tg_lua_optfield_str(L, 1, 1, "source", "en");
+	if (lua_getfield(L, 1, "targets") == LUA_TTABLE) {
+		int n = (int)lua_rawlen(L, -1);
+		luaL_argcheck(L, n <= TG_MAX_LANGS, 1, "field 'targets': too many languages");
+		for (i = 0; i < n; i++) {
+			if (lua_rawgeti(L, -1, i + 1) != LUA_TSTRING)
+				return luaL_argerror(L, 1, lua_pushfstring(L, "field 'targets': language %d is a %s", i + 1,
+				    luaL_typename(L, -1)));
+			x.task.targets[i] = lua_tostring(L, -1);
+			lua_pop(L, 1);
+		}
+		x.task.n_targets = n;
+	} else if (!lua_isnil(L, -1))
+		return luaL_argerror(L, 1, "field 'targets': a list of language codes expected");
+	lua_pop(L, 1);
+	x.task.data_root = tg_lua_optfield_str(L, 1, 1, "data", NULL);
+	x.task.max_train = tg_lua_optfield_int(L, 1, 1, "max_train", 0);
+	x.task.max_eval = tg_lua_optfield_int(L, 1, 1, "max_eval", 0);
+	x.task.max_len = (int)tg_lua_optfield_int(L, 1, 1, "max_len", x.task.max_len);
+	x.task.fused_mwt = !tg_lua_optfield_bool(L, 1, 1, "words", 0);
+	luaL_argcheck(L, x.task.max_train >= 0 && x.task.max_eval >= 0, 1, "max_train and max_eval must not be negative");
+	luaL_argcheck(L, x.task.max_len >= 8 && x.task.max_len <= 8192, 1, "max_len must be from 8 to 8192");
+
+	budget = tg_lua_optfield_int(L, 1, 1, "budget", 0);
+	luaL_argcheck(L, budget >= 0, 1, "budget must be positive");
+	x.peft = spec_arg(L, 1, "peft", &budget);
+	if (x.peft == NULL)
+		x.peft = "head";
+	x.match = spec_arg(L, 1, "match", NULL);
+	x.budget = budget;
+
+	x.train.epochs = (int)tg_lua_optfield_int(L, 1, 1, "epochs", x.train.epochs);
+	x.train.max_steps = tg_lua_optfield_int(L, 1, 1, "steps", 0);
+	x.train.batch_size = (int)tg_lua_optfield_int(L, 1, 1, "batch", x.train.batch_size);
+	x.train.batch_tokens = tg_lua_optfield_int(L, 1, 1, "batch_tokens", 0);
+	x.train.grad_accum = (int)tg_lua_optfield_int(L, 1, 1, "accum", 1);
+	x.train.lr = (float)tg_lua_optfield_num(L, 1, 1, "lr", x.train.lr);
+	x.train.weight_decay = (float)tg_lua_optfield_num(L, 1, 1, "weight_decay", x.train.weight_decay);
+	x.train.warmup_ratio = (float)tg_lua_optfield_num(L, 1, 1, "warmup", x.train.warmup_ratio);
+	x.train.clip = (float)tg_lua_optfield_num(L, 1, 1, "clip", x.train.clip);
+	{
+		const char *sch = tg_lua_optfield_str(L, 1, 1, "schedule", NULL);
+		if (sch != NULL) {
+			tg_schedule s;
+			if (tg_schedule_parse(&s, sch, &err) != TG_OK)
+				return luaL_argerror(L, 1, lua_pushfstring(L, "field 'schedule': %s", err.msg));
+			x.train.schedule = s.kind;
+		}
+	}
+	x.train.seed = (uint64_t)tg_lua_optfield_int(L, 1, 1, "seed", 1);
+	x.task.seed = x.train.seed;
+	x.train.eval_every = tg_lua_optfield_int(L, 1, 1, "eval_every", 0);
+	x.train.patience = (int)tg_lua_optfield_int(L, 1, 1, "patience", 0);
+	x.train.select_on_target = tg_lua_optfield_bool(L, 1, 1, "select_on_target", 0);
+	x.train.eval_targets = tg_lua_optfield_bool(L, 1, 1, "eval_targets", 1);
+	x.train.boot_resamples = (int)tg_lua_optfield_int(L, 1, 1, "bootstrap", x.train.boot_resamples);
+	x.train.progress = tg_lua_optfield_bool(L, 1, 1, "progress", 0);
+	x.workspace = tg_lua_optfield_str(L, 1, 1, "workspace", NULL);
+	x.name = tg_lua_optfield_str(L, 1, 1, "name", NULL);
+	x.save_adapter = tg_lua_optfield_str(L, 1, 1, "save_adapter", NULL);
+	x.resume_run = tg_lua_optfield_int(L, 1, 1, "resume", 0);
+	luaL_argcheck(L, x.train.epochs >= 1, 1, "epochs must be positive");
+	luaL_argcheck(L, x.train.max_steps >= 0, 1, "steps must not be negative");
+	luaL_argcheck(L, x.train.batch_size >= 1, 1, "batch must be positive");
+	luaL_argcheck(L, x.train.grad_accum >= 1, 1, "accum must be positive");
+	luaL_argcheck(L, x.train.lr > 0, 1, "lr must be positive");
+	luaL_argcheck(L, x.train.warmup_ratio >= 0 && x.train.warmup_ratio <= 1, 1, "warmup must be from 0 to 1");
+	luaL_argcheck(L, x.train.eval_every >= 0 && x.train.patience >= 0, 1, "eval_every and patience must not be negative");
+	luaL_argcheck(L, x.train.boot_resamples >= 0, 1, "bootstrap must not be negative");
+
+	/* callbacks and the slots they use */
+	base = lua_gettop(L);
+	lua_pushnil(L);
+	cs.err_slot = base + 1;
+	for (i = 0; i < 2; i++) {
+		const char *k = i == 0 ? "on_step" : "on_eval";
+		int t = lua_getfield(L, 1, k);
+		if (t == LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		if (t != LUA_TFUNCTION)
+			return luaL_argerror(L, 1, lua_pushfstring(L, "field '%s': function expected, got %s", k,
+			    luaL_typename(L, -1)));
+		if (i == 0)
+			cs.on_step = lua_gettop(L);
+		else
+			cs.on_eval = lua_gettop(L);
+	}
+	cs.L = L;
+	cs.ctx = ctx;
+	cs.metric = NULL;
+	x.train.ud = &cs;
+	x.train.on_step = on_step;
+	x.train.on_eval = on_eval;
+	ctx->cancel = ctx->interrupted ? 1 : 0;
+	x.train.cancel = &ctx->cancel;
+
+	ctx->training = 1;
+	rc = tg_experiment_run(&x, &id, &res, &err);
+	ctx->training = 0;
+
+	if (ctx->interrupted) {
+		int64_t steps = rc == TG_OK ? res.steps : 0;
+		if (rc == TG_OK)
+			tg_train_result_clear(&res);
+		lua_sethook(L, NULL, 0, 0);
+		if (rc != TG_OK)
+			lua_pushfstring(L, "interrupted! (%s)", err.msg);
+		else
+			lua_pushfstring(L, "interrupted! (run %d stopped after step %d and is stored as cancelled)", (int)id,
+			    (int)steps);
+		return lua_error(L);
+	}
+	if (cs.failed) {
+		if (rc == TG_OK)
+			tg_train_result_clear(&res);
+		lua_pushvalue(L, cs.err_slot);
+		return lua_error(L);
+	}
+	if (rc != TG_OK) {
+		tg_lua_fail(L, &err);
+		if (id > 0) {
+			lua_pushinteger(L, id);
+			return 3;
+		}
+		return 2;
+	}
+	/* the result */
+	lua_createtable(L, 0, 24);
+	set_int(L, "id", id);
+	set_str(L, "workspace", x.workspace ? x.workspace : tg_workspace_default());
+	set_str(L, "status", res.cancelled ? "cancelled" : "done");
+	set_int(L, "steps", res.steps);
+	set_int(L, "best_step", res.best_step);
+	set_num(L, "best_dev", res.best_dev);
+	set_num(L, "seconds", res.seconds);
+	set_num(L, "tokens_per_s", res.tokens_per_s);
+	set_bool(L, "cancelled", res.cancelled);
+	set_bool(L, "early_stopped", res.early_stopped);
+	set_bool(L, "resumed", res.resumed);
+	set_str(L, "metric", res.metric);
+	set_num(L, "chance", res.chance);
+	set_int(L, "seed", (lua_Integer)x.train.seed);
+	set_str(L, "task", x.task.task);
+	set_str(L, "source", x.task.source);
+	lua_createtable(L, res.n_scores, 0);
+	for (i = 0; i < res.n_scores; i++) {
+		push_score(L, &res.scores[i], i < res.n_source, NULL);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "scores");
+	{
+		tg_store *st = tg_store_open(x.workspace ? x.workspace : tg_workspace_default(), TG_STORE_READONLY, NULL);
+		tg_run_info ri;
+		if (st != NULL && tg_store_run_get(st, id, &ri, NULL) == TG_OK) {
+			set_str(L, "name", ri.name ? ri.name : "");
+			set_int(L, "trainable", ri.trainable_params);
+			set_int(L, "total_params", ri.total_params);
+			set_num(L, "flops_per_step", ri.flops_per_step);
+			set_str(L, "method", ri.method ? ri.method : "");
+			set_str(L, "layers", ri.layers ? ri.layers : "");
+			set_str(L, "model", ri.model ? ri.model : "");
+			set_str(L, "targets", ri.targets ? ri.targets : "");
+			if (ri.config != NULL) {
+				tg_lua_pushjson(L, ri.config);
+				lua_setfield(L, -2, "config");
+			}
+			tg_run_info_clear(&ri);
+		}
+		tg_store_close(st);
+	}
+	tg_train_result_clear(&res);
+	return 1;
+}
+
+static const luaL_Reg funcs[] = {
+	{ "run", l_run }, { NULL, NULL }
+};
+
+int
+tg_lua_open_train(lua_State *L)
+{
+	luaL_newlib(L, funcs);
+	return 1;
+}

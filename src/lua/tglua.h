@@ -1,0 +1,45 @@
+/* The embedded Lua 5.4 interpreter as the REPL, `tamga run` and the TUI's REPL pane see it.
+ *
+ * (This header is the contract between src/lua, which implements it, and src/tui and src/cli, which use it.)
+ */
+#ifndef TG_LUA_H
+#define TG_LUA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "util/util.h"
+
+typedef struct lua_State lua_State;
+
+/* A new state with the standard libraries, `tamga` preloaded (require "tamga" works without any path set up),
+ * package.path/cpath extended with the build tree's and the installed lua/ folders, and `arg` empty. */
+lua_State *tg_lua_open(tg_error *err);
+void       tg_lua_close(lua_State *L);
+
+/* Run a script file with arguments (arg table as in lua(1)); returns 0, or 1 after printing the error with a
+ * traceback to stderr. */
+int tg_lua_run_file(lua_State *L, const char *path, int argc, char **argv);
+
+/* The REPL's evaluation of one chunk, as lua.c does it: try "return <chunk>" first; an incomplete chunk
+ * (<eof> error) returns TG_LUA_INCOMPLETE so the caller asks for a continuation line; otherwise results are
+ * formatted with tostring into *out (malloc'd, may be empty), errors (with traceback) too. */
+enum { TG_LUA_OK = 0, TG_LUA_ERROR = 1, TG_LUA_INCOMPLETE = 2 };
+int tg_lua_eval(lua_State *L, const char *chunk, char **out);
+
+/* Send what `print` writes to write(ud, text, len) instead of stdout (the TUI's REPL pane); NULL restores stdout.
+ * io.write and the engine's own messages are not redirected. */
+void tg_lua_set_output(lua_State *L, void (*write)(void *ud, const char *s, size_t n), void *ud);
+
+/* Interrupt a running evaluation at a safe point (sets a hook that raises "interrupted!"; long training loops
+ * poll a cancel flag between steps). Safe to call from a signal handler. */
+void tg_lua_interrupt(lua_State *L);
+
+/* Completion candidates for the word ending at the cursor (tamga.model.lo -> tamga.model.load), for readline
+ * and for the TUI's REPL pane; returns a NULL-terminated malloc'd array of malloc'd strings, or NULL. */
+char **tg_lua_complete(lua_State *L, const char *word);
+
+/* The REPL on a terminal: readline line editing, history in ~/.local/state/tamga/history, completion,
+ * continuation prompts, Ctrl-C interrupts a computation, Ctrl-D exits. Returns the exit status. */
+int tg_lua_repl(lua_State *L);
+
+#endif

@@ -1,0 +1,140 @@
+/* Pane: live dev score per language over steps for the selected run (or two overlaid runs), and the loss. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tui/tui-int.h"
+
+static void *
+curves_init(tg_tui *t)
+{
+	(void)t;
+	return NULL;
+}
+
+static int
+curves_key(void *p, tg_tui *t, int key)
+{
+	tg_tui_chart_opts *o = &t->chart;
+
+	(void)p;
+	switch (key) {
+	case 's':
+		/* none -> EMA 0.6 -> EMA 0.9 -> moving mean of 5 -> none */
+		if (o->smooth == TG_SMOOTH_NONE) {
+			o->smooth = TG_SMOOTH_EMA;
+			o->smooth_param = 0.6;
+		} else if (o->smooth == TG_SMOOTH_EMA && o->smooth_param < 0.85)
+			o->smooth_param = 0.9;
+		else if (o->smooth == TG_SMOOTH_EMA) {
+			o->smooth = TG_SMOOTH_MEAN;
+			o->smooth_param = 5;
+		} else
+			o->smooth = TG_SMOOTH_NONE;
+		break;
+	case 'w':
+		o->show_raw = !o->show_raw;
+		break;
+	case 'g':
+		o->ascii = !o->ascii;
+		break;
+	case 'u':
+		t->runs.n_marked = 0;
+		tg_tui_sync_curves(t);
+		break;
+	case TG_KEY_UP: case TG_KEY_LEFT: case 'k':
+		t->follow_new = false;
+		tg_tui_runs_select(&t->runs, t->runs.sel - 1);
+		tg_tui_sync_curves(t);
+		break;
+	case TG_KEY_DOWN: case TG_KEY_RIGHT: case 'j':
+		t->follow_new = false;
+		tg_tui_runs_select(&t->runs, t->runs.sel + 1);
+		tg_tui_sync_curves(t);
+		break;
+	case ' ': {
+		tg_run_info *r = tg_tui_runs_selected(&t->runs);
+		if (r) {
+			tg_tui_runs_mark(&t->runs, r->id);
+			tg_tui_sync_curves(t);
+		}
+		break;
+	}
+	default:
+		return TG_TUI_IGNORED;
+	}
+	return TG_TUI_REDRAW;
+}
+
+static const char *
+smooth_name(const tg_tui_chart_opts *o, char *buf, size_t n)
+{
+	if (o->smooth == TG_SMOOTH_EMA)
+		snprintf(buf, n, "EMA %.1f%s", o->smooth_param, o->show_raw ? " + raw" : "");
+	else if (o->smooth == TG_SMOOTH_MEAN)
+		snprintf(buf, n, "mean of %.0f%s", o->smooth_param, o->show_raw ? " + raw" : "");
+	else
+		snprintf(buf, n, "raw");
+	return buf;
+}
+
+static void
+curves_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
+{
+	const tg_tui_curves *runs[2];
+	char title[256], sm[48], line[512];
+	tg_tui_rect in, a, b;
+	tg_chart *ch;
+	int i, x;
+	bool color = t->style.color;
+
+	(void)p;
+	snprintf(title, sizeof title, "Curves: %s", smooth_name(&t->chart, sm, sizeof sm));
+	in = tg_tui_box(g, r, title, focused, &t->style);
+	if (in.w < 20 || in.h < 4)
+		return;
+	if (t->ncurves == 0) {
+		tg_tui_text(g, in.x + 2, in.y + in.h / 2, in.w - 4, "no run selected: pick one in the Runs pane (space marks "
+		    "two to overlay)", color ? TG_COLOR_GRAY : 0, 0, 0);
+		return;
+	}
+	for (i = 0; i < t->ncurves; i++)
+		runs[i] = &t->curves[i];
+	/* which line style is which run */
+	x = in.x + 1;
+	for (i = 0; i < t->ncurves; i++) {
+		tg_run_info *ri = tg_tui_runs_get(&t->runs, t->curves[i].run_id);
+		const char *key = t->chart.ascii ? (i == 0 ? "**" : "..") : (i == 0 ? "──" : "┈┈");
+		char st[64] = "";
+		if (ri)
+			snprintf(st, sizeof st, " %s %lld/%lld", tg_tui_run_status_text(ri, tg_tui_runs_worker_of(&t->runs, ri->id)),
+			    (long long)ri->steps_done, (long long)ri->steps_total);
+		x += tg_tui_text(g, x, in.y, 2, key, 0, 0, TG_ATTR_BOLD);
+		snprintf(line, sizeof line, " %s%s", t->curves[i].label, st);
+		x += tg_tui_text(g, x, in.y, (in.w - 2) / t->ncurves - 4, line, 0, 0, 0) + 3;
+	}
+	/* score chart and loss chart: side by side when wide, stacked otherwise */
+	if (in.w >= 70) {
+		int lw = in.w * 2 / 3;
+		a = (tg_tui_rect){ in.x, in.y + 1, lw, in.h - 1 };
+		b = (tg_tui_rect){ in.x + lw + 1, in.y + 1, in.w - lw - 1, in.h - 1 };
+	} else {
+		int sh = (in.h - 1) * 2 / 3;
+		a = (tg_tui_rect){ in.x, in.y + 1, in.w, sh };
+		b = (tg_tui_rect){ in.x, in.y + 1 + sh, in.w, in.h - 1 - sh };
+	}
+	snprintf(title, sizeof title, "dev %s per language", t->curves[0].metric[0] ? t->curves[0].metric : "score");
+	ch = tg_chart_new(title);
+	tg_tui_chart_scores(ch, runs, t->ncurves, &t->chart);
+	tg_chart_render_at(ch, g, a.x, a.y, a.w, a.h, NULL);
+	tg_chart_free(ch);
+	ch = tg_chart_new("training loss");
+	tg_tui_chart_loss(ch, runs, t->ncurves, &t->chart);
+	tg_chart_render_at(ch, g, b.x, b.y, b.w, b.h, NULL);
+	tg_chart_free(ch);
+}
+
+const tg_tui_pane_type tg_tui_pane_curves = {
+	"curves", curves_init, NULL, NULL, curves_key, curves_draw,
+	"Up/Down run  space overlay  u no overlay  s smoothing  w raw too  g braille/ASCII  Tab runs",
+};
