@@ -38,6 +38,13 @@ diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* a skipped test point: "ok N # SKIP reason" */
+static inline void
+skip(const char *reason)
+{
+	printf("ok %d # SKIP %s\n", ++tap_n, reason);
+}
+
 #define is_num(got, want, tol, ...) do { \
 	double g_ = (got), w_ = (want); \
 	if (!tap_ok(fabs(g_ - w_) <= (tol), __VA_ARGS__)) \

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
+#include "tensor/gemm.h"
 #include <jansson.h>
 #include "analysis/analysis.h"
 
@@ -65,10 +65,10 @@ tg_probe_layer_scores(const float *A, const float *B, int64_t n, int64_t d, tg_p
 	out->cos_par = par / n;
 	out->cos_rand = n > 1 ? (tot - par) / ((double)n * (n - 1)) : NAN;
 	out->margin = out->cos_par - out->cos_rand;
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, 1.0f, An, (int)d, Bn, (int)d, 0.0f,
+	tg_sgemm(CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, 1.0f, An, (int)d, Bn, (int)d, 0.0f,
 	    sim, (int)n);
 	out->acc_ab = tg_retrieval_acc1(sim, n, n, NULL, NULL);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, 1.0f, Bn, (int)d, An, (int)d, 0.0f,
+	tg_sgemm(CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, 1.0f, Bn, (int)d, An, (int)d, 0.0f,
 	    sim, (int)n);
 	out->acc_ba = tg_retrieval_acc1(sim, n, n, NULL, NULL);
 	free(sa);

@@ -1,5 +1,5 @@
 /* tamga bench: micro benchmarks that put engine ops side by side with raw cblas_sgemm on the same shapes. */
-#include <cblas.h>
+#include "tensor/gemm.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,11 +72,11 @@ bench_linear(int64_t N, int64_t in, int64_t out, int repeat, int json)
 		/* raw sgemm: y = x W^T, dX = dY W, dW = dY^T X */
 		t2 = tg_now();
 		{
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)out, (int)in, 1.0f, x->data,
+			tg_sgemm(CblasNoTrans, CblasTrans, (int)N, (int)out, (int)in, 1.0f, x->data,
 			    (int)in, w->data, (int)in, 0.0f, yr, (int)out);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)out, 1.0f, dy->data,
+			tg_sgemm(CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)out, 1.0f, dy->data,
 			    (int)out, w->data, (int)in, 0.0f, dx, (int)in);
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)N, 1.0f, dy->data,
+			tg_sgemm(CblasTrans, CblasNoTrans, (int)out, (int)in, (int)N, 1.0f, dy->data,
 			    (int)out, x->data, (int)in, 1.0f, dw, (int)in);
 		}
 		if (r >= 0) {

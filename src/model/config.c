@@ -113,6 +113,12 @@ tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 	if (get_int(root, "pad_token_id", &pad, 0, c->vocab_size - 1, false, path, err))
 		goto out;
 	c->pad_token_id = (int32_t)pad;
+	if (c->pad_token_id >= c->vocab_size) {   /* the architecture's default padding id, with a tiny vocabulary */
+		tg_error_set(err, TG_E_FORMAT, "%s: vocab_size %lld has no room for the padding id %d (the %s default)",
+		    path, (long long)c->vocab_size, c->pad_token_id, c->arch == TG_ARCH_BERT ? "BERT" : "RoBERTa/XLM-R");
+		tg_error_hint(err, "set \"pad_token_id\" below vocab_size, or give a larger vocab_size");
+		goto out;
+	}
 	if (c->hidden_size % c->num_heads != 0) {
 		tg_error_set(err, TG_E_FORMAT, "%s: hidden_size %lld is not divisible by num_attention_heads %lld", path,
 		    (long long)c->hidden_size, (long long)c->num_heads);

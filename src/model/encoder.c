@@ -178,6 +178,15 @@ tg_encoder_positions(const tg_encoder *e, const tg_batch *b, int32_t *pos)
 #define STEP(t, expr) do { tg_tensor *n_ = (expr); tg_tensor_release(t); (t) = n_; if ((t) == NULL) goto fail; } \
 	while (0)
 
+/* Whether a PEFT hook wants to see this site's linear output. */
+static bool
+site_hooked(const tg_encoder *e, int layer, tg_site site)
+{
+	const tg_encoder_hooks *h = e->hooks;
+
+	return h != NULL && h->linear != NULL && (h->wants_linear == NULL || h->wants_linear(h->ud, layer, site));
+}
+
 static tg_tensor *
 site_linear(tg_encoder *e, tg_graph *g, int layer, tg_site site, tg_tensor *x, tg_error *err)
 {
@@ -257,9 +266,15 @@ layer_forward(tg_encoder *e, tg_graph *g, int l, tg_tensor *x, const tg_batch *b
 	a = NULL;
 	if (h1 == NULL)
 		goto fail;
-	if ((f = site_linear(e, g, l, TG_SITE_FFN_IN, h1, err)) == NULL)
-		goto fail;
-	STEP(f, activation(g, c->hidden_act, f, err));
+	if (c->hidden_act == TG_ACT_GELU && !site_hooked(e, l, TG_SITE_FFN_IN)) {
+		/* bias and GELU in the GEMM's epilogue when nothing needs the pre-activation */
+		if ((f = tg_linear_gelu(g, h1, L->w[TG_SITE_FFN_IN], L->b[TG_SITE_FFN_IN], err)) == NULL)
+			goto fail;
+	} else {
+		if ((f = site_linear(e, g, l, TG_SITE_FFN_IN, h1, err)) == NULL)
+			goto fail;
+		STEP(f, activation(g, c->hidden_act, f, err));
+	}
 	STEP(f, site_linear(e, g, l, TG_SITE_FFN_OUT, f, err));
 	STEP(f, tg_dropout(g, f, c->hidden_dropout, err));
 	STEP(f, adapter_hook(e, g, l, TG_ADAPT_AFTER_FFN, f, h1, err));

@@ -6,7 +6,7 @@
  * OpenMP build runs single-threaded inside a parallel region); the reductions over tokens (dA, dB) are summed from
  * per-thread partials in a fixed order, so results do not depend on scheduling. tg_lora_kernel = 0 calls
  * multithreaded cblas_sgemm on whole matrices (kept for the benchmark in tests/peft/t-lora-kernel.c). */
-#include <cblas.h>
+#include "tensor/gemm.h"
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,16 +63,16 @@ lora_backward(tg_node *n, tg_error *err)
 	}
 	if (tg_lora_kernel == 0) {
 		if (dh != NULL)   /* dH (N,r) = s dOut (N,out) B (out,r) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)r, (int)out, s, dout->data, (int)out,
+			tg_sgemm(CblasNoTrans, CblasNoTrans, (int)N, (int)r, (int)out, s, dout->data, (int)out,
 			    b->data, (int)r, 0.0f, dh, (int)r);
 		if (gb != NULL)   /* dB (out,r) = s dOut^T H */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)r, (int)N, s, dout->data, (int)out,
+			tg_sgemm(CblasTrans, CblasNoTrans, (int)out, (int)r, (int)N, s, dout->data, (int)out,
 			    h->data, (int)r, bb, gb->data, (int)r);
 		if (ga != NULL)   /* dA (r,in) = dH^T X */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)r, (int)in, (int)N, 1.0f, dh, (int)r, x->data,
+			tg_sgemm(CblasTrans, CblasNoTrans, (int)r, (int)in, (int)N, 1.0f, dh, (int)r, x->data,
 			    (int)in, ba, ga->data, (int)in);
 		if (gx != NULL)   /* dX (N,in) += dH A */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)r, 1.0f, dh, (int)r, a->data,
+			tg_sgemm(CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)r, 1.0f, dh, (int)r, a->data,
 			    (int)in, bx, gx->data, (int)in);
 	} else {
 		float *part_a = NULL, *part_b = NULL;
@@ -92,13 +92,13 @@ lora_backward(tg_node *n, tg_error *err)
 			const float *dO = dout->data + r0 * out;
 
 			if (m > 0 && dh != NULL)
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)r, (int)out, s, dO, (int)out,
+				tg_sgemm(CblasNoTrans, CblasNoTrans, (int)m, (int)r, (int)out, s, dO, (int)out,
 				    b->data, (int)r, 0.0f, dh + r0 * r, (int)r);
 			if (gb != NULL) {
 				float *dst = T > 1 ? part_b + (size_t)t_ * out * r : gb->data;
 				float beta = T > 1 ? 0.0f : bb;
 				if (m > 0)
-					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)r, (int)m, s, dO, (int)out,
+					tg_sgemm(CblasTrans, CblasNoTrans, (int)out, (int)r, (int)m, s, dO, (int)out,
 					    h->data + r0 * r, (int)r, beta, dst, (int)r);
 				else if (beta == 0.0f)
 					memset(dst, 0, (size_t)(out * r) * sizeof(float));
@@ -107,13 +107,13 @@ lora_backward(tg_node *n, tg_error *err)
 				float *dst = T > 1 ? part_a + (size_t)t_ * r * in : ga->data;
 				float beta = T > 1 ? 0.0f : ba;
 				if (m > 0)
-					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)r, (int)in, (int)m, 1.0f, dh + r0 * r,
+					tg_sgemm(CblasTrans, CblasNoTrans, (int)r, (int)in, (int)m, 1.0f, dh + r0 * r,
 					    (int)r, x->data + r0 * in, (int)in, beta, dst, (int)in);
 				else if (beta == 0.0f)
 					memset(dst, 0, (size_t)(r * in) * sizeof(float));
 			}
 			if (m > 0 && gx != NULL)
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)in, (int)r, 1.0f, dh + r0 * r,
+				tg_sgemm(CblasNoTrans, CblasNoTrans, (int)m, (int)in, (int)r, 1.0f, dh + r0 * r,
 				    (int)r, a->data, (int)in, bx, gx->data + r0 * in, (int)in);
 		}
 		if (nt > 1) {
@@ -178,10 +178,10 @@ tg_lora_forward(tg_graph *g, tg_tensor *x, tg_tensor *y, tg_tensor *a, tg_tensor
 	if (N > 0 && r == 0)
 		memcpy(o->data, y->data, (size_t)(N * out) * sizeof(float));
 	else if (N > 0 && tg_lora_kernel == 0) {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)r, (int)in, 1.0f, x->data, (int)in, a->data,
+		tg_sgemm(CblasNoTrans, CblasTrans, (int)N, (int)r, (int)in, 1.0f, x->data, (int)in, a->data,
 		    (int)in, 0.0f, h->data, (int)r);
 		memcpy(o->data, y->data, (size_t)(N * out) * sizeof(float));
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)out, (int)r, s, h->data, (int)r, b->data,
+		tg_sgemm(CblasNoTrans, CblasTrans, (int)N, (int)out, (int)r, s, h->data, (int)r, b->data,
 		    (int)r, 1.0f, o->data, (int)out);
 	} else if (N > 0) {
 		int nt = threads_for(N, N * r * (in + out));
@@ -190,10 +190,10 @@ tg_lora_forward(tg_graph *g, tg_tensor *x, tg_tensor *y, tg_tensor *a, tg_tensor
 			int t = omp_get_thread_num(), T = omp_get_num_threads();
 			int64_t r0 = N * t / T, r1 = N * (t + 1) / T, m = r1 - r0;
 			if (m > 0) {
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)r, (int)in, 1.0f, x->data + r0 * in,
+				tg_sgemm(CblasNoTrans, CblasTrans, (int)m, (int)r, (int)in, 1.0f, x->data + r0 * in,
 				    (int)in, a->data, (int)in, 0.0f, h->data + r0 * r, (int)r);
 				memcpy(o->data + r0 * out, y->data + r0 * out, (size_t)(m * out) * sizeof(float));
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)out, (int)r, s, h->data + r0 * r,
+				tg_sgemm(CblasNoTrans, CblasTrans, (int)m, (int)out, (int)r, s, h->data + r0 * r,
 				    (int)r, b->data, (int)r, 1.0f, o->data + r0 * out, (int)out);
 			}
 		}

@@ -1,6 +1,6 @@
 /* tg_peft: the parameters a method adds or trains, owned in one tg_params; the hooks that put them into the
  * encoder's forward pass; attaching, stacking (MAD-X), freezing, merging, and accounting. */
-#include <cblas.h>
+#include "tensor/gemm.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -781,7 +781,7 @@ lora_apply(tg_peft *p, tg_encoder *e, const float *src, float sign)
 				continue;
 			a = src + (m->a->data - p->params->data);
 			b = src + (m->b->data - p->params->data);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)w->shape[0], (int)w->shape[1], m->r,
+			tg_sgemm(CblasNoTrans, CblasNoTrans, (int)w->shape[0], (int)w->shape[1], m->r,
 			    sign * m->scale, b, m->r, a, (int)w->shape[1], 1.0f, w->data, (int)w->shape[1]);
 		}
 }

@@ -10,4 +10,28 @@ void  tg_k_swish_fwd(const float *x, float *y, int64_t n);
 void  tg_k_swish_bwd(const float *x, const float *dy, float *gx, float beta, int64_t n);
 /* y[i] = exp(x[i] - m) for i < n; returns the sum of y (in float, summed in vector lanes). */
 float tg_k_exp_shift(const float *x, float *y, float m, int64_t n);
+
+/* Layer norm rows. Sums run in 16 float lanes (then double), so they vectorise and do not depend on threads. */
+void  tg_k_ln_stats(const float *x, int64_t d, float eps, float *mean, float *rstd);
+void  tg_k_ln_apply(const float *x, float *y, int64_t d, float mu, float rs, const float *w, const float *b);
+/* s1 = mean(dy*w), s2 = mean(dy*w*xhat) of one row, then gx = rs (dy*w - s1 - xhat s2) (+ gx when accumulating). */
+void  tg_k_ln_backward(const float *x, const float *dy, float *gx, int64_t d, float mu, float rs, const float *w,
+    int accumulate);
+
+/* Dropout masks. Element i of stream `seed` is kept when tg_k_keep_hash(seed, i) >= the threshold p * 2^32: a
+ * 32-bit counter hash (two keyed rounds of MurmurHash3's finaliser) that vectorises, so a mask costs a fraction of
+ * a cycle per element and backward replays it exactly from (seed, i) without storing it. */
+static inline uint32_t
+tg_k_mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+uint32_t tg_k_drop_threshold(float p);
+/* y[i] = (kept(seed, first + i) ? x[i] * scale : 0) + (accumulate ? y[i] : 0), for i < n (x may equal y). */
+void  tg_k_dropout(const float *x, float *y, int64_t n, uint64_t seed, uint64_t first, uint32_t threshold,
+    float scale, int accumulate);
 #endif

@@ -31,12 +31,12 @@ scores(const float *Q, const float *K, int64_t T, int64_t Dh, int64_t D, float s
 {
 	int64_t i, j;
 
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)Dh, scale, Q, (int)D, K, (int)D,
+	tg_sgemm(CblasNoTrans, CblasTrans, (int)T, (int)T, (int)Dh, scale, Q, (int)D, K, (int)D,
 	    0.0f, S, (int)T);
-	if (m != NULL)
-		for (i = 0; i < T; i++)
-			for (j = 0; j < T; j++)
-				if (m[j] == 0.0f)
+	if (m != NULL)   /* column by column: a sequence without padding costs T tests, not T * T */
+		for (j = 0; j < T; j++)
+			if (m[j] == 0.0f)
+				for (i = 0; i < T; i++)
 					S[i * T + j] = -INFINITY;
 }
 
@@ -78,6 +78,7 @@ attn_backward(tg_node *n, tg_error *err)
 	int64_t B = n->i[0], T = n->i[1], H = n->i[2], Dh = n->i[3], D = H * Dh, bh;
 	uint64_t seed = (uint64_t)n->i[4];
 	float p = n->f[0], scale = n->f[1], keep = p > 0 ? 1.0f / (1.0f - p) : 1.0f;
+	uint32_t thr = tg_k_drop_threshold(p);
 	float bq = 0, bk = 0, bv = 0;
 	const float *dO = n->grad->data;
 
@@ -101,10 +102,12 @@ attn_backward(tg_node *n, tg_error *err)
 					*bs[i] = *bs[j] = 1.0f;
 				}
 	}
+	tg_gemm_guard_enter();   /* once for the region's many small products, not per call */
 #pragma omp parallel
 	{
 		float *P = tg_xmalloc((size_t)(T * T) * sizeof(float));
 		float *dP = tg_xmalloc((size_t)(T * T) * sizeof(float));
+		float *Pd = p > 0 ? tg_xmalloc((size_t)(T * T) * sizeof(float)) : NULL;
 #pragma omp for schedule(static)
 		for (bh = 0; bh < B * H; bh++) {
 			int64_t b = bh / H, h = bh % H, i, j;
@@ -115,22 +118,17 @@ attn_backward(tg_node *n, tg_error *err)
 			scores(Q, K, T, Dh, D, scale, m, P);
 			softmax_rows(P, T);
 			/* dP' = dO V^T */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)Dh, 1.0f, dOb, (int)D,
+			tg_sgemm(CblasNoTrans, CblasTrans, (int)T, (int)T, (int)Dh, 1.0f, dOb, (int)D,
 			    V, (int)D, 0.0f, dP, (int)T);
 			if (gv != NULL) {
 				/* dV = P'^T dO, with P' the dropped-out probabilities (built in dP's place temporarily? no:
 				 * apply dropout to P in place after we are done needing the plain P for dS). */
 				if (p > 0) {
-					float *Pd = tg_xmalloc((size_t)(T * T) * sizeof(float));
-					for (i = 0; i < T; i++)
-						for (j = 0; j < T; j++)
-							Pd[i * T + j] = tg_u01(seed, drop_index(bh, i, j, T)) >= p ?
-							    P[i * T + j] * keep : 0.0f;
-					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, Pd,
+					tg_k_dropout(P, Pd, T * T, seed, drop_index(bh, 0, 0, T), thr, keep, 0);
+					tg_sgemm(CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, Pd,
 					    (int)T, dOb, (int)D, bv, gv->data + off, (int)D);
-					free(Pd);
 				} else
-					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, P,
+					tg_sgemm(CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, P,
 					    (int)T, dOb, (int)D, bv, gv->data + off, (int)D);
 			}
 			if (gq == NULL && gk == NULL)
@@ -140,23 +138,24 @@ attn_backward(tg_node *n, tg_error *err)
 				double dot = 0;
 				float *pr = P + i * T, *dr = dP + i * T;
 				if (p > 0)
-					for (j = 0; j < T; j++)
-						dr[j] = tg_u01(seed, drop_index(bh, i, j, T)) >= p ? dr[j] * keep : 0.0f;
+					tg_k_dropout(dr, dr, T, seed, drop_index(bh, i, 0, T), thr, keep, 0);
 				for (j = 0; j < T; j++)
 					dot += (double)pr[j] * dr[j];
 				for (j = 0; j < T; j++)
 					dr[j] = pr[j] * (dr[j] - (float)dot);
 			}
 			if (gq != NULL)   /* dQ = scale dS K */
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, scale, dP,
+				tg_sgemm(CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, scale, dP,
 				    (int)T, K, (int)D, bq, gq->data + off, (int)D);
 			if (gk != NULL)   /* dK = scale dS^T Q */
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, scale, dP,
+				tg_sgemm(CblasTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, scale, dP,
 				    (int)T, Q, (int)D, bk, gk->data + off, (int)D);
 		}
 		free(P);
 		free(dP);
+		free(Pd);
 	}
+	tg_gemm_guard_leave();
 	tg_flop_count.dx += 2.0 * B * H * T * T * Dh * (2 + (gv != NULL) + (gq != NULL) + (gk != NULL));
 }
 
@@ -168,6 +167,7 @@ tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batc
 	tg_tensor *out;
 	tg_node *n;
 	uint64_t seed = 0;
+	uint32_t thr;
 	float scale, keep;
 	bool drop;
 	char a[96], b[96];
@@ -191,31 +191,31 @@ tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batc
 	scale = 1.0f / sqrtf((float)Dh);
 	drop = tg_graph_training(g) && dropout_p > 0.0f;
 	keep = drop ? 1.0f / (1.0f - dropout_p) : 1.0f;
+	thr = tg_k_drop_threshold(dropout_p);
 	if (drop)
 		seed = tg_graph_next_seed(g);
 	if ((out = tg_new_like(q, err)) == NULL)
 		return NULL;
+	tg_gemm_guard_enter();
 #pragma omp parallel
 	{
 		float *S = tg_xmalloc((size_t)(T > 0 ? T * T : 1) * sizeof(float));
 #pragma omp for schedule(static)
 		for (bh = 0; bh < batch * heads; bh++) {
-			int64_t bb = bh / heads, h = bh % heads, i, j;
+			int64_t bb = bh / heads, h = bh % heads;
 			size_t off = (size_t)(bb * T * D + h * Dh);
 			const float *m = mask ? mask + bb * T : NULL;
 
 			scores(q->data + off, k->data + off, T, Dh, D, scale, m, S);
 			softmax_rows(S, T);
 			if (drop)
-				for (i = 0; i < T; i++)
-					for (j = 0; j < T; j++)
-						S[i * T + j] = tg_u01(seed, drop_index(bh, i, j, T)) >= dropout_p ?
-						    S[i * T + j] * keep : 0.0f;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, S, (int)T,
+				tg_k_dropout(S, S, T * T, seed, drop_index(bh, 0, 0, T), thr, keep, 0);
+			tg_sgemm(CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, 1.0f, S, (int)T,
 			    v->data + off, (int)D, 0.0f, out->data + off, (int)D);
 		}
 		free(S);
 	}
+	tg_gemm_guard_leave();
 	tg_flop_count.fwd += 4.0 * batch * heads * T * T * Dh;
 	if ((n = tg_node_new(g, "attention", attn_backward, out, 3, (tg_tensor *[]){ q, k, v })) != NULL) {
 		attn_aux *aux = tg_xcalloc(1, sizeof *aux);

@@ -1,7 +1,7 @@
 /* Shared helpers for op implementations (not part of the public API). */
 #ifndef TG_OP_INTERNAL_H
 #define TG_OP_INTERNAL_H
-#include <cblas.h>
+#include "gemm.h"
 #include <string.h>
 #include "tensor.h"
 

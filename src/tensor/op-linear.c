@@ -14,16 +14,16 @@ matmul_backward(tg_node *n, tg_error *err)
 
 	if ((ga = tg_node_in_grad(n, 0, &beta, err)) != NULL) {
 		/* dA (m,k) = dC (m,n) B^T  [B is (k,n)]   or  dC (m,n) B [B is (n,k)] */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, (int)m, (int)k, (int)nn,
+		tg_sgemm(CblasNoTrans, tb ? CblasNoTrans : CblasTrans, (int)m, (int)k, (int)nn,
 		    1.0f, dc->data, (int)nn, b->data, tb ? (int)k : (int)nn, beta, ga->data, (int)k);
 		tg_flop_count.dx += 2.0 * m * k * nn;
 	}
 	if ((gb = tg_node_in_grad(n, 1, &beta, err)) != NULL) {
 		if (tb)  /* dB (n,k) = dC^T (n,m) A (m,k) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nn, (int)k, (int)m,
+			tg_sgemm(CblasTrans, CblasNoTrans, (int)nn, (int)k, (int)m,
 			    1.0f, dc->data, (int)nn, a->data, (int)k, beta, gb->data, (int)k);
 		else     /* dB (k,n) = A^T (k,m) dC (m,n) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)nn, (int)m,
+			tg_sgemm(CblasTrans, CblasNoTrans, (int)k, (int)nn, (int)m,
 			    1.0f, a->data, (int)k, dc->data, (int)nn, beta, gb->data, (int)nn);
 		tg_flop_count.dw += 2.0 * m * k * nn;
 	}
@@ -56,7 +56,7 @@ tg_matmul(tg_graph *g, tg_tensor *a, tg_tensor *b, bool trans_b, tg_error *err)
 		if (k == 0)
 			tg_tensor_fill(c, 0.0f);
 		else
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)nn,
+			tg_sgemm(CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)nn,
 			    (int)k, 1.0f, a->data, (int)k, b->data, trans_b ? (int)k : (int)nn, 0.0f, c->data, (int)nn);
 	}
 	tg_flop_count.fwd += 2.0 * m * k * nn;
@@ -109,14 +109,14 @@ linear_backward(tg_node *n, tg_error *err)
 
 	if ((gx = tg_node_in_grad(n, 0, &beta, err)) != NULL && N > 0) {
 		/* dX (N,in) = dY (N,out) W (out,in) */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)out,
+		tg_sgemm(CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)out,
 		    1.0f, dy->data, (int)out, w->data, (int)in, beta, gx->data, (int)in);
 		tg_flop_count.dx += 2.0 * N * in * out;
 	}
 	if ((gw = tg_node_in_grad(n, 1, &beta, err)) != NULL) {
 		/* dW (out,in) = dY^T (out,N) X (N,in) */
 		if (N > 0)
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)N,
+			tg_sgemm(CblasTrans, CblasNoTrans, (int)out, (int)in, (int)N,
 			    1.0f, dy->data, (int)out, x->data, (int)in, beta, gw->data, (int)in);
 		else if (beta == 0.0f)
 			tg_tensor_fill(gw, 0.0f);
@@ -153,14 +153,16 @@ tg_linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err)
 	shape[x->ndim - 1] = out;
 	if ((y = tg_tensor_new(x->ndim, shape, err)) == NULL)
 		return NULL;
-	if (b != NULL) {
+	if (in > 0 && tg_linear_fused(x->data, w->data, b ? b->data : NULL, y->data, (int)N, (int)in, (int)out, false))
+		;  /* bias applied in the GEMM's epilogue */
+	else if (N > 0 && out > 0) {
+		if (b != NULL) {
 #pragma omp parallel for schedule(static) if (N * out > TG_PAR_MIN)
-		for (r = 0; r < N; r++)
-			memcpy(y->data + r * out, b->data, (size_t)out * sizeof(float));
-	}
-	if (N > 0 && out > 0) {
+			for (r = 0; r < N; r++)
+				memcpy(y->data + r * out, b->data, (size_t)out * sizeof(float));
+		}
 		if (in > 0)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)out, (int)in,
+			tg_sgemm(CblasNoTrans, CblasTrans, (int)N, (int)out, (int)in,
 			    1.0f, x->data, (int)in, w->data, (int)in, b != NULL ? 1.0f : 0.0f, y->data, (int)out);
 		else if (b == NULL)
 			tg_tensor_fill(y, 0.0f);
@@ -195,14 +197,14 @@ bmm_backward(tg_node *n, tg_error *err)
 		const float *A = a ? a->data + i * m * k : NULL, *Bm = b ? b->data + i * k * nn : NULL;
 		const float *dC = dc->data + i * m * nn;
 		if (ga != NULL)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, (int)m, (int)k, (int)nn,
+			tg_sgemm(CblasNoTrans, tb ? CblasNoTrans : CblasTrans, (int)m, (int)k, (int)nn,
 			    1.0f, dC, (int)nn, Bm, tb ? (int)k : (int)nn, beta_a, ga->data + i * m * k, (int)k);
 		if (gb != NULL) {
 			if (tb)
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nn, (int)k, (int)m,
+				tg_sgemm(CblasTrans, CblasNoTrans, (int)nn, (int)k, (int)m,
 				    1.0f, dC, (int)nn, A, (int)k, beta_b, gb->data + i * k * nn, (int)k);
 			else
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)nn, (int)m,
+				tg_sgemm(CblasTrans, CblasNoTrans, (int)k, (int)nn, (int)m,
 				    1.0f, A, (int)k, dC, (int)nn, beta_b, gb->data + i * k * nn, (int)nn);
 		}
 	}
@@ -242,7 +244,7 @@ tg_bmm(tg_graph *g, tg_tensor *a, tg_tensor *b, bool trans_b, tg_error *err)
 	if (k > 0) {
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < B; i++)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)nn,
+			tg_sgemm(CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)nn,
 			    (int)k, 1.0f, a->data + i * m * k, (int)k, b->data + i * k * nn, trans_b ? (int)k : (int)nn,
 			    0.0f, c->data + i * m * nn, (int)nn);
 	}
@@ -258,4 +260,33 @@ tg_bmm(tg_graph *g, tg_tensor *a, tg_tensor *b, bool trans_b, tg_error *err)
 		tg_node_save(node, 1, b);
 	}
 	return c;
+}
+
+/* gelu(x W^T + b). When nothing will take a gradient (no graph, or no input needs one), the activation runs in
+ * the GEMM's epilogue and the pre-activation is never stored; otherwise it is tg_linear then tg_gelu. */
+tg_tensor *
+tg_linear_gelu(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err)
+{
+	tg_tensor *y, *z;
+	int64_t shape[TG_MAX_DIMS];
+
+	if ((g == NULL || !(tg_tensor_needs_grad(x) || tg_tensor_needs_grad(w) || tg_tensor_needs_grad(b))) &&
+	    w->ndim == 2 && tg_tensor_cols(x) == w->shape[1] && w->shape[1] > 0 && (b == NULL || b->numel == w->shape[0]) &&
+	    tg_tensor_is_contiguous(x) && tg_tensor_is_contiguous(w)) {
+		memcpy(shape, x->shape, sizeof shape);
+		shape[x->ndim - 1] = w->shape[0];
+		if ((y = tg_tensor_new(x->ndim, shape, err)) == NULL)
+			return NULL;
+		if (tg_linear_fused(x->data, w->data, b ? b->data : NULL, y->data, (int)tg_tensor_rows(x),
+		    (int)w->shape[1], (int)w->shape[0], true)) {
+			tg_flop_count.fwd += 2.0 * tg_tensor_rows(x) * w->shape[1] * w->shape[0];
+			return y;
+		}
+		tg_tensor_release(y);
+	}
+	if ((y = tg_linear(g, x, w, b, err)) == NULL)
+		return NULL;
+	z = tg_gelu(g, y, err);
+	tg_tensor_release(y);
+	return z;
 }

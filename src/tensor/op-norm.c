@@ -2,6 +2,7 @@
 #include <math.h>
 #include <omp.h>
 #include "op-internal.h"
+#include "kernels.h"
 
 static void
 layernorm_backward(tg_node *n, tg_error *err)
@@ -14,24 +15,8 @@ layernorm_backward(tg_node *n, tg_error *err)
 
 	if ((gx = tg_node_in_grad(n, 0, &bx, err)) != NULL) {
 #pragma omp parallel for schedule(static) if (rows * d > TG_PAR_MIN)
-		for (r = 0; r < rows; r++) {
-			const float *xr = x + r * d, *dr = dy + r * d;
-			float *gr = gx->data + r * d, mu = mean[r], rs = rstd[r];
-			double s1 = 0, s2 = 0;
-			int64_t c;
-			for (c = 0; c < d; c++) {
-				float dn = dr[c] * (w ? w[c] : 1.0f);
-				s1 += dn;
-				s2 += dn * (xr[c] - mu) * rs;
-			}
-			s1 /= d;
-			s2 /= d;
-			for (c = 0; c < d; c++) {
-				float dn = dr[c] * (w ? w[c] : 1.0f), xh = (xr[c] - mu) * rs;
-				float v = rs * (dn - (float)s1 - xh * (float)s2);
-				gr[c] = bx == 0.0f ? v : gr[c] + v;
-			}
-		}
+		for (r = 0; r < rows; r++)
+			tg_k_ln_backward(x + r * d, dy + r * d, gx->data + r * d, d, mean[r], rstd[r], w, bx != 0.0f);
 	}
 	gw = tg_node_in_grad(n, 1, &bw, err);
 	gb = tg_node_in_grad(n, 2, &bb, err);
@@ -84,23 +69,11 @@ tg_layernorm(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, float eps, t
 	}
 #pragma omp parallel for schedule(static) if (rows * d > TG_PAR_MIN)
 	for (r = 0; r < rows; r++) {
-		const float *xr = x->data + r * d;
-		float *yr = y->data + r * d;
-		double s = 0, s2 = 0;
 		float mu, rs;
-		int64_t c;
-		for (c = 0; c < d; c++)
-			s += xr[c];
-		mu = (float)(s / d);
-		for (c = 0; c < d; c++) {
-			float v = xr[c] - mu;
-			s2 += (double)v * v;
-		}
-		rs = 1.0f / sqrtf((float)(s2 / d) + eps);
+		tg_k_ln_stats(x->data + r * d, d, eps, &mu, &rs);
 		stats->data[r] = mu;
 		stats->data[rows + r] = rs;
-		for (c = 0; c < d; c++)
-			yr[c] = (xr[c] - mu) * rs * (w ? w->data[c] : 1.0f) + (b ? b->data[c] : 0.0f);
+		tg_k_ln_apply(x->data + r * d, y->data + r * d, d, mu, rs, w ? w->data : NULL, b ? b->data : NULL);
 	}
 	if ((n = tg_node_new(g, "layernorm", layernorm_backward, y, 3, (tg_tensor *[]){ x, w, b })) != NULL) {
 		n->i[0] = rows;

@@ -148,6 +148,7 @@ extern tg_flops tg_flop_count;
 /* op-linear.c */
 tg_tensor *tg_matmul(tg_graph *g, tg_tensor *a, tg_tensor *b, bool trans_b, tg_error *err);  /* (m,k)x(k,n) or B^T */
 tg_tensor *tg_linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err);   /* x W^T + b */
+tg_tensor *tg_linear_gelu(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err); /* gelu(x W^T + b) */
 tg_tensor *tg_bmm(tg_graph *g, tg_tensor *a, tg_tensor *b, bool trans_b, tg_error *err);     /* batched, 3-D */
 /* op-eltwise.c */
 tg_tensor *tg_add(tg_graph *g, tg_tensor *a, tg_tensor *b, tg_error *err);       /* same shape (residual add) */

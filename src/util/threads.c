@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <omp.h>
 #include "util.h"
+#include "tensor/gemm.h"
 
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 void openblas_set_num_threads(int);
@@ -76,7 +77,7 @@ tg_blas_info(void)
 #ifdef HAVE_OPENBLAS_GET_CORENAME
 	core = openblas_get_corename();
 #endif
-	snprintf(buf, sizeof buf, "OpenBLAS %s (%s), %d threads", core,
-	    k >= 0 && k <= 2 ? kinds[k] : "unknown threading", tg_threads_get());
+	snprintf(buf, sizeof buf, "GEMM %s; OpenBLAS %s (%s); %d threads", tg_gemm_backend_name(tg_gemm_backend_get()),
+	    core, k >= 0 && k <= 2 ? kinds[k] : "unknown threading", tg_threads_get());
 	return buf;
 }

@@ -202,8 +202,11 @@ T.ok(ts.jaccard[1][1] == 1, "tokstats: Jaccard of a language with itself is 1")
 local probe = assert(tamga.analysis.probe_pair(model, "tr-kk", { n = 30 }))
 T.is(#probe, 3, "probe: embeddings + 2 layers")
 T.near(probe[2].margin, probe[2].cos_par - probe[2].cos_rand, 1e-9, "probe: margin = parallel - random cosine")
-local ttc = assert(tamga.analysis.ttc(store, { n_boot = 50 }))
-T.ok(#ttc.cells >= 2, "analysis.ttc on the store")
+-- runs of 8 steps may not beat the majority class; a fixed chance level keeps this test about the plumbing
+local ttc = assert(tamga.analysis.ttc(store, { n_boot = 50, chance = 0.05 }))
+if not T.ok(#ttc.cells >= 2, "analysis.ttc on the store") then
+  for _, n in ipairs(ttc.notes) do print("# " .. n) end
+end
 local cells = tamga.analysis.ttc_runs { run }
 T.is(#cells, 2, "ttc_runs: one cell per target")
 local m = tamga.analysis.matrix(cells, { rows = "method" })

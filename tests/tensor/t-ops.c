@@ -2,6 +2,8 @@
 #include <string.h>
 #include "../tap.h"
 #include "tensor/tensor.h"
+#include "tensor/gemm.h"
+#include <math.h>
 
 typedef struct ctx {
 	int op;
@@ -146,6 +148,62 @@ check(int op, ctx *c, tg_tensor **in, int n, const char *shape_desc)
 		tg_tensor_release(in[i]);
 }
 
+static double
+max_rel(const tg_tensor *a, const tg_tensor *b)
+{
+	double m = 0, s = 0;
+	int64_t i;
+
+	for (i = 0; i < a->numel; i++)
+		s = fmax(s, fabs(b->data[i]));
+	for (i = 0; i < a->numel; i++)
+		m = fmax(m, fabs(a->data[i] - b->data[i]));
+	return m / (s > 0 ? s : 1);
+}
+
+/* Every GEMM backend and the fused linear (bias, and GELU, in the GEMM's epilogue) agree with OpenBLAS on shapes
+ * big enough to take the fused path, with and without a bias. */
+static void
+backends(void)
+{
+	tg_error err = { 0 };
+	tg_tensor *x = mk(300, 256, 0, 11, -1, 1), *w = mk(384, 256, 0, 12, -0.1f, 0.1f), *b = mk(384, 0, 0, 13, -1, 1);
+	tg_tensor *ref[4], *got[4], *t;
+	int i, k;
+
+	x->requires_grad = w->requires_grad = b->requires_grad = false;
+	for (k = 0; k < 2; k++) {
+		tg_tensor **o = k == 0 ? ref : got;
+		if (!tg_gemm_set_backend(k == 0 ? TG_GEMM_OPENBLAS : TG_GEMM_ONEDNN)) {
+			skip("this tamga has no oneDNN: the fused linear is not built");
+			break;
+		}
+		o[0] = tg_linear(NULL, x, w, b, &err);
+		o[1] = tg_linear(NULL, x, w, NULL, &err);
+		o[2] = tg_linear_gelu(NULL, x, w, b, &err);
+		t = tg_linear(NULL, x, w, b, &err);
+		o[3] = tg_gelu(NULL, t, &err);
+		tg_tensor_release(t);
+	}
+	if (k == 2) {
+		static const char *what[4] = { "linear with bias", "linear without bias", "fused linear + GELU",
+		    "linear then GELU" };
+		for (i = 0; i < 4; i++)
+			ok(max_rel(got[i], ref[i]) < 1e-5, "oneDNN %s (300 x 256 x 384) matches OpenBLAS: max error %.2g "
+			    "of the largest value", what[i], max_rel(got[i], ref[i]));
+		ok(max_rel(got[2], got[3]) < 1e-5, "GELU in the GEMM epilogue matches tamga's GELU: %.2g",
+		    max_rel(got[2], got[3]));
+		for (i = 0; i < 4; i++)
+			tg_tensor_release(got[i]);
+	}
+	for (i = 0; i < 4; i++)
+		tg_tensor_release(ref[i]);
+	tg_gemm_set_backend(tg_gemm_have_onednn() ? TG_GEMM_ONEDNN : TG_GEMM_OPENBLAS);
+	tg_tensor_release(x);
+	tg_tensor_release(w);
+	tg_tensor_release(b);
+}
+
 int
 main(void)
 {
@@ -227,5 +285,6 @@ main(void)
 	c.a = 2; c.b = 1;
 	check(OP_ATTN, &c, (tg_tensor *[]){ mk(2, 1, 0, 122, -1, 1), mk(2, 1, 0, 123, -1, 1), mk(2, 1, 0, 124, -1, 1) },
 	    3, "B=2 T=1 H=1 Dh=1");
+	backends();
 	return done_testing();
 }

@@ -1,8 +1,65 @@
 /* Tensors: creation, views sharing storage, alignment, and errors that name both shapes. */
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../tap.h"
 #include "tensor/tensor.h"
+#include "tensor/kernels.h"
+
+/* Dropout masks: the kept fraction is 1 - p within 5 standard deviations, kept values are scaled by 1/(1-p), the
+ * same seed replays the same mask, another seed gives an independent one, and a run that crosses a 2^32 index
+ * boundary equals the same run split at the boundary. */
+static void
+dropout_masks(void)
+{
+	enum { N = 1000000 };
+	tg_error err = { 0 };
+	int64_t shape[1] = { N };
+	tg_tensor *x = tg_tensor_zeros(1, shape, &err), *y1, *y2, *y3;
+	tg_graph *g = tg_graph_new();
+	float p = 0.1f, *a = calloc(64, sizeof(float)), *b = calloc(64, sizeof(float)), one[64];
+	int64_t i, kept = 0, both = 0, scaled = 1;
+	double f, sd = sqrt(p * (1 - p) / N);
+
+	tg_tensor_fill(x, 1.0f);
+	tg_graph_set_training(g, true);
+	tg_graph_set_seed(g, 42);
+	y1 = tg_dropout(g, x, p, &err);
+	y2 = tg_dropout(g, x, p, &err);   /* the next seed of the stream */
+	tg_graph_set_seed(g, 42);
+	y3 = tg_dropout(g, x, p, &err);   /* replays y1 */
+	for (i = 0; i < N; i++) {
+		kept += y1->data[i] != 0.0f;
+		both += y1->data[i] != 0.0f && y2->data[i] != 0.0f;
+		if (y1->data[i] != 0.0f && fabsf(y1->data[i] - 1.0f / (1.0f - p)) > 1e-6f)
+			scaled = 0;
+	}
+	f = (double)kept / N;
+	ok(fabs(f - (1 - p)) < 5 * sd, "dropout p=0.1 keeps %.5f of 10^6 elements (expected 0.9 +- %.5f)", f, 5 * sd);
+	ok(scaled, "kept elements are scaled by 1/(1-p)");
+	f = (double)both / N;
+	ok(fabs(f - (1 - p) * (1 - p)) < 5 * sqrt(0.81 * 0.19 / N), "two seeds' masks are independent (both kept: %.5f, "
+	    "expected 0.81)", f);
+	ok(memcmp(y1->data, y3->data, N * sizeof(float)) == 0, "the same seed replays the same mask");
+	for (i = 0; i < 64; i++)
+		one[i] = 1.0f;
+	tg_k_dropout(one, a, 64, 7, ((uint64_t)1 << 32) - 20, tg_k_drop_threshold(0.5f), 2.0f, 0);
+	tg_k_dropout(one, b, 20, 7, ((uint64_t)1 << 32) - 20, tg_k_drop_threshold(0.5f), 2.0f, 0);
+	tg_k_dropout(one + 20, b + 20, 44, 7, (uint64_t)1 << 32, tg_k_drop_threshold(0.5f), 2.0f, 0);
+	ok(memcmp(a, b, 64 * sizeof(float)) == 0, "a mask run across the 2^32 index boundary equals the split run");
+	tg_k_dropout(one, b, 64, 7, ((uint64_t)1 << 32) - 20, tg_k_drop_threshold(0.5f), 2.0f, 1);
+	for (i = 0, scaled = 1; i < 64; i++)
+		scaled &= b[i] == 2.0f * a[i];
+	ok(scaled, "accumulating dropout adds the masked values");
+	free(a);
+	free(b);
+	tg_tensor_release(y1);
+	tg_tensor_release(y2);
+	tg_tensor_release(y3);
+	tg_tensor_release(x);
+	tg_graph_free(g);
+}
 
 int
 main(void)
@@ -72,5 +129,6 @@ main(void)
 		tg_mem_stats st = tg_mem_get_stats();
 		ok(st.live == 0, "every tensor released: %zu bytes live", st.live);
 	}
+	dropout_masks();
 	return done_testing();
 }

@@ -66,17 +66,30 @@ SOURCES = {
            "udpos/uz/uz_tuecl-ud-test.conllu"],
     "ug": ["text/ug/ug.train-dev-derived.txt", "parallel/ntrex/ntrex128.ug.txt", "tatoeba/ug/tatoeba.uig-eng.uig"],
     "tt": ["parallel/ntrex/ntrex128.tt.txt", "tatoeba/tt/tatoeba.tat-eng.tat", "udpos/tt/tt_nmctt-ud-test.conllu"],
+    # Uyghur in Cyrillic script: the human translations of Kardes-NLU (XNLI, STS, COPA dev), FILE:COLUMN+COLUMN
+    "ug-Cyrl": ["nli/ug/kardes-nlu.xnli.dev.ug.csv:s1_translation+s2_translation",
+                "sts/ug/kardes-nlu.sts.dev.ug.csv:s1_translation+s2_translation",
+                "copa/ug/kardes-nlu.xcopa.dev.ug.csv:p_translation+a1_translation+a2_translation"],
 }
+
+
+def csv_lines(path, columns):
+    import csv
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for row in csv.DictReader(f):
+            for c in columns:
+                yield (row.get(c) or "").replace("\n", " ")
 
 
 def load_lang(lang):
     out, seen = [], set()
     for rel in SOURCES[lang]:
+        rel, _, cols = rel.partition(":")
         path = os.path.join(DATA, rel)
         if not os.path.exists(path):
             continue
         with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
+            for line in (csv_lines(path, cols.split("+")) if cols else f):
                 line = line.rstrip("\n")
                 if rel.endswith(".conllu"):
                     if not line.startswith("# text = "):
