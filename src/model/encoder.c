@@ -194,9 +194,7 @@ site_linear(tg_encoder *e, tg_graph *g, int layer, tg_site site, tg_tensor *x, t
 	const tg_encoder_hooks *h = e->hooks;
 	tg_tensor *y = tg_linear(g, x, L->w[site], L->b[site], err), *y2;
 
-	if (y == NULL || h == NULL || h->linear == NULL)
-		return y;
-	if (h->wants_linear != NULL && !h->wants_linear(h->ud, layer, site))
+	if (y == NULL || !site_hooked(e, layer, site))
 		return y;
 	err->code = 0;
 	y2 = h->linear(h->ud, g, layer, site, x, y, err);

@@ -1,13 +1,13 @@
 /* tg_sgemm: the one place where tamga calls a GEMM library (see gemm.h). */
 #include "config.h"
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "gemm.h"
 #include <omp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gemm.h"
 #ifdef HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif

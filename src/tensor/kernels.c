@@ -3,6 +3,7 @@
 #include <math.h>
 #include "fastmath.h"
 #include "kernels.h"
+#include "util/util.h"
 
 #define GELU_F(x) (0.5f * (x) * (1.0f + tg_ferf((x) * 0.70710678118654752f)))
 #define GELU_DF(x) (0.5f * (1.0f + tg_ferf((x) * 0.70710678118654752f)) + \
@@ -74,11 +75,8 @@ tg_k_drop_threshold(float p)
 static void
 drop_keys(uint64_t seed, uint64_t block, uint32_t *k0, uint32_t *k1)
 {
-	uint64_t h = seed ^ (block * 0xd1b54a32d192ed03ull) ^ 0x9e3779b97f4a7c15ull;
+	uint64_t h = tg_hash64(seed ^ (block * 0xd1b54a32d192ed03ull));
 
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-	h ^= h >> 31;
 	*k0 = (uint32_t)h;
 	*k1 = (uint32_t)(h >> 32) | 1u;
 }

@@ -126,8 +126,10 @@ linear_backward(tg_node *n, tg_error *err)
 		colsum(dy->data, N, out, gb->data, beta);
 }
 
-tg_tensor *
-tg_linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err)
+/* x W^T + b, and then GELU inside the GEMM's epilogue when fuse_gelu is set and the backend can (*gelu_done
+ * says whether it did). */
+static tg_tensor *
+linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, bool fuse_gelu, bool *gelu_done, tg_error *err)
 {
 	char xs[96], ws[96];
 	int64_t N, in, out, shape[TG_MAX_DIMS], r;
@@ -153,8 +155,10 @@ tg_linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err)
 	shape[x->ndim - 1] = out;
 	if ((y = tg_tensor_new(x->ndim, shape, err)) == NULL)
 		return NULL;
-	if (in > 0 && tg_linear_fused(x->data, w->data, b ? b->data : NULL, y->data, (int)N, (int)in, (int)out, false))
-		;  /* bias applied in the GEMM's epilogue */
+	*gelu_done = false;
+	if (in > 0 && tg_linear_fused(x->data, w->data, b ? b->data : NULL, y->data, (int)N, (int)in, (int)out,
+	    fuse_gelu))
+		*gelu_done = fuse_gelu;   /* bias (and GELU) applied in the GEMM's epilogue */
 	else if (N > 0 && out > 0) {
 		if (b != NULL) {
 #pragma omp parallel for schedule(static) if (N * out > TG_PAR_MIN)
@@ -262,30 +266,24 @@ tg_bmm(tg_graph *g, tg_tensor *a, tg_tensor *b, bool trans_b, tg_error *err)
 	return c;
 }
 
+tg_tensor *
+tg_linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err)
+{
+	bool fused;
+
+	return linear(g, x, w, b, false, &fused, err);
+}
+
 /* gelu(x W^T + b). When nothing will take a gradient (no graph, or no input needs one), the activation runs in
  * the GEMM's epilogue and the pre-activation is never stored; otherwise it is tg_linear then tg_gelu. */
 tg_tensor *
 tg_linear_gelu(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_error *err)
 {
-	tg_tensor *y, *z;
-	int64_t shape[TG_MAX_DIMS];
+	bool fuse = g == NULL || !(tg_tensor_needs_grad(x) || tg_tensor_needs_grad(w) || tg_tensor_needs_grad(b)), fused;
+	tg_tensor *y = linear(g, x, w, b, fuse, &fused, err), *z;
 
-	if ((g == NULL || !(tg_tensor_needs_grad(x) || tg_tensor_needs_grad(w) || tg_tensor_needs_grad(b))) &&
-	    w->ndim == 2 && tg_tensor_cols(x) == w->shape[1] && w->shape[1] > 0 && (b == NULL || b->numel == w->shape[0]) &&
-	    tg_tensor_is_contiguous(x) && tg_tensor_is_contiguous(w)) {
-		memcpy(shape, x->shape, sizeof shape);
-		shape[x->ndim - 1] = w->shape[0];
-		if ((y = tg_tensor_new(x->ndim, shape, err)) == NULL)
-			return NULL;
-		if (tg_linear_fused(x->data, w->data, b ? b->data : NULL, y->data, (int)tg_tensor_rows(x),
-		    (int)w->shape[1], (int)w->shape[0], true)) {
-			tg_flop_count.fwd += 2.0 * tg_tensor_rows(x) * w->shape[1] * w->shape[0];
-			return y;
-		}
-		tg_tensor_release(y);
-	}
-	if ((y = tg_linear(g, x, w, b, err)) == NULL)
-		return NULL;
+	if (y == NULL || fused)
+		return y;
 	z = tg_gelu(g, y, err);
 	tg_tensor_release(y);
 	return z;
