@@ -258,8 +258,7 @@ layer_forward(tg_encoder *e, tg_graph *g, int l, tg_tensor *x, const tg_batch *b
 	STEP(a, site_linear(e, g, l, TG_SITE_ATTN_OUT, a, err));
 	STEP(a, tg_dropout(g, a, c->hidden_dropout, err));
 	STEP(a, adapter_hook(e, g, l, TG_ADAPT_AFTER_ATTN, a, x, err));
-	STEP(a, tg_add(g, a, x, err));
-	h1 = tg_layernorm(g, a, L->ln1_w, L->ln1_b, c->layer_norm_eps, err);
+	h1 = tg_add_layernorm(g, a, x, L->ln1_w, L->ln1_b, c->layer_norm_eps, err);
 	tg_tensor_release(a);
 	a = NULL;
 	if (h1 == NULL)
@@ -276,8 +275,7 @@ layer_forward(tg_encoder *e, tg_graph *g, int l, tg_tensor *x, const tg_batch *b
 	STEP(f, site_linear(e, g, l, TG_SITE_FFN_OUT, f, err));
 	STEP(f, tg_dropout(g, f, c->hidden_dropout, err));
 	STEP(f, adapter_hook(e, g, l, TG_ADAPT_AFTER_FFN, f, h1, err));
-	STEP(f, tg_add(g, f, h1, err));
-	STEP(f, tg_layernorm(g, f, L->ln2_w, L->ln2_b, c->layer_norm_eps, err));
+	STEP(f, tg_add_layernorm(g, f, h1, L->ln2_w, L->ln2_b, c->layer_norm_eps, err));
 	tg_tensor_release(h1);
 	return f;
 fail:

@@ -201,13 +201,42 @@ make_dirs(const char *path, tg_error *err)
 
 /* ---- open/close -------------------------------------------------------------------------------------------------- */
 
+/* How long a connection waits for another's lock: SQLite's busy handler, and open's own retries (busy_wait). */
+#define BUSY_TIMEOUT_MS 5000
+
+static bool
+is_busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+/* For the few steps that SQLite answers SQLITE_BUSY without calling the busy handler: sleep before retry number
+ * 'tries' (1, 2, 4 ... 32 ms), or return false once BUSY_TIMEOUT_MS have passed since t0 (tg_now). */
+static bool
+busy_wait(double t0, int tries)
+{
+	if (1e3 * (tg_now() - t0) >= BUSY_TIMEOUT_MS)
+		return false;
+	sqlite3_sleep(1 << (tries < 5 ? tries : 5));
+	return true;
+}
+
 static int
 check_schema(tg_store *s, tg_error *err)
 {
 	int version, app_id, ntables, latest = tg_store_schema_latest();
 	bool ro = s->flags & TG_STORE_READONLY;
 
-	if (tg_store_schema_read(s->db, s->db_path, &version, &app_id, &ntables, err) != TG_OK)
+	/* One read transaction, so that the three numbers come from one snapshot: read one by one, they could straddle
+	 * another process's creation of the store (version 0 and application_id 0 read before its commit, its tables
+	 * after) and a fresh store would look like another program's database. */
+	if (tg_store_exec(s, "BEGIN", "open: begin", err) != TG_OK)
+		return TG_ERR;
+	if (tg_store_schema_read(s->db, s->db_path, &version, &app_id, &ntables, err) != TG_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return TG_ERR;
+	}
+	if (tg_store_exec(s, "COMMIT", "open: end the schema read", err) != TG_OK)
 		return TG_ERR;
 	if (app_id != TG_STORE_APP_ID && (app_id != 0 || version != 0 || ntables != 0)) {
 		tg_error_set(err, TG_E_FORMAT, "%s: open: an SQLite database, but not a tamga store (application_id %#x)",
@@ -236,6 +265,47 @@ check_schema(tg_store *s, tg_error *err)
 	return TG_OK;
 }
 
+/* WAL: readers in other processes never block the writer; NORMAL: a commit is in the WAL on return, which survives
+ * a killed process (only a power cut can lose the last commits).
+ *
+ * Entering WAL rewrites the file header, so it needs the write lock, and SQLite asks for that lock without calling
+ * the busy handler: the pragma has read the header first, and a reader that then wants the write lock is answered
+ * SQLITE_BUSY at once (two such readers waiting for each other would deadlock). Several processes creating the same
+ * store at once (tamga sweep's workers) all read the empty file and all want to convert it; all but one fail so.
+ * Once the winner has committed, the others find the file in WAL mode and have nothing to write; so retry here, as
+ * long as the busy handler would have waited. */
+static int
+set_wal(tg_store *s, tg_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	double t0 = tg_now();
+	int rc, tries;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	for (tries = 0; rc == SQLITE_OK; tries++) {
+		rc = sqlite3_step(st);
+		if (!is_busy(rc) || !busy_wait(t0, tries))
+			break;
+		sqlite3_reset(st);
+		rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_ROW) {
+		mode = (const char *)sqlite3_column_text(st, 0);
+		if (mode == NULL || strcmp(mode, "wal") != 0) {
+			tg_error_set(err, TG_E_IO, "%s: open: cannot switch to WAL mode (journal mode stays %s)",
+			    s->db_path, mode ? mode : "?");
+			tg_error_hint(err, "WAL needs shared memory; network file systems often lack it; put the "
+			    "workspace on a local disk");
+			sqlite3_finalize(st);
+			return TG_ERR;
+		}
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? TG_OK : tg_store_fail(s, err, rc, "open: set WAL mode");
+}
+
 tg_store *
 tg_store_open(const char *workspace_dir, int flags, tg_error *err)
 {
@@ -243,7 +313,6 @@ tg_store_open(const char *workspace_dir, int flags, tg_error *err)
 	struct stat sb;
 	bool ro = flags & TG_STORE_READONLY;
 	int rc, oflags;
-	sqlite3_stmt *st;
 
 	if (workspace_dir == NULL || workspace_dir[0] == '\0') {
 		tg_error_set(err, TG_E_ARG, "store: open: no workspace directory given");
@@ -301,31 +370,12 @@ tg_store_open(const char *workspace_dir, int flags, tg_error *err)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if (check_schema(s, err) != TG_OK)
 		goto fail;
 	if (!ro) {
-		/* WAL: readers in other processes never block the writer; NORMAL: a commit is in the WAL on return,
-		 * which survives a killed process (only a power cut can lose the last commits). */
-		rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *mode = (const char *)sqlite3_column_text(st, 0);
-
-			rc = mode && strcmp(mode, "wal") == 0 ? SQLITE_OK : SQLITE_ERROR;
-			if (rc != SQLITE_OK) {
-				sqlite3_finalize(st);
-				tg_error_set(err, TG_E_IO, "%s: open: cannot switch to WAL mode (journal mode stays %s)",
-				    s->db_path, mode ? mode : "?");
-				tg_error_hint(err, "WAL needs shared memory; network file systems often lack it; put the "
-				    "workspace on a local disk");
-				goto fail;
-			}
-		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_OK) {
-			tg_store_fail(s, err, rc, "open: set WAL mode");
+		if (set_wal(s, err) != TG_OK)
 			goto fail;
-		}
 		if (tg_store_exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", "open: pragmas", err)
 		    != TG_OK)
 			goto fail;

@@ -51,19 +51,6 @@ tg_k_swish_bwd(const float *restrict x, const float *restrict dy, float *restric
 	}
 }
 
-TG_SIMD_CLONES float
-tg_k_exp_shift(const float *restrict x, float *restrict y, float m, int64_t n)
-{
-	float s = 0.0f;
-	int64_t i;
-
-	for (i = 0; i < n; i++) {
-		y[i] = tg_fexp(x[i] - m);
-		s += y[i];
-	}
-	return s;
-}
-
 uint32_t
 tg_k_drop_threshold(float p)
 {
@@ -115,44 +102,67 @@ tg_k_dropout(const float *x, float *y, int64_t n, uint64_t seed, uint64_t first,
 	}
 }
 
-#define LANES 16
+/* Reductions are "omp simd" loops: each vector lane keeps a partial sum in a register and the lanes are added at
+ * the end, so they vectorise without -fassociative-math (which would also fold tg_fexp's rounding trick away).
+ * The order depends on the vector width the loader picks, not on threads. */
 
-/* sum of x[i] and of (x[i] - c)^2 in LANES float lanes */
-static inline double
-lane_sum(const float *acc)
+/* The largest of x[0..n) (n >= 1). Under the finite-math flags the reduction starts from -FLT_MAX, not -inf, so a
+ * row of -inf (a fully masked attention row) returns -FLT_MAX or less: callers test for that. */
+TG_SIMD_CLONES float
+tg_k_max(const float *restrict x, int64_t n)
 {
-	double s = 0;
-	int l;
+	float m = x[0];
+	int64_t i;
 
-	for (l = 0; l < LANES; l++)
-		s += acc[l];
+#pragma omp simd reduction(max:m)
+	for (i = 0; i < n; i++)
+		m = x[i] > m ? x[i] : m;
+	return m;
+}
+
+TG_SIMD_CLONES float
+tg_k_exp_shift(const float *x, float *y, float m, int64_t n)   /* no restrict: callers pass x == y */
+{
+	float s = 0.0f;
+	int64_t i;
+
+#pragma omp simd reduction(+:s)
+	for (i = 0; i < n; i++) {
+		float e = tg_fexp(x[i] - m);
+		y[i] = e;
+		s += e;
+	}
 	return s;
+}
+
+TG_SIMD_CLONES void
+tg_k_softmax_grad(const float *restrict p, float *restrict g, int64_t n)
+{
+	float dot = 0.0f;
+	int64_t i;
+
+#pragma omp simd reduction(+:dot)
+	for (i = 0; i < n; i++)
+		dot += p[i] * g[i];
+	for (i = 0; i < n; i++)
+		g[i] = p[i] * (g[i] - dot);
 }
 
 TG_SIMD_CLONES void
 tg_k_ln_stats(const float *restrict x, int64_t d, float eps, float *mean, float *rstd)
 {
-	float a[LANES] = { 0 }, mu;
-	int64_t i, l, n = d - d % LANES;
-	double s;
+	float s = 0.0f, v = 0.0f, mu;
+	int64_t i;
 
-	for (i = 0; i < n; i += LANES)
-		for (l = 0; l < LANES; l++)
-			a[l] += x[i + l];
-	s = lane_sum(a);
-	for (; i < d; i++)
+#pragma omp simd reduction(+:s)
+	for (i = 0; i < d; i++)
 		s += x[i];
-	mu = (float)(s / (double)d);
-	for (l = 0; l < LANES; l++)
-		a[l] = 0.0f;
-	for (i = 0; i < n; i += LANES)
-		for (l = 0; l < LANES; l++)
-			a[l] += (x[i + l] - mu) * (x[i + l] - mu);
-	s = lane_sum(a);
-	for (; i < d; i++)
-		s += (double)(x[i] - mu) * (x[i] - mu);
+	mu = s / (float)d;
+#pragma omp simd reduction(+:v)
+	for (i = 0; i < d; i++)
+		v += (x[i] - mu) * (x[i] - mu);
 	*mean = mu;
-	*rstd = 1.0f / sqrtf((float)(s / (double)d) + eps);
+	*rstd = 1.0f / sqrtf(v / (float)d + eps);
 }
 
 TG_SIMD_CLONES void
@@ -170,35 +180,42 @@ tg_k_ln_apply(const float *restrict x, float *restrict y, int64_t d, float mu, f
 }
 
 TG_SIMD_CLONES void
+tg_k_add_ln(const float *restrict a, const float *restrict r, float *restrict y, int64_t d, float eps,
+    const float *restrict w, const float *restrict b)
+{
+	float mu, rs;
+	int64_t i;
+
+	for (i = 0; i < d; i++)
+		y[i] = a[i] + r[i];
+	tg_k_ln_stats(y, d, eps, &mu, &rs);
+	for (i = 0; i < d; i++)
+		y[i] = (y[i] - mu) * rs * (w ? w[i] : 1.0f) + (b ? b[i] : 0.0f);
+}
+
+TG_SIMD_CLONES void
 tg_k_ln_backward(const float *restrict x, const float *restrict dy, float *restrict gx, int64_t d, float mu,
     float rs, const float *restrict w, int accumulate)
 {
-	float a1[LANES] = { 0 }, a2[LANES] = { 0 }, m1, m2;
-	int64_t i, l, n = d - d % LANES;
-	double s1, s2;
+	float s1 = 0.0f, s2 = 0.0f, m1, m2;
+	int64_t i;
 
-	if (w != NULL)
-		for (i = 0; i < n; i += LANES)
-			for (l = 0; l < LANES; l++) {
-				float dn = dy[i + l] * w[i + l];
-				a1[l] += dn;
-				a2[l] += dn * (x[i + l] - mu) * rs;
-			}
-	else
-		for (i = 0; i < n; i += LANES)
-			for (l = 0; l < LANES; l++) {
-				a1[l] += dy[i + l];
-				a2[l] += dy[i + l] * (x[i + l] - mu) * rs;
-			}
-	s1 = lane_sum(a1);
-	s2 = lane_sum(a2);
-	for (i = n; i < d; i++) {
-		float dn = dy[i] * (w ? w[i] : 1.0f);
-		s1 += dn;
-		s2 += dn * (x[i] - mu) * rs;
+	if (w != NULL) {
+#pragma omp simd reduction(+:s1, s2)
+		for (i = 0; i < d; i++) {
+			float dn = dy[i] * w[i];
+			s1 += dn;
+			s2 += dn * (x[i] - mu) * rs;
+		}
+	} else {
+#pragma omp simd reduction(+:s1, s2)
+		for (i = 0; i < d; i++) {
+			s1 += dy[i];
+			s2 += dy[i] * (x[i] - mu) * rs;
+		}
 	}
-	m1 = (float)(s1 / (double)d);
-	m2 = (float)(s2 / (double)d);
+	m1 = s1 / (float)d;
+	m2 = s2 / (float)d;
 	if (accumulate)
 		for (i = 0; i < d; i++)
 			gx[i] += rs * (dy[i] * (w ? w[i] : 1.0f) - m1 - (x[i] - mu) * rs * m2);

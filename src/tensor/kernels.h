@@ -8,12 +8,18 @@ void  tg_k_gelu_fwd(const float *x, float *y, int64_t n);
 void  tg_k_gelu_bwd(const float *x, const float *dy, float *gx, float beta, int64_t n);
 void  tg_k_swish_fwd(const float *x, float *y, int64_t n);
 void  tg_k_swish_bwd(const float *x, const float *dy, float *gx, float beta, int64_t n);
-/* y[i] = exp(x[i] - m) for i < n; returns the sum of y (in float, summed in vector lanes). */
+/* y[i] = exp(x[i] - m) for i < n (x may equal y); returns the sum of y (summed in vector lanes). */
 float tg_k_exp_shift(const float *x, float *y, float m, int64_t n);
+/* max of x[0..n), n >= 1; a row with no value above -FLT_MAX (all -inf) gives <= -FLT_MAX. */
+float tg_k_max(const float *x, int64_t n);
+/* Softmax backward of one row in place: g = p * (g - sum(p * g)). */
+void  tg_k_softmax_grad(const float *p, float *g, int64_t n);
 
-/* Layer norm rows. Sums run in 16 float lanes (then double), so they vectorise and do not depend on threads. */
+/* Layer norm rows. Sums run in vector lanes, so they vectorise and do not depend on threads. */
 void  tg_k_ln_stats(const float *x, int64_t d, float eps, float *mean, float *rstd);
 void  tg_k_ln_apply(const float *x, float *y, int64_t d, float mu, float rs, const float *w, const float *b);
+/* y = layernorm(a + r) of one row, the sum never leaving the row (no gradient: the sum is not kept). */
+void  tg_k_add_ln(const float *a, const float *r, float *y, int64_t d, float eps, const float *w, const float *b);
 /* s1 = mean(dy*w), s2 = mean(dy*w*xhat) of one row, then gx = rs (dy*w - s1 - xhat s2) (+ gx when accumulating). */
 void  tg_k_ln_backward(const float *x, const float *dy, float *gx, int64_t d, float mu, float rs, const float *w,
     int accumulate);

@@ -5,6 +5,7 @@
  * the probabilities are bit-identical: a recomputation through a saved log-sum-exp leaves rows normalised only to
  * ~|lse| * 1e-7, and dS = P * (dP - rowsum(P dP)) turns that into visible error in the query/key gradients.
  * Heads are column blocks of the (B*T, H*Dh) projections, read with a leading dimension of H*Dh: no copies. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include "op-internal.h"
@@ -48,17 +49,13 @@ softmax_rows(float *S, int64_t T)
 	int64_t i, j;
 
 	for (i = 0; i < T; i++) {
-		float *sr = S + i * T, mx = -INFINITY, sum = 0;
-		for (j = 0; j < T; j++)
-			if (sr[j] > mx)
-				mx = sr[j];
-		if (mx == -INFINITY) {
+		float *sr = S + i * T, mx = tg_k_max(sr, T), sum;
+		if (mx <= -FLT_MAX) {   /* every key masked (see tg_k_max) */
 			for (j = 0; j < T; j++)
 				sr[j] = 0.0f;
 			continue;
 		}
-		sum = tg_k_exp_shift(sr, sr, mx, T);
-		sum = 1.0f / sum;
+		sum = 1.0f / tg_k_exp_shift(sr, sr, mx, T);
 		for (j = 0; j < T; j++)
 			sr[j] *= sum;
 	}
@@ -110,7 +107,7 @@ attn_backward(tg_node *n, tg_error *err)
 		float *Pd = p > 0 ? tg_xmalloc((size_t)(T * T) * sizeof(float)) : NULL;
 #pragma omp for schedule(static)
 		for (bh = 0; bh < B * H; bh++) {
-			int64_t b = bh / H, h = bh % H, i, j;
+			int64_t b = bh / H, h = bh % H, i;
 			size_t off = (size_t)(b * T * D + h * Dh);
 			const float *Q = q->data + off, *K = k->data + off, *V = v->data + off, *dOb = dO + off;
 			const float *m = aux->mask ? aux->mask + b * T : NULL;
@@ -134,16 +131,10 @@ attn_backward(tg_node *n, tg_error *err)
 			if (gq == NULL && gk == NULL)
 				continue;
 			/* dP = dP' * dropout mask; dS = P * (dP - rowsum(P * dP)) */
-			for (i = 0; i < T; i++) {
-				double dot = 0;
-				float *pr = P + i * T, *dr = dP + i * T;
-				if (p > 0)
-					tg_k_dropout(dr, dr, T, seed, drop_index(bh, i, 0, T), thr, keep, 0);
-				for (j = 0; j < T; j++)
-					dot += (double)pr[j] * dr[j];
-				for (j = 0; j < T; j++)
-					dr[j] = pr[j] * (dr[j] - (float)dot);
-			}
+			if (p > 0)
+				tg_k_dropout(dP, dP, T * T, seed, drop_index(bh, 0, 0, T), thr, keep, 0);
+			for (i = 0; i < T; i++)
+				tg_k_softmax_grad(P + i * T, dP + i * T, T);
 			if (gq != NULL)   /* dQ = scale dS K */
 				tg_sgemm(CblasNoTrans, CblasNoTrans, (int)T, (int)Dh, (int)T, scale, dP,
 				    (int)T, K, (int)D, bq, gq->data + off, (int)D);

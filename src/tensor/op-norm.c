@@ -86,3 +86,40 @@ tg_layernorm(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, float eps, t
 	tg_tensor_release(stats);
 	return y;
 }
+
+/* layernorm(a + r): the post-LN residual step. When nothing will take a gradient the sum is formed row by row
+ * inside the normalisation and never stored (one pass over memory instead of three); otherwise it is tg_add then
+ * tg_layernorm, so the tape is the same as when the two are called apart. */
+tg_tensor *
+tg_add_layernorm(tg_graph *g, tg_tensor *a, tg_tensor *r, tg_tensor *w, tg_tensor *b, float eps, tg_error *err)
+{
+	int64_t d = tg_tensor_cols(a), rows = tg_tensor_rows(a), i;
+	tg_tensor *s, *y;
+
+	if (g != NULL && (tg_tensor_needs_grad(a) || tg_tensor_needs_grad(r) || tg_tensor_needs_grad(w) ||
+	    tg_tensor_needs_grad(b))) {
+		if ((s = tg_add(g, a, r, err)) == NULL)
+			return NULL;
+		y = tg_layernorm(g, s, w, b, eps, err);
+		tg_tensor_release(s);
+		return y;
+	}
+	if (!tg_tensor_same_shape(a, r)) {   /* tg_add's message */
+		s = tg_add(NULL, a, r, err);
+		tg_tensor_release(s);
+		return NULL;
+	}
+	if ((w != NULL && w->numel != d) || (b != NULL && b->numel != d))
+		return tg_error_set(err, TG_E_SHAPE, "layernorm: weight/bias have %lld/%lld elements, rows have %lld",
+		    (long long)(w ? w->numel : d), (long long)(b ? b->numel : d), (long long)d), NULL;
+	if (!(eps > 0.0f))
+		return tg_error_set(err, TG_E_ARG, "layernorm: eps must be positive (got %g)", eps), NULL;
+	if (tg_need_contiguous("layernorm", a, err) || tg_need_contiguous("layernorm", r, err) ||
+	    (y = tg_new_like(a, err)) == NULL)
+		return NULL;
+#pragma omp parallel for schedule(static) if (rows * d > TG_PAR_MIN)
+	for (i = 0; i < rows; i++)
+		tg_k_add_ln(a->data + i * d, r->data + i * d, y->data + i * d, d, eps, w ? w->data : NULL,
+		    b ? b->data : NULL);
+	return y;
+}

@@ -165,6 +165,9 @@ tg_tensor *tg_swish(tg_graph *g, tg_tensor *x, tg_error *err);
 tg_tensor *tg_softmax(tg_graph *g, tg_tensor *x, const tg_tensor *mask, tg_error *err);
 /* op-norm.c */
 tg_tensor *tg_layernorm(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, float eps, tg_error *err);
+/* layernorm(a + r) (the post-LN residual step); without gradients the sum is never stored. */
+tg_tensor *tg_add_layernorm(tg_graph *g, tg_tensor *a, tg_tensor *r, tg_tensor *w, tg_tensor *b, float eps,
+    tg_error *err);
 /* op-embed.c: out[i] = table[ids[i]]; out shape (n, dim) */
 tg_tensor *tg_embedding(tg_graph *g, tg_tensor *table, const int32_t *ids, int64_t n, tg_error *err);
 /* op-dropout.c */

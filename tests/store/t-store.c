@@ -1,5 +1,5 @@
 /* The experiment store: open/create, schema and migration, runs/steps/evals, readers beside a writer, kill -9
- * safety, damaged files, and listing 1,000 runs quickly. */
+ * safety, damaged files, many processes creating one store at once, and listing 1,000 runs quickly. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -624,6 +624,87 @@ test_sigkill(void)
 	kill_round("kill-fast", 1000000, 500, 0);      /* flat out: the kill lands mid-write */
 }
 
+/* ---- many processes opening one fresh store at once -------------------------------------------------------------- */
+/* What tamga sweep does: its workers are separate processes that each open (and so create) the same new store.
+ * Children wait on a pipe until the parent closes it, so they all reach tg_store_open in the same instant; each
+ * then adds one run. A child that fails writes its error to a second pipe (one short line: an atomic write). */
+#define OPEN_ROUNDS 20
+#define OPEN_PROCS 8
+
+static void
+open_child(const char *ws, int gate, int report, int k)
+{
+	tg_error err = { 0 };
+	tg_store *s;
+	char buf, name[32], line[600];
+	int64_t id = -1;
+
+	if (read(gate, &buf, 1) != 0)                  /* EOF: the parent closed the gate */
+		_exit(2);
+	snprintf(name, sizeof name, "child-%d", k);
+	s = tg_store_open(ws, TG_STORE_CREATE, &err);
+	if (s == NULL || (id = new_run(s, name, "udpos", "lora", &err)) < 0) {
+		snprintf(line, sizeof line, "child %d: %s\n", k, err.msg);
+		if (write(report, line, strlen(line)) < 0)
+			_exit(3);
+	}
+	tg_store_close(s);
+	_exit(id > 0 ? 0 : 1);
+}
+
+static void
+test_concurrent_open(void)
+{
+	tg_error err = { 0 };
+	tg_store *s;
+	tg_run_info *runs;
+	pid_t pid[OPEN_PROCS];
+	int gate[2], report[2], round, k, status, nfail = 0, nshort = 0, n;
+	char ws[64], first[600] = "";
+	ssize_t got;
+	double t0 = tg_now();
+
+	for (round = 0; round < OPEN_ROUNDS; round++) {
+		snprintf(ws, sizeof ws, "fresh-%02d/ws", round);   /* neither the directory nor tamga.db exist yet */
+		if (pipe(gate) != 0 || pipe(report) != 0) {
+			ok(0, "pipe: %s", strerror(errno));
+			return;
+		}
+		fflush(stdout);
+		for (k = 0; k < OPEN_PROCS; k++) {
+			if ((pid[k] = fork()) == 0) {
+				close(gate[1]);
+				close(report[0]);
+				open_child(path_in(ws), gate[0], report[1], k);
+			}
+		}
+		close(gate[0]);
+		close(report[1]);
+		close(gate[1]);                                 /* go */
+		for (k = 0; k < OPEN_PROCS; k++) {
+			if (pid[k] < 0 || waitpid(pid[k], &status, 0) != pid[k] || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0)
+				nfail++;
+		}
+		if (first[0] == '\0' && (got = read(report[0], first, sizeof first - 1)) > 0) {
+			first[got] = '\0';
+			first[strcspn(first, "\n")] = '\0';
+		}
+		close(report[0]);
+		s = tg_store_open(path_in(ws), TG_STORE_READONLY, &err);
+		n = 0;
+		if (s == NULL || tg_store_run_list(s, NULL, &runs, &n, &err) != TG_OK)
+			runs = NULL;
+		tg_run_list_free(runs, n);
+		tg_store_close(s);
+		nshort += n != OPEN_PROCS;
+	}
+	ok(nfail == 0, "%d x %d processes open the same fresh store at once: %d failed%s%s", OPEN_ROUNDS, OPEN_PROCS,
+	    nfail, first[0] ? "; the first: " : "", first);
+	ok(nshort == 0, "and every store then holds all %d runs (%d rounds short) (%.2f s)", OPEN_PROCS, nshort,
+	    tg_now() - t0);
+}
+
 /* ---- 1,000 runs: open and list in well under a second ------------------------------------------------------------ */
 static void
 test_speed(void)
@@ -723,6 +804,7 @@ main(void)
 	test_schema();
 	test_readers();
 	test_sigkill();
+	test_concurrent_open();
 	test_speed();
 	if (tap_failed == 0) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);

@@ -17,13 +17,13 @@ typedef struct ctx {
 enum { OP_MATMUL, OP_MATMUL_T, OP_LINEAR, OP_LINEAR_NOBIAS, OP_BMM, OP_BMM_T, OP_ADD, OP_SUB, OP_MUL, OP_SCALE,
 	OP_AXPY, OP_BIAS, OP_GELU, OP_RELU, OP_TANH, OP_SWISH, OP_SOFTMAX, OP_SOFTMAX_MASK, OP_LAYERNORM,
 	OP_EMBED, OP_DROPOUT, OP_XENT, OP_XENT_SMOOTH, OP_MSE, OP_POOL, OP_CONCAT0, OP_CONCAT1, OP_SLICE, OP_RESHAPE,
-	OP_ATTN, OP_ATTN_MASK, OP_ATTN_DROP, NOPS };
+	OP_ATTN, OP_ATTN_MASK, OP_ATTN_DROP, OP_ADD_LN, NOPS };
 
 static const char *names[] = { "matmul", "matmul B^T", "linear", "linear without bias", "bmm", "bmm B^T", "add",
 	"sub", "mul", "scale", "add_scaled", "bias_add", "gelu", "relu", "tanh", "swish", "softmax",
 	"softmax with mask", "layernorm", "embedding", "dropout", "cross_entropy", "cross_entropy smoothed", "mse",
 	"mean_pool", "concat dim 0", "concat dim 1", "slice", "reshape", "attention", "attention with padding",
-	"attention with dropout" };
+	"attention with dropout", "add_layernorm" };
 
 static tg_tensor *
 fn(tg_graph *g, tg_tensor **in, void *ud, tg_error *err)
@@ -62,6 +62,7 @@ fn(tg_graph *g, tg_tensor **in, void *ud, tg_error *err)
 		return t;
 	}
 	case OP_LAYERNORM: return tg_layernorm(g, in[0], in[1], in[2], 1e-5f, err);
+	case OP_ADD_LN: return tg_add_layernorm(g, in[0], in[1], in[2], in[3], 1e-5f, err);
 	case OP_EMBED: return tg_embedding(g, in[0], c->ids, c->n, err);
 	case OP_DROPOUT:
 		/* dropout needs a training graph; the numeric pass (g == NULL) uses a private one with the same seed */
@@ -204,6 +205,59 @@ backends(void)
 	tg_tensor_release(b);
 }
 
+/* A sequence that is all padding attends to nothing: its rows are zero, not an average over masked keys. */
+static void
+empty_sequence(void)
+{
+	int64_t B = 2, T = 5, D = 12, r;
+	float mask[10] = { 1, 1, 1, 0, 0, 0, 0, 0, 0, 0 };
+	tg_tensor *q = mk(B * T, D, 0, 130, -1, 1), *k = mk(B * T, D, 0, 131, -1, 1), *v = mk(B * T, D, 0, 132, -1, 1), *y;
+	tg_error err = { 0 };
+	bool zero;
+
+	y = tg_attention(NULL, q, k, v, B, 3, mask, 0.0f, &err);
+	zero = y != NULL;
+	for (r = T * D; zero && r < B * T * D; r++)
+		zero = y->data[r] == 0.0f;
+	ok(zero, "a sequence of padding only gets zero attention rows");
+	tg_tensor_release(y);
+	tg_tensor_release(q);
+	tg_tensor_release(k);
+	tg_tensor_release(v);
+}
+
+/* Without gradients, add_layernorm forms the sum inside the normalisation: the same values as add then layernorm. */
+static void
+add_ln_matches(void)
+{
+	int64_t rows = 37, d = 771, i;
+	tg_tensor *a = mk(rows, d, 0, 140, -2, 2), *r = mk(rows, d, 0, 141, -2, 2), *w = mk(d, 0, 0, 142, 0.5f, 1.5f);
+	tg_tensor *b = mk(d, 0, 0, 143, -1, 1), *s, *y1, *y2, *y3;
+	tg_error err = { 0 };
+	double dmax = 0;
+
+	y1 = tg_add_layernorm(NULL, a, r, w, b, 1e-5f, &err);
+	s = tg_add(NULL, a, r, &err);
+	y2 = tg_layernorm(NULL, s, w, b, 1e-5f, &err);
+	y3 = tg_add_layernorm(NULL, a, r, NULL, NULL, 1e-5f, &err);
+	if (!ok(y1 != NULL && y2 != NULL && y3 != NULL, "add_layernorm runs: %s", err.msg))
+		return;
+	for (i = 0; i < rows * d; i++)
+		dmax = fmax(dmax, fabs(y1->data[i] - y2->data[i]));
+	ok(dmax <= 1e-6, "fused add_layernorm equals add then layernorm (%lld x %lld, max difference %.2g)",
+	    (long long)rows, (long long)d, dmax);
+	ok(tg_add_layernorm(NULL, a, w, NULL, NULL, 1e-5f, &err) == NULL && strstr(err.msg, "shapes differ") != NULL,
+	    "add_layernorm refuses operands of different shapes: %s", err.msg);
+	tg_tensor_release(a);
+	tg_tensor_release(r);
+	tg_tensor_release(w);
+	tg_tensor_release(b);
+	tg_tensor_release(s);
+	tg_tensor_release(y1);
+	tg_tensor_release(y2);
+	tg_tensor_release(y3);
+}
+
 int
 main(void)
 {
@@ -285,6 +339,10 @@ main(void)
 	c.a = 2; c.b = 1;
 	check(OP_ATTN, &c, (tg_tensor *[]){ mk(2, 1, 0, 122, -1, 1), mk(2, 1, 0, 123, -1, 1), mk(2, 1, 0, 124, -1, 1) },
 	    3, "B=2 T=1 H=1 Dh=1");
+	empty_sequence();
+	check(OP_ADD_LN, &c, (tg_tensor *[]){ mk(4, 5, 0, 127, -1, 1), mk(4, 5, 0, 128, -1, 1), mk(5, 0, 0, 129, 0.5f, 1.5f),
+	    mk(5, 0, 0, 133, -1, 1) }, 4, "(4 x 5)");
+	add_ln_matches();
 	backends();
 	return done_testing();
 }
