@@ -21,8 +21,15 @@ tg_model_resolve(const char *name, bool build, const char *data_root, char *buf,
 	if (name == NULL || *name == '\0')
 		name = tg_model_default();
 	if (stat(name, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(buf, n, "%s", name);
-		return buf;
+		/* A folder wins, unless it is a stray folder named like a preset (no config.json, no '/' in the
+		 * name): then the preset is meant, and the loader's "cannot read config.json" would only confuse. */
+		snprintf(cfg, sizeof cfg, "%s/config.json", name);
+		if (stat(cfg, &st) == 0 || strchr(name, '/') != NULL || tg_pretrain_preset_find(name) == NULL) {
+			snprintf(buf, n, "%s", name);
+			return buf;
+		}
+		fprintf(stderr, "tamga: the folder ./%s has no config.json; using the preset '%s' (write ./%s for the "
+		    "folder)\n", name, name, name);
 	}
 	if (tg_pretrain_preset_find(name) == NULL) {
 		tg_error_set(err, TG_E_ARG, "model '%s': no such folder, and not a preset", name);

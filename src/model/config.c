@@ -1,7 +1,9 @@
 /* Encoder configuration: read and write Hugging Face config.json for BERT, RoBERTa and XLM-R. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "model/model.h"
 
 const char *
@@ -74,6 +76,13 @@ tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 	int64_t pad = 0;
 	int rc = TG_ERR;
 
+	if (root == NULL && je.line < 0) {   /* not opened: jansson has no position to give */
+		struct stat st;
+		tg_error_set(err, TG_E_IO, "%s: cannot read: %s", path, stat(path, &st) != 0 ? strerror(errno) :
+		    S_ISDIR(st.st_mode) ? "a folder, not a file" : je.text);
+		return tg_error_hint(err, "a model folder holds config.json, model.safetensors and the tokenizer files, "
+		    "as Hugging Face saves them");
+	}
 	if (root == NULL)
 		return tg_error_set(err, TG_E_FORMAT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 	if (!json_is_object(root)) {
