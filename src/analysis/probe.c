@@ -79,42 +79,25 @@ tg_probe_layer_scores(const float *A, const float *B, int64_t n, int64_t d, tg_p
 	return TG_OK;
 }
 
-typedef struct len_idx {
-	int     len;
-	int64_t i;
-} len_idx;
-
-static int
-len_cmp(const void *a, const void *b)
-{
-	const len_idx *x = a, *y = b;
-
-	if (x->len != y->len)
-		return x->len > y->len ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
 int
 tg_probe_embed(tg_encoder *e, int32_t *const *ids, const int *len, int64_t n, const tg_probe_opts *o, float *out,
     int64_t done0, int64_t total, tg_error *err)
 {
 	const int64_t d = e->cfg.hidden_size, L = e->cfg.num_layers;
 	int bs = o && o->batch > 0 ? o->batch : 32;
-	len_idx *ord = tg_xmalloc((size_t)(n ? n : 1) * sizeof *ord);
-	int64_t s, i;
+	int64_t *ord, *lens, s, i;
 	int rc = TG_OK;
 
-	for (i = 0; i < n; i++) {
-		if (len[i] <= 0) {
-			free(ord);
+	for (i = 0; i < n; i++)
+		if (len[i] <= 0)
 			return tg_error_set(err, TG_E_ARG, "probe: sentence %lld has no tokens", (long long)i);
-		}
-		ord[i].len = len[i];
-		ord[i].i = i;
-	}
-	qsort(ord, (size_t)n, sizeof *ord, len_cmp);
+	lens = tg_xmalloc((size_t)(n ? n : 1) * sizeof *lens);
+	for (i = 0; i < n; i++)
+		lens[i] = len[i];
+	ord = tg_length_order(lens, n);   /* longest first: each batch pads to about its own length */
+	free(lens);
 	for (s = 0; s < n && rc == TG_OK; s += bs) {
-		int64_t B = n - s < bs ? n - s : bs, T = ord[s].len, b, t, l;
+		int64_t B = n - s < bs ? n - s : bs, T = len[ord[s]], b, t, l;
 		tg_batch batch = { 0 };
 		tg_encoder_out eo = { 0 };
 
@@ -123,8 +106,8 @@ tg_probe_embed(tg_encoder *e, int32_t *const *ids, const int *len, int64_t n, co
 		batch.ids = tg_xmalloc((size_t)(B * T) * sizeof *batch.ids);
 		batch.mask = tg_xmalloc((size_t)(B * T) * sizeof *batch.mask);
 		for (b = 0; b < B; b++) {
-			const int32_t *src = ids[ord[s + b].i];
-			int ln = ord[s + b].len;
+			const int32_t *src = ids[ord[s + b]];
+			int ln = len[ord[s + b]];
 
 			for (t = 0; t < T; t++) {
 				batch.ids[b * T + t] = t < ln ? src[t] : e->cfg.pad_token_id;
@@ -141,8 +124,8 @@ tg_probe_embed(tg_encoder *e, int32_t *const *ids, const int *len, int64_t n, co
 				const float *h = eo.hidden[l]->data;
 
 				for (b = 0; b < B; b++) {
-					float *dst = out + ((size_t)l * n + ord[s + b].i) * d;
-					int ln = ord[s + b].len;
+					float *dst = out + ((size_t)l * n + ord[s + b]) * d;
+					int ln = len[ord[s + b]];
 					int64_t j;
 
 					memset(dst, 0, (size_t)d * sizeof *dst);

@@ -500,43 +500,51 @@ job_free(embed_job *j)
 	free(j->len);
 }
 
-/* Mean-pooled (or first-token) states of sentences: out[layer] (n, d) for the layers asked. */
+/* Mean-pooled (or first-token) states of sentences: out[layer] (n, d) for the layers asked, row i for sentence i
+ * (batched in length order). */
 static int
 embed_run(tg_encoder *e, const embed_job *j, int batch, int cls_pool, int l0, int l1, tg_tensor **out,
     tg_error *err)
 {
-	int64_t d = e->cfg.hidden_size;
-	int i0, l;
+	int64_t d = e->cfg.hidden_size, *len = tg_xmalloc((size_t)j->n * sizeof *len), *ord;
+	int i0, l, i;
 
+	for (i = 0; i < j->n; i++)
+		len[i] = j->len[i];
+	ord = tg_length_order(len, j->n);
+	free(len);
 	for (i0 = 0; i0 < j->n; i0 += batch) {
 		int B = j->n - i0 < batch ? j->n - i0 : batch, T = 1, b, t;
 		tg_batch bt = { 0 };
 		tg_encoder_out eo = { 0 };
 		for (b = 0; b < B; b++)
-			if (j->len[i0 + b] > T)
-				T = j->len[i0 + b];
+			if (j->len[ord[i0 + b]] > T)
+				T = j->len[ord[i0 + b]];
 		bt.B = B;
 		bt.T = T;
 		bt.ids = tg_xcalloc((size_t)B * T, sizeof(int32_t));
 		bt.mask = tg_xcalloc((size_t)B * T, sizeof(float));
-		for (b = 0; b < B; b++)
+		for (b = 0; b < B; b++) {
+			int64_t s = ord[i0 + b];
 			for (t = 0; t < T; t++) {
-				bt.ids[b * T + t] = t < j->len[i0 + b] ? j->ids[i0 + b][t] : e->cfg.pad_token_id;
-				bt.mask[b * T + t] = t < j->len[i0 + b] ? 1.0f : 0.0f;
+				bt.ids[b * T + t] = t < j->len[s] ? j->ids[s][t] : e->cfg.pad_token_id;
+				bt.mask[b * T + t] = t < j->len[s] ? 1.0f : 0.0f;
 			}
+		}
 		if (tg_encoder_forward(e, NULL, &bt, true, -1, &eo, err) != TG_OK) {
 			free(bt.ids);
 			free(bt.mask);
+			free(ord);
 			return TG_ERR;
 		}
 		for (l = l0; l <= l1; l++) {
 			const float *h = eo.hidden[l]->data;
 			for (b = 0; b < B; b++) {
-				float *o = out[l - l0]->data + (int64_t)(i0 + b) * d;
+				float *o = out[l - l0]->data + (int64_t)ord[i0 + b] * d;
 				int cnt = 0;
 				int64_t k;
 				memset(o, 0, (size_t)d * sizeof(float));
-				for (t = 0; t < (cls_pool ? 1 : j->len[i0 + b]); t++, cnt++)
+				for (t = 0; t < (cls_pool ? 1 : j->len[ord[i0 + b]]); t++, cnt++)
 					for (k = 0; k < d; k++)
 						o[k] += h[((int64_t)b * T + t) * d + k];
 				for (k = 0; k < d; k++)
@@ -547,6 +555,7 @@ embed_run(tg_encoder *e, const embed_job *j, int batch, int cls_pool, int l0, in
 		free(bt.ids);
 		free(bt.mask);
 	}
+	free(ord);
 	return TG_OK;
 }
 

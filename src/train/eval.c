@@ -13,6 +13,25 @@ tg_score_clear(tg_score *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* Items in length order (tg_length_order), so that a batch pads its sentences to about their own length instead
+ * of to the longest of 64 neighbours in file order; each item's prediction depends on its own tokens only. */
+static int64_t *
+length_order(const tg_examples *ex, int64_t n, int nc)
+{
+	int64_t *len = tg_xcalloc((size_t)(n ? n : 1), sizeof *len), *ord, i;
+	int k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nc; k++) {
+			int64_t s = i * nc + k, l = ex->off[s + 1] - ex->off[s];
+			if (l > len[i])
+				len[i] = l;
+		}
+	ord = tg_length_order(len, n);
+	free(len);
+	return ord;
+}
+
 static int
 argmax(const float *v, int n)
 {
@@ -29,7 +48,7 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
     const tg_boot_opts *bo, tg_score *out, tg_error *err)
 {
 	tg_task_batch tb = { 0 };
-	int64_t n = ex->n_items, i, start, *idx;
+	int64_t n = ex->n_items, i, start, *idx, *ord;
 	int nc = t->kind == TG_TASK_CHOICE ? ex->n_choices : 1;
 	double *num = tg_xcalloc((size_t)(n ? n : 1), sizeof(double)), *den = tg_xcalloc((size_t)(n ? n : 1), sizeof(double));
 	tg_prf_counts *prf = NULL, tot = { 0 };
@@ -53,13 +72,14 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
 	if (batch_size < 1)
 		batch_size = 32;
 	idx = tg_xmalloc((size_t)batch_size * sizeof(int64_t));
+	ord = length_order(ex, n, nc);
 	for (start = 0; start < n; start += batch_size) {
 		int64_t m = n - start < batch_size ? n - start : batch_size;
 		tg_encoder_out eo;
 		tg_tensor *logits;
 
 		for (i = 0; i < m; i++)
-			idx[i] = start + i;
+			idx[i] = ord[start + i];
 		tg_task_batch_fill(&tb, ex, t, idx, m, pad);
 		if (tg_encoder_forward(e, NULL, &tb.b, false, -1, &eo, err) != TG_OK)
 			goto out;
@@ -68,7 +88,7 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
 		if (logits == NULL)
 			goto out;
 		for (i = 0; i < m; i++) {
-			int64_t item = start + i;
+			int64_t item = idx[i];
 			if (t->kind == TG_TASK_TAGGING) {
 				int64_t T = tb.b.T, w0 = ex->wo[item], nw = ex->wo[item + 1] - w0, k = 0, j;
 				int32_t *pred = tg_xmalloc((size_t)(nw ? nw : 1) * sizeof(int32_t));
@@ -152,6 +172,7 @@ out:
 	}
 	tg_task_batch_free(&tb);
 	free(idx);
+	free(ord);
 	free(num);
 	free(den);
 	return rc;

@@ -83,6 +83,16 @@ local e = model:embed({ "bir", "iki üç" })
 T.is(e:size(1), 2, "embed: one row per sentence")
 T.is(e:size(2), 64, "embed: hidden size")
 T.is(#model:embed({ "bir" }, { layer = "all" }), 3, "embed all layers: embeddings + 2")
+do -- batched in length order, each row is still its own sentence's embedding
+  local sents = { "bir", "Bugün hava çok güzel ve biz parka gidiyoruz.", "iki üç" }
+  local all = model:embed(sents, { batch = 2 })
+  local worst = 0
+  for i, s in ipairs(sents) do
+    local alone = model:embed({ s })
+    worst = math.max(worst, (all[i] - alone[1]):norm() / alone[1]:norm())
+  end
+  T.ok(worst < 1e-5, "embed rows match the sentences embedded one at a time", "relative difference " .. worst)
+end
 local hs, pieces = model:hidden_states("merhaba dünya")
 T.is(#hs, 3, "hidden_states: one tensor per layer")
 T.is(hs[1]:size(1), #pieces, "hidden_states: one row per token")

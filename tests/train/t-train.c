@@ -134,6 +134,25 @@ main(void)
 		return done_testing();
 	ok(t->train->n_items == 400 && t->dev->n_items == 150 && t->n_eval == 2, "400 train, 150 dev, 2 targets");
 	ok(t->chance > 0.1 && t->chance < 0.5, "chance = majority tag rate %.3f", t->chance);
+	{   /* evaluation batches sentences in length order: each still gets the score it gets alone */
+		tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, &err);
+		tg_boot_opts bo = { 100, 0.95, 1 };
+		tg_score s64 = { 0 }, s1 = { 0 };
+		bool same;
+		int64_t k;
+
+		same = tg_evaluate(e, h, t, t->dev, 64, &bo, &s64, &err) == TG_OK &&
+		    tg_evaluate(e, h, t, t->dev, 1, &bo, &s1, &err) == TG_OK && s64.score == s1.score;
+		for (k = 0; same && k < s1.n_items; k++)
+			same = s64.item[k] == s1.item[k] || (isnan(s64.item[k]) && isnan(s1.item[k]));
+		ok(same, "dev accuracy in length-ordered batches of 64 equals sentence-by-sentence, item by item "
+		    "(%.4f vs %.4f)", s64.score, s1.score);
+		tg_score_clear(&s64);
+		tg_score_clear(&s1);
+		tg_head_free(h);
+		tg_encoder_free(e);
+	}
 
 	snprintf(path, sizeof path, "%s/ws", tmpl);
 	st = tg_store_open(path, TG_STORE_CREATE, &err);
