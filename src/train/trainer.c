@@ -2,12 +2,10 @@
  * on the source dev set and the targets, checkpoint selection on the SOURCE dev score, early stopping,
  * checkpoints with optimizer state for an exact resume, NaN/Inf protection, progress and the experiment store. */
 #include "config.h"
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "train/train.h"
 #include "model/safetensors.h"
@@ -239,22 +237,6 @@ out:
 }
 
 /* ---- evaluation at a step --------------------------------------------------------------------------------------- */
-static int
-mkdir_p(const char *path)
-{
-	char buf[4096];
-	char *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0777);
-			*p = '/';
-		}
-	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 /* Evaluate source dev (+ targets); returns the selection score (source dev, or mean target when asked). */
 static int
 evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o, int64_t step, bool targets,
