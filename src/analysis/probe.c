@@ -85,17 +85,13 @@ tg_probe_embed(tg_encoder *e, int32_t *const *ids, const int *len, int64_t n, co
 {
 	const int64_t d = e->cfg.hidden_size, L = e->cfg.num_layers;
 	int bs = o && o->batch > 0 ? o->batch : 32;
-	int64_t *ord, *lens, s, i;
+	int64_t *ord, s, i;
 	int rc = TG_OK;
 
 	for (i = 0; i < n; i++)
 		if (len[i] <= 0)
 			return tg_error_set(err, TG_E_ARG, "probe: sentence %lld has no tokens", (long long)i);
-	lens = tg_xmalloc((size_t)(n ? n : 1) * sizeof *lens);
-	for (i = 0; i < n; i++)
-		lens[i] = len[i];
-	ord = tg_length_order(lens, n);   /* longest first: each batch pads to about its own length */
-	free(lens);
+	ord = tg_length_order(len, n);   /* longest first: each batch pads to about its own length */
 	for (s = 0; s < n && rc == TG_OK; s += bs) {
 		int64_t B = n - s < bs ? n - s : bs, T = len[ord[s]], b, t, l;
 		tg_batch batch = { 0 };

@@ -506,13 +506,9 @@ static int
 embed_run(tg_encoder *e, const embed_job *j, int batch, int cls_pool, int l0, int l1, tg_tensor **out,
     tg_error *err)
 {
-	int64_t d = e->cfg.hidden_size, *len = tg_xmalloc((size_t)j->n * sizeof *len), *ord;
-	int i0, l, i;
+	int64_t d = e->cfg.hidden_size, *ord = tg_length_order(j->len, j->n);
+	int i0, l;
 
-	for (i = 0; i < j->n; i++)
-		len[i] = j->len[i];
-	ord = tg_length_order(len, j->n);
-	free(len);
 	for (i0 = 0; i0 < j->n; i0 += batch) {
 		int B = j->n - i0 < batch ? j->n - i0 : batch, T = 1, b, t;
 		tg_batch bt = { 0 };

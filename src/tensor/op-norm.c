@@ -46,6 +46,18 @@ layernorm_backward(tg_node *n, tg_error *err)
 	}
 }
 
+/* Weight and bias (either may be NULL) fit rows of d, and eps is positive; else false with the error set. */
+static bool
+ln_args_ok(int64_t d, const tg_tensor *w, const tg_tensor *b, float eps, tg_error *err)
+{
+	if ((w != NULL && w->numel != d) || (b != NULL && b->numel != d))
+		return tg_error_set(err, TG_E_SHAPE, "layernorm: weight/bias have %lld/%lld elements, rows have %lld",
+		    (long long)(w ? w->numel : d), (long long)(b ? b->numel : d), (long long)d), false;
+	if (!(eps > 0.0f))
+		return tg_error_set(err, TG_E_ARG, "layernorm: eps must be positive (got %g)", eps), false;
+	return true;
+}
+
 tg_tensor *
 tg_layernorm(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, float eps, tg_error *err)
 {
@@ -53,11 +65,8 @@ tg_layernorm(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, float eps, t
 	tg_tensor *y, *stats = NULL;
 	tg_node *n;
 
-	if ((w != NULL && w->numel != d) || (b != NULL && b->numel != d))
-		return tg_error_set(err, TG_E_SHAPE, "layernorm: weight/bias have %lld/%lld elements, rows have %lld",
-		    (long long)(w ? w->numel : d), (long long)(b ? b->numel : d), (long long)d), NULL;
-	if (!(eps > 0.0f))
-		return tg_error_set(err, TG_E_ARG, "layernorm: eps must be positive (got %g)", eps), NULL;
+	if (!ln_args_ok(d, w, b, eps, err))
+		return NULL;
 	if (tg_need_contiguous("layernorm", x, err))
 		return NULL;
 	if ((y = tg_new_like(x, err)) == NULL)
@@ -109,11 +118,8 @@ tg_add_layernorm(tg_graph *g, tg_tensor *a, tg_tensor *r, tg_tensor *w, tg_tenso
 		tg_tensor_release(s);
 		return NULL;
 	}
-	if ((w != NULL && w->numel != d) || (b != NULL && b->numel != d))
-		return tg_error_set(err, TG_E_SHAPE, "layernorm: weight/bias have %lld/%lld elements, rows have %lld",
-		    (long long)(w ? w->numel : d), (long long)(b ? b->numel : d), (long long)d), NULL;
-	if (!(eps > 0.0f))
-		return tg_error_set(err, TG_E_ARG, "layernorm: eps must be positive (got %g)", eps), NULL;
+	if (!ln_args_ok(d, w, b, eps, err))
+		return NULL;
 	if (tg_need_contiguous("layernorm", a, err) || tg_need_contiguous("layernorm", r, err) ||
 	    (y = tg_new_like(a, err)) == NULL)
 		return NULL;

@@ -18,14 +18,15 @@ tg_score_clear(tg_score *s)
 static int64_t *
 length_order(const tg_examples *ex, int64_t n, int nc)
 {
-	int64_t *len = tg_xcalloc((size_t)(n ? n : 1), sizeof *len), *ord, i;
+	int *len = tg_xcalloc((size_t)(n ? n : 1), sizeof *len);
+	int64_t *ord, i;
 	int k;
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < nc; k++) {
 			int64_t s = i * nc + k, l = ex->off[s + 1] - ex->off[s];
 			if (l > len[i])
-				len[i] = l;
+				len[i] = (int)l;   /* token counts, bounded by the task's max length */
 		}
 	ord = tg_length_order(len, n);
 	free(len);

@@ -16,7 +16,7 @@ len_cmp(const void *a, const void *b)
 }
 
 int64_t *
-tg_length_order(const int64_t *len, int64_t n)
+tg_length_order(const int *len, int64_t n)
 {
 	len_idx *li = tg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *li);
 	int64_t *ord = tg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ord), i;

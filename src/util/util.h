@@ -66,6 +66,6 @@ uint64_t tg_rng_below(tg_rng *r, uint64_t n);              /* uniform in [0,n) *
 double tg_now(void);                 /* seconds, monotonic */
 
 /* order.c: indices 0..n-1 by len[] descending, ties by index (malloc'd; free it) */
-int64_t *tg_length_order(const int64_t *len, int64_t n);
+int64_t *tg_length_order(const int *len, int64_t n);
 
 #endif
