@@ -15,23 +15,21 @@ struct tg_graph {
 };
 
 /* Generations are global and unique, so a tensor can tell whether its node still belongs to a live graph
- * without touching a graph that may have been freed. */
+ * without touching a graph that may have been freed. The set of live generations grows as needed: a fixed table
+ * that reused a slot would cut a live graph's tensors off from their nodes, and they would silently stop
+ * receiving gradients. */
 static uint64_t next_gen = 1;
-#define MAX_LIVE 64
-static uint64_t live_gens[MAX_LIVE];
+static uint64_t *live_gens;
+static int n_live, cap_live;
 
 static void
 gen_add(uint64_t gen)
 {
-	int i;
-
-	for (i = 0; i < MAX_LIVE; i++)
-		if (live_gens[i] == 0) {
-			live_gens[i] = gen;
-			return;
-		}
-	/* More than MAX_LIVE graphs at once: the oldest slot is reused (its tensors lose their node). */
-	live_gens[gen % MAX_LIVE] = gen;
+	if (n_live == cap_live) {
+		cap_live = cap_live ? 2 * cap_live : 64;
+		live_gens = tg_xrealloc(live_gens, (size_t)cap_live * sizeof *live_gens);
+	}
+	live_gens[n_live++] = gen;
 }
 
 static void
@@ -39,9 +37,11 @@ gen_remove(uint64_t gen)
 {
 	int i;
 
-	for (i = 0; i < MAX_LIVE; i++)
-		if (live_gens[i] == gen)
-			live_gens[i] = 0;
+	for (i = 0; i < n_live; i++)
+		if (live_gens[i] == gen) {
+			live_gens[i] = live_gens[--n_live];
+			return;
+		}
 }
 
 static bool
@@ -51,7 +51,7 @@ gen_live(uint64_t gen)
 
 	if (gen == 0)
 		return false;
-	for (i = 0; i < MAX_LIVE; i++)
+	for (i = 0; i < n_live; i++)
 		if (live_gens[i] == gen)
 			return true;
 	return false;

@@ -195,7 +195,11 @@ bmm_backward(tg_node *n, tg_error *err)
 	float beta_a = 0, beta_b = 0;
 
 	ga = tg_node_in_grad(n, 0, &beta_a, err);
+	if (ga == NULL && tg_node_in_needs_grad(n, 0))
+		return;         /* the gradient buffer could not be had: err says why */
 	gb = tg_node_in_grad(n, 1, &beta_b, err);
+	if (gb == NULL && tg_node_in_needs_grad(n, 1))
+		return;
 #pragma omp parallel for schedule(static)
 	for (i = 0; i < B; i++) {
 		const float *A = a ? a->data + i * m * k : NULL, *Bm = b ? b->data + i * k * nn : NULL;

@@ -90,6 +90,41 @@ main(void)
 	ok(!tg_tensor_needs_grad(h), "a tensor whose graph is gone needs no gradient");
 	tg_tensor_release(h);
 
+	/* More than 64 graphs alive at once: the first one's tensors keep their node and their gradients. */
+	{
+		tg_graph *many[200];
+		float ref;
+		int i;
+
+		if (w1->grad != NULL) {
+			tg_tensor_release(w1->grad);
+			w1->grad = NULL;
+		}
+		g = tg_graph_new();
+		h = tg_linear(g, x, w1, b1, &err);
+		l = tg_cross_entropy(g, h, labels, -100, 0, &err);
+		tg_graph_backward(g, l, &err);
+		ref = w1->grad->data[3];
+		tg_tensor_release(w1->grad);
+		w1->grad = NULL;
+		tg_tensor_release(h); tg_tensor_release(l);
+		tg_graph_reset(g);
+
+		h = tg_linear(g, x, w1, b1, &err);
+		for (i = 0; i < 200; i++)
+			many[i] = tg_graph_new();
+		ok(tg_tensor_needs_grad(h), "a live graph's tensor keeps its node while 200 more graphs are alive");
+		l = tg_cross_entropy(g, h, labels, -100, 0, &err);
+		ok(tg_graph_backward(g, l, &err) == TG_OK && w1->grad != NULL, "backward still reaches the weight: %s",
+		    err.msg);
+		is_num(w1->grad != NULL ? w1->grad->data[3] : 0.0f, ref, 1e-6,
+		    "and the gradient equals the one computed with a single graph alive");
+		for (i = 0; i < 200; i++)
+			tg_graph_free(many[i]);
+		tg_tensor_release(h); tg_tensor_release(l);
+		tg_graph_free(g);
+	}
+
 	tg_tensor_release(x); tg_tensor_release(w1); tg_tensor_release(b1); tg_tensor_release(w2);
 	ok(tg_mem_get_stats().live == 0, "nothing leaks: %zu bytes live", tg_mem_get_stats().live);
 	return done_testing();
