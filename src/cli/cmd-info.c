@@ -373,7 +373,7 @@ tg_cmd_info(int argc, char **argv)
 		    c.comp[C_MLM] ? ", masked-LM head" : ", no masked-LM head", c.comp[C_POOLER] ? ", pooler" : "",
 		    c.tied ? " (decoder tied to the word embeddings)" : "");
 	else
-		printf("weights    none found (%s); counts below are from config.json\n", err.msg);
+		printf("weights    none found (%s); counts below are from config.json\n", problem);
 	if (has_tokenizer(dir)) {
 		if (tok != NULL) {
 			printf("tokenizer  %s\n", tg_tokenizer_describe(tok));

@@ -187,9 +187,11 @@ load_vocab_txt(tg_tokenizer *t, const char *path, tg_error *err)
 	free(buf);
 
 	snprintf(cfgpath, sizeof cfgpath, "%.*stokenizer_config.json", slash ? (int)(slash - path + 1) : 0, path);
-	if (is_file(cfgpath)) {
+	if (present(cfgpath)) {   /* a FIFO is refused, not skipped */
 		json_error_t je;
-		if ((cfg = tg_json_load_file(cfgpath, 0, &je)) == NULL)
+		if ((cfg = tg_json_load_file(cfgpath, 0, &je)) == NULL && je.line < 0)
+			return tg_error_set(err, TG_E_IO, "%s: %s", cfgpath, je.text);
+		if (cfg == NULL)
 			return tg_error_set(err, TG_E_FORMAT, "%s:%d:%d: invalid JSON: %s", cfgpath, je.line, je.column,
 			                    je.text);
 		if ((j = json_object_get(cfg, "do_lower_case")) && json_is_boolean(j))

@@ -96,7 +96,7 @@ tg_json_load_file(const char *path, size_t flags, json_error_t *je)
 		memset(je, 0, sizeof *je);
 		je->line = je->column = je->position = -1;
 		snprintf(je->source, sizeof je->source, "%s", path);
-		snprintf(je->text, sizeof je->text, "unable to open %s: %s", path, why);
+		snprintf(je->text, sizeof je->text, "unable to open: %s", why);
 		errno = e;
 		return NULL;
 	}
