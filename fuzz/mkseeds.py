@@ -139,6 +139,9 @@ HANDMADE = {
         "roberta.json": json.dumps({"model_type": "roberta", "vocab_size": 50, "hidden_size": 4,
                                     "num_hidden_layers": 1, "num_attention_heads": 1, "intermediate_size": 4,
                                     "hidden_act": "silu"}),
+        "act-number.json": json.dumps({"model_type": "bert", "vocab_size": 10, "hidden_size": 4,   # issue 22
+                                       "num_hidden_layers": 1, "num_attention_heads": 1, "intermediate_size": 4,
+                                       "hidden_act": 5}),
     },
     "fuzz-st-index": {
         "index.json": json.dumps({"metadata": {"total_size": 16}, "weight_map": {
@@ -274,6 +277,17 @@ def handmade_tok(out):
                                    {"type": "Prepend", "prepend": "▁"}]},
                     "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0]},
                     "added_tokens": [{"id": 3, "content": "<mask>", "special": True}]}))
+    # issue 22: a Replace chain that doubles the text at each step (the mutator lengthens it past the growth bound),
+    # ids with gaps filled by added tokens (the id bound), a post-processor Sequence (its type checks)
+    grow = {"type": "Replace", "pattern": {"String": "a"}, "content": "aa"}
+    put(out, "fuzz-tokenizer-json", "replace-chain.json",
+        json.dumps({"model": {"type": "BPE", "vocab": {"a": 0, "aa": 1}, "merges": ["a a"]},
+                    "normalizer": {"type": "Sequence", "normalizers": [grow] * 5}}).encode() + SPLIT + b"aaaa a")
+    put(out, "fuzz-tokenizer-json", "id-gaps.json",
+        json.dumps({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1, "b": 4}},
+                    "added_tokens": [{"id": 2, "content": "[CLS]", "special": True}, {"id": 7, "content": "<x>"}],
+                    "post_processor": {"type": "Sequence", "processors": [
+                        {"type": "ByteLevel"}, {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]}]}}))
     put(out, "fuzz-vocab", "tiny", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\n##b\n")
 
 

@@ -149,14 +149,12 @@ next_line(char *buf, size_t len, size_t *pos)
 static char *
 slurp(const char *path, size_t *len, tg_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON" */
 	char *buf;
 	long n;
 
-	if (f == NULL) {
-		tg_error_set(err, TG_E_IO, "%s: %s", path, strerror(errno));
+	if (f == NULL)
 		return NULL;
-	}
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	fseek(f, 0, SEEK_SET);

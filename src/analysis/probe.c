@@ -338,7 +338,7 @@ tg_probe_write(FILE *f, tg_out_format fmt, const tg_probe_result *r, int n, tg_e
 int
 tg_probe_read_csv(const char *path, tg_probe_result **out, int *nout, tg_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON" */
 	char *buf;
 	long len;
 	tg_csv csv;
@@ -348,7 +348,7 @@ tg_probe_read_csv(const char *path, tg_probe_result **out, int *nout, tg_error *
 	*out = NULL;
 	*nout = 0;
 	if (f == NULL)
-		return tg_error_set(err, TG_E_IO, "%s: cannot open", path);
+		return TG_ERR;
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	fseek(f, 0, SEEK_SET);

@@ -356,7 +356,7 @@ tg_scale_points_from_ttc(tg_store *s, const tg_ttc_table *t, tg_scale_point **ou
 int
 tg_scale_points_read_csv(const char *path, tg_scale_point **out, int *nout, tg_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON" */
 	char *buf;
 	long len;
 	tg_csv csv;
@@ -365,7 +365,7 @@ tg_scale_points_read_csv(const char *path, tg_scale_point **out, int *nout, tg_e
 	static const char *const names[6] = { "D", "P", "ttc", "err", "lang", "run" };
 
 	if (f == NULL)
-		return tg_error_set(err, TG_E_IO, "%s: cannot open", path);
+		return TG_ERR;
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	fseek(f, 0, SEEK_SET);

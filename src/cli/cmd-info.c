@@ -152,6 +152,35 @@ act_name(tg_act a)
 	return a == TG_ACT_RELU ? "relu" : a == TG_ACT_TANH ? "tanh" : a == TG_ACT_SWISH ? "swish" : "gelu";
 }
 
+/* {"model": DIR, "error": MSG} when not even config.json reads */
+static void
+print_json_error(const char *dir, const char *msg)
+{
+	json_t *o = json_object();
+	char *text;
+
+	json_object_set_new(o, "model", json_string(dir));
+	json_object_set_new(o, "error", json_string(msg));
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+/* The exit status: 1 with one line on stderr when the folder has a problem, else 0. */
+static int
+report_problem(const char *problem, const char *hint, tg_tokenizer *tok)
+{
+	tg_tokenizer_free(tok);
+	if (!problem[0])
+		return 0;
+	fflush(stdout);
+	fprintf(stderr, "tamga info: %s\n", problem);
+	if (hint[0])
+		fprintf(stderr, "hint: %s\n", hint);
+	return 1;
+}
+
 static int
 parse_count(const char *opt, const char *v, long lo, long hi, long *out)
 {
@@ -180,6 +209,9 @@ tg_cmd_info(int argc, char **argv)
 	int64_t total;
 	counts c;
 	int i, l;
+	char problem[600] = "", problem_hint[256] = "";
+	tg_tokenizer *tok = NULL;
+	tg_error tok_err = { 0 };
 
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -218,12 +250,29 @@ tg_cmd_info(int argc, char **argv)
 		return tg_cli_usage_error("info", "--budget and --match size the spec given with --peft");
 	snprintf(path, sizeof path, "%s/config.json", dir);
 	if (tg_encoder_config_load(&cfg, path, &err) != TG_OK) {
+		if (json)
+			print_json_error(dir, err.msg);
 		fprintf(stderr, "tamga info: %s\n", err.msg);
 		if (err.hint[0])
 			fprintf(stderr, "hint: %s\n", err.hint);
 		return 1;
 	}
 	count_weights(dir, &cfg, &c, &err);
+	/* what makes the folder unusable: weights missing or unreadable, weights that disagree with config.json, a
+	 * tokenizer that does not load. The report still prints (counts from config.json when there are no weights),
+	 * then one line says what is wrong and the exit status is 1; --json carries it as "error". */
+	if (!c.have)
+		snprintf(problem, sizeof problem, "%s", err.msg);
+	else if (tg_encoder_check_weights(dir, &cfg, &err) != TG_OK) {
+		snprintf(problem, sizeof problem, "%s", err.msg);
+		snprintf(problem_hint, sizeof problem_hint, "%s", err.hint);
+	}
+	tg_error_clear(&err);
+	if (has_tokenizer(dir)) {
+		tok = tg_tokenizer_load(dir, &tok_err);
+		if (tok == NULL && !problem[0])
+			snprintf(problem, sizeof problem, "tokenizer: %s", tok_err.msg);
+	}
 
 	/* the PEFT spec first, so that a bad one fails before anything is printed */
 	if (spec_s != NULL) {
@@ -301,11 +350,12 @@ tg_cmd_info(int argc, char **argv)
 				json_object_set_new(pj, "match_ratio", json_real(ratio));
 			json_object_set_new(o, "peft", pj);
 		}
+		json_object_set_new(o, "error", problem[0] ? json_string(problem) : json_null());
 		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		printf("%s\n", text);
 		free(text);
 		json_decref(o);
-		return 0;
+		return report_problem(problem, problem_hint, tok);
 	}
 
 	if (strcmp(cfg.model_type, tg_arch_name(cfg.arch)) == 0)
@@ -323,18 +373,15 @@ tg_cmd_info(int argc, char **argv)
 		    c.comp[C_MLM] ? ", masked-LM head" : ", no masked-LM head", c.comp[C_POOLER] ? ", pooler" : "",
 		    c.tied ? " (decoder tied to the word embeddings)" : "");
 	else
-		printf("weights    none found (%s); counts below are from config.json\n", err.msg);
+		printf("weights    none found (%s); counts below are from config.json\n", problem);
 	if (has_tokenizer(dir)) {
-		tg_error te = { 0 };
-		tg_tokenizer *tok = tg_tokenizer_load(dir, &te);
 		if (tok != NULL) {
 			printf("tokenizer  %s\n", tg_tokenizer_describe(tok));
 			if (tg_tokenizer_vocab_size(tok) > cfg.vocab_size)
 				printf("           warning: %d ids but only %lld embeddings\n", tg_tokenizer_vocab_size(tok),
 				    (long long)cfg.vocab_size);
-			tg_tokenizer_free(tok);
 		} else
-			printf("tokenizer  cannot load: %s\n", te.msg);
+			printf("tokenizer  cannot load: %s\n", tok_err.msg);
 	} else
 		printf("tokenizer  none in the folder\n");
 
@@ -404,8 +451,9 @@ tg_cmd_info(int argc, char **argv)
 		    batch, seq, labels ? "" : " (no task head)", flops(fl.fwd, a, sizeof a), flops(fl.train, b, sizeof b),
 		    100.0 * fl.train / fl.full_ft, flops(fl.full_ft, c2, sizeof c2));
 	}
-	return 0;
+	return report_problem(problem, problem_hint, tok);
 spec_error:
+	tg_tokenizer_free(tok);
 	fprintf(stderr, "tamga info: %s\n", err.msg);
 	if (err.hint[0])
 		fprintf(stderr, "hint: %s\n", err.hint);

@@ -165,9 +165,8 @@ tg_file_slurp(const char *path, char **bufp, size_t *lenp, char **start, tg_erro
 	char *buf;
 	size_t cap, len = 0, got, bad;
 
-	fp = fopen(path, "rb");
+	fp = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON"; a FIFO is refused, not waited on */
 	if (fp == NULL) {
-		tg_error_set(err, TG_E_IO, "%s: cannot open: %s", path, strerror(errno));
 		if (errno == ENOENT)
 			tg_error_hint(err, "check the path and the data root (--data DIR or TAMGA_DATA)");
 		return TG_ERR;

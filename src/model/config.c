@@ -71,7 +71,7 @@ int
 tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je), *v;
+	json_t *root = tg_json_load_file(path, 0, &je), *v;
 	const char *mt, *act;
 	int64_t pad = 0;
 	int rc = TG_ERR;
@@ -79,7 +79,8 @@ tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 	if (root == NULL && je.line < 0) {   /* not opened: jansson has no position to give */
 		struct stat st;
 		tg_error_set(err, TG_E_IO, "%s: cannot read: %s", path, stat(path, &st) != 0 ? strerror(errno) :
-		    S_ISDIR(st.st_mode) ? "a folder, not a file" : je.text);
+		    S_ISDIR(st.st_mode) ? "a folder, not a file" : !S_ISREG(st.st_mode) ? "not a regular file (a FIFO or "
+		    "device)" : je.text);
 		return tg_error_hint(err, "a model folder holds config.json, model.safetensors and the tokenizer files, "
 		    "as Hugging Face saves them");
 	}
@@ -139,7 +140,13 @@ tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 		goto out;
 	}
 	v = json_object_get(root, "hidden_act");
-	act = json_is_string(v) ? json_string_value(v) : "gelu";
+	if (v != NULL && !json_is_string(v)) {   /* a number or an object was read as gelu */
+		tg_error_set(err, TG_E_FORMAT, "%s: \"hidden_act\" must be a string (gelu, relu, tanh or silu), not %s",
+		    path, json_is_integer(v) || json_is_real(v) ? "a number" : json_is_null(v) ? "null" :
+		    json_is_boolean(v) ? "a boolean" : json_is_array(v) ? "an array" : "an object");
+		goto out;
+	}
+	act = v != NULL ? json_string_value(v) : "gelu";
 	if (strcmp(act, "gelu") == 0)
 		c->hidden_act = TG_ACT_GELU;
 	else if (strcmp(act, "relu") == 0)

@@ -19,54 +19,47 @@ add2(tg_params *p, const char *name, int64_t a, int64_t b, tg_error *err)
 	return tg_params_add(p, name, b > 0 ? 2 : 1, s, err) < 0 ? TG_ERR : TG_OK;
 }
 
-tg_encoder *
-tg_encoder_new(const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg_error *err)
+/* Declare every base weight of the architecture (names and shapes, nothing allocated). */
+static int
+encoder_layout(tg_params *p, const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg_error *err)
 {
-	tg_encoder *e = tg_xcalloc(1, sizeof *e);
-	tg_params *p = tg_params_new();
 	int64_t d = cfg->hidden_size, f = cfg->intermediate_size, l;
 	char name[160];
 	int s;
 
-	e->cfg = *cfg;
-	e->params = p;
-	e->has_mlm = with_mlm;
-	e->has_pooler = with_pooler;
-	if (cfg->hidden_size % cfg->num_heads != 0) {
-		tg_error_set(err, TG_E_ARG, "encoder: hidden size %lld is not divisible by %lld heads",
+	if (cfg->num_heads < 1 || cfg->hidden_size % cfg->num_heads != 0)
+		return tg_error_set(err, TG_E_ARG, "encoder: hidden size %lld is not divisible by %lld heads",
 		    (long long)d, (long long)cfg->num_heads);
-		goto fail;
-	}
 	if (add2(p, "embeddings.word_embeddings.weight", cfg->vocab_size, d, err) ||
 	    add2(p, "embeddings.position_embeddings.weight", cfg->max_positions, d, err) ||
 	    (cfg->type_vocab_size > 0 && add2(p, "embeddings.token_type_embeddings.weight", cfg->type_vocab_size, d, err)) ||
 	    add2(p, "embeddings.LayerNorm.weight", d, 0, err) || add2(p, "embeddings.LayerNorm.bias", d, 0, err))
-		goto fail;
+		return TG_ERR;
 	for (l = 0; l < cfg->num_layers; l++) {
 		for (s = 0; s < TG_NSITES; s++) {
 			int64_t out = s == TG_SITE_FFN_IN ? f : d, in = s == TG_SITE_FFN_OUT ? f : d;
 			snprintf(name, sizeof name, "encoder.layer.%lld.%s.weight", (long long)l, site_names[s]);
 			if (add2(p, name, out, in, err))
-				goto fail;
+				return TG_ERR;
 			snprintf(name, sizeof name, "encoder.layer.%lld.%s.bias", (long long)l, site_names[s]);
 			if (add2(p, name, out, 0, err))
-				goto fail;
+				return TG_ERR;
 		}
 		snprintf(name, sizeof name, "encoder.layer.%lld.attention.output.LayerNorm.weight", (long long)l);
 		if (add2(p, name, d, 0, err))
-			goto fail;
+			return TG_ERR;
 		snprintf(name, sizeof name, "encoder.layer.%lld.attention.output.LayerNorm.bias", (long long)l);
 		if (add2(p, name, d, 0, err))
-			goto fail;
+			return TG_ERR;
 		snprintf(name, sizeof name, "encoder.layer.%lld.output.LayerNorm.weight", (long long)l);
 		if (add2(p, name, d, 0, err))
-			goto fail;
+			return TG_ERR;
 		snprintf(name, sizeof name, "encoder.layer.%lld.output.LayerNorm.bias", (long long)l);
 		if (add2(p, name, d, 0, err))
-			goto fail;
+			return TG_ERR;
 	}
 	if (with_pooler && (add2(p, "pooler.dense.weight", d, d, err) || add2(p, "pooler.dense.bias", d, 0, err)))
-		goto fail;
+		return TG_ERR;
 	if (with_mlm) {
 		bool bert = cfg->arch == TG_ARCH_BERT;
 		if (add2(p, bert ? "cls.predictions.transform.dense.weight" : "lm_head.dense.weight", d, d, err) ||
@@ -74,8 +67,38 @@ tg_encoder_new(const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg
 		    add2(p, bert ? "cls.predictions.transform.LayerNorm.weight" : "lm_head.layer_norm.weight", d, 0, err) ||
 		    add2(p, bert ? "cls.predictions.transform.LayerNorm.bias" : "lm_head.layer_norm.bias", d, 0, err) ||
 		    add2(p, bert ? "cls.predictions.bias" : "lm_head.bias", cfg->vocab_size, 0, err))
-			goto fail;
+			return TG_ERR;
 	}
+	return TG_OK;
+}
+
+tg_params *
+tg_encoder_layout(const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg_error *err)
+{
+	tg_params *p = tg_params_new();
+
+	if (encoder_layout(p, cfg, with_mlm, with_pooler, err) != TG_OK) {
+		tg_params_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+tg_encoder *
+tg_encoder_new(const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg_error *err)
+{
+	tg_encoder *e = tg_xcalloc(1, sizeof *e);
+	tg_params *p = tg_params_new();
+	int64_t l;
+	char name[160];
+	int s;
+
+	e->cfg = *cfg;
+	e->params = p;
+	e->has_mlm = with_mlm;
+	e->has_pooler = with_pooler;
+	if (encoder_layout(p, cfg, with_mlm, with_pooler, err) != TG_OK)
+		goto fail;
 	if (tg_params_alloc(p, false, err) != TG_OK)
 		goto fail;
 	e->word = tg_params_get(p, "embeddings.word_embeddings.weight");

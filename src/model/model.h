@@ -85,6 +85,9 @@ typedef struct tg_encoder_out {
 } tg_encoder_out;
 
 tg_encoder *tg_encoder_new(const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg_error *err);
+/* The names and shapes of the base weights tg_encoder_new would allocate, declared but not allocated (checks a
+ * weights file against a config before any large allocation); free with tg_params_free. */
+tg_params  *tg_encoder_layout(const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg_error *err);
 void        tg_encoder_free(tg_encoder *e);
 /* Random initialisation as Hugging Face does it: normal(0, 0.02) weights, zero biases, unit layer norms. */
 void        tg_encoder_init_random(tg_encoder *e, uint64_t seed);
@@ -107,6 +110,9 @@ double tg_encoder_flops_per_token(const tg_encoder *e, int64_t T);
  * bert./roberta. prefix; F32/F16/BF16 converted to float32. Missing tensors, wrong shapes: errors naming them. */
 tg_encoder *tg_encoder_load(const char *dir, tg_error *err);
 /* Write config.json + model.safetensors (with the prefix of the *ForMaskedLM classes when the MLM head exists). */
+/* Check a model folder's weights against cfg from the file headers alone, allocating nothing: every tensor the config
+ * implies must be there with its shape ("config.json has 1024 layers, the weights hold 2"). */
+int tg_encoder_check_weights(const char *dir, const tg_encoder_config *cfg, tg_error *err);
 int tg_encoder_save(const tg_encoder *e, const char *dir, tg_error *err);
 
 #endif

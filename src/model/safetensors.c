@@ -452,7 +452,7 @@ tg_st_open(const char *path, tg_error *err)
 		tg_error_set(err, TG_E_ARG, "safetensors: no path given");
 		return NULL;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {   /* a FIFO must not block: fstat refuses it */
 		tg_error_set(err, TG_E_IO, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -737,14 +737,12 @@ st_set_single(const char *path, tg_error *err)
 static char *
 st_slurp(const char *path, size_t *len, tg_error *err)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = tg_fopen_regular(path, err);
 	char *buf = NULL;
 	size_t cap = 0, n = 0, r;
 
-	if (fp == NULL) {
-		tg_error_set(err, TG_E_IO, "%s: %s", path, strerror(errno));
+	if (fp == NULL)
 		return NULL;
-	}
 	do {
 		if (n + 65536 + 1 > cap)
 			buf = tg_xrealloc(buf, cap = 2 * cap + 65536 + 1);

@@ -717,11 +717,14 @@ tg_peft_load(const tg_encoder *e, const char *dir, tg_error *err)
 	struct stat st;
 
 	snprintf(path, sizeof path, "%s/adapter_config.json", dir);
-	if ((root = json_load_file(path, 0, &je)) == NULL) {
+	if ((root = tg_json_load_file(path, 0, &je)) == NULL) {
 		if (stat(path, &st) != 0) {
 			tg_error_set(err, TG_E_IO, "%s: no adapter_config.json here", dir);
 			return tg_error_hint(err, "give the folder that tg_peft_save or PEFT's save_pretrained wrote"), NULL;
 		}
+		if (!S_ISREG(st.st_mode))
+			return tg_error_set(err, TG_E_IO, "%s: cannot open: not a regular file (a FIFO, device or folder)",
+			    path), NULL;
 		return tg_error_set(err, TG_E_FORMAT, "%s:%d: %s", path, je.line, je.text), NULL;
 	}
 	snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);

@@ -1,6 +1,7 @@
 /* Vectorised element kernels: GELU and swish forward/backward, shifted exp for softmax, layer norm rows,
  * dropout masks. */
 #include <math.h>
+#include <string.h>
 #include "fastmath.h"
 #include "kernels.h"
 #include "util/util.h"
@@ -107,16 +108,26 @@ tg_k_dropout(const float *x, float *y, int64_t n, uint64_t seed, uint64_t first,
  * The order depends on the vector width the loader picks, not on threads. */
 
 /* The largest of x[0..n) (n >= 1). Under the finite-math flags the reduction starts from -FLT_MAX, not -inf, so a
- * row of -inf (a fully masked attention row) returns -FLT_MAX or less: callers test for that. */
+ * row of -inf (a fully masked attention row) returns -FLT_MAX or less: callers test for that. The max skips NaN, so
+ * a row of NaN would pass for a fully masked one: *bad reports a NaN or +inf in the row, from the largest magnitude
+ * in the bits (which the finite-math flags cannot fold away; one AND and one integer max per vector) and the max. */
 TG_SIMD_CLONES float
-tg_k_max(const float *restrict x, int64_t n)
+tg_k_max(const float *restrict x, int64_t n, int *bad)
 {
 	float m = x[0];
+	uint32_t a = 0, mb;
 	int64_t i;
 
-#pragma omp simd reduction(max:m)
-	for (i = 0; i < n; i++)
+#pragma omp simd reduction(max:m) reduction(max:a)
+	for (i = 0; i < n; i++) {
+		uint32_t u;
+		memcpy(&u, x + i, sizeof u);
 		m = x[i] > m ? x[i] : m;
+		u &= 0x7fffffffu;
+		a = u > a ? u : a;
+	}
+	memcpy(&mb, &m, sizeof mb);
+	*bad = a > 0x7f800000u || mb == 0x7f800000u;   /* a NaN, or +inf */
 	return m;
 }
 

@@ -10,8 +10,9 @@ void  tg_k_swish_fwd(const float *x, float *y, int64_t n);
 void  tg_k_swish_bwd(const float *x, const float *dy, float *gx, float beta, int64_t n);
 /* y[i] = exp(x[i] - m) for i < n (x may equal y); returns the sum of y (summed in vector lanes). */
 float tg_k_exp_shift(const float *x, float *y, float m, int64_t n);
-/* max of x[0..n), n >= 1; a row with no value above -FLT_MAX (all -inf) gives <= -FLT_MAX. */
-float tg_k_max(const float *x, int64_t n);
+/* max of x[0..n), n >= 1; a row with no value above -FLT_MAX (all -inf) gives <= -FLT_MAX. The max skips NaN:
+ * *bad is set to 1 when the row holds a NaN or +inf (the softmax of such a row is NaN), else 0. */
+float tg_k_max(const float *x, int64_t n, int *bad);
 /* Softmax backward of one row in place: g = p * (g - sum(p * g)). */
 void  tg_k_softmax_grad(const float *p, float *g, int64_t n);
 

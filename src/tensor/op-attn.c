@@ -41,7 +41,8 @@ scores(const float *Q, const float *K, int64_t T, int64_t Dh, int64_t D, float s
 					S[i * T + j] = -INFINITY;
 }
 
-/* Row softmax of a T x T score block in place (masked keys are -inf; an all-masked row becomes zeros). Forward and
+/* Row softmax of a T x T score block in place (masked keys are -inf; an all-masked row becomes zeros; a row with a
+ * NaN or +inf score becomes NaN, so a blow-up reaches the loss and the trainer's guard). Forward and
  * backward both call this, so the probabilities backward recomputes are bit-identical to the forward's. */
 static void
 softmax_rows(float *S, int64_t T)
@@ -49,7 +50,13 @@ softmax_rows(float *S, int64_t T)
 	int64_t i, j;
 
 	for (i = 0; i < T; i++) {
-		float *sr = S + i * T, mx = tg_k_max(sr, T), sum;
+		int bad;
+		float *sr = S + i * T, mx = tg_k_max(sr, T, &bad), sum;
+		if (bad) {   /* a NaN or +inf score: the row is NaN, as in PyTorch (not zeros, which would hide it) */
+			for (j = 0; j < T; j++)
+				sr[j] = NAN;
+			continue;
+		}
 		if (mx <= -FLT_MAX) {   /* every key masked (see tg_k_max) */
 			for (j = 0; j < T; j++)
 				sr[j] = 0.0f;

@@ -59,8 +59,8 @@ tg_softmax(tg_graph *g, tg_tensor *x, const tg_tensor *mask, tg_error *err)
 			yr[c] = expf(yr[c] - mx);
 			sum += yr[c];
 		}
-		for (c = 0; c < cols; c++)
-			yr[c] = sum > 0 ? yr[c] / sum : 0.0f;
+		for (c = 0; c < cols; c++)   /* sum 0: every column masked; a NaN sum (NaN or +inf input) stays NaN */
+			yr[c] = sum == 0 ? 0.0f : yr[c] / sum;
 	}
 	if ((n = tg_node_new(g, "softmax", softmax_backward, y, 1, &x)) != NULL) {
 		n->i[0] = rows;

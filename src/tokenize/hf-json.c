@@ -10,6 +10,13 @@
 
 #include "tokenize/tok-internal.h"
 
+/* Ids may leave this many gaps beyond the entries a file holds (vocab + added tokens): ids index arrays, so a tiny
+ * file must not be able to ask for 10^8 slots. */
+#define HF_ID_SLACK 1024
+/* Normalizers may grow a text to this many times its length (+ 64 KB): real ones stay under 4 (NFKD of Hangul,
+ * spaces around CJK, U+2581 for a space); a chain of Replace rules can double it at every step. */
+#define HF_NORM_GROWTH 16
+
 enum { N_SEQUENCE, N_BERT, N_LOWER, N_NF, N_STRIP_ACCENTS, N_STRIP, N_REPLACE, N_PREPEND, N_PRECOMPILED };
 enum { P_SEQUENCE, P_METASPACE, P_WHITESPACE_SPLIT, P_WHITESPACE, P_BERT, P_BYTELEVEL };
 enum { M_UNIGRAM, M_WORDPIECE, M_BPE };
@@ -208,7 +215,8 @@ norm_parse(jctx *c, json_t *j, const char *where, hf_norm *n)
 		return jfail(c, where, "expected an object, found %s", jtype(j));
 	type = jstr(j, "type");
 	if (type == NULL)
-		return jfail(c, where, "missing 'type'");
+		return jfail(c, where, json_object_get(j, "type") ? "'type' should be a string, not %s" : "missing 'type'%s",
+		    json_object_get(j, "type") ? jtype(json_object_get(j, "type")) : "");
 	if (strcmp(type, "Sequence") == 0) {
 		json_t *a = json_object_get(j, "normalizers");
 		size_t i;
@@ -328,11 +336,11 @@ darts_longest(const hf_norm *n, const char *s, size_t len, uint32_t *value)
 }
 
 static void
-norm_precompiled(const hf_norm *n, const tg_nstr *in, tg_nstr *out)
+norm_precompiled(const hf_norm *n, const tg_nstr *in, tg_nstr *out, size_t limit)
 {
 	size_t i = 0;
 
-	while (i < in->n) {
+	while (i < in->n && out->n <= limit) {
 		uint32_t v = 0;
 		size_t m = darts_longest(n, in->s + i, in->n - i, &v);
 		if (m > 0 && v < n->nnormalized) {
@@ -350,13 +358,13 @@ norm_precompiled(const hf_norm *n, const tg_nstr *in, tg_nstr *out)
 }
 
 static void
-norm_replace(const hf_norm *n, const tg_nstr *in, tg_nstr *out)
+norm_replace(const hf_norm *n, const tg_nstr *in, tg_nstr *out, size_t limit)
 {
 	size_t i = 0;
 
 	if (!n->is_regex) {
 		size_t pl = strlen(n->pattern), cl = strlen(n->content);
-		while (i < in->n) {
+		while (i < in->n && out->n <= limit) {
 			if (i + pl <= in->n && memcmp(in->s + i, n->pattern, pl) == 0) {
 				tg_nstr_put(out, n->content, cl, in->orig[i + pl - 1]);
 				i += pl;
@@ -367,7 +375,7 @@ norm_replace(const hf_norm *n, const tg_nstr *in, tg_nstr *out)
 		}
 		return;
 	}
-	while (i <= in->n) {
+	while (i <= in->n && out->n <= limit) {
 		regmatch_t m[1];
 		m[0].rm_so = (regoff_t)i;
 		m[0].rm_eo = (regoff_t)in->n;
@@ -402,9 +410,11 @@ norm_replace(const hf_norm *n, const tg_nstr *in, tg_nstr *out)
 	}
 }
 
-/* Apply a normalizer; *cur is replaced by the result (tmp is scratch). */
-static void
-norm_apply(const hf_norm *n, tg_nstr *cur)
+/* Apply a normalizer; *cur is replaced by the result. Returns TG_ERR when the text grows past limit bytes (a chain
+ * of Replace rules such as "a" -> "aa" doubles it at each step): Replace and Precompiled stop there, so no step
+ * allocates much beyond it. */
+static int
+norm_apply(const hf_norm *n, tg_nstr *cur, size_t limit)
 {
 	tg_nstr out = {0};
 	size_t i = 0;
@@ -414,8 +424,9 @@ norm_apply(const hf_norm *n, tg_nstr *cur)
 	switch (n->type) {
 	case N_SEQUENCE:
 		for (k = 0; k < n->nsub; k++)
-			norm_apply(&n->sub[k], cur);
-		return;
+			if (norm_apply(&n->sub[k], cur, limit) != TG_OK)
+				return TG_ERR;
+		return TG_OK;
 	case N_BERT:
 		if (n->clean || n->chinese) {
 			while (i < cur->n) {
@@ -447,7 +458,7 @@ norm_apply(const hf_norm *n, tg_nstr *cur)
 			tg_nstr_free(cur);
 			*cur = out;
 		}
-		return;
+		return cur->n > limit ? TG_ERR : TG_OK;
 	case N_LOWER:
 		tg_uc_lower(cur, &out, false);
 		break;
@@ -486,23 +497,24 @@ norm_apply(const hf_norm *n, tg_nstr *cur)
 		break;
 	}
 	case N_REPLACE:
-		norm_replace(n, cur, &out);
+		norm_replace(n, cur, &out, limit);
 		break;
 	case N_PREPEND:
 		if (cur->n == 0)
-			return;
+			return TG_OK;
 		tg_nstr_put(&out, n->content, strlen(n->content), cur->orig[0]);
 		tg_nstr_put(&out, cur->s, cur->n, 0);
 		memcpy(out.orig + out.n - cur->n, cur->orig, cur->n * sizeof *out.orig);
 		break;
 	case N_PRECOMPILED:
 		if (n->nunit == 0)
-			return;
-		norm_precompiled(n, cur, &out);
+			return TG_OK;
+		norm_precompiled(n, cur, &out, limit);
 		break;
 	}
 	tg_nstr_free(cur);
 	*cur = out;
+	return cur->n > limit ? TG_ERR : TG_OK;
 }
 
 /* --- pre-tokenizers ------------------------------------------------------------------------------------------------ */
@@ -560,7 +572,8 @@ pre_parse(jctx *c, json_t *j, const char *where, hf_pre *p)
 		return jfail(c, where, "expected an object, found %s", jtype(j));
 	type = jstr(j, "type");
 	if (type == NULL)
-		return jfail(c, where, "missing 'type'");
+		return jfail(c, where, json_object_get(j, "type") ? "'type' should be a string, not %s" : "missing 'type'%s",
+		    json_object_get(j, "type") ? jtype(json_object_get(j, "type")) : "");
 	if (strcmp(type, "Sequence") == 0) {
 		json_t *a = json_object_get(j, "pretokenizers");
 		size_t i;
@@ -1103,13 +1116,22 @@ vocab_from_object(jctx *c, json_t *o, json_t *added, const char *where, tg_vocab
 	int32_t maxid = -1, i;
 	const char **by = NULL;
 	size_t *blen = NULL, k;
+	json_int_t limit;
 
 	if (!json_is_object(o))
 		return jfail(c, where, "'vocab' should be an object of \"piece\": id, not %s", jtype(o));
+	/* ids index arrays: bound them by the entries the file holds (vocab + added tokens, with room for a few
+	 * gaps), so a 60-byte file cannot ask for 10^8 slots */
+	limit = (json_int_t)json_object_size(o) + (json_is_array(added) ? (json_int_t)json_array_size(added) : 0) +
+	    HF_ID_SLACK;
 	json_object_foreach(o, key, val) {
 		json_int_t id;
 		if (!json_is_integer(val) || (id = json_integer_value(val)) < 0 || id > 100000000)
 			return jfail(c, where, "vocab entry '%.60s' should have a non-negative integer id", key);
+		if (id >= limit)
+			return jfail(c, where, "vocab entry '%.60s' has id %lld, but the file has only %zu vocab entries "
+			    "and %zu added tokens", key, (long long)id, json_object_size(o),
+			    json_is_array(added) ? json_array_size(added) : (size_t)0);
 		if (id > maxid)
 			maxid = (int32_t)id;
 	}
@@ -1157,6 +1179,9 @@ model_parse(jctx *c, json_t *m, json_t *added, tg_hf *hf, tg_vocab *v)
 		return jfail(c, "model", "expected an object, found %s", m ? jtype(m) : "nothing");
 	type = jstr(m, "type");
 	vocab = json_object_get(m, "vocab");
+	if (type == NULL && json_object_get(m, "type") != NULL && !json_is_null(json_object_get(m, "type")))
+		return jfail(c, "model.type", "should be a string (Unigram, WordPiece or BPE), not %s",
+		    jtype(json_object_get(m, "type")));
 	if (type == NULL) {
 		/* old files leave the type out; tell the models apart by their members */
 		if (json_object_get(m, "merges"))
@@ -1316,6 +1341,9 @@ added_tokens(jctx *c, json_t *a, tg_vocab *v)
 		snprintf(where, sizeof where, "added_tokens[%zu]", k);
 		if (!json_is_integer(id) || !json_is_string(content) || (i = json_integer_value(id)) < 0 || i > 100000000)
 			return jfail(c, where, "needs an integer 'id' and a string 'content'");
+		if (i >= (json_int_t)v->n + (json_int_t)(json_array_size(a) - k) + HF_ID_SLACK)
+			return jfail(c, where, "id %lld is far past the %d ids of the vocabulary and the %zu added tokens "
+			    "left", (long long)i, v->n, json_array_size(a) - k);
 		while (v->n < i) {
 			int32_t g = tg_vocab_add(v, "", 0, 0);
 			v->flags[g] |= TG_PIECE_UNUSED;
@@ -1330,6 +1358,43 @@ added_tokens(jctx *c, json_t *a, tg_vocab *v)
 		v->flags[i] |= TG_PIECE_USER;
 		if (json_is_true(json_object_get(e, "special")))
 			v->flags[i] |= TG_PIECE_SPECIAL;
+	}
+	return TG_OK;
+}
+
+/* The post-processor tamga reads its special tokens from: an object with a known string 'type' (a Sequence's
+ * members too); anything else is refused rather than ignored. */
+static int
+post_check(jctx *c, json_t *pp, const char *where)
+{
+	static const char *known[] = { "TemplateProcessing", "BertProcessing", "RobertaProcessing", "ByteLevel",
+		"Sequence", NULL };
+	const char *type;
+	json_t *a;
+	size_t k;
+	char sub[160];
+	int i;
+
+	if (!json_is_object(pp))
+		return jfail(c, where, "expected an object or null, found %s", jtype(pp));
+	if ((type = jstr(pp, "type")) == NULL)
+		return jfail(c, where, json_object_get(pp, "type") ? "'type' should be a string, not %s" : "missing 'type'%s",
+		    json_object_get(pp, "type") ? jtype(json_object_get(pp, "type")) : "");
+	for (i = 0; known[i] && strcmp(known[i], type) != 0; i++)
+		;
+	if (known[i] == NULL) {
+		jfail(c, where, "unsupported post-processor '%.60s'", type);
+		return tg_error_hint(c->err, "supported: TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, "
+		    "Sequence");
+	}
+	if (strcmp(type, "Sequence") == 0) {
+		if (!json_is_array(a = json_object_get(pp, "processors")))
+			return jfail(c, where, "'processors' should be an array");
+		for (k = 0; k < json_array_size(a); k++) {
+			snprintf(sub, sizeof sub, "%s.processors[%zu]", where, k);
+			if (post_check(c, json_array_get(a, k), sub) != TG_OK)
+				return TG_ERR;
+		}
 	}
 	return TG_OK;
 }
@@ -1400,7 +1465,7 @@ tg_hf_load(const char *path, tg_vocab *v, tg_tok_specials *sp, tg_tok_kind *kind
 	tg_hf *hf;
 	int32_t i;
 
-	root = json_load_file(path, 0, &je);
+	root = tg_json_load_file(path, 0, &je);   /* regular files only: a FIFO would block */
 	if (root == NULL) {
 		if (je.line <= 0 && strstr(je.text, "unable to open"))
 			tg_error_set(err, TG_E_IO, "%s: cannot open (%s)", path, strerror(errno));
@@ -1418,6 +1483,10 @@ tg_hf_load(const char *path, tg_vocab *v, tg_tok_specials *sp, tg_tok_kind *kind
 		goto fail;
 	if (added_tokens(&c, json_object_get(root, "added_tokens"), v) != TG_OK)
 		goto fail;
+	if (v->n == 0) {
+		jfail(&c, "model.vocab", "the vocabulary is empty (and there are no added tokens)");
+		goto fail;
+	}
 	if ((j = json_object_get(root, "normalizer")) != NULL && !json_is_null(j)) {
 		hf->norm = tg_xcalloc(1, sizeof *hf->norm);
 		if (norm_parse(&c, j, "normalizer", hf->norm) != TG_OK)
@@ -1466,8 +1535,11 @@ tg_hf_load(const char *path, tg_vocab *v, tg_tok_specials *sp, tg_tok_kind *kind
 	sp->pad = find_piece(v, pad);
 	sp->mask = find_piece(v, mask);
 	sp->unk = hf->unk;
-	if ((j = json_object_get(root, "post_processor")) != NULL && json_is_object(j))
+	if ((j = json_object_get(root, "post_processor")) != NULL && !json_is_null(j)) {
+		if (post_check(&c, j, "post_processor") != TG_OK)
+			goto fail;
 		specials_from_post(j, v, sp);
+	}
 	for (i = 0; i < v->n; i++) {
 		int32_t *all[] = {&sp->cls, &sp->sep, &sp->bos, &sp->eos, &sp->pad, &sp->unk, &sp->mask};
 		size_t k;
@@ -1501,8 +1573,13 @@ tg_hf_encode(const tg_hf *hf, const tg_vocab *v, const char *text, size_t len, t
 	int i;
 
 	tg_nstr_from_text(&s, text, len);
-	if (hf->norm)
-		norm_apply(hf->norm, &s);
+	if (hf->norm && norm_apply(hf->norm, &s, HF_NORM_GROWTH * len + 65536) != TG_OK) {
+		tg_nstr_free(&s);
+		tg_error_set(err, TG_E_FORMAT, "tokenizer.json: normalizer: the normalized text grows past %d times the "
+		    "%zu input bytes", HF_NORM_GROWTH, len);
+		return tg_error_hint(err, "a Replace or Precompiled rule that grows the text at every step (\"a\" -> "
+		    "\"aa\" in a Sequence)? check the file's \"normalizer\"");
+	}
 	nlist_push_span(&l, &s, 0, s.n);
 	tg_nstr_free(&s);
 	if (hf->pre)

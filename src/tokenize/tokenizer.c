@@ -47,6 +47,13 @@ is_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool
+present(const char *p)     /* anything but a folder */
+{
+	struct stat st;
+	return stat(p, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 /* --- SentencePiece ----------------------------------------------------------------------------------------------- */
 
 static int
@@ -150,8 +157,8 @@ load_vocab_txt(tg_tokenizer *t, const char *path, tg_error *err)
 	int strip = -1;         /* -1 null: follows lower-casing */
 	const char *unk;
 
-	if ((f = fopen(path, "rb")) == NULL)
-		return tg_error_set(err, TG_E_IO, "%s: cannot open (%s)", path, strerror(errno));
+	if ((f = tg_fopen_regular(path, err)) == NULL)
+		return TG_ERR;
 	fseek(f, 0, SEEK_END);
 	size = ftell(f);
 	fseek(f, 0, SEEK_SET);
@@ -180,9 +187,11 @@ load_vocab_txt(tg_tokenizer *t, const char *path, tg_error *err)
 	free(buf);
 
 	snprintf(cfgpath, sizeof cfgpath, "%.*stokenizer_config.json", slash ? (int)(slash - path + 1) : 0, path);
-	if (is_file(cfgpath)) {
+	if (present(cfgpath)) {   /* a FIFO is refused, not skipped */
 		json_error_t je;
-		if ((cfg = json_load_file(cfgpath, 0, &je)) == NULL)
+		if ((cfg = tg_json_load_file(cfgpath, 0, &je)) == NULL && je.line < 0)
+			return tg_error_set(err, TG_E_IO, "%s: %s", cfgpath, je.text);
+		if (cfg == NULL)
 			return tg_error_set(err, TG_E_FORMAT, "%s:%d:%d: invalid JSON: %s", cfgpath, je.line, je.column,
 			                    je.text);
 		if ((j = json_object_get(cfg, "do_lower_case")) && json_is_boolean(j))
@@ -235,6 +244,13 @@ static int
 load_file(tg_tokenizer *t, const char *path, tg_error *err)
 {
 	const char *b = base_name(path);
+	struct stat st;
+
+	/* regular files only: open() of a FIFO blocks (the SentencePiece library opens its file itself) */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		tg_error_set(err, TG_E_IO, "%s: cannot open: not a regular file (a FIFO, device or folder)", path);
+		return tg_error_hint(err, "tamga reads regular files only");
+	}
 
 	if (ends_with(b, ".model"))
 		return load_sp(t, path, strcmp(b, "sentencepiece.bpe.model") == 0, err);
@@ -289,16 +305,17 @@ tg_tokenizer_load(const char *path, tg_error *err)
 	if (!S_ISDIR(st.st_mode)) {
 		rc = load_file(t, path, err);
 	} else {
+		/* present, not is_file: a FIFO named tokenizer.json is refused by load_file, not skipped in silence */
 		for (k = 0; order[k]; k++) {
 			snprintf(p, sizeof p, "%s/%s", path, order[k]);
-			if (is_file(p))
+			if (present(p))
 				break;
 		}
 		if (order[k] || dir_find_model(path, p, sizeof p)) {
 			rc = load_file(t, p, err);
-		} else if (snprintf(p, sizeof p, "%s/tokenizer.json", path), is_file(p)) {
+		} else if (snprintf(p, sizeof p, "%s/tokenizer.json", path), present(p)) {
 			rc = load_file(t, p, err);
-		} else if (snprintf(p, sizeof p, "%s/vocab.txt", path), is_file(p)) {
+		} else if (snprintf(p, sizeof p, "%s/vocab.txt", path), present(p)) {
 			rc = load_file(t, p, err);
 		} else {
 			tg_error_set(err, TG_E_IO, "%s: no tokenizer files in this folder", path);

@@ -5,11 +5,13 @@
  *   threads.c  one thread count for tamga's OpenMP loops and OpenBLAS together
  *   rng.c      counter-based random numbers (reproducible under any thread count)
  *   timer.c    monotonic clock
+ *   file.c     opening input files: regular files only (a FIFO would block open() for ever)
  */
 #ifndef TG_UTIL_H
 #define TG_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdarg.h>
 
@@ -64,6 +66,15 @@ uint64_t tg_rng_below(tg_rng *r, uint64_t n);              /* uniform in [0,n) *
 
 /* timer.c */
 double tg_now(void);                 /* seconds, monotonic */
+
+/* file.c: open a file tamga reads (weights, config, tokenizer, adapter, checkpoint, data) for reading; anything but a
+ * regular file (FIFO, device, folder) is refused without blocking: "PATH: cannot open: a FIFO (named pipe)".
+ * tg_json_load_file is json_load_file with that check (je->line -1 and je->text "unable to open ..." on failure). */
+struct json_t;
+struct json_error_t;
+int   tg_open_regular(const char *path, tg_error *err);                 /* a descriptor, or -1 */
+FILE *tg_fopen_regular(const char *path, tg_error *err);                /* "rb", or NULL */
+struct json_t *tg_json_load_file(const char *path, size_t flags, struct json_error_t *je);
 
 /* order.c: indices 0..n-1 by len[] descending, ties by index (malloc'd; free it) */
 int64_t *tg_length_order(const int *len, int64_t n);

@@ -57,6 +57,18 @@ out=$($T info "$tmp/bert" --peft pfeiffer --match lora:r=4 2>&1); rc=$?
 t "--match sizes an adapter to a LoRA budget" '[ $rc = 0 ] && echo "$out" | grep -q "^matched"'
 out=$($T info "$tmp/bert" --peft houlsby --json 2>&1); rc=$?
 t "--json prints one JSON object" '[ $rc = 0 ] && echo "$out" | $PY -c "import json,sys; o=json.load(sys.stdin); assert o[\"parameters\"] == 20064 and o[\"peft\"][\"trainable\"] == 2 * 2 * (2 * 32 * 2 + 2 + 32)"'
+# issue 22: a folder whose config.json disagrees with its weights, or that has no weights, exited 0
+cp -r "$tmp/bert" "$tmp/deep"
+sed 's/"num_hidden_layers": 2/"num_hidden_layers": 1024/' "$tmp/bert/config.json" > "$tmp/deep/config.json"
+out=$($T info "$tmp/deep" 2>&1); rc=$?
+t "1,024 layers in config.json over 2-layer weights: exit 1, one line saying so" '[ $rc = 1 ] && echo "$out" | grep -q "^tamga info: .*deep/config.json has 1024 layers (num_hidden_layers), but the weights hold 2$"'
+out=$($T info "$tmp/deep" --json 2>/dev/null); rc=$?
+t "--json carries the error" '[ $rc = 1 ] && echo "$out" | $PY -c "import json,sys; o=json.load(sys.stdin); assert \"weights hold 2\" in o[\"error\"]"'
+out=$($T info "$tmp/bert" --json 2>&1); rc=$?
+t "--json of a good folder: exit 0, error null" '[ $rc = 0 ] && echo "$out" | $PY -c "import json,sys; o=json.load(sys.stdin); assert o[\"error\"] is None"'
+rm "$tmp/deep/model.safetensors"
+out=$($T info "$tmp/deep" 2>&1); rc=$?
+t "no weights: the counts from config.json, then exit 1 naming what is missing" '[ $rc = 1 ] && echo "$out" | grep -q "counts below are from config.json" && echo "$out" | grep -q "^tamga info: .*no model.safetensors"'
 out=$($T info 2>&1); rc=$?
 t "no folder: usage and exit 2" '[ $rc = 2 ] && echo "$out" | grep -q "usage: tamga info"'
 out=$($T info "$tmp/nothing" 2>&1); rc=$?

@@ -226,6 +226,73 @@ empty_sequence(void)
 	tg_tensor_release(v);
 }
 
+/* NaN is not masking: a NaN (or +inf) score makes its attention row NaN, as PyTorch's softmax does, so a blow-up in
+ * Q or K reaches the hidden states and the loss; a fully padded sequence still gets zero rows, other rows stay
+ * finite. The vectorised row max skipped NaN, so a row of NaN scores passed for a fully masked row and became 0. */
+static void
+nan_propagates(void)
+{
+	int64_t B = 2, T = 5, D = 12, H = 3, Dh = D / H, r, c;
+	float mask[10] = { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 };
+	tg_tensor *q = mk(B * T, D, 0, 150, -1, 1), *k = mk(B * T, D, 0, 151, -1, 1), *v = mk(B * T, D, 0, 152, -1, 1);
+	tg_tensor *y, *x, *m;
+	tg_error err = { 0 };
+	int64_t ms[1] = { 4 };
+	bool nan_row = true, finite_rest = true, zero_pad = true, nan_inf = true;
+
+	q->data[1 * D + 0] = NAN;                      /* sequence 0, token 1, head 0 */
+	y = tg_attention(NULL, q, k, v, B, (int)H, mask, 0.0f, &err);
+	if (!ok(y != NULL, "attention with a NaN query runs: %s", err.msg))
+		return;
+	for (r = 0; r < B * T; r++)
+		for (c = 0; c < D; c++) {
+			float o = y->data[r * D + c];
+			if (r == 1 && c < Dh)
+				nan_row &= isnan(o);
+			else if (r < T)
+				finite_rest &= isfinite(o);
+			else
+				zero_pad &= o == 0.0f;
+		}
+	ok(nan_row, "a NaN in a query makes that token's attention output NaN in its head (PyTorch gives NaN)");
+	ok(finite_rest, "the other tokens and heads stay finite");
+	ok(zero_pad, "a sequence of padding only still gets zero rows");
+	tg_tensor_release(y);
+	q->data[1 * D + 0] = 3e38f;                    /* a blow-up: scores overflow to +inf */
+	k->data[2 * D + 0] = 3e38f;
+	y = tg_attention(NULL, q, k, v, B, (int)H, mask, 0.0f, &err);
+	nan_inf = y != NULL && isnan(y->data[1 * D + 0]);
+	ok(nan_inf, "a +inf score makes the row NaN, not a finite average: %g", y ? y->data[1 * D] : 0.0);
+	tg_tensor_release(y);
+
+	/* tg_softmax: a NaN row stays NaN (it became zeros), a fully masked row is zero, others are untouched */
+	x = mk(3, 4, 0, 153, -1, 1);
+	m = tg_tensor_zeros(1, ms, &err);
+	x->data[0 * 4 + 2] = NAN;
+	for (c = 0; c < 4; c++)
+		x->data[1 * 4 + c] = NAN;
+	for (c = 0; c < 4; c++)
+		x->data[2 * 4 + c] = -INFINITY;
+	y = tg_softmax(NULL, x, m, &err);
+	if (ok(y != NULL, "softmax runs: %s", err.msg)) {
+		bool n0 = true, n1 = true, z2 = true;
+		for (c = 0; c < 4; c++) {
+			n0 &= isnan(y->data[c]);
+			n1 &= isnan(y->data[4 + c]);
+			z2 &= y->data[8 + c] == 0.0f;
+		}
+		ok(n0 && n1, "softmax: a row with a NaN and a row of NaN are NaN, not zeros (%g, %g)", y->data[0],
+		    y->data[4]);
+		ok(z2, "softmax: a fully masked row is still zeros");
+	}
+	tg_tensor_release(y);
+	tg_tensor_release(x);
+	tg_tensor_release(m);
+	tg_tensor_release(q);
+	tg_tensor_release(k);
+	tg_tensor_release(v);
+}
+
 /* Without gradients, add_layernorm forms the sum inside the normalisation: the same values as add then layernorm. */
 static void
 add_ln_matches(void)
@@ -340,6 +407,7 @@ main(void)
 	check(OP_ATTN, &c, (tg_tensor *[]){ mk(2, 1, 0, 122, -1, 1), mk(2, 1, 0, 123, -1, 1), mk(2, 1, 0, 124, -1, 1) },
 	    3, "B=2 T=1 H=1 Dh=1");
 	empty_sequence();
+	nan_propagates();
 	check(OP_ADD_LN, &c, (tg_tensor *[]){ mk(4, 5, 0, 127, -1, 1), mk(4, 5, 0, 128, -1, 1), mk(5, 0, 0, 129, 0.5f, 1.5f),
 	    mk(5, 0, 0, 133, -1, 1) }, 4, "(4 x 5)");
 	add_ln_matches();

@@ -103,8 +103,20 @@ kernel_accuracy(void)
 		sum = tg_k_exp_shift(x, y, 0.0f, 1000);
 		ok(fabs(sum - ysum) <= 1e-5 * ysum, "exp kernel returns the sum of its outputs (%.7g vs %.7g)", sum, ysum);
 	}
-	ok(tg_k_max(row, 5) == 2.0f && tg_k_max(row, 1) <= -FLT_MAX, "row max skips -inf and is <= -FLT_MAX for a "
-	    "masked row");
+	{
+		int bad[4];
+		float nanrow[37], infrow[37];
+		size_t j;
+		for (j = 0; j < 37; j++)
+			nanrow[j] = infrow[j] = -INFINITY;
+		nanrow[29] = NAN;            /* past the first vector: the lanes and the tail both count */
+		infrow[36] = INFINITY;
+		ok(tg_k_max(row, 5, &bad[0]) == 2.0f && tg_k_max(row, 1, &bad[1]) <= -FLT_MAX && !bad[0] && !bad[1],
+		    "row max skips -inf and is <= -FLT_MAX for a masked row, which is not flagged");
+		tg_k_max(nanrow, 37, &bad[2]);
+		tg_k_max(infrow, 37, &bad[3]);
+		ok(bad[2] && bad[3], "row max flags a NaN (a NaN row is not a masked row) and +inf");
+	}
 	free(x);
 	free(y);
 	free(g);
