@@ -234,8 +234,9 @@ tg_cmd_train(int argc, char **argv)
 		if (id > 0 && x.held && x.marked_failed)
 			fprintf(stderr, "run %lld is marked failed in %s\n", (long long)id, wsn);
 		else if (id > 0 && x.held)
-			fprintf(stderr, "run %lld could NOT be marked failed in %s (the store refused that write too); "
-			    "it stays 'running' until a later tamga train or sweep in this workspace marks it failed\n", (long long)id, wsn);
+			fprintf(stderr, "run %lld could NOT be marked failed in %s (the store refused that write too); it "
+			    "stays 'running' until a later tamga train or sweep in this workspace marks it failed\n",
+			    (long long)id, wsn);
 		return 1;
 	}
 	if (json) {

@@ -15,7 +15,7 @@
 #include "store/store-internal.h"
 #include "exp/exp.h"
 
-/* ---- the failing VFS ---------------------------------------------------------------------------------------------- */
+/* ---- the failing VFS ------------------------------------------------------------------------------------------- */
 static sqlite3_vfs *base_vfs, fault_vfs;
 static int  fault_at;            /* the write that fails (1-based); 0: none */
 static bool fault_persist;       /* and every write after it */
@@ -74,7 +74,8 @@ f_sync(sqlite3_file *f, int flags)
 {
 	int rc = fault_now();
 
-	return rc != SQLITE_OK ? (rc == SQLITE_FULL ? rc : SQLITE_IOERR_FSYNC) : REAL(f)->pMethods->xSync(REAL(f), flags);
+	return rc != SQLITE_OK ? (rc == SQLITE_FULL ? rc : SQLITE_IOERR_FSYNC) :
+	    REAL(f)->pMethods->xSync(REAL(f), flags);
 }
 
 static int f_size(sqlite3_file *f, sqlite3_int64 *s) { return REAL(f)->pMethods->xFileSize(REAL(f), s); }
@@ -86,12 +87,14 @@ static int f_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REA
 static int f_devchar(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
 static int f_shmmap(sqlite3_file *f, int pg, int sz, int ext, void volatile **p)
 { return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, ext, p); }
-static int f_shmlock(sqlite3_file *f, int off, int n, int fl) { return REAL(f)->pMethods->xShmLock(REAL(f), off, n, fl); }
+static int f_shmlock(sqlite3_file *f, int off, int n, int fl)
+{ return REAL(f)->pMethods->xShmLock(REAL(f), off, n, fl); }
 static void f_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
 static int f_shmunmap(sqlite3_file *f, int del) { return REAL(f)->pMethods->xShmUnmap(REAL(f), del); }
 static int f_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
 { return REAL(f)->pMethods->xFetch(REAL(f), off, n, p); }
-static int f_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) { return REAL(f)->pMethods->xUnfetch(REAL(f), off, p); }
+static int f_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{ return REAL(f)->pMethods->xUnfetch(REAL(f), off, p); }
 
 static const sqlite3_io_methods fault_io = {
 	3, f_close, f_read, f_write, f_truncate, f_sync, f_size, f_lock, f_unlock, f_reserved, f_fcntl, f_sector,
@@ -122,7 +125,7 @@ fault_vfs_install(void)
 	sqlite3_vfs_register(&fault_vfs, 1);              /* the default: tg_store_open uses it */
 }
 
-/* ---- one sequence of store operations under a fault ---------------------------------------------------------------- */
+/* ---- one sequence of store operations under a fault ------------------------------------------------------------ */
 #define NSTEPS 4
 
 typedef struct outcome {
