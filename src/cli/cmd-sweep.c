@@ -45,13 +45,18 @@ parse_axis(axis *a, char *spec, char *why, size_t wn)
 	a->val = tg_xcalloc(strlen(eq + 1) / 2 + 2, sizeof *a->val);
 	for (p = strtok_r(eq + 1, "|", &save); p != NULL; p = strtok_r(NULL, "|", &save)) {
 		for (i = 0; i < a->n; i++)
-			if (strcmp(a->val[i], p) == 0)
-				return snprintf(why, wn, "--grid %s: the value '%s' is given twice (one run per point)",
-				    a->key, p), -1;
+			if (strcmp(a->val[i], p) == 0) {
+				snprintf(why, wn, "--grid %s: the value '%s' is given twice (one run per point)", a->key, p);
+				free(a->val);
+				return -1;
+			}
 		a->val[a->n++] = p;
 	}
-	if (a->n == 0)
-		return snprintf(why, wn, "--grid %s= has no values (e.g. --grid '%s=1|2|3')", a->key, a->key), -1;
+	if (a->n == 0) {
+		snprintf(why, wn, "--grid %s= has no values (e.g. --grid '%s=1|2|3')", a->key, a->key);
+		free(a->val);
+		return -1;
+	}
 	return 0;
 }
 
@@ -107,13 +112,12 @@ point_name(char *name, size_t n, const char *prefix, const axis *ax, int nax, lo
 	return len <= MAX_NAME && len < n ? 0 : -1;
 }
 
-int
-tg_cmd_sweep(int argc, char **argv)
+static int
+sweep(int argc, char **argv, axis *ax, int *pnax, char **common)
 {
-	axis ax[MAX_AXES];
 	int nax = 0, workers = 1, i, running = 0, failed = 0, skipped = 0, done = 0, busy = 0;
 	long k, total = 1;
-	char **common = tg_xcalloc((size_t)argc + 1, sizeof *common), why[512];
+	char why[512];
 	int nc = 0;
 	const char *ws = NULL, *prefix = "sweep";
 	pid_t parent = getpid();
@@ -125,6 +129,7 @@ tg_cmd_sweep(int argc, char **argv)
 				    "(at most %d axes)", MAX_AXES);
 			if (parse_axis(&ax[nax], argv[i + 1], why, sizeof why) != 0)
 				return tg_cli_usage_error("sweep", "%s", why);
+			*pnax = nax + 1;               /* the caller frees its values */
 			if (total * ax[nax].n > MAX_POINTS)
 				return tg_cli_usage_error("sweep", "the grid has over %d points; split it into several "
 				    "sweeps", MAX_POINTS);
@@ -243,13 +248,24 @@ tg_cmd_sweep(int argc, char **argv)
 			}
 		}
 	}
-	for (i = 0; i < nax; i++)
-		free(ax[i].val);
-	free(common);
 	printf("sweep: %d runs finished, %d done before, %d failed; 'tamga report -w %s' shows them\n", done, skipped,
 	    failed, ws);
 	if (busy > 0)
 		printf("sweep: %d runs are held by other live processes and were not run here; run the sweep again "
 		    "after they end\n", busy);
 	return failed || busy ? 1 : 0;
+}
+
+int
+tg_cmd_sweep(int argc, char **argv)
+{
+	axis ax[MAX_AXES];
+	char **common = tg_xcalloc((size_t)argc + 1, sizeof *common);
+	int nax = 0, i, rc;
+
+	rc = sweep(argc, argv, ax, &nax, common);
+	for (i = 0; i < nax; i++)
+		free(ax[i].val);
+	free(common);
+	return rc;
 }

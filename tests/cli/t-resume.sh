@@ -57,6 +57,15 @@ small="--model $M --task udpos --source tr --targets kk --epochs 1 --max-train 3
 t "--save-adapter /proc/nope fails (exit $rc)" '[ $rc = 1 ] && grep -q "save adapter: cannot create the folder /proc/nope" "$tmp/d.err" && grep -q "run 1 is marked failed" "$tmp/d.err"'
 t "and the run is stored as failed, with the reason" '[ "$(sqlite3 "$tmp/d/tamga.db" "select status, error like '"'%/proc/nope%'"' from runs")" = "failed|1" ]'
 
+# a full disk (here a file size limit: the store's WAL cannot grow): the run fails, and what tamga says about
+# its status is what the store holds
+(trap '' XFSZ; ulimit -f 300; exec "$T" train $small --epochs 3 --max-train 320 --eval-every 50 -w "$tmp/f") \
+    >"$tmp/f.out" 2>"$tmp/f.err"; rc=$?
+st=$(sqlite3 "$tmp/f/tamga.db" "select status from runs where id = 1")
+t "a run whose disk fills up fails (exit $rc)" '[ $rc = 1 ] && grep -q "tamga train: .*tamga.db: " "$tmp/f.err"'
+t "and what it says of its status is true (store: $st)" '{ grep -q "run 1 is marked failed" "$tmp/f.err" && [ "$st" = failed ]; } || { grep -q "run 1 could NOT be marked failed" "$tmp/f.err" && [ "$st" = running ]; }'
+sed 's/^/# /' "$tmp/f.err" | tail -2
+
 # reading needs no write access: a workspace directory that cannot be written (the WAL index cannot be created)
 chmod 755 "$tmp"; chmod 555 "$tmp/d"
 if [ "$(id -u)" = 0 ]; then as="setpriv --reuid=65534 --regid=65534 --clear-groups"; else as=""; fi
