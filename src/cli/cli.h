@@ -37,6 +37,11 @@ int tg_cmd_pretrain(int argc, char **argv);
 int tg_cmd_demo(int argc, char **argv);
 /* cmd-train.c */
 int tg_cmd_train(int argc, char **argv);
+/* tamga sweep's worker: tg_cmd_train for one grid point (tg_experiment.claim). Exit 0 done, 1 failed, 130
+ * cancelled, TG_EXIT_POINT_DONE when the point was done already, TG_EXIT_POINT_BUSY when a live process holds it. */
+#define TG_EXIT_POINT_DONE 76
+#define TG_EXIT_POINT_BUSY 75
+int tg_cmd_train_point(int argc, char **argv);
 /* cmd-sweep.c */
 int tg_cmd_sweep(int argc, char **argv);
 /* cmd-runs.c */

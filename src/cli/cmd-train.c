@@ -110,6 +110,15 @@ argv_json(int argc, char **argv)
 	return s;
 }
 
+static bool sweep_point;
+
+int
+tg_cmd_train_point(int argc, char **argv)
+{
+	sweep_point = true;
+	return tg_cmd_train(argc, argv);
+}
+
 int
 tg_cmd_train(int argc, char **argv)
 {
@@ -129,17 +138,56 @@ tg_cmd_train(int argc, char **argv)
 		return rc;
 	if (x.resume_run > 0) {
 		/* re-read the run's own command line from the store, then apply what was given now on top */
-		tg_store *st = tg_store_open(x.workspace ? x.workspace : tg_workspace_default(), 0, &err);
+		const char *wsn = x.workspace ? x.workspace : tg_workspace_default();
+		tg_store *st = tg_store_open(wsn, 0, &err);
 		tg_run_info ri;
 		json_t *cfg, *av;
+		json_error_t je;
+		char who[400];
 		if (st == NULL || tg_store_run_get(st, x.resume_run, &ri, &err) != TG_OK) {
 			fprintf(stderr, "tamga train: %s\n", err.msg);
 			tg_store_close(st);
 			return 1;
 		}
-		cfg = json_loads(ri.config ? ri.config : "{}", 0, NULL);
+		if (tg_run_lease_held(&ri)) {
+			/* checked again, atomically, when the run is taken (tg_store_run_acquire) */
+			fprintf(stderr, "tamga train: --resume %lld: run %lld ('%s') is %s in %s\n", (long long)ri.id,
+			    (long long)ri.id, ri.name ? ri.name : "", tg_run_status_name(ri.status),
+			    tg_run_lease_holder(&ri, who, sizeof who));
+			fprintf(stderr, "hint: two processes must not write one run; wait for it to end or stop that "
+			    "process\n");
+			tg_run_info_clear(&ri);
+			tg_store_close(st);
+			return 1;
+		}
+		cfg = json_loads(ri.config ? ri.config : "{}", 0, &je);
 		av = cfg ? json_object_get(cfg, "argv") : NULL;
-		if (json_is_array(av)) {
+		if (cfg == NULL || !json_is_object(cfg) || !json_is_array(av)) {
+			if (cfg == NULL)
+				fprintf(stderr, "tamga train: --resume %lld: the stored config of run %lld in %s is not JSON "
+				    "(line %d column %d: %s)\n", (long long)ri.id, (long long)ri.id, tg_store_db_path(st),
+				    je.line, je.column, je.text);
+			else
+				fprintf(stderr, "tamga train: --resume %lld: the stored config of run %lld in %s has no "
+				    "command line (\"argv\") to resume with\n", (long long)ri.id, (long long)ri.id,
+				    tg_store_db_path(st));
+			fprintf(stderr, "hint: resume it the way it was started (a run made from Lua: again from Lua), "
+			    "or start a new run\n");
+			json_decref(cfg);
+			tg_run_info_clear(&ri);
+			tg_store_close(st);
+			return 1;
+		}
+		for (i = 0; i < (int)json_array_size(av); i++)
+			if (!json_is_string(json_array_get(av, (size_t)i))) {
+				fprintf(stderr, "tamga train: --resume %lld: the stored command line of run %lld in %s has a "
+				    "non-string item %d\n", (long long)ri.id, (long long)ri.id, tg_store_db_path(st), i + 1);
+				json_decref(cfg);
+				tg_run_info_clear(&ri);
+				tg_store_close(st);
+				return 1;
+			}
+		{
 			int64_t keep = x.resume_run;
 			const char *ws = x.workspace;
 			sc = (int)json_array_size(av) + 1;
@@ -149,8 +197,13 @@ tg_cmd_train(int argc, char **argv)
 				sv[i] = (char *)json_string_value(json_array_get(av, (size_t)i - 1));
 			tg_experiment_init(&x);
 			if ((rc = parse(sc, sv, &x, tbuf2, sizeof tbuf2, &json, &quiet)) != 0 ||
-			    (rc = parse(argc, argv, &x, tbuf, sizeof tbuf, &json, &quiet)) != 0)
+			    (rc = parse(argc, argv, &x, tbuf, sizeof tbuf, &json, &quiet)) != 0) {
+				json_decref(cfg);
+				tg_run_info_clear(&ri);
+				tg_store_close(st);
+				free(sv);
 				return rc;
+			}
 			x.resume_run = keep;
 			if (ws)
 				x.workspace = ws;
@@ -162,19 +215,28 @@ tg_cmd_train(int argc, char **argv)
 	aj = argv_json(sc ? sc : argc, sc ? sv : argv);
 	x.argv_json = aj;
 	x.train.progress = !quiet;
+	x.claim = sweep_point && x.resume_run <= 0;
 	signal(SIGINT, on_sigint);
 	x.train.cancel = &interrupted;
 	rc = tg_experiment_run(&x, &id, &res, &err);
 	free(aj);
 	free(sv);
 	json_decref(stored);
-	if (rc != TG_OK) {
+	if (rc != TG_OK && x.claim && (x.claimed == TG_CLAIM_DONE || x.claimed == TG_CLAIM_BUSY)) {
 		fprintf(stderr, "tamga train: %s\n", err.msg);
+		return x.claimed == TG_CLAIM_DONE ? TG_EXIT_POINT_DONE : TG_EXIT_POINT_BUSY;
+	}
+	if (rc != TG_OK) {
+		const char *wsn = x.workspace ? x.workspace : tg_workspace_default();
+		fprintf(stderr, "tamga train: %s\n", err.msg[0] ? err.msg : "failed (no reason given)");
 		if (err.hint[0])
 			fprintf(stderr, "hint: %s\n", err.hint);
-		if (id > 0)
-			fprintf(stderr, "run %lld is marked failed in %s\n", (long long)id,
-			    x.workspace ? x.workspace : tg_workspace_default());
+		if (id > 0 && x.held && x.marked_failed)
+			fprintf(stderr, "run %lld is marked failed in %s\n", (long long)id, wsn);
+		else if (id > 0 && x.held)
+			fprintf(stderr, "run %lld could NOT be marked failed in %s (the store refused that write too); it "
+			    "stays 'running' until a later tamga train or sweep in this workspace marks it failed\n",
+			    (long long)id, wsn);
 		return 1;
 	}
 	if (json) {

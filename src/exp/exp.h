@@ -27,10 +27,19 @@ typedef struct tg_experiment {
 	const char   *argv_json;      /* the command line as a JSON array, kept for resume (may be NULL) */
 	int64_t       sweep_id;
 	const char   *lang_adapter_dir;    /* MAD-X: language adapters live here as <dir>/<lang> (optional) */
+	bool          claim;          /* a sweep point: continue the unfinished run named exactly name, if any (from
+	                                 its checkpoint); do not run a point that is done or held by a live process */
+	/* set by tg_experiment_run */
+	tg_claim      claimed;        /* with claim: what tg_store_run_claim found (DONE and BUSY: nothing was run) */
+	bool          held;           /* this process took the run (set it RUNNING) */
+	bool          marked_failed;  /* on failure after that: whether its FAILED status was stored */
 } tg_experiment;
 
 void tg_experiment_init(tg_experiment *x);
-/* Run it; *run_id is set as soon as the run is stored (also on failure after that point). */
+/* Run it; *run_id is set as soon as the run is stored (also on failure after that point). The run is held by this
+ * process while it trains (store.h: leases; a thread renews the heartbeat): resuming a run that a live process
+ * holds fails (TG_E_STATE), and a lost lease cancels the training. The run ends DONE or CANCELLED only when every
+ * result (adapter, head, artifact rows) was written. */
 int  tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_error *err);
 /* The default workspace: $TAMGA_WORKSPACE, else ./tamga-workspace. */
 const char *tg_workspace_default(void);

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "exp/exp.h"
 #include "model/safetensors.h"
@@ -156,6 +158,113 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	return o;
 }
 
+/* The lease heartbeat: a thread with its own connection renews the run's heartbeat every tg_lease_interval()
+ * seconds, also while the main thread loads data, evaluates or writes a checkpoint. A lost lease (the run was taken
+ * over after this process went silent too long) cancels the training. */
+typedef struct beat {
+	pthread_t       th;
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	bool            stop, started;
+	const char     *ws;
+	int64_t         run_id;
+	volatile int   *cancel;
+} beat;
+
+static void *
+beat_main(void *ud)
+{
+	beat *b = ud;
+	tg_store *s = tg_store_open(b->ws, 0, NULL);
+	double iv = tg_lease_interval();
+	struct timespec until;
+	bool lost = false;
+
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)iv;
+		until.tv_nsec += (long)((iv - (double)(time_t)iv) * 1e9);
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&b->cv, &b->mu, &until);
+		if (b->stop)
+			break;
+		pthread_mutex_unlock(&b->mu);
+		if (s == NULL)
+			s = tg_store_open(b->ws, 0, NULL);    /* retried: a full disk or a busy store is not the end */
+		if (s != NULL && tg_store_run_heartbeat(s, b->run_id, &lost, NULL) == TG_OK && lost) {
+			fprintf(stderr, "run %lld: another process took this run over (this process's lease expired); "
+			    "stopping\n", (long long)b->run_id);
+			if (b->cancel != NULL)
+				*b->cancel = 1;
+			pthread_mutex_lock(&b->mu);
+			break;
+		}
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	tg_store_close(s);
+	return NULL;
+}
+
+static void
+beat_start(beat *b, const char *ws, int64_t run_id, volatile int *cancel)
+{
+	memset(b, 0, sizeof *b);
+	b->ws = ws;
+	b->run_id = run_id;
+	b->cancel = cancel;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	b->started = pthread_create(&b->th, NULL, beat_main, b) == 0;
+}
+
+static void
+beat_stop(beat *b)
+{
+	if (!b->started)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->stop = true;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	b->started = false;
+}
+
+/* The trained module and head, at the best checkpoint, into dir; recorded as the run's adapter artifact. */
+static int
+save_adapter(tg_store *st, int64_t id, const char *dir, const char *model_dir, const tg_task *t, const tg_peft *peft,
+             const tg_head *h, tg_error *err)
+{
+	tg_st_writer *w;
+	char hp[4400];
+	int i, rc;
+
+	if (mkdirs(dir) != 0) {
+		tg_error_set(err, TG_E_IO, "save adapter: cannot create the folder %s: %s", dir, strerror(errno));
+		return tg_error_hint(err, "give --save-adapter a folder you may write (it is created when missing)");
+	}
+	if (tg_peft_save(peft, dir, model_dir, t->name, err) != TG_OK)
+		return TG_ERR;
+	w = tg_st_writer_new();
+	for (i = 0; i < h->params->n; i++)
+		tg_st_writer_add(w, h->params->names[i], h->params->views[i]->ndim, h->params->views[i]->shape,
+		    h->params->views[i]->data);
+	tg_st_writer_meta(w, "format", "tamga-head");
+	snprintf(hp, sizeof hp, "%s/head.safetensors", dir);
+	rc = tg_st_writer_write(w, hp, err);
+	tg_st_writer_free(w);
+	if (rc != TG_OK)
+		return TG_ERR;
+	return tg_store_artifact_add(st, id, "adapter", dir, err);
+}
+
 static void
 join_targets(const tg_task *t, char *buf, size_t n)
 {
@@ -182,10 +291,15 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	const char *ws = x->workspace ? x->workspace : tg_workspace_default();
 	int rc = TG_ERR;
 	int64_t id = x->resume_run;
-	bool recorded = false;
+	bool held = false;
 	items_ctx ictx;
+	beat hb;
 
 	memset(res, 0, sizeof *res);
+	memset(&hb, 0, sizeof hb);
+	x->claimed = TG_CLAIM_NEW;
+	x->marked_failed = false;
+	x->held = false;
 	if (run_id != NULL)
 		*run_id = 0;
 	if (tg_model_resolve(x->model, x->build_model, x->task.data_root, model_dir, sizeof model_dir, err) == NULL)
@@ -229,6 +343,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		goto out;
 	join_targets(t, targets, sizeof targets);
 	tg_peft_spec_format(&spec, specbuf, sizeof specbuf);
+	tg_store_runs_reap(st, NULL, NULL);      /* runs whose process is gone get their true status */
 	if (id <= 0) {
 		tg_run_info info;
 		json_t *cfg = config_json(x, model_dir, &spec, t);
@@ -249,7 +364,26 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		info.targets = targets;
 		info.seed = (int64_t)x->train.seed;
 		info.status = TG_RUN_QUEUED;
-		rc = tg_store_run_new(st, &info, &id, err);
+		if (x->claim && strlen(x->name ? x->name : "") >= sizeof name) {
+			rc = tg_error_set(err, TG_E_ARG, "run name of %zu bytes: at most %zu", strlen(x->name),
+			    sizeof name - 1);
+		} else if (x->claim) {
+			tg_run_info holder;
+			char who[400];
+			rc = tg_store_run_claim(st, &info, &id, &x->claimed, &holder, err);
+			if (rc == TG_OK && x->claimed == TG_CLAIM_DONE)
+				rc = tg_error_set(err, TG_E_STATE, "run %lld '%s' is done already", (long long)id, name);
+			else if (rc == TG_OK && x->claimed == TG_CLAIM_BUSY)
+				rc = tg_error_set(err, TG_E_STATE, "run %lld '%s' is %s in %s", (long long)id, name,
+				    tg_run_status_name(holder.status), tg_run_lease_holder(&holder, who, sizeof who));
+			else if (rc == TG_OK)
+				held = true;
+			tg_run_info_clear(&holder);
+			if (rc != TG_OK)
+				id = 0;
+		} else {
+			rc = tg_store_run_new(st, &info, &id, err);
+		}
 		free(cfgs);
 		json_decref(cfg);
 		if (rc != TG_OK) {
@@ -260,9 +394,12 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		if (x->sweep_id > 0)
 			tg_store_sweep_add_run(st, x->sweep_id, id, NULL);
 	}
-	recorded = true;
 	if (run_id != NULL)
 		*run_id = id;
+	if (!held && tg_store_run_acquire(st, id, err) != TG_OK)
+		goto out;                        /* held by another live process: not ours to mark */
+	held = true;
+	beat_start(&hb, ws, id, x->train.cancel);
 	{
 		tg_peft_flops fl;
 		int64_t trainable = tg_peft_trainable(peft) + tg_params_count(h->params, false);
@@ -270,10 +407,10 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		if (tg_peft_get_flops(peft, x->train.batch_size, (int64_t)(mean_len + 0.5), t->n_classes, &fl, NULL) !=
 		    TG_OK)
 			fl.train = NAN;
-		tg_store_run_set_params(st, id, trainable, tg_encoder_param_count(e) + trainable, fl.train, NULL);
+		if (tg_store_run_set_params(st, id, trainable, tg_encoder_param_count(e) + trainable, fl.train, err) !=
+		    TG_OK)
+			goto out;
 	}
-	if (tg_store_run_set_status(st, id, TG_RUN_RUNNING, NULL, err) != TG_OK)
-		goto out;
 	snprintf(ckpt, sizeof ckpt, "%s/checkpoints", ws);
 	mkdirs(ckpt);
 	snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", tg_store_checkpoint_dir(st), (long long)id);
@@ -284,34 +421,33 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	ictx.chance = t->chance;
 	to.items_ud = &ictx;
 	to.write_items = write_items;
-	to.resume = x->resume_run > 0;
+	to.resume = x->resume_run > 0 || (x->claim && x->claimed == TG_CLAIM_TAKEN);
+	if (to.resume && access(ckpt, F_OK) != 0 && tg_store_run_truncate(st, id, -1, err) != TG_OK)
+		goto out;                        /* nothing to continue from: start over, without the old rows */
 	sets[0] = tg_peft_params(peft);
 	if (to.progress)
 		fprintf(stderr, "run %lld: %s on %s, %s -> %s; %lld trainable parameters; %s\n", (long long)id, specbuf,
 		    t->name, t->source, targets, (long long)tg_peft_trainable(peft), t->note);
 	if (tg_train(e, h, t, sets, 1, &to, res, err) != TG_OK)
 		goto out;
-	/* the trained module and head, at the best checkpoint */
 	snprintf(adir, sizeof adir, "%s/adapters/run-%lld", ws, (long long)id);
-	if (mkdirs(adir) == 0 && tg_peft_save(peft, x->save_adapter ? x->save_adapter : adir, model_dir, t->name, err) ==
-	    TG_OK) {
-		tg_st_writer *w = tg_st_writer_new();
-		char hp[4400];
-		int i;
-		for (i = 0; i < h->params->n; i++)
-			tg_st_writer_add(w, h->params->names[i], h->params->views[i]->ndim, h->params->views[i]->shape,
-			    h->params->views[i]->data);
-		tg_st_writer_meta(w, "format", "tamga-head");
-		snprintf(hp, sizeof hp, "%s/head.safetensors", x->save_adapter ? x->save_adapter : adir);
-		tg_st_writer_write(w, hp, NULL);
-		tg_st_writer_free(w);
-		tg_store_artifact_add(st, id, "adapter", x->save_adapter ? x->save_adapter : adir, NULL);
-	}
-	tg_store_run_set_status(st, id, res->cancelled ? TG_RUN_CANCELLED : TG_RUN_DONE, NULL, NULL);
+	if (save_adapter(st, id, x->save_adapter ? x->save_adapter : adir, model_dir, t, peft, h, err) != TG_OK)
+		goto out;
+	beat_stop(&hb);
+	if (tg_store_run_release(st, id, res->cancelled ? TG_RUN_CANCELLED : TG_RUN_DONE, NULL, err) != TG_OK)
+		goto out;
 	rc = TG_OK;
 out:
-	if (rc != TG_OK && recorded && st != NULL)
-		tg_store_run_set_status(st, id, TG_RUN_FAILED, err ? err->msg : "failed", NULL);
+	beat_stop(&hb);
+	if (rc != TG_OK && held && st != NULL) {
+		tg_error e2 = { 0 };
+		char msg[sizeof err->msg + 8];
+		snprintf(msg, sizeof msg, "%s", err && err->msg[0] ? err->msg : "failed");
+		x->marked_failed = tg_store_run_release(st, id, TG_RUN_FAILED, msg, &e2) == TG_OK;
+		if (!x->marked_failed && err != NULL && err->hint[0] == '\0')
+			tg_error_hint(err, "the run's failure could not be stored either (%s)", e2.msg);
+	}
+	x->held = held;
 	tg_store_close(st);
 	tg_head_free(h);
 	tg_peft_free(peft);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -37,6 +38,7 @@ tg_run_info_init(tg_run_info *r)
 	r->created = r->updated = NAN;
 	r->flops_per_step = NAN;
 	r->tokens_per_s = NAN;
+	r->heartbeat = NAN;
 }
 
 void
@@ -249,7 +251,8 @@ tg_store_run_set_status(tg_store *s, int64_t run_id, tg_run_status status, const
 	static const char sql[] =
 	    "UPDATE runs SET status = ?2, error = ?3, updated = ?4,"
 	    " pid = CASE WHEN ?2 = 'running' THEN ?5 ELSE pid END,"
-	    " host = CASE WHEN ?2 = 'running' THEN ?6 ELSE host END WHERE id = ?1";
+	    " host = CASE WHEN ?2 = 'running' THEN ?6 ELSE host END,"
+	    " heartbeat = CASE WHEN ?2 = 'running' THEN ?4 ELSE heartbeat END WHERE id = ?1";
 	sqlite3_stmt *st;
 	char host[256];
 
@@ -344,7 +347,7 @@ tg_store_run_truncate(tg_store *s, int64_t run_id, int64_t after_step, tg_error 
 #define RUN_COLS(config) \
 	"id, created, updated, name, status, " config ", model, method, layers, task, source, targets, seed," \
 	" trainable_params, total_params, flops_per_step, steps_done, steps_total, tokens_per_s, pid, host, error," \
-	" sweep_id"
+	" sweep_id, heartbeat"
 
 static void
 read_run(sqlite3_stmt *st, tg_run_info *r)
@@ -376,6 +379,7 @@ read_run(sqlite3_stmt *st, tg_run_info *r)
 	r->host = tg_col_strdup(st, 20);
 	r->error = tg_col_strdup(st, 21);
 	r->sweep_id = sqlite3_column_int64(st, 22);
+	r->heartbeat = tg_col_double(st, 23);
 }
 
 int
@@ -428,6 +432,7 @@ tg_store_run_list(tg_store *s, const tg_run_filter *f, tg_run_info **runs, int *
 	    " (?1 IS NULL OR instr(?1, ',' || status || ',') > 0)"
 	    " AND (?2 IS NULL OR task = ?2) AND (?3 IS NULL OR method = ?3) AND (?4 IS NULL OR source = ?4)"
 	    " AND (?5 IS NULL OR name LIKE ?5 ESCAPE '\\') AND (?6 IS NULL OR sweep_id = ?6)"
+	    " AND (?10 IS NULL OR name = ?10)"
 	    " ORDER BY %s LIMIT ?7 OFFSET ?8", order_sql[f->order]);
 	if ((st = tg_store_stmt(s, STMT_RUN_LIST0 + f->order, sql, err)) == NULL)
 		return TG_ERR;
@@ -447,6 +452,7 @@ tg_store_run_list(tg_store *s, const tg_run_filter *f, tg_run_info **runs, int *
 	sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1);
 	sqlite3_bind_int64(st, 8, f->offset > 0 ? f->offset : 0);
 	sqlite3_bind_int(st, 9, f->with_config);
+	tg_bind_text(st, 10, f->name);
 	len = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (len == cap)
@@ -463,16 +469,335 @@ tg_store_run_list(tg_store *s, const tg_run_filter *f, tg_run_info **runs, int *
 	return TG_OK;
 }
 
-bool
-tg_run_is_stale(const tg_run_info *r)
+/* ---- leases ------------------------------------------------------------------------------------------------------ */
+
+double
+tg_lease_timeout(void)
+{
+	const char *e = getenv("TAMGA_LEASE_TIMEOUT");
+	char *end;
+	double v;
+
+	if (e != NULL && *e != '\0') {
+		v = strtod(e, &end);
+		if (*end == '\0' && v >= 1 && v <= 86400)
+			return v;
+	}
+	return 300;
+}
+
+double
+tg_lease_interval(void)
+{
+	double t = tg_lease_timeout() / 6;
+
+	return t < 30 ? t : 30;
+}
+
+/* Whether process pid exists on this machine and is not a zombie (killed, not yet reaped by its parent: with the
+ * parent killed too, that may take until init gets to it). */
+static bool
+pid_alive(int64_t pid)
+{
+	char path[64], buf[256], *rp;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0 || (pid_t)pid != pid || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+		return false;
+	snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return true;                   /* no /proc: kill's answer stands */
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')' */
+	return (rp = strrchr(buf, ')')) == NULL || rp[1] != ' ' || (rp[2] != 'Z' && rp[2] != 'X');
+}
+
+/* The holder of a RUNNING or PAUSED run is alive as far as this process can tell. */
+static bool
+holder_alive(const tg_run_info *r, double now)
+{
+	char host[256];
+	double hb;
+
+	if (r->host != NULL && r->pid > 0 && strcmp(r->host, host_name(host, sizeof host)) == 0 && !pid_alive(r->pid))
+		return false;                          /* this machine, and the process is gone */
+	if (r->status == TG_RUN_PAUSED)
+		return true;                           /* a stopped process does not beat */
+	hb = isnan(r->heartbeat) ? r->updated : r->heartbeat;
+	return isnan(hb) || now - hb <= tg_lease_timeout();
+}
+
+static bool
+is_self(const tg_run_info *r)
 {
 	char host[256];
 
-	if (r == NULL || r->status != TG_RUN_RUNNING || r->pid <= 0 || r->host == NULL)
-		return false;
-	if (strcmp(r->host, host_name(host, sizeof host)) != 0)
-		return false;                /* another machine: cannot tell */
-	return kill((pid_t)r->pid, 0) != 0 && errno == ESRCH;
+	return r->pid == (int64_t)getpid() && r->host != NULL && strcmp(r->host, host_name(host, sizeof host)) == 0;
+}
+
+bool
+tg_run_lease_held(const tg_run_info *r)
+{
+	return r != NULL && (r->status == TG_RUN_RUNNING || r->status == TG_RUN_PAUSED) &&
+	    holder_alive(r, tg_store_wallclock());
+}
+
+bool
+tg_run_is_stale(const tg_run_info *r)
+{
+	return r != NULL && r->status == TG_RUN_RUNNING && (r->pid > 0 || r->host != NULL) &&
+	    !holder_alive(r, tg_store_wallclock());
+}
+
+const char *
+tg_run_lease_holder(const tg_run_info *r, char *buf, size_t n)
+{
+	double hb = isnan(r->heartbeat) ? r->updated : r->heartbeat;
+
+	if (isnan(hb))
+		snprintf(buf, n, "process %lld on host %s", (long long)r->pid, r->host ? r->host : "?");
+	else
+		snprintf(buf, n, "process %lld on host %s, last heartbeat %.0f s ago", (long long)r->pid,
+		    r->host ? r->host : "?", tg_store_wallclock() - hb);
+	return buf;
+}
+
+/* Set run_id RUNNING and held by this process (inside the caller's transaction). */
+static int
+take(tg_store *s, int64_t run_id, tg_error *err)
+{
+	static const char sql[] =
+	    "UPDATE runs SET status = 'running', error = NULL, updated = ?2, heartbeat = ?2, pid = ?3, host = ?4"
+	    " WHERE id = ?1";
+	sqlite3_stmt *st;
+	char host[256];
+
+	if ((st = tg_store_stmt(s, STMT_RUN_TAKE, sql, err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_double(st, 2, tg_store_wallclock());
+	sqlite3_bind_int64(st, 3, (int64_t)getpid());
+	sqlite3_bind_text(st, 4, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	return step_one_run(s, st, run_id, "take the lease", err);
+}
+
+static int
+busy_error(tg_store *s, const tg_run_info *r, tg_error *err)
+{
+	char who[400];
+
+	tg_error_set(err, TG_E_STATE, "%s: run %lld ('%s') is %s in %s", s->db_path, (long long)r->id,
+	    r->name ? r->name : "", tg_run_status_name(r->status), tg_run_lease_holder(r, who, sizeof who));
+	return tg_error_hint(err, "two processes must not write one run; wait for it to end or stop that process (a "
+	    "run whose process is gone can be taken over: on its host at once, elsewhere %.0f s after its last "
+	    "heartbeat)", tg_lease_timeout());
+}
+
+int
+tg_store_run_acquire(tg_store *s, int64_t run_id, tg_error *err)
+{
+	tg_run_info r;
+	int rc;
+
+	if (tg_store_writable(s, err, "take the lease") != TG_OK || tg_store_begin(s, err) != TG_OK)
+		return TG_ERR;
+	rc = tg_store_run_get(s, run_id, &r, err);
+	if (rc == TG_OK && tg_run_lease_held(&r) && !is_self(&r))
+		rc = busy_error(s, &r, err);
+	if (rc == TG_OK)
+		rc = take(s, run_id, err);
+	if (rc == TG_OK)
+		rc = tg_store_commit(s, err);
+	tg_store_rollback(s);
+	tg_run_info_clear(&r);
+	return rc;
+}
+
+int
+tg_store_run_heartbeat(tg_store *s, int64_t run_id, bool *lost, tg_error *err)
+{
+	static const char sql[] =
+	    "UPDATE runs SET heartbeat = ?2 WHERE id = ?1 AND pid = ?3 AND host = ?4 AND status IN ('running','paused')";
+	sqlite3_stmt *st;
+	char host[256];
+	int rc;
+
+	if (lost != NULL)
+		*lost = false;
+	if (tg_store_writable(s, err, "heartbeat") != TG_OK)
+		return TG_ERR;
+	if ((st = tg_store_stmt(s, STMT_RUN_HEARTBEAT, sql, err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_double(st, 2, tg_store_wallclock());
+	sqlite3_bind_int64(st, 3, (int64_t)getpid());
+	sqlite3_bind_text(st, 4, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return tg_store_fail(s, err, rc, "heartbeat of run %lld", (long long)run_id);
+	if (lost != NULL)
+		*lost = sqlite3_changes(s->db) == 0;
+	return TG_OK;
+}
+
+int
+tg_store_run_release(tg_store *s, int64_t run_id, tg_run_status status, const char *error_msg, tg_error *err)
+{
+	static const char sql[] =
+	    "UPDATE runs SET status = ?2, error = ?3, updated = ?4 WHERE id = ?1 AND pid = ?5 AND host = ?6";
+	sqlite3_stmt *st;
+	char host[256];
+	tg_run_info r;
+	int rc;
+
+	if (tg_store_writable(s, err, "set status") != TG_OK)
+		return TG_ERR;
+	if ((unsigned)status >= TG_RUN_NSTATUS)
+		return tg_error_set(err, TG_E_ARG, "%s: set status of run %lld: status %d out of range", s->db_path,
+		    (long long)run_id, (int)status);
+	if ((st = tg_store_stmt(s, STMT_RUN_RELEASE, sql, err)) == NULL)
+		return TG_ERR;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, status_names[status], -1, SQLITE_STATIC);
+	tg_bind_text(st, 3, error_msg);
+	sqlite3_bind_double(st, 4, tg_store_wallclock());
+	sqlite3_bind_int64(st, 5, (int64_t)getpid());
+	sqlite3_bind_text(st, 6, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return tg_store_fail(s, err, rc, "mark run %lld %s", (long long)run_id, status_names[status]);
+	if (sqlite3_changes(s->db) > 0)
+		return TG_OK;
+	if (tg_store_run_get(s, run_id, &r, err) != TG_OK)
+		return TG_ERR;
+	tg_error_set(err, TG_E_STATE, "%s: mark run %lld %s: the run was taken over by %s (this process's lease "
+	    "expired)", s->db_path, (long long)run_id, status_names[status], tg_run_lease_holder(&r, host, sizeof host));
+	tg_error_hint(err, "a process that does not renew its lease for %.0f s (stopped, or a hung file system) is "
+	    "taken for dead; set TAMGA_LEASE_TIMEOUT higher on such machines", tg_lease_timeout());
+	tg_run_info_clear(&r);
+	return TG_ERR;
+}
+
+int
+tg_store_run_claim(tg_store *s, const tg_run_info *info, int64_t *id, tg_claim *outcome, tg_run_info *holder,
+                   tg_error *err)
+{
+	sqlite3_stmt *st;
+	tg_run_info r, *found = NULL, *last = NULL;
+	int rc, n = 0, cap = 0, i;
+
+	*id = 0;
+	*outcome = TG_CLAIM_NEW;
+	if (holder != NULL)
+		tg_run_info_init(holder);
+	if (tg_store_writable(s, err, "claim run") != TG_OK)
+		return TG_ERR;
+	if (info == NULL || info->name == NULL || info->name[0] == '\0')
+		return tg_error_set(err, TG_E_ARG, "%s: claim run: a name is required", s->db_path);
+	if (tg_store_begin(s, err) != TG_OK)
+		return TG_ERR;
+	st = tg_store_stmt(s, STMT_RUN_BY_NAME, "SELECT " RUN_COLS("NULL") " FROM runs WHERE name = ?1 ORDER BY id",
+	    err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, info->name, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap)
+			found = tg_xrealloc(found, (cap = cap ? 2 * cap : 4) * sizeof *found);
+		read_run(st, &found[n++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		tg_store_fail(s, err, rc, "claim run '%s'", info->name);
+		goto fail;
+	}
+	for (i = 0; i < n; i++)
+		if (found[i].status == TG_RUN_DONE)
+			*outcome = TG_CLAIM_DONE, last = &found[i];
+	for (i = 0; *outcome == TG_CLAIM_NEW && i < n; i++)
+		if (tg_run_lease_held(&found[i]) && !is_self(&found[i]))
+			*outcome = TG_CLAIM_BUSY, last = &found[i];
+	if (*outcome == TG_CLAIM_NEW && n > 0) {
+		*outcome = TG_CLAIM_TAKEN;
+		last = &found[n - 1];
+		if (take(s, last->id, err) != TG_OK)
+			goto fail;
+	}
+	if (*outcome == TG_CLAIM_NEW) {
+		tg_run_info_init(&r);
+		r = *info;
+		r.status = TG_RUN_QUEUED;
+		if (tg_store_run_new(s, &r, id, err) != TG_OK || take(s, *id, err) != TG_OK)
+			goto fail;
+	} else {
+		*id = last->id;
+		if (holder != NULL && *outcome != TG_CLAIM_TAKEN) {
+			*holder = *last;
+			tg_run_info_init(last);
+		}
+	}
+	if (tg_store_commit(s, err) != TG_OK)
+		goto fail;
+	tg_run_list_free(found, n);
+	return TG_OK;
+fail:
+	tg_store_rollback(s);
+	tg_run_list_free(found, n);
+	*id = 0;
+	return TG_ERR;
+}
+
+int
+tg_store_runs_reap(tg_store *s, int *nreaped, tg_error *err)
+{
+	static const char sql[] =
+	    "UPDATE runs SET status = 'failed', updated = ?2, error = ?3 WHERE id = ?1 AND status = 'running'";
+	tg_run_filter f = { 0 };
+	tg_run_info *runs = NULL;
+	sqlite3_stmt *st;
+	char who[400], why[600];
+	int n = 0, i, rc, reaped = 0, ret = TG_OK;
+
+	if (nreaped != NULL)
+		*nreaped = 0;
+	if (tg_store_writable(s, err, "mark stale runs") != TG_OK || tg_store_begin(s, err) != TG_OK)
+		return TG_ERR;
+	f.status_mask = 1u << TG_RUN_RUNNING;
+	if (tg_store_run_list(s, &f, &runs, &n, err) != TG_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (!tg_run_is_stale(&runs[i]))
+			continue;
+		snprintf(why, sizeof why, "ended without recording an end (killed?): %s; continue it with "
+		    "tamga train --resume %lld", tg_run_lease_holder(&runs[i], who, sizeof who), (long long)runs[i].id);
+		if ((st = tg_store_stmt(s, STMT_RUN_REAP, sql, err)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, runs[i].id);
+		sqlite3_bind_double(st, 2, tg_store_wallclock());
+		sqlite3_bind_text(st, 3, why, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			tg_store_fail(s, err, rc, "mark stale run %lld failed", (long long)runs[i].id);
+			goto fail;
+		}
+		reaped++;
+	}
+	if (tg_store_commit(s, err) != TG_OK)
+		goto fail;
+	if (nreaped != NULL)
+		*nreaped = reaped;
+	tg_run_list_free(runs, n);
+	return ret;
+fail:
+	tg_store_rollback(s);
+	tg_run_list_free(runs, n);
+	return TG_ERR;
 }
 
 /* ---- sweeps ------------------------------------------------------------------------------------------------------ */

@@ -61,6 +61,10 @@ static const char *const migrations[] = {
 	"  created   REAL NOT NULL);"
 	"ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;"
 	"CREATE INDEX runs_sweep ON runs(sweep_id);",
+
+	/* 3: the lease heartbeat of a running run (runs.c: leases), and an index for exact names (sweep points). */
+	"ALTER TABLE runs ADD COLUMN heartbeat REAL;"
+	"CREATE INDEX runs_name ON runs(name);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

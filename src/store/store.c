@@ -306,6 +306,45 @@ set_wal(tg_store *s, tg_error *err)
 	return rc == SQLITE_OK ? TG_OK : tg_store_fail(s, err, rc, "open: set WAL mode");
 }
 
+/* A reader that cannot use the WAL: a WAL-mode database needs its -shm index, and a reader must create it when it
+ * is missing, which fails in a directory it may not write (an archived or shared read-only workspace): SQLite
+ * answers "disk I/O error" or "unable to open". With no WAL content to merge (no -wal file, or an empty one),
+ * the database file alone is the whole store, and it can be read as immutable, without any lock or index. A
+ * non-empty -wal holds commits that only the index can find, so that case stays an error, with a hint. */
+static int
+open_immutable(tg_store *s, tg_error *err)
+{
+	char wal[4200], *uri, *p;
+	const char *c;
+	struct stat sb;
+	int rc;
+
+	if (err != NULL && err->code != TG_E_IO)
+		return TG_ERR;                 /* not an I/O failure (not a store, damaged...): keep that error */
+	snprintf(wal, sizeof wal, "%s-wal", s->db_path);
+	if (stat(wal, &sb) == 0 && sb.st_size > 0) {
+		tg_error_hint(err, "the store's WAL (%s, %lld bytes) cannot be read without its index, which cannot be "
+		    "created here; copy the workspace to a directory you may write, or let its owner open it once",
+		    wal, (long long)sb.st_size);
+		return TG_ERR;
+	}
+	/* file: URI, with the characters that URIs reserve percent-encoded */
+	uri = tg_xmalloc(3 * strlen(s->db_path) + 32);
+	p = uri + sprintf(uri, "file:");
+	for (c = s->db_path; *c; c++)
+		p += strchr("?#%", *c) ? sprintf(p, "%%%02X", (unsigned char)*c) : sprintf(p, "%c", *c);
+	sprintf(p, "?immutable=1");
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+	rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return tg_store_fail(s, err, rc, "open read-only without the WAL index");
+	sqlite3_extended_result_codes(s->db, 1);
+	tg_error_clear(err);
+	return TG_OK;
+}
+
 tg_store *
 tg_store_open(const char *workspace_dir, int flags, tg_error *err)
 {
@@ -371,8 +410,10 @@ tg_store_open(const char *workspace_dir, int flags, tg_error *err)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	if (check_schema(s, err) != TG_OK)
-		goto fail;
+	if (check_schema(s, err) != TG_OK) {
+		if (!ro || open_immutable(s, err) != TG_OK || check_schema(s, err) != TG_OK)
+			goto fail;
+	}
 	if (!ro) {
 		if (set_wal(s, err) != TG_OK)
 			goto fail;

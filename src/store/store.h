@@ -83,6 +83,7 @@ typedef struct tg_run_info {
 	double        tokens_per_s;
 	int64_t       pid;                       /* of the process that last set RUNNING; 0 none */
 	char         *host;
+	double        heartbeat;                 /* Unix time the holder last renewed its lease; NAN none */
 	char         *error;                     /* why it failed; NULL otherwise */
 	int64_t       sweep_id;                  /* 0: not part of a sweep; or tg_store_sweep_add_run later */
 } tg_run_info;
@@ -106,8 +107,45 @@ int tg_store_run_delete(tg_store *s, int64_t run_id, tg_error *err);   /* with i
 int tg_store_run_truncate(tg_store *s, int64_t run_id, int64_t after_step, tg_error *err);
 /* TG_OK and the run in *out (clear it afterwards); TG_ERR with code TG_E_ARG when there is no such run. */
 int tg_store_run_get(tg_store *s, int64_t run_id, tg_run_info *out, tg_error *err);
-/* A RUNNING run whose pid is gone on this host (killed without a chance to mark itself failed). */
+/* A RUNNING run whose holder is gone (see leases below): killed without a chance to mark itself failed. */
 bool tg_run_is_stale(const tg_run_info *r);
+
+/* Leases. A RUNNING (or PAUSED) run is held by the process that set it running: its pid, host and a heartbeat
+ * time that the holder renews (tg_store_run_heartbeat, every few seconds). The holder is gone when, on this host,
+ * its pid no longer exists, or, on any host, its heartbeat is older than tg_lease_timeout() (a PAUSED run is a
+ * stopped process and does not beat). Only then may another process take the run over; taking it is one write
+ * transaction (BEGIN IMMEDIATE), so two processes never both hold a run, on one host or across the hosts of a
+ * cluster sharing the workspace. */
+double tg_lease_timeout(void);                 /* $TAMGA_LEASE_TIMEOUT seconds (1 to 86400), else 300 */
+double tg_lease_interval(void);                /* how often a holder beats: timeout / 6, at most 30 s */
+/* Whether the run is RUNNING or PAUSED and its holder looks alive (this process included). */
+bool tg_run_lease_held(const tg_run_info *r);
+/* "process 123 on host h, last heartbeat 4 s ago" into buf. */
+const char *tg_run_lease_holder(const tg_run_info *r, char *buf, size_t n);
+/* Take run_id for this process: status RUNNING, pid, host and heartbeat set, error cleared. TG_ERR with code
+ * TG_E_STATE ("run 7 is running in process 123 on host h ...") when another live process holds it. */
+int tg_store_run_acquire(tg_store *s, int64_t run_id, tg_error *err);
+/* Renew this process's lease. *lost (may be NULL) is set when the run is no longer held by this process (taken
+ * over after the heartbeat expired); that is not an error. */
+int tg_store_run_heartbeat(tg_store *s, int64_t run_id, bool *lost, tg_error *err);
+/* End this process's hold with a final status (DONE, FAILED, CANCELLED...). TG_ERR, nothing written, when the run
+ * is held by another process now (it was taken over) or the write fails; the status is stored only on TG_OK. */
+int tg_store_run_release(tg_store *s, int64_t run_id, tg_run_status st, const char *error_msg, tg_error *err);
+
+/* A sweep point: the run named exactly info->name, taken in one transaction. */
+typedef enum {
+	TG_CLAIM_NEW,        /* no run of that name: inserted from info, RUNNING and held by this process */
+	TG_CLAIM_TAKEN,      /* an unfinished run of that name (failed, cancelled, queued, holder gone) is now held
+	                        by this process: continue it from its checkpoint */
+	TG_CLAIM_DONE,       /* a run of that name is done: nothing changed */
+	TG_CLAIM_BUSY,       /* a live process holds a run of that name: nothing changed */
+} tg_claim;
+/* *id is the run concerned in every outcome; *holder (may be NULL) gets a copy of that run for DONE and BUSY
+ * (clear it afterwards). */
+int tg_store_run_claim(tg_store *s, const tg_run_info *info, int64_t *id, tg_claim *outcome, tg_run_info *holder,
+                       tg_error *err);
+/* Mark every RUNNING run whose holder is gone as FAILED, with an error saying so; *n (may be NULL) counts them. */
+int tg_store_runs_reap(tg_store *s, int *n, tg_error *err);
 
 typedef enum { TG_ORDER_NEWEST, TG_ORDER_OLDEST, TG_ORDER_NAME, TG_ORDER_UPDATED, TG_ORDER_N } tg_run_order;
 
@@ -115,7 +153,8 @@ typedef enum { TG_ORDER_NEWEST, TG_ORDER_OLDEST, TG_ORDER_NAME, TG_ORDER_UPDATED
 typedef struct tg_run_filter {
 	unsigned     status_mask;                 /* bit (1u << status); 0 = any */
 	const char  *task, *method, *source;      /* exact; NULL = any */
-	const char  *name_like;                   /* SQL LIKE pattern ("lora-%"); NULL = any */
+	const char  *name_like;                   /* SQL LIKE pattern ("lora-%"), ASCII case-insensitive; NULL = any */
+	const char  *name;                        /* exactly this name (case and every character); NULL = any */
 	int64_t      sweep_id;                    /* 0 = any */
 	tg_run_order order;
 	int          limit, offset;               /* limit 0 = all */

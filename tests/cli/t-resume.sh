@@ -29,6 +29,10 @@ t "a reader sees the running training's first step rows" '[ $seen = 1 ]'
 s0=$(steps "$tmp/b"); s1=$s0; i=0
 while [ "$s1" -le "$s0" ] && [ $i -lt 40 ] && kill -0 $pid 2>/dev/null; do sleep 0.05; s1=$(steps "$tmp/b"); i=$((i+1)); done
 t "new step rows are visible to another process within 2 seconds ($s0 -> $s1)" '[ "$s1" -gt "$s0" ] || ! kill -0 $pid 2>/dev/null'
+# a second writer on the running run is refused, naming the owner, before it loads anything
+timeout 60 "$T" train --resume 1 -w "$tmp/b" >"$tmp/dup.out" 2>"$tmp/dup.err"; rc=$?
+t "--resume of a run that is running in another process is refused (exit $rc)" '[ $rc = 1 ] && grep -q "is running in process $pid on host" "$tmp/dup.err"'
+[ $rc = 1 ] || sed 's/^/# /' "$tmp/dup.err" | tail -3
 while [ "$(steps "$tmp/b")" -lt 15 ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 t "the run was killed mid-way" '[ "$(steps "$tmp/b")" -lt 60 ]'
@@ -39,5 +43,39 @@ t "final numbers equal the uninterrupted run's" '[ "$(norm "$tmp/a.json")" = "$(
 [ "$(norm "$tmp/a.json")" = "$(norm "$tmp/c.json")" ] || { echo "# a: $(norm "$tmp/a.json")"; echo "# c: $(norm "$tmp/c.json")"; }
 t "the store holds each step once after the resume" '[ "$(steps "$tmp/b")" = 60 ]'
 t "the resumed run is marked done" '"$T" runs -w "$tmp/b" | grep -q " done "'
+
+# a stored config that is not JSON is an error naming the run, not a silent default run (which would build the
+# default model: kept out of the cache)
+sqlite3 "$tmp/b/tamga.db" "update runs set config = '{\"argv\": [' where id = 1"
+TAMGA_MODELS="$tmp/models" timeout 60 "$T" train --resume 1 -w "$tmp/b" >"$tmp/bad.out" 2>"$tmp/bad.err"; rc=$?
+t "--resume with a stored config that is not JSON fails, naming the run (exit $rc)" '[ $rc = 1 ] && grep -q "stored config of run 1 .* is not JSON" "$tmp/bad.err"'
+[ $rc = 1 ] || sed 's/^/# /' "$tmp/bad.err" | tail -3
+
+# write errors are errors: an adapter folder that cannot be written fails the run, with the reason stored
+small="--model $M --task udpos --source tr --targets kk --epochs 1 --max-train 32 --max-eval 16 --batch 16 --bootstrap 10 --quiet"
+"$T" train $small -w "$tmp/d" --save-adapter /proc/nope >"$tmp/d.out" 2>"$tmp/d.err"; rc=$?
+t "--save-adapter /proc/nope fails (exit $rc)" '[ $rc = 1 ] && grep -q "save adapter: cannot create the folder /proc/nope" "$tmp/d.err" && grep -q "run 1 is marked failed" "$tmp/d.err"'
+t "and the run is stored as failed, with the reason" '[ "$(sqlite3 "$tmp/d/tamga.db" "select status, error like '"'%/proc/nope%'"' from runs")" = "failed|1" ]'
+
+# a full disk (here a file size limit: the store's WAL cannot grow): the run fails, and what tamga says about
+# its status is what the store holds
+(trap '' XFSZ; ulimit -f 300; exec "$T" train $small --epochs 3 --max-train 320 --eval-every 50 -w "$tmp/f") \
+    >"$tmp/f.out" 2>"$tmp/f.err"; rc=$?
+st=$(sqlite3 "$tmp/f/tamga.db" "select status from runs where id = 1")
+t "a run whose disk fills up fails (exit $rc)" '[ $rc = 1 ] && grep -q "tamga train: .*tamga.db: " "$tmp/f.err"'
+t "and what it says of its status is true (store: $st)" '{ grep -q "run 1 is marked failed" "$tmp/f.err" && [ "$st" = failed ]; } || { grep -q "run 1 could NOT be marked failed" "$tmp/f.err" && [ "$st" = running ]; }'
+sed 's/^/# /' "$tmp/f.err" | tail -2
+
+# reading needs no write access: a workspace directory that cannot be written (the WAL index cannot be created)
+chmod 755 "$tmp"; chmod 555 "$tmp/d"
+if [ "$(id -u)" = 0 ]; then as="setpriv --reuid=65534 --regid=65534 --clear-groups"; else as=""; fi
+if [ -n "$as" ] && ! command -v setpriv >/dev/null; then
+	n=$((n+1)); echo "ok $n # SKIP root, and no setpriv to read as another user"
+else
+	$as "$T" runs -w "$tmp/d" >"$tmp/ro.out" 2>"$tmp/ro.err"; rc=$?
+	t "tamga runs reads a workspace in a read-only directory (exit $rc)" '[ $rc = 0 ] && grep -q " failed " "$tmp/ro.out"'
+	[ $rc = 0 ] || sed 's/^/# /' "$tmp/ro.err" | tail -3
+fi
+chmod 755 "$tmp/d"
 echo "1..$n"
 exit $fail
