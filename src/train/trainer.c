@@ -220,7 +220,7 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 		double loss_sum = 0, ts = tg_now(), gn;
 		float lr;
 		tg_step_info si;
-		bool finite = true;
+		bool finite = true, cancelled;
 
 		if (epoch != cur_epoch) {
 			plan_epoch(&plan, t->train, o, epoch);
@@ -326,10 +326,12 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			    si.tokens_per_s, el, eta, tty ? "" : "\n");
 			last_print = tg_now();
 		}
-		/* evaluation: every eval_every steps, at the end of each epoch, and at the end */
+		/* evaluation: every eval_every steps, at the end of each epoch, and at the end. A cancel (Ctrl-C) only
+		 * checkpoints: an evaluation at the cancelled step would compete in checkpoint selection and count toward
+		 * patience, and a resumed run would then select differently from an uninterrupted one. */
+		cancelled = o->cancel != NULL && *o->cancel;
 		if ((o->eval_every > 0 && (step + 1) % o->eval_every == 0) ||
-		    (o->eval_every <= 0 && (step + 1) % spe == 0) || step + 1 == total ||
-		    (o->cancel != NULL && *o->cancel)) {
+		    (o->eval_every <= 0 && (step + 1) % spe == 0) || step + 1 == total) {
 			double sel;
 			bool cb_stop;
 			if (evaluate_all(e, h, t, o, step + 1, o->eval_targets, scores, &n_scores, &sel, &cb_stop, err) !=
@@ -364,12 +366,13 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			cs.step = step + 1;
 			if (o->checkpoint_path != NULL && ckpt_write(o->checkpoint_path, &sl, &cs, err) != TG_OK)
 				goto out;
-		} else if (o->checkpoint_path != NULL && o->checkpoint_every > 0 && (step + 1) % o->checkpoint_every == 0) {
+		} else if (o->checkpoint_path != NULL &&
+		    ((o->checkpoint_every > 0 && (step + 1) % o->checkpoint_every == 0) || cancelled)) {
 			cs.step = step + 1;
 			if (ckpt_write(o->checkpoint_path, &sl, &cs, err) != TG_OK)
 				goto out;
 		}
-		if (o->cancel != NULL && *o->cancel) {
+		if (cancelled) {
 			res->cancelled = true;
 			stop = true;
 		}
@@ -390,6 +393,19 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 	for (k = 0; k < sl.n; k++)
 		if (sl.best[k] != NULL)
 			memcpy(sl.p[k]->data, sl.best[k], (size_t)sl.p[k]->total * sizeof(float));
+	if (res->n_scores == 0 && cs.best_step > 0) {
+		/* resumed after its best step: the scores at that step again (evaluation is deterministic), for the
+		 * result only; the store already holds them */
+		tg_train_opts q = *o;
+		double sel;
+		bool cb_stop;
+		q.store = NULL;
+		q.write_items = NULL;
+		q.on_eval = NULL;
+		if (evaluate_all(e, h, t, &q, cs.best_step, o->eval_targets, res->scores, &res->n_scores, &sel, &cb_stop,
+		    err) != TG_OK)
+			goto out;
+	}
 	if (o->store != NULL && cs.best_step > 0)
 		tg_store_eval_select(o->store, o->run_id, cs.best_step, NULL);
 	rc = TG_OK;
