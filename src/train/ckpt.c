@@ -301,8 +301,8 @@ all_finite(const uint8_t *p, int64_t n, bool nonneg, int64_t *at)
 	return true;
 }
 
-/* Validate everything in an open checkpoint but the sizes of the run's parameter sets. total < 0: the run's step
- * count is not known; want_sets < 0: nor its number of sets. */
+/* Validate everything in an open checkpoint but the sizes of the run's parameter sets: total is the run's step
+ * count, want_sets its number of sets. */
 static int
 validate(tg_st_file *f, const char *path, int64_t total, int want_sets, tg_ckpt_state *cs, int *n_sets, tg_error *err)
 {
@@ -410,9 +410,10 @@ validate(tg_st_file *f, const char *path, int64_t total, int want_sets, tg_ckpt_
 				continue;
 			}
 			if (t[k]->dtype != TG_ST_F32 || t[k]->ndim != 1 || (k > 0 && t[k]->numel != t[0]->numel)) {
-				tg_error_set(err, TG_E_FORMAT, "%s: checkpoint tensor '%s' is %s with %d dimensions and %lld "
-				    "values, expected F32, 1 dimension and %lld values", path, name, tg_st_dtype_name(t[k]->dtype),
-				    t[k]->ndim, (long long)t[k]->numel, (long long)t[0]->numel);
+				char s1[96];
+				tg_error_set(err, TG_E_FORMAT, "%s: checkpoint tensor '%s' is %s of shape %s, expected F32 of shape "
+				    "(%lld)", path, name, tg_st_dtype_name(t[k]->dtype),
+				    tg_shape_str(s1, sizeof s1, t[k]->ndim, t[k]->shape), (long long)t[0]->numel);
 				return tg_error_hint(err, HINT_DAMAGED, path);
 			}
 			if (!all_finite(tg_st_data(f, t[k]), t[k]->numel, k == 2, &at)) {
@@ -432,20 +433,6 @@ validate(tg_st_file *f, const char *path, int64_t total, int want_sets, tg_ckpt_
 	}
 	*n_sets = (int)nsets;
 	return TG_OK;
-}
-
-int
-tg_ckpt_check(const char *path, int64_t total_steps, tg_ckpt_state *cs, int *n_sets, tg_error *err)
-{
-	tg_st_file *f = tg_st_open(path, err);
-	int rc;
-
-	if (f == NULL)
-		return TG_ERR;
-	memset(cs, 0, sizeof *cs);
-	rc = validate(f, path, total_steps, -1, cs, n_sets, err);
-	tg_st_close(f);
-	return rc;
 }
 
 int

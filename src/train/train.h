@@ -197,8 +197,6 @@ typedef struct tg_ckpt_state {
 /* sets[0..n_sets) and, when best is not NULL, best[i] (NULL: no copy yet), at most 16 sets. */
 int tg_ckpt_write(const char *path, tg_params *const *sets, float *const *best, int n_sets, const tg_ckpt_state *cs,
     tg_error *err);
-/* Validate a checkpoint on its own; total_steps: the run's step count, or -1 when not known. */
-int tg_ckpt_check(const char *path, int64_t total_steps, tg_ckpt_state *cs, int *n_sets, tg_error *err);
 /* Validate, then restore the sets (data, moments, optimizer step) and best[i] (allocated when NULL); nothing is
  * copied unless the whole checkpoint fits the run. */
 int tg_ckpt_read(const char *path, tg_params **sets, float **best, int n_sets, int64_t total_steps, tg_ckpt_state *cs,

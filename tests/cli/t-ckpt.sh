@@ -21,7 +21,7 @@ t "it leaves a checkpoint" '[ -f "$ck" ]'
 cp "$ck" "$tmp/good.ckpt"
 
 # craft SRC DST OP...: OP is meta KEY VALUE (VALUE "-" deletes the key), flip (a byte in the middle of the data
-# buffer), or cut N (drop the last N bytes)
+# buffer), nan (the first value of the data buffer), or cut N (drop the last N bytes)
 craft() {
 	"$PY" - "$@" <<'EOF'
 import json, struct, sys
@@ -37,6 +37,8 @@ if op[0] == 'meta':
         h['__metadata__'][op[1]] = op[2]
 elif op[0] == 'flip':
     data[len(data) // 2] ^= 0x10
+elif op[0] == 'nan':
+    data[0:4] = struct.pack('<f', float('nan'))
 elif op[0] == 'cut':
     data = data[:len(data) - int(op[1])]
 hs = json.dumps(h, separators=(',', ':')).encode()
@@ -48,7 +50,7 @@ EOF
 # bad NAME EXPECTED OP...: the crafted checkpoint is refused with EXPECTED in the one error line
 bad() {
 	name=$1; expected=$2; shift 2
-	craft "$tmp/good.ckpt" "$ck" "$@"
+	craft "$src" "$ck" "$@"
 	"$T" train --resume 1 -w "$w" >"$tmp/out" 2>"$tmp/err"; rc=$?
 	first=$(grep -m1 '^tamga train: ' "$tmp/err")
 	if [ $rc = 1 ] && printf '%s' "$first" | grep -qF "run-1.ckpt" && printf '%s' "$first" | grep -qF -e "$expected" &&
@@ -60,6 +62,7 @@ bad() {
 		sed 's/^/# /' "$tmp/err" | head -20
 	fi
 }
+src=$tmp/good.ckpt
 bad "step -5"                 "'step' is \"-5\", expected an integer from 0 to 8 (the run's steps)" meta step -5
 bad "step abc"                "'step' is \"abc\""                 meta step abc
 bad "step 76.5"               "'step' is \"76.5\""                meta step 76.5
@@ -85,6 +88,12 @@ bad "checksum missing"        "metadata has no 'checksum'"        meta checksum 
 bad "checksum malformed"      "'checksum' is \"crc:1\""           meta checksum crc:1
 bad "flipped data byte"       "does not match the checkpoint's checksum" flip
 bad "truncated"               "run-1.ckpt"                        cut 100
+# version 1 has no checksum, but its values are still checked
+craft "$tmp/good.ckpt" "$tmp/v1a.ckpt" meta checksum -
+craft "$tmp/v1a.ckpt" "$tmp/v1.ckpt" meta tamga_checkpoint_version 1
+src=$tmp/v1.ckpt
+bad "NaN in version-1 data"   "checkpoint tensor 'set0.best' holds nan at index 0" nan
+bad "version-1 step -5"       "'step' is \"-5\""                 meta step -5
 # the failed attempts changed nothing: the intact checkpoint resumes (nothing left to train at step 8)
 cp "$tmp/good.ckpt" "$ck"
 "$T" train --resume 1 -w "$w" >"$tmp/b.json" 2>"$tmp/b.err"; rc=$?
@@ -96,8 +105,7 @@ t "and reports the same selected step and scores ($(norm "$tmp/a.json" | cut -c1
 [ "$(norm "$tmp/a.json")" = "$(norm "$tmp/b.json")" ] || { echo "# a: $(norm "$tmp/a.json")"; echo "# b: $(norm "$tmp/b.json")"; }
 t "the store holds each evaluation once" '[ "$(sqlite3 "$w/tamga.db" "select count(*) from evals")" = 6 ]'
 # version 1 (before checksums) is still read, and says that its data is not verified
-craft "$tmp/good.ckpt" "$tmp/v1a.ckpt" meta checksum -
-craft "$tmp/v1a.ckpt" "$ck" meta tamga_checkpoint_version 1
+cp "$tmp/v1.ckpt" "$ck"
 "$T" train --resume 1 -w "$w" >"$tmp/c.json" 2>"$tmp/c.err"; rc=$?
 t "a version-1 checkpoint (no checksum) resumes, with a note" '[ $rc = 0 ] && grep -q "version 1 checkpoint: no checksum" "$tmp/c.err"'
 echo "1..$n"
