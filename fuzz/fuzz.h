@@ -18,7 +18,9 @@
  *   fuzz-layers.c        layer selections (tg_layers_parse / tg_layers_check / tg_layers_format)
  *   fuzz-peft-spec.c     PEFT spec strings (tg_peft_spec_parse / format round trip)
  *   fuzz-adapter.c       adapter folders (adapter_config.json + adapter_model.safetensors, tg_peft_load)
+ *   fuzz-resume.c        fine-tuning checkpoints, resumed by a tiny run through tg_train (the trainer's resume path)
  *   tok-exercise.h, data-exercise.h   what the tokenizer and dataset targets do with what loaded
+ *   resume-exercise.h    fuzz-resume's tiny run (also used by seed-models and tests/bad-inputs/bad-check)
  *   seed-models.c        seeds written with tamga's own writers (checkpoints, adapters of every method)
  *   mkseeds.py           all other seeds: slices of the data root, generated tokenizers and files
  *   run-fuzz.sh          `make fuzz`: each target for FUZZ_SECONDS, a summary line from libFuzzer's final stats

@@ -291,6 +291,22 @@ def handmade_tok(out):
     put(out, "fuzz-vocab", "tiny", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\n##b\n")
 
 
+def resume_v1(out):
+    """fuzz-resume: version-1 copies (no checksum) of seed-models' checkpoints, whose data can change freely."""
+    d = os.path.join(out, "fuzz-resume")
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if not name.endswith(".ckpt") or name.startswith("v1-"):
+            continue
+        b = open(os.path.join(d, name), "rb").read()
+        n = struct.unpack("<Q", b[:8])[0]
+        h = json.loads(b[8:8 + n])
+        h["__metadata__"].pop("checksum", None)
+        h["__metadata__"]["tamga_checkpoint_version"] = "1"
+        hs = json.dumps(h, separators=(",", ":")).encode()
+        hs += b" " * (-len(hs) % 8)
+        put(out, "fuzz-resume", "v1-" + name, struct.pack("<Q", len(hs)) + hs + b[8 + n:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -309,6 +325,7 @@ def main():
         sp_seeds(a.out, a.srcdir, tmp, a.data)
     if a.seed_models:
         subprocess.run([a.seed_models, a.out], check=True)
+        resume_v1(a.out)
     total = sum(len(files) for _, _, files in os.walk(a.out))
     print("mkseeds: %d seed files (%d sliced from %s)" % (total, n, a.data or "no data root"))
 

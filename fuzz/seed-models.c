@@ -1,8 +1,9 @@
 /* Seeds for the model-file fuzz targets, written with tamga's own writers: a tiny BERT checkpoint (as
- * fuzz-checkpoint's config.json describes) with and without its heads, and adapter folders of every PEFT method for
- * fuzz-adapter's tiny BERT (adapter_config.json, the split mark, adapter_model.safetensors).
- * Usage: seed-models OUTDIR   (writes into OUTDIR/fuzz-checkpoint, OUTDIR/fuzz-safetensors and
- *                              OUTDIR/fuzz-adapter) */
+ * fuzz-checkpoint's config.json describes) with and without its heads, adapter folders of every PEFT method for
+ * fuzz-adapter's tiny BERT (adapter_config.json, the split mark, adapter_model.safetensors), and fuzz-resume's
+ * fine-tuning checkpoints (its tiny run stopped after steps 1 and 3, and finished).
+ * Usage: seed-models OUTDIR   (writes into OUTDIR/fuzz-checkpoint, OUTDIR/fuzz-safetensors, OUTDIR/fuzz-adapter
+ *                              and OUTDIR/fuzz-resume) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "model/safetensors.h"
 #include "peft/peft.h"
 #include "fuzz/fuzz.h"
+#include "fuzz/resume-exercise.h"
 
 static void __attribute__((noreturn))
 die(const char *what, const tg_error *err)
@@ -109,6 +111,27 @@ copy(const char *from, const char *to)
 		die(to, NULL);
 }
 
+/* fuzz-resume: the tiny run's checkpoint after steps 1 (before any evaluation) and 3, and at its end (4). */
+static void
+resume_seeds(const char *out)
+{
+	static const int64_t stop[3] = { 1, 3, 0 };
+	char dir[4096], path[4096];
+	int i;
+
+	snprintf(dir, sizeof dir, "%s/fuzz-resume", out);
+	mkdir(dir, 0777);
+	for (i = 0; i < 3; i++) {
+		tg_train_result res;
+		tg_error err = {0};
+		snprintf(path, sizeof path, "%s/step%lld.ckpt", dir, (long long)(stop[i] ? stop[i] : RX_STEPS));
+		remove(path);
+		if (rx_run(path, false, stop[i], &res, &err) != TG_OK)
+			die(path, &err);
+		tg_train_result_clear(&res);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -158,5 +181,6 @@ main(int argc, char **argv)
 		tg_encoder_free(e);
 	}
 	adapters(argv[1]);
+	resume_seeds(argv[1]);
 	return 0;
 }

@@ -182,6 +182,27 @@ int  tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int
     tg_train_result *res, tg_error *err);
 void tg_train_result_clear(tg_train_result *r);
 
+/* ---- ckpt.c ------------------------------------------------------------------------------------------------------ */
+/* Fine-tuning checkpoints (tamga(5)): per parameter set its data, AdamW moments and best-step copy, the loop's
+ * bookkeeping as metadata, and (version 2) an XXH64 checksum of the data buffer. Reading treats the file as
+ * untrusted: every field parsed whole and range-checked, errors name the file and the field. */
+#define TG_CKPT_VERSION 2
+typedef struct tg_ckpt_state {
+	int64_t step, best_step, bad_evals, skipped;   /* best_step -1: no evaluation yet */
+	double  best, lr_scale;                        /* best -inf until the first evaluation */
+	int64_t adam_step[16];                         /* read only: per set */
+	int     version;                               /* read only */
+	bool    checksum;                              /* read only: the data was verified (version 1 has none) */
+} tg_ckpt_state;
+/* sets[0..n_sets) and, when best is not NULL, best[i] (NULL: no copy yet), at most 16 sets. */
+int tg_ckpt_write(const char *path, tg_params *const *sets, float *const *best, int n_sets, const tg_ckpt_state *cs,
+    tg_error *err);
+/* Validate, then restore the sets (data, moments, optimizer step) and best[i] (allocated when NULL); nothing is
+ * copied unless the whole checkpoint fits the run. */
+int tg_ckpt_read(const char *path, tg_params **sets, float **best, int n_sets, int64_t total_steps, tg_ckpt_state *cs,
+    tg_error *err);
+uint64_t tg_ckpt_xxh64(const void *data, size_t n);   /* XXH64, seed 0 */
+
 /* ---- pretrain.c -------------------------------------------------------------------------------------------------- */
 typedef struct tg_pretrain_preset {
 	const char *name;

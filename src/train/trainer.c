@@ -90,150 +90,11 @@ plan_epoch(epoch_plan *p, const tg_examples *ex, const tg_train_opts *o, int epo
 	p->n_micro = k;
 }
 
-/* ---- checkpoints ------------------------------------------------------------------------------------------------ */
-typedef struct ckpt_state {
-	int64_t step, best_step, bad_evals, skipped;
-	double  best, lr_scale;
-} ckpt_state;
-
+/* ---- checkpoints (ckpt.c) --------------------------------------------------------------------------------------- */
 static int
-ckpt_write(const char *path, setlist *sl, const ckpt_state *cs, tg_error *err)
+ckpt_write(const char *path, setlist *sl, const tg_ckpt_state *cs, tg_error *err)
 {
-	tg_st_writer *w = tg_st_writer_new();
-	char name[64], val[64];
-	int i, rc;
-	float *zeros = NULL;
-
-	for (i = 0; i < sl->n; i++) {
-		tg_params *p = sl->p[i];
-		int64_t n = p->total;
-		if (zeros == NULL)
-			zeros = tg_xcalloc(1, sizeof(float));
-		snprintf(name, sizeof name, "set%d.data", i);
-		tg_st_writer_add(w, name, 1, &n, p->data);
-		snprintf(name, sizeof name, "set%d.m", i);
-		if (p->m != NULL)
-			tg_st_writer_add(w, name, 1, &n, p->m);
-		snprintf(name, sizeof name, "set%d.v", i);
-		if (p->v != NULL)
-			tg_st_writer_add(w, name, 1, &n, p->v);
-		snprintf(name, sizeof name, "set%d.adam_step", i);
-		snprintf(val, sizeof val, "%lld", (long long)p->step);
-		tg_st_writer_meta(w, name, val);
-	}
-	tg_st_writer_meta(w, "format", "tamga-checkpoint");
-	tg_st_writer_meta(w, "tamga_checkpoint_version", "1");
-	snprintf(val, sizeof val, "%d", sl->n);
-	tg_st_writer_meta(w, "sets", val);
-	snprintf(val, sizeof val, "%lld", (long long)cs->step);
-	tg_st_writer_meta(w, "step", val);
-	snprintf(val, sizeof val, "%lld", (long long)cs->best_step);
-	tg_st_writer_meta(w, "best_step", val);
-	snprintf(val, sizeof val, "%lld", (long long)cs->bad_evals);
-	tg_st_writer_meta(w, "bad_evals", val);
-	snprintf(val, sizeof val, "%lld", (long long)cs->skipped);
-	tg_st_writer_meta(w, "skipped", val);
-	snprintf(val, sizeof val, "%a", cs->best);
-	tg_st_writer_meta(w, "best", val);
-	snprintf(val, sizeof val, "%a", cs->lr_scale);
-	tg_st_writer_meta(w, "lr_scale", val);
-	for (i = 0; i < sl->n; i++)
-		if (sl->best[i] != NULL) {
-			int64_t n = sl->p[i]->total;
-			snprintf(name, sizeof name, "set%d.best", i);
-			tg_st_writer_add(w, name, 1, &n, sl->best[i]);
-		}
-	rc = tg_st_writer_write(w, path, err);
-	tg_st_writer_free(w);
-	free(zeros);
-	return rc;
-}
-
-static int
-meta_i64(tg_st_file *f, const char *key, int64_t *v, tg_error *err)
-{
-	const char *s = tg_st_metadata(f, key);
-	char *end;
-
-	if (s == NULL)
-		return tg_error_set(err, TG_E_FORMAT, "%s: checkpoint metadata has no '%s'", tg_st_path(f), key);
-	*v = strtoll(s, &end, 10);
-	return TG_OK;
-}
-
-static int
-ckpt_read(const char *path, setlist *sl, ckpt_state *cs, tg_error *err)
-{
-	tg_st_file *f = tg_st_open(path, err);
-	const char *fmt;
-	int64_t nsets = 0, v = 0;
-	char name[64];
-	int i, rc = TG_ERR;
-
-	if (f == NULL)
-		return TG_ERR;
-	fmt = tg_st_metadata(f, "format");
-	if (fmt == NULL || strcmp(fmt, "tamga-checkpoint") != 0) {
-		tg_error_set(err, TG_E_FORMAT, "%s: not a tamga checkpoint (format '%s')", path, fmt ? fmt : "none");
-		goto out;
-	}
-	if (meta_i64(f, "sets", &nsets, err) || nsets != sl->n) {
-		if (err && err->code == 0)
-			tg_error_set(err, TG_E_FORMAT, "%s: checkpoint holds %lld parameter sets, this run has %d", path,
-			    (long long)nsets, sl->n);
-		tg_error_hint(err, "resume with the same method and task, or delete the checkpoint to start over");
-		goto out;
-	}
-	for (i = 0; i < sl->n; i++) {
-		tg_params *p = sl->p[i];
-		const tg_st_tensor *t;
-		float **dst[3] = { &p->data, &p->m, &p->v };
-		const char *what[3] = { "data", "m", "v" };
-		int k;
-		for (k = 0; k < 3; k++) {
-			snprintf(name, sizeof name, "set%d.%s", i, what[k]);
-			if ((t = tg_st_find(f, name)) == NULL) {
-				if (k == 0) {
-					tg_error_set(err, TG_E_FORMAT, "%s: missing tensor '%s'", path, name);
-					goto out;
-				}
-				continue;
-			}
-			if (t->numel != p->total) {
-				tg_error_set(err, TG_E_FORMAT, "%s: '%s' has %lld values, this run's set has %lld", path, name,
-				    (long long)t->numel, (long long)p->total);
-				tg_error_hint(err, "the checkpoint belongs to a different configuration");
-				goto out;
-			}
-			if (*dst[k] == NULL) {
-				*dst[k] = tg_aligned_alloc((size_t)p->total * sizeof(float));
-				if (*dst[k] == NULL) {
-					tg_error_set(err, TG_E_NOMEM, "checkpoint: out of memory");
-					goto out;
-				}
-			}
-			if (tg_st_read_f32(f, t, *dst[k], p->total, err) != TG_OK)
-				goto out;
-		}
-		snprintf(name, sizeof name, "set%d.best", i);
-		if ((t = tg_st_find(f, name)) != NULL && t->numel == p->total) {
-			if (sl->best[i] == NULL)
-				sl->best[i] = tg_xmalloc((size_t)p->total * sizeof(float));
-			tg_st_read_f32(f, t, sl->best[i], p->total, err);
-		}
-		snprintf(name, sizeof name, "set%d.adam_step", i);
-		if (meta_i64(f, name, &v, err) == TG_OK)
-			p->step = v;
-	}
-	if (meta_i64(f, "step", &cs->step, err) || meta_i64(f, "best_step", &cs->best_step, err) ||
-	    meta_i64(f, "bad_evals", &cs->bad_evals, err) || meta_i64(f, "skipped", &cs->skipped, err))
-		goto out;
-	cs->best = strtod(tg_st_metadata(f, "best") ? tg_st_metadata(f, "best") : "-inf", NULL);
-	cs->lr_scale = strtod(tg_st_metadata(f, "lr_scale") ? tg_st_metadata(f, "lr_scale") : "1", NULL);
-	rc = TG_OK;
-out:
-	tg_st_close(f);
-	return rc;
+	return tg_ckpt_write(path, sl->p, sl->best, sl->n, cs, err);
 }
 
 /* ---- evaluation at a step --------------------------------------------------------------------------------------- */
@@ -315,7 +176,7 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 	tg_graph *g = tg_graph_new();
 	tg_adamw adam;
 	tg_schedule sched;
-	ckpt_state cs = { 0, -1, 0, 0, -INFINITY, 1.0 };
+	tg_ckpt_state cs = { .step = 0, .best_step = -1, .best = -INFINITY, .lr_scale = 1.0 };
 	int64_t spe, total, step, tokens_run = 0, i;
 	int nc = t->kind == TG_TASK_CHOICE ? t->train->n_choices : 1, cur_epoch = -1, rc = TG_ERR, k;
 	double t0 = tg_now(), last_print = 0;
@@ -344,13 +205,14 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 	sched.min_ratio = 0.0f;
 
 	if (o->resume && o->checkpoint_path != NULL && access(o->checkpoint_path, F_OK) == 0) {
-		if (ckpt_read(o->checkpoint_path, &sl, &cs, err) != TG_OK)
+		if (tg_ckpt_read(o->checkpoint_path, sl.p, sl.best, sl.n, total, &cs, err) != TG_OK)
 			goto out;
 		res->resumed = true;
 		if (o->store != NULL)
 			tg_store_run_truncate(o->store, o->run_id, cs.step, NULL);
 		if (tty || o->progress)
-			fprintf(stderr, "resuming from %s at step %lld\n", o->checkpoint_path, (long long)cs.step);
+			fprintf(stderr, "resuming from %s at step %lld%s\n", o->checkpoint_path, (long long)cs.step,
+			    cs.checksum ? "" : " (a version 1 checkpoint: no checksum to verify its data)");
 	}
 	for (step = cs.step; step < total; step++) {
 		int epoch = (int)(step / spe), a;
@@ -358,7 +220,7 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 		double loss_sum = 0, ts = tg_now(), gn;
 		float lr;
 		tg_step_info si;
-		bool finite = true;
+		bool finite = true, cancelled;
 
 		if (epoch != cur_epoch) {
 			plan_epoch(&plan, t->train, o, epoch);
@@ -464,10 +326,12 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			    si.tokens_per_s, el, eta, tty ? "" : "\n");
 			last_print = tg_now();
 		}
-		/* evaluation: every eval_every steps, at the end of each epoch, and at the end */
+		/* evaluation: every eval_every steps, at the end of each epoch, and at the end. A cancel (Ctrl-C) only
+		 * checkpoints: an evaluation at the cancelled step would compete in checkpoint selection and count toward
+		 * patience, and a resumed run would then select differently from an uninterrupted one. */
+		cancelled = o->cancel != NULL && *o->cancel;
 		if ((o->eval_every > 0 && (step + 1) % o->eval_every == 0) ||
-		    (o->eval_every <= 0 && (step + 1) % spe == 0) || step + 1 == total ||
-		    (o->cancel != NULL && *o->cancel)) {
+		    (o->eval_every <= 0 && (step + 1) % spe == 0) || step + 1 == total) {
 			double sel;
 			bool cb_stop;
 			if (evaluate_all(e, h, t, o, step + 1, o->eval_targets, scores, &n_scores, &sel, &cb_stop, err) !=
@@ -502,12 +366,13 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			cs.step = step + 1;
 			if (o->checkpoint_path != NULL && ckpt_write(o->checkpoint_path, &sl, &cs, err) != TG_OK)
 				goto out;
-		} else if (o->checkpoint_path != NULL && o->checkpoint_every > 0 && (step + 1) % o->checkpoint_every == 0) {
+		} else if (o->checkpoint_path != NULL &&
+		    ((o->checkpoint_every > 0 && (step + 1) % o->checkpoint_every == 0) || cancelled)) {
 			cs.step = step + 1;
 			if (ckpt_write(o->checkpoint_path, &sl, &cs, err) != TG_OK)
 				goto out;
 		}
-		if (o->cancel != NULL && *o->cancel) {
+		if (cancelled) {
 			res->cancelled = true;
 			stop = true;
 		}
@@ -528,6 +393,19 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 	for (k = 0; k < sl.n; k++)
 		if (sl.best[k] != NULL)
 			memcpy(sl.p[k]->data, sl.best[k], (size_t)sl.p[k]->total * sizeof(float));
+	if (res->n_scores == 0 && cs.best_step > 0) {
+		/* resumed after its best step: the scores at that step again (evaluation is deterministic), for the
+		 * result only; the store already holds them */
+		tg_train_opts q = *o;
+		double sel;
+		bool cb_stop;
+		q.store = NULL;
+		q.write_items = NULL;
+		q.on_eval = NULL;
+		if (evaluate_all(e, h, t, &q, cs.best_step, o->eval_targets, res->scores, &res->n_scores, &sel, &cb_stop,
+		    err) != TG_OK)
+			goto out;
+	}
 	if (o->store != NULL && cs.best_step > 0)
 		tg_store_eval_select(o->store, o->run_id, cs.best_step, NULL);
 	rc = TG_OK;

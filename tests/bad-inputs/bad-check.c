@@ -12,6 +12,8 @@
  *   bad-check spec FILE          a PEFT spec string, the file's first line (tg_peft_spec_parse, format, parse back)
  *   bad-check layers FILE N      a layer selection, the file's first line, for an N-layer model (tg_layers_parse)
  *   bad-check adapter DIR        an adapter folder for a tiny 2-layer BERT, d = 8 (tg_peft_load)
+ *   bad-check resume FILE        a fine-tuning checkpoint: a tiny 4-step run resumes from it through tg_train
+ *                                (fuzz/resume-exercise.h), as `tamga train --resume` does
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "model/safetensors.h"
 #include "peft/peft.h"
 #include "tokenize/tokenizer.h"
+#include "fuzz/resume-exercise.h"
 
 static int
 fail(const tg_error *err)
@@ -213,6 +216,15 @@ main(int argc, char **argv)
 		return check_layers(argv[2], atoi(argv[3]), &err);
 	if (argc == 3 && strcmp(kind, "adapter") == 0)
 		return check_adapter(argv[2], &err);
+	if (argc == 3 && strcmp(kind, "resume") == 0) {
+		tg_train_result res;
+		if (rx_run(argv[2], true, 0, &res, &err) != TG_OK)
+			return fail(&err);
+		printf("ok: %s at step %lld of %d, best step %lld\n", res.resumed ? "resumed" : "started",
+		    (long long)res.steps, RX_STEPS, (long long)res.best_step);
+		tg_train_result_clear(&res);
+		return 0;
+	}
 	if ((argc == 4 || argc == 5) && strcmp(kind, "data") == 0) {
 		tg_format f = format_named(argv[2]);
 		tg_dataset *ds;
@@ -226,7 +238,7 @@ main(int argc, char **argv)
 		tg_dataset_free(ds);
 		return 0;
 	}
-	fprintf(stderr, "usage: bad-check st|st-set|config|model|tok|spec|adapter PATH, bad-check layers FILE N,\n"
+	fprintf(stderr, "usage: bad-check st|st-set|config|model|tok|spec|adapter|resume PATH, bad-check layers FILE N,\n"
 	    "       bad-check data FORMAT FILE [FILE2]\n");
 	return 2;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # A training killed with SIGKILL mid-way and resumed with --resume ends with the same numbers as an uninterrupted
-# run; a second process reading the store sees per-step metrics of the running training within 2 seconds.
+# run; a second process reading the store sees per-step metrics of the running training within 2 seconds; so does
+# one stopped with SIGINT (Ctrl-C) between evaluations, down to the stored evaluations and the selected step.
 T=${TAMGA_TEST_BUILDDIR:-.}/tamga
 M=${TAMGA_TEST_MICRO:-}
 if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
@@ -43,6 +44,28 @@ t "final numbers equal the uninterrupted run's" '[ "$(norm "$tmp/a.json")" = "$(
 [ "$(norm "$tmp/a.json")" = "$(norm "$tmp/c.json")" ] || { echo "# a: $(norm "$tmp/a.json")"; echo "# c: $(norm "$tmp/c.json")"; }
 t "the store holds each step once after the resume" '[ "$(steps "$tmp/b")" = 60 ]'
 t "the resumed run is marked done" '"$T" runs -w "$tmp/b" | grep -q " done "'
+
+# Ctrl-C (SIGINT) between scheduled evaluations, then --resume: the run ends as the uninterrupted one did, with the
+# same selected step, scores and stored evaluations (no evaluation at the cancelled step that could select a
+# checkpoint or count toward patience)
+"$T" train $args -w "$tmp/i" >"$tmp/i.json" 2>"$tmp/i.err" &
+pid=$!
+while [ "$(steps "$tmp/i")" -lt 13 ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
+kill -INT $pid 2>/dev/null; wait $pid; rc=$?
+last=$(steps "$tmp/i")
+t "SIGINT stops the run between evaluations (exit $rc after step $last)" '[ $rc = 130 ] && [ $((last % 10)) != 0 ] && [ "$last" -lt 60 ]'
+"$T" train --resume 1 -w "$tmp/i" >"$tmp/j.json" 2>"$tmp/j.err"; rc=$?
+t "--resume continues the interrupted run" '[ $rc = 0 ] && grep -q "resuming from .* at step $last" "$tmp/j.err"'
+t "the selected step and scores equal the uninterrupted run's" '[ "$(norm "$tmp/a.json")" = "$(norm "$tmp/j.json")" ]'
+[ "$(norm "$tmp/a.json")" = "$(norm "$tmp/j.json")" ] || { echo "# a: $(norm "$tmp/a.json")"; echo "# e: $(norm "$tmp/j.json")"; }
+evals() { sqlite3 "$1/tamga.db" "select step, split, lang, metric, score, ci_low, ci_high, n_items, is_source, selected
+	from evals order by step, split, lang, metric"; }
+t "the stored evaluations equal the uninterrupted run's, row for row" '[ "$(evals "$tmp/a")" = "$(evals "$tmp/i")" ]'
+[ "$(evals "$tmp/a")" = "$(evals "$tmp/i")" ] || diff "$(evals "$tmp/a" > "$tmp/ea"; echo "$tmp/ea")" \
+	"$(evals "$tmp/i" > "$tmp/eid"; echo "$tmp/eid")" | head -8 | sed 's/^/# /'
+t "the selected step is the same ($(sqlite3 "$tmp/a/tamga.db" "select distinct step from evals where selected"))" \
+	'[ "$(sqlite3 "$tmp/a/tamga.db" "select distinct step from evals where selected")" = \
+	   "$(sqlite3 "$tmp/i/tamga.db" "select distinct step from evals where selected")" ]'
 
 # a stored config that is not JSON is an error naming the run, not a silent default run (which would build the
 # default model: kept out of the cache)

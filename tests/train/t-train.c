@@ -184,7 +184,7 @@ main(void)
 		free(ev);
 	}
 
-	/* stopped at step 23 (between evaluations: the checkpoint is from step 20), then resumed */
+	/* stopped at step 23 (between evaluations: the checkpoint is written at 23, with no evaluation), then resumed */
 	unlink(ckpt);
 	ok(run(tmpl, tok, t, ckpt, false, 23, NULL, 0, &p2, &n2, &r2, &err) == TG_OK && r2.cancelled,
 	    "a run stopped at step 23");
