@@ -38,6 +38,14 @@ const tg_command tg_commands[] = {
 	{ "report", tg_cmd_report,
 	  "tamga report [RUN...] [--workspace DIR] [--task T] [--method M] [--split test|dev] [--format md|csv|json]",
 	  "per-language scores with CIs, trainable parameters and TTC for finished runs" },
+	{ "eval", tg_cmd_eval,
+	  "tamga eval RUN --data FILE --format conllu|panx|kaznerd|xnli|kardes-nli|xcopa|kardes-copa --lang L "
+	  "[--name NAME] [--split test|dev] [--lenient] [--label-map FILE|ontonotes] [--out FILE] [--workspace DIR] "
+	  "[--json]",
+	  "score a trained run on any file (any language); stored under the file's name for report and show" },
+	{ "predict", tg_cmd_predict,
+	  "tamga predict RUN --data FILE --format F --lang L --out FILE|- [eval options]",
+	  "write a run's predictions: CoNLL-U with predicted UPOS, word/gold/predicted IOB2, or one label per item" },
 	{ "analyze", tg_cmd_analyze, "tamga analyze ttc|features|predict|scaling|probe [options]", "TTC over seeds and items, language features, predictive TTC, scaling model, alignment probe" },
 	{ "plot", tg_cmd_plot, "tamga plot curves|ttc|probe|scaling [options] -o FILE.png|svg|pdf", "learning curves, TTC heat maps, probe by layer, scaling fit as PNG, SVG or PDF" },
 	{ "tokstats", tg_cmd_tokstats, "tamga tokstats [--data DIR] [--tokenizer PATH] [--langs L,...] [--format text|md|csv|json]", "tokenizer statistics per language: fertility, continued words, UNK, script; type overlap" },

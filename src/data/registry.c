@@ -150,6 +150,51 @@ tg_format_name(tg_format f)
 	return "?";
 }
 
+int
+tg_lang_code_valid(const char *code)
+{
+	const char *p = code;
+	int n = 0;
+
+	if (code == NULL)
+		return 0;
+	while (*p >= 'a' && *p <= 'z')
+		p++, n++;
+	if (n < 2 || n > 3)
+		return 0;
+	while (*p == '-') {
+		p++;
+		for (n = 0; (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'); p++)
+			n++;
+		if (n < 2 || n > 8)
+			return 0;
+	}
+	return *p == '\0' && strlen(code) < 16;
+}
+
+int
+tg_format_parse(const char *name)
+{
+	static const struct { const char *name; tg_format f; } alias[] = {
+		{ "conllu", TG_FMT_CONLLU }, { "panx", TG_FMT_PANX }, { "kaznerd", TG_FMT_KAZNERD },
+		{ "xnli", TG_FMT_XNLI }, { "kardes-nli", TG_FMT_KARDES_NLI }, { "xcopa", TG_FMT_XCOPA },
+		{ "copa", TG_FMT_XCOPA }, { "kardes-copa", TG_FMT_KARDES_COPA }, { "kardes-sts", TG_FMT_KARDES_STS },
+		{ "gettext", TG_FMT_GETTEXT },
+	};
+	int f;
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < sizeof alias / sizeof alias[0]; i++)
+		if (strcmp(alias[i].name, name) == 0)
+			return (int)alias[i].f;
+	for (f = TG_FMT_CONLLU; f <= TG_FMT_TEXT; f++)
+		if (strcmp(tg_format_name((tg_format)f), name) == 0)
+			return f;
+	return -1;
+}
+
 tg_ds_kind
 tg_format_kind(tg_format f)
 {

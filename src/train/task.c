@@ -645,3 +645,56 @@ fail:
 	tg_task_free(t);
 	return NULL;
 }
+
+/* ---- one dataset for evaluation only (tamga eval / predict) ----------------------------------------------------- */
+tg_examples *
+tg_examples_from_dataset(const tg_dataset *ds, const int32_t *tags, tg_task_kind kind, const char *lang,
+    const char *split, const tg_tokenizer *tok, const tg_encoder_config *cfg, int max_len, tg_error *err)
+{
+	ex_builder b;
+	enc_ctx c;
+	int64_t i;
+	int k;
+
+	if (enc_init(&c, tok, cfg, max_len > 0 ? max_len : 128, err) != TG_OK)
+		return NULL;
+	if (kind == TG_TASK_TAGGING) {
+		if (ds->kind != TG_DS_TAGGING)
+			goto kind_mismatch;
+		eb_init(&b, lang, split, false, true, true);
+		for (i = 0; i < ds->n; i++) {
+			int64_t w0 = ds->off[i], nw = ds->off[i + 1] - w0;
+			if (add_tagging(&b, &c, ds->words + w0, (tags ? tags : ds->tags) + w0, nw, err) != TG_OK)
+				goto fail;
+		}
+		return b.ex;
+	}
+	if (kind == TG_TASK_PAIR) {
+		if (ds->kind != TG_DS_PAIRS)
+			goto kind_mismatch;
+		return pair_examples(ds, lang, split, &c, NULL, ds->n, err);
+	}
+	if (kind == TG_TASK_CHOICE) {
+		if (ds->kind != TG_DS_CHOICE)
+			goto kind_mismatch;
+		eb_init(&b, lang, split, true, false, false);
+		b.ex->n_choices = ds->n_choices;
+		for (i = 0; i < ds->n; i++) {
+			for (k = 0; k < ds->n_choices; k++)
+				if (add_pair(&b, &c, ds->a[i], ds->choice[i * ds->n_choices + k], err) != TG_OK)
+					goto fail;
+			eb_item(&b, ds->label[i], 0.0f);
+		}
+		return b.ex;
+	}
+kind_mismatch:
+	tg_error_set(err, TG_E_ARG, "%s: a %s dataset cannot be scored by a %s model", ds->path, tg_ds_kind_name(ds->kind),
+	    kind == TG_TASK_TAGGING ? "tagging" : kind == TG_TASK_PAIR ? "sentence-pair" : kind == TG_TASK_CHOICE ?
+	    "multiple-choice" : "regression");
+	tg_error_hint(err, "udpos and ner runs read conllu, panx or kaznerd; nli runs xnli or kardes-nli; copa runs xcopa "
+	    "or kardes-copa");
+	return NULL;
+fail:
+	tg_examples_free(b.ex);
+	return NULL;
+}
