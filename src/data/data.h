@@ -218,6 +218,7 @@ typedef struct tg_data_entry {
 	tg_format   format;
 	const char *file[2];    /* relative to the data root; file[1] only for two-file formats */
 	int64_t     expect;     /* example count stated in MANIFEST.md; -1 where it states none */
+	const char *licence;    /* registry-file entries: as the file states it; NULL for the built-in table */
 } tg_data_entry;
 
 extern const tg_data_entry tg_data_table[];
@@ -228,12 +229,21 @@ typedef struct tg_registry_item {
 	char   *path[2];        /* absolute (root-joined) paths; path[1] NULL for one-file formats */
 	int     present;        /* every file of the entry exists */
 	int64_t bytes;
+	char   *origin;         /* NULL: the built-in table; "registry.tsv:LINE" for an entry the data root adds */
 } tg_registry_item;
+
+/* The registry file: datasets a data root adds without recompiling, read by tg_registry_scan from
+ * <root>/registry.tsv (format in tamga(5)): a first line "# tamga-registry 1", then one dataset per line,
+ * task<TAB>lang<TAB>split<TAB>format<TAB>path<TAB>licence[<TAB>corpus], '#' comments and blank lines skipped; path
+ * relative to the root or absolute; lang any plausible code (tg_lang_code_valid). */
+#define TG_REGISTRY_FILE "registry.tsv"
 
 typedef struct tg_registry {
 	char             *root;
-	int               n;
+	int               n;          /* built-in entries first, then the registry file's */
 	tg_registry_item *item;
+	int               n_user;
+	tg_data_entry    *user;       /* the registry file's entries (their strings are owned here) */
 	int               n_unknown;
 	char            **unknown;  /* data files under root that no entry names (docs and metadata left out) */
 } tg_registry;

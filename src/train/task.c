@@ -439,6 +439,27 @@ tg_task_languages(const char *task, const char *data_root, const char **out, int
 		if (has_split(r, task, order[i], "test", corpus) || has_split(r, task, order[i], "dev", corpus))
 			out[n++] = order[i];
 	}
+	/* then languages the data root's registry file adds (their codes live in the static pool below) */
+	for (int k = 0; k < r->n && n < max; k++) {
+		static char pool[TG_MAX_LANGS][16];
+		static int npool;
+		const tg_data_entry *e = r->item[k].e;
+		bool seen = false;
+		if (r->item[k].origin == NULL || !r->item[k].present || strcmp(e->task, task) != 0 ||
+		    strcmp(e->split, "train") == 0 || (strcmp(task, "ner") == 0 && strcmp(e->corpus, "panx") != 0))
+			continue;
+		for (int j = 0; j < n && !seen; j++)
+			seen = strcmp(out[j], e->lang) == 0;
+		for (int j = 0; j < npool && !seen; j++)
+			if (strcmp(pool[j], e->lang) == 0) {
+				out[n++] = pool[j];
+				seen = true;
+			}
+		if (!seen && npool < TG_MAX_LANGS) {
+			snprintf(pool[npool], sizeof pool[npool], "%s", e->lang);
+			out[n++] = pool[npool++];
+		}
+	}
 	tg_registry_free(r);
 	return n;
 }
