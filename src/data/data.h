@@ -183,6 +183,9 @@ tg_label_map *tg_label_map_load(const char *name, tg_error *err);
 void          tg_label_map_free(tg_label_map *m);
 /* The mapped tag (tag itself when no entry applies); buf holds a built B-/I- tag. */
 const char   *tg_label_map_apply(const tg_label_map *m, const char *tag, char *buf, size_t n);
+/* The word tags of a TAGGING dataset as ids of want (through map, which may be NULL): a new array [n_words]; NULL
+ * with an error naming every unknown tag (first line) and the tags want holds, with a --label-map hint. */
+int32_t      *tg_labels_convert(const tg_dataset *ds, const tg_labels *want, const tg_label_map *map, tg_error *err);
 
 /* ---- CSV (csv.c) ------------------------------------------------------------------------------------------------- */
 

@@ -261,52 +261,6 @@ selected_step(tg_store *st, int64_t run_id, int64_t *step, tg_error *err)
 	return TG_OK;
 }
 
-/* ---- labels ---------------------------------------------------------------------------------------------------- */
-
-/* Word tags of ds as ids of the task's labels, through the label map; unknown tags are an error naming each of
- * them (with the line of its first use) and the tags the model knows. */
-static int32_t *
-convert_tags(const tg_dataset *ds, const tg_labels *want, const tg_label_map *map, tg_error *err)
-{
-	int nl = ds->labels->n, i, n_unknown = 0;
-	int32_t *to = tg_xmalloc((size_t)(nl ? nl : 1) * sizeof *to), *tags;
-	int64_t *first = tg_xmalloc((size_t)(nl ? nl : 1) * sizeof *first), w, s, first_line = 0;
-	char buf[96], list[300] = "", known[300] = "";
-
-	for (i = 0; i < nl; i++) {
-		to[i] = tg_labels_find(want, tg_label_map_apply(map, ds->labels->name[i], buf, sizeof buf));
-		first[i] = 0;
-	}
-	tags = tg_xmalloc((size_t)(ds->n_words ? ds->n_words : 1) * sizeof *tags);
-	for (s = 0; s < ds->n; s++)
-		for (w = ds->off[s]; w < ds->off[s + 1]; w++) {
-			tags[w] = to[ds->tags[w]];
-			if (tags[w] < 0 && first[ds->tags[w]] == 0)
-				first[ds->tags[w]] = ds->line[s] + (w - ds->off[s]);   /* one word per line (NER formats) */
-		}
-	for (i = 0; i < nl; i++)
-		if (first[i] > 0) {
-			if (n_unknown < 10)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", n_unknown ? ", " : "",
-				    tg_label_map_apply(map, ds->labels->name[i], buf, sizeof buf));
-			if (first_line == 0 || first[i] < first_line)
-				first_line = first[i];
-			n_unknown++;
-		}
-	free(to);
-	free(first);
-	if (n_unknown == 0)
-		return tags;
-	free(tags);
-	for (i = 0; i < want->n; i++)
-		snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? " " : "", want->name[i]);
-	tg_error_set(err, TG_E_FORMAT, "%s:%lld: %d tag%s the model does not know: %s%s; it knows %s", ds->path,
-	    (long long)first_line, n_unknown, n_unknown > 1 ? "s" : "", list, n_unknown > 10 ? ", ..." : "", known);
-	tg_error_hint(err, "map them with --label-map FILE (from<TAB>to lines) or --label-map ontonotes (PERSON -> PER, "
-	    "ORGANISATION -> ORG, GPE/LOCATION -> LOC, others -> O)");
-	return NULL;
-}
-
 /* ---- predictions out ------------------------------------------------------------------------------------------- */
 
 static const char *
@@ -570,7 +524,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 		goto out;
 	}
 	if (lr.t->kind == TG_TASK_TAGGING && ds->kind == TG_DS_TAGGING &&
-	    (tags = convert_tags(ds, lr.t->labels, map, err)) == NULL)
+	    (tags = tg_labels_convert(ds, lr.t->labels, map, err)) == NULL)
 		goto out;
 	if ((ex = tg_examples_from_dataset(ds, tags, lr.t->kind, o->lang, o->split, lr.tok, &lr.e->cfg, lr.max_len,
 	    err)) == NULL)

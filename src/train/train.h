@@ -50,6 +50,10 @@ typedef struct tg_task_opts {
 	int64_t     max_eval;          /* evaluation examples per language (0: all) */
 	uint64_t    seed;              /* for subsampling */
 	bool        fused_mwt;         /* UDPOS: XTREME's fused multiword tokens (default true via tg_task_opts_init) */
+	/* NER: the corpus the source's splits and the targets are read from (NULL: "panx"; e.g. "kaznerd", or a
+	 * corpus of the data root's registry file), and a label map (tg_label_map_load: "ontonotes" or a file) that
+	 * brings their tags to PAN-X's PER/ORG/LOC. */
+	const char *ner_source_corpus, *ner_target_corpus, *label_map;
 } tg_task_opts;
 
 typedef struct tg_task {

@@ -32,6 +32,22 @@ if [ -n "$M" ] && [ -f "$M/config.json" ]; then
 	"$T" train --model "$M" --data "$R" --task udpos --source tr --targets xyz --peft lora:layers=0-1,targets=q+v,r=4 \
 		--steps 2 --max-train 32 --max-eval 20 --batch 16 --bootstrap 50 -w "$tmp/ws" --json >"$tmp/train.json" 2>"$tmp/train.err"; rc=$?
 	t "tamga train takes the registry's language as a target" '[ $rc = 0 ] && grep -q "\"lang\":\"xyz\",\"split\":\"test\"" "$tmp/train.json"'
+	# KazNERD as a NER source: a train file the registry adds (here: the last sentences of the shared valid file,
+	# a plumbing check only) and the shared valid file as source dev, tags mapped to PER/ORG/LOC
+	awk 'BEGIN { RS = ""; ORS = "\n\n" } NR > 11000' "$D/ner/kk/KazNERD_IOB2_valid.txt" >"$R/xyz/kaz-train.txt"
+	printf 'ner\tkk\ttrain\tkaznerd\txyz/kaz-train.txt\tCC BY 4.0\tkaznerd\n' >>"$R/registry.tsv"
+	ner() { "$T" train --model "$M" --data "$R" --task ner --peft lora:layers=0-1,targets=q+v,r=4 --steps 2 --max-train 32 \
+		--max-eval 20 --batch 16 --bootstrap 50 -w "$tmp/ws" --json "$@"; }
+	ner --source kk --source-corpus kaznerd --targets az >"$tmp/k0.json" 2>"$tmp/k0.err"; rc=$?
+	t "KazNERD as a source without a label map: its tags are listed against PAN-X's" \
+		'[ $rc = 1 ] && grep -q "kaz-train.txt:[0-9]*: [0-9]* tags the model does not know: .*; it knows O B-PER I-PER B-ORG I-ORG B-LOC I-LOC" "$tmp/k0.err"'
+	ner --source kk --source-corpus kaznerd --label-map ontonotes --targets az >"$tmp/k1.json" 2>"$tmp/k1.err"; rc=$?
+	t "KazNERD as a NER source with --label-map ontonotes (kk dev from KazNERD, az from PAN-X)" \
+		'[ $rc = 0 ] && grep -q "\"lang\":\"kk\",\"split\":\"dev\",.*\"n\":20}" "$tmp/k1.json" && grep -q "\"lang\":\"az\"" "$tmp/k1.json"'
+	ner --source tr --targets kk --target-corpus kaznerd --label-map ontonotes >"$tmp/k2.json" 2>"$tmp/k2.err"; rc=$?
+	t "KazNERD as a NER target in training (--target-corpus kaznerd)" '[ $rc = 0 ] && grep -q "\"lang\":\"kk\",\"split\":\"dev\"" "$tmp/k2.json"'
+	t "the run's note names the corpora and the map" \
+		'sqlite3 "$tmp/ws/tamga.db" "select config from runs order by id desc limit 1" | grep -q "source corpus panx, target corpus kaznerd, labels mapped by ontonotes"'
 else
 	n=$((n+1)); echo "ok $n - # SKIP the micro model is not available"
 fi
