@@ -459,7 +459,8 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 	else
 		default_name(ds ? ds->path : o->path, name, sizeof name);
 	if (!name_ok(name)) {
-		tg_error_set(err, TG_E_ARG, "dataset name '%s' must be 1-15 letters, digits or . _ - : +", name);
+		tg_error_set(err, TG_E_ARG, "dataset name '%s' (%zu bytes) must be 1-15 letters, digits or . _ - : +", name,
+		    strlen(name));
 		return tg_error_hint(err, "pass --name NAME (Lua: name=) to store the score under a short name");
 	}
 	snprintf(r->name, sizeof r->name, "%s", name);

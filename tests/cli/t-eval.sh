@@ -128,6 +128,27 @@ printf 'PERSON PER\n' >"$tmp/badmap.tsv"
 "$T" eval 2 --data "$tmp/data/kaznerd60.txt" --format kaznerd --lang kk --label-map "$tmp/badmap.tsv" -w "$W" 2>"$tmp/badmap.err"; rc=$?
 t "a malformed label map is named with its line" '[ $rc = 1 ] && grep -q "badmap.tsv:1: expected from<TAB>to" "$tmp/badmap.err"'
 
+# NLI and COPA: one label per item
+"$T" train --model "$M" --task nli --source tr --targets az --peft lora:layers=0-1,targets=q+v,r=4 --steps 2 \
+	--max-train 32 --max-eval 20 --batch 16 --bootstrap 50 -w "$W" >/dev/null 2>&1
+"$T" train --model "$M" --task copa --source tr --targets az --peft lora:layers=0-1,targets=q+v,r=4 --steps 2 \
+	--max-train 32 --max-eval 20 --batch 16 --bootstrap 50 -w "$W" >/dev/null 2>&1
+"$PY" -c "import csv, sys; [print(r['gold_label']) for r in csv.DictReader(open(sys.argv[1], encoding='utf-8'))]" \
+	"$D/nli/kk/kardes-nlu.xnli.dev.kk.csv" >"$tmp/nli.gold"
+"$PY" -c "import csv, sys; [print(int(r['most-plausible-alternative']) - 1) for r in csv.DictReader(open(sys.argv[1], encoding='utf-8'))]" \
+	"$D/copa/kk/kardes-nlu.xcopa.dev.kk.csv" >"$tmp/copa.gold"
+"$T" predict 3 --data "$D/nli/kk/kardes-nlu.xnli.dev.kk.csv" --format kardes-nli --lang kk --name knli-kk --split dev \
+	-w "$W" --out "$tmp/nli.pred" --json >"$tmp/nli.json" 2>"$tmp/nli.err"; rc=$?
+t "NLI: one predicted label per item, scored independently = stored accuracy" \
+	'[ $rc = 0 ] && [ "$(wc -l <"$tmp/nli.pred")" = 1000 ] &&
+	 close "$("$PY" "$S/tests/cli/score-predictions.py" labels "$tmp/nli.gold" "$tmp/nli.pred")" "$(jget "$tmp/nli.json" score)" 1e-9'
+"$T" predict 4 --data "$D/copa/kk/kardes-nlu.xcopa.dev.kk.csv" --format kardes-copa --lang kk --name kcopa-kk --split dev \
+	-w "$W" --out "$tmp/copa.pred" --json >"$tmp/copa.json" 2>"$tmp/copa.err"; rc=$?
+t "COPA: the chosen alternative per item, scored independently = stored accuracy" \
+	'[ $rc = 0 ] && [ "$(wc -l <"$tmp/copa.pred")" = 100 ] &&
+	 close "$("$PY" "$S/tests/cli/score-predictions.py" labels "$tmp/copa.gold" "$tmp/copa.pred")" "$(jget "$tmp/copa.json" score)" 1e-9'
+t "report --split dev lists them" '"$T" report -w "$W" --split dev --format csv | grep -q ",dev,knli-kk,0,"'
+
 # misuse
 "$T" eval 1 --data "$X" --format conllu --lang az --name az --lenient -w "$W" 2>"$tmp/clash.err"; rc=$?
 t "a name that would replace the run's own target score is refused" '[ $rc = 1 ] && grep -q "already has a score named .az." "$tmp/clash.err"'
