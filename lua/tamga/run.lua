@@ -137,6 +137,33 @@ function Run:curves(split)
   return out
 end
 
+-- run:evaluate(t) or run:evaluate(dataset, t): score the run's trained adapter and head on any file, in any
+-- language, with the training-time evaluation code, and store the score with the run under the data's own name
+-- (so run:scores(), tamga report and tamga show list it). t: {data=FILE, format="conllu"|"panx"|"kaznerd"|"xnli"|
+-- "kardes-nli"|"xcopa"|"kardes-copa", lang=CODE, name=, split="test"|"dev", lenient=false, label_map=FILE|"ontonotes",
+-- out=FILE (predictions), store=true}; a tamga.Dataset (tamga.data.read) may stand for data/format.
+-- Returns {name, lang, split, metric, score, lo, hi, n, step, skipped, warnings, problems={...}, record}
+-- or nil, message, problems.
+function Run:evaluate(a, b)
+  local t
+  if type(a) == "table" and getmetatable(a) == nil then
+    t = a
+  elseif a ~= nil and b == nil or type(b) == "table" then
+    t = {}
+    for k, v in pairs(b or {}) do t[k] = v end
+    t.dataset = a
+  else
+    util.argerror(1, "evaluate", "a table {data=, format=, lang=, ...} or a tamga.Dataset and a table expected")
+  end
+  local o = {}
+  for k, v in pairs(t) do o[k] = v end
+  o.run = self.id
+  o.workspace = o.workspace or self.workspace
+  local r, err, problems = core.train.evaluate(o)
+  if r then self.scores_ = nil end
+  return r, err, problems
+end
+
 -- run:history() -> list of {step, loss, lr, grad_norm, tokens_per_s, elapsed}: the training steps as stored
 function Run:history()
   local s, err = self:store()

@@ -9,6 +9,7 @@
  *   cmd-train.c    tamga train: fine-tune with a PEFT method on a task, evaluate every target language
  *   cmd-sweep.c    tamga sweep: a grid of training runs, N workers, finished runs skipped
  *   cmd-runs.c     tamga runs / show / report: the experiment store
+ *   cmd-eval.c     tamga eval / predict: a stored run scored on any file, predictions written out
  */
 #ifndef TG_CLI_H
 #define TG_CLI_H
@@ -48,6 +49,9 @@ int tg_cmd_sweep(int argc, char **argv);
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
+/* cmd-eval.c */
+int tg_cmd_eval(int argc, char **argv);
+int tg_cmd_predict(int argc, char **argv);
 
 int tg_cmd_analyze(int argc, char **argv), tg_cmd_plot(int argc, char **argv), tg_cmd_tokstats(int argc, char **argv); /* cmd-analyze.c cmd-plot.c cmd-tokstats.c */
 

@@ -30,7 +30,18 @@ typedef struct result {
 	int      loaded;        /* 1 ok, -1 error, 0 not present */
 	int64_t  n, n_words, n_skipped;
 	tg_error err;
+	tg_read_log log;        /* warnings: BOM or zero-width characters inside tokens */
 } result;
+
+static void
+free_results(const tg_registry *r, result *res)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		tg_read_log_clear(&res[i].log);
+	free(res);
+}
 
 static result *
 load_all(const tg_registry *r, double *seconds)
@@ -42,9 +53,12 @@ load_all(const tg_registry *r, double *seconds)
 	for (i = 0; i < r->n; i++) {
 		tg_dataset *ds;
 
+		tg_read_opts ro = { 0 };
+
 		if (!r->item[i].present)
 			continue;
-		ds = tg_registry_load(r, i, NULL, &res[i].err);
+		ro.log = &res[i].log;
+		ds = tg_registry_load(r, i, &ro, &res[i].err);
 		if (ds == NULL) {
 			res[i].loaded = -1;
 			continue;
@@ -118,6 +132,9 @@ list_json(const tg_registry *r, const result *res, double secs)
 		if (res[i].loaded > 0 && tg_format_kind(e->format) == TG_DS_TAGGING)
 			json_object_set_new(o, "words", json_integer(res[i].n_words));
 		json_object_set_new(o, "expected", e->expect >= 0 ? json_integer(e->expect) : json_null());
+		json_object_set_new(o, "origin", json_string(r->item[i].origin ? r->item[i].origin : "built-in"));
+		if (e->licence != NULL)
+			json_object_set_new(o, "licence", json_string(e->licence));
 		if (res[i].loaded < 0)
 			json_object_set_new(o, "error", json_string(res[i].err.msg));
 		json_array_append_new(arr, o);
@@ -146,7 +163,7 @@ cmd_list(const tg_registry *r, int files, int json)
 	}
 	if (json) {
 		rc = list_json(r, res, secs);
-		free(res);
+		free_results(r, res);
 		return n_err ? 1 : rc;
 	}
 	printf("data root %s: %d of %d registered datasets found, read in %.2f s\n\n", r->root, n_present, r->n, secs);
@@ -165,8 +182,11 @@ cmd_list(const tg_registry *r, int files, int json)
 				snprintf(x, sizeof x, "%lld", (long long)e->expect);
 			else
 				snprintf(x, sizeof x, "-");
-			printf("%-9s %-12s %-5s %-15s %-15s %9s %9s  %s%s%s\n", e->task, e->lang, e->split, e->corpus,
+			printf("%-9s %-12s %-5s %-15s %-15s %9s %9s  %s%s%s", e->task, e->lang, e->split, e->corpus,
 			    tg_format_name(e->format), n, x, e->file[0], e->file[1] ? " " : "", e->file[1] ? e->file[1] : "");
+			if (r->item[i].origin != NULL)     /* where an entry the data root adds comes from */
+				printf("  [%s; licence: %s]", r->item[i].origin, e->licence);
+			putchar('\n');
 		}
 	} else {
 		/* rows task x language in table order, columns train/dev/test, counts summed over corpora */
@@ -194,8 +214,11 @@ cmd_list(const tg_registry *r, int files, int json)
 					have[c] = 1;
 				} else if (res[j].loaded < 0)
 					bad[c] = 1;
-				if (res[j].loaded > 0)
-					add_word(corpora, sizeof corpora, e->corpus);
+				if (res[j].loaded > 0) {
+					char mark[80];
+					snprintf(mark, sizeof mark, "%s%s", e->corpus, r->item[j].origin ? "*" : "");
+					add_word(corpora, sizeof corpora, mark);
+				}
 			}
 			for (c = 0; c < 3; c++) {
 				if (bad[c])
@@ -217,10 +240,13 @@ cmd_list(const tg_registry *r, int files, int json)
 			if (res[i].err.hint[0])
 				printf("hint: %s\n", res[i].err.hint);
 		}
+	if (r->n_user > 0)
+		printf("\n* from %s/%s (%d entr%s; --files shows each line)\n", r->root, TG_REGISTRY_FILE, r->n_user,
+		    r->n_user == 1 ? "y" : "ies");
 	if (n_present < r->n)
 		printf("\n%d registered datasets not found under the root (tamga data list --files shows them)\n",
 		    r->n - n_present);
-	free(res);
+	free_results(r, res);
 	return n_err ? 1 : 0;
 }
 
@@ -230,7 +256,7 @@ cmd_check(const tg_registry *r, int verbose)
 	double secs;
 	result *res = load_all(r, &secs);
 	int i, problems = 0, n_checked = 0, n_missing = 0;
-	int64_t bytes = 0;
+	int64_t bytes = 0, n_warn = 0;
 
 	for (i = 0; i < r->n; i++) {
 		const tg_registry_item *it = &r->item[i];
@@ -246,7 +272,8 @@ cmd_check(const tg_registry *r, int verbose)
 		bytes += it->bytes;
 		if (res[i].loaded < 0) {
 			problems++;
-			printf("%s\n", res[i].err.msg);
+			printf("%s%s%s%s\n", res[i].err.msg, it->origin ? " (entry " : "", it->origin ? it->origin : "",
+			    it->origin ? ")" : "");
 			if (res[i].err.hint[0])
 				printf("  hint: %s\n", res[i].err.hint);
 			continue;
@@ -257,20 +284,34 @@ cmd_check(const tg_registry *r, int verbose)
 			    (long long)e->expect);
 			continue;
 		}
+		if (res[i].log.n_warnings > 0) {
+			int k, shown = 0;
+			for (k = 0; k < res[i].log.n && shown < (verbose ? res[i].log.n : 3); k++)
+				if (res[i].log.is_warning[k]) {
+					printf("%s\n", res[i].log.msg[k]);
+					shown++;
+				}
+			if (res[i].log.n_warnings > shown)
+				printf("%s: %lld more such warnings (-v lists them)\n", it->path[0],
+				    (long long)(res[i].log.n_warnings - shown));
+			n_warn += res[i].log.n_warnings;
+		}
 		if (verbose)
-			printf("ok       %s/%s/%s (%s): %lld examples\n", e->task, e->lang, e->split, e->corpus,
-			    (long long)res[i].n);
+			printf("ok       %s/%s/%s (%s): %lld examples%s%s%s\n", e->task, e->lang, e->split, e->corpus,
+			    (long long)res[i].n, it->origin ? " [" : "", it->origin ? it->origin : "", it->origin ? "]" : "");
 	}
 	for (i = 0; i < r->n_unknown; i++)
 		printf("note: %s/%s is not in the registry (not read)\n", r->root, r->unknown[i]);
 	if (n_missing > 0)
 		printf("note: %d registered datasets not found under %s%s\n", n_missing, r->root,
 		    verbose ? "" : " (-v lists them)");
+	if (n_warn > 0)
+		printf("note: %lld tokens hold an invisible format character (BOM, zero-width, soft hyphen, direction mark; kept, see above)\n", (long long)n_warn);
 	printf("checked %d datasets (%.1f MiB) in %.2f s: %s", n_checked, bytes / 1048576.0, secs,
 	    problems ? "" : "no problems\n");
 	if (problems)
 		printf("%d problem%s\n", problems, problems == 1 ? "" : "s");
-	free(res);
+	free_results(r, res);
 	return problems ? 1 : 0;
 }
 

@@ -27,7 +27,7 @@ const tg_command tg_commands[] = {
 	  "tamga train [--model DIR|PRESET] --task udpos|ner|nli|copa --source LANG [--targets L1,L2,...] "
 	  "[--peft SPEC] [--match SPEC | --budget N] [--epochs N] [--steps N] [--batch N] [--lr X] [--seed N] "
 	  "[--max-train N] [--max-eval N] [--eval-every N] [--patience N] [--workspace DIR] [--name NAME] "
-	  "[--resume RUN] [--json]",
+	  "[--resume RUN] [--source-corpus C] [--target-corpus C] [--label-map FILE|ontonotes] [--json]",
 	  "fine-tune with a PEFT method on a source language; evaluate every target with CIs and TTC" },
 	{ "sweep", tg_cmd_sweep,
 	  "tamga sweep --grid OPTION=V1|V2|... [--grid ...] [--workers N] [--prefix NAME] [tamga train options]",
@@ -38,6 +38,14 @@ const tg_command tg_commands[] = {
 	{ "report", tg_cmd_report,
 	  "tamga report [RUN...] [--workspace DIR] [--task T] [--method M] [--split test|dev] [--format md|csv|json]",
 	  "per-language scores with CIs, trainable parameters and TTC for finished runs" },
+	{ "eval", tg_cmd_eval,
+	  "tamga eval RUN --data FILE --format conllu|panx|kaznerd|xnli|kardes-nli|xcopa|kardes-copa --lang L "
+	  "[--name NAME] [--split test|dev] [--lenient] [--label-map FILE|ontonotes] [--out FILE] [--workspace DIR] "
+	  "[--json]",
+	  "score a trained run on any file (any language); stored under the file's name for report and show" },
+	{ "predict", tg_cmd_predict,
+	  "tamga predict RUN --data FILE --format F --lang L --out FILE|- [eval options]",
+	  "write a run's predictions: CoNLL-U with predicted UPOS, word/gold/predicted IOB2, or one label per item" },
 	{ "analyze", tg_cmd_analyze, "tamga analyze ttc|features|predict|scaling|probe [options]", "TTC over seeds and items, language features, predictive TTC, scaling model, alignment probe" },
 	{ "plot", tg_cmd_plot, "tamga plot curves|ttc|probe|scaling [options] -o FILE.png|svg|pdf", "learning curves, TTC heat maps, probe by layer, scaling fit as PNG, SVG or PDF" },
 	{ "tokstats", tg_cmd_tokstats, "tamga tokstats [--data DIR] [--tokenizer PATH] [--langs L,...] [--format text|md|csv|json]", "tokenizer statistics per language: fertility, continued words, UNK, script; type overlap" },

@@ -59,6 +59,11 @@ void        tg_dataset_push_word(tg_dataset *ds, char *word, int32_t tag);
 void        tg_dataset_end_sentence(tg_dataset *ds, int64_t line);      /* closes a sentence of pushed words */
 tg_labels  *tg_labels_for(const tg_read_opts *opts, const char *const *std, int n_std, int *grow);
 
+/* read-log.c: reader helpers. A token holding an invisible format character is named in opts->log (kept);
+ * a sentence left out by a lenient read is counted in ds->n_skipped and its error (e) goes to opts->log. */
+void tg_read_check_token(const tg_read_opts *opts, const char *path, int64_t line, const char *tok);
+void tg_read_skip(const tg_read_opts *opts, tg_dataset *ds, const tg_error *e);
+
 /* csv-based readers: find a column in the header by name; -1 (err set) when it is missing. */
 int tg_csv_column(tg_csv *c, const char *name, tg_error *err);
 

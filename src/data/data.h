@@ -11,6 +11,8 @@
  *   read-text.c     text lines; line-aligned bitext (Tatoeba, X-WMT, NTREX, UDHR); eBible verses; gettext TSV
  *   registry.c      the table task x language x split -> files + format; data root; scan; load
  *   align.c         word labels -> first-subword labels (ignore index elsewhere); truncation statistics
+ *   read-log.c      problems a lenient reader reports (skipped sentences, invisible characters in tokens)
+ *   labelmap.c      NER label maps (a TSV file, or the built-in OntoNotes-style map to PER/ORG/LOC)
  *
  * Errors: readers return NULL and fill err with "path:line: what is wrong" (and a hint where one helps). A reader
  * stops at the first malformed line of its file; other datasets are unaffected.
@@ -125,7 +127,29 @@ typedef struct tg_read_opts {
 	const char     *lang_prefix;
 	/* LINES and BITEXT: keep empty lines / pairs with an empty side (default: skip them, counted in n_skipped). */
 	int             keep_empty;
+	/* Tagging formats (CoNLL-U, PAN-X, KazNERD): a malformed sentence is reported to log ("path:line: what"),
+	 * left out and counted in log->n_bad instead of failing the whole file. 0 (strict) is the default. */
+	int             lenient;
+	/* Problems found while reading: skipped sentences (lenient) and warnings that do not stop reading (a BOM or
+	 * a zero-width character inside a token, which is kept). NULL: warnings are not collected. */
+	struct tg_read_log *log;
 } tg_read_opts;
+
+/* What a reader reported (read-log.c); one message per problem, "path:line: what", in file order. */
+typedef struct tg_read_log {
+	int64_t n_bad;          /* malformed sentences left out (lenient reading) */
+	int64_t n_warnings;     /* tokens with a BOM or zero-width character (kept) */
+	int     n, cap;
+	char  **msg;
+	char   *is_warning;     /* [n] 1 for warnings, 0 for skipped sentences */
+} tg_read_log;
+
+void tg_read_log_add(tg_read_log *l, int warning, const char *msg);
+void tg_read_log_clear(tg_read_log *l);                 /* frees the messages, zeroes the counts */
+/* The first invisible format character in s (U+200B..U+200F, U+2060, U+FEFF BOM, U+00AD soft hyphen): its
+ * offset in bytes, or -1; its code point goes to *cp. */
+int64_t tg_invisible_find(const char *s, uint32_t *cp);
+const char *tg_invisible_name(uint32_t cp);             /* "ZERO WIDTH SPACE", ... */
 
 tg_dataset *tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err);
 tg_dataset *tg_panx_read(const char *path, const tg_read_opts *opts, tg_error *err);
@@ -142,6 +166,26 @@ tg_dataset *tg_bitext_read(const char *path_a, const char *path_b, const tg_read
 tg_dataset *tg_ebible_read(const char *path_a, const char *path_b, tg_error *err);
 tg_dataset *tg_gettext_read(const char *path, tg_error *err);      /* English<TAB>translation; a = translation */
 tg_dataset *tg_lines_read(const char *path, const tg_read_opts *opts, tg_error *err);
+
+/* ---- NER label maps (labelmap.c) -------------------------------------------------------------------------------- */
+
+/* from -> to pairs. from is an entity type (PERSON: B-PERSON -> B-PER, I-PERSON -> I-PER), a whole tag (B-DATE),
+ * or '*' for every type not listed; to is a type, or O (the entity's words become O). */
+typedef struct tg_label_map {
+	char  *name;            /* "ontonotes" or the file */
+	int    n;
+	char **from, **to;
+} tg_label_map;
+
+/* "ontonotes": the built-in map PERSON/PER -> PER, ORG/ORGANISATION/ORGANIZATION -> ORG, GPE/LOC/LOCATION ->
+ * LOC, everything else -> O. Otherwise a TSV file of from<TAB>to lines ('#' comments, blank lines skipped). */
+tg_label_map *tg_label_map_load(const char *name, tg_error *err);
+void          tg_label_map_free(tg_label_map *m);
+/* The mapped tag (tag itself when no entry applies); buf holds a built B-/I- tag. */
+const char   *tg_label_map_apply(const tg_label_map *m, const char *tag, char *buf, size_t n);
+/* The word tags of a TAGGING dataset as ids of want (through map, which may be NULL): a new array [n_words]; NULL
+ * with an error naming every unknown tag (first line) and the tags want holds, with a --label-map hint. */
+int32_t      *tg_labels_convert(const tg_dataset *ds, const tg_labels *want, const tg_label_map *map, tg_error *err);
 
 /* ---- CSV (csv.c) ------------------------------------------------------------------------------------------------- */
 
@@ -177,6 +221,7 @@ typedef struct tg_data_entry {
 	tg_format   format;
 	const char *file[2];    /* relative to the data root; file[1] only for two-file formats */
 	int64_t     expect;     /* example count stated in MANIFEST.md; -1 where it states none */
+	const char *licence;    /* registry-file entries: as the file states it; NULL for the built-in table */
 } tg_data_entry;
 
 extern const tg_data_entry tg_data_table[];
@@ -187,17 +232,32 @@ typedef struct tg_registry_item {
 	char   *path[2];        /* absolute (root-joined) paths; path[1] NULL for one-file formats */
 	int     present;        /* every file of the entry exists */
 	int64_t bytes;
+	char   *origin;         /* NULL: the built-in table; "registry.tsv:LINE" for an entry the data root adds */
 } tg_registry_item;
+
+/* The registry file: datasets a data root adds without recompiling, read by tg_registry_scan from
+ * <root>/registry.tsv (format in tamga(5)): a first line "# tamga-registry 1", then one dataset per line,
+ * task<TAB>lang<TAB>split<TAB>format<TAB>path<TAB>licence[<TAB>corpus], '#' comments and blank lines skipped; path
+ * relative to the root or absolute; lang any plausible code (tg_lang_code_valid). */
+#define TG_REGISTRY_FILE "registry.tsv"
 
 typedef struct tg_registry {
 	char             *root;
-	int               n;
+	int               n;          /* built-in entries first, then the registry file's */
 	tg_registry_item *item;
+	int               n_user;
+	tg_data_entry    *user;       /* the registry file's entries (their strings are owned here) */
 	int               n_unknown;
 	char            **unknown;  /* data files under root that no entry names (docs and metadata left out) */
 } tg_registry;
 
 const char  *tg_format_name(tg_format f);
+/* A plausible language code: 2-3 lowercase letters (ISO 639), then optional BCP 47 subtags of 2-8 letters or
+ * digits ("ug-Arab", "az-Cyrl", "uz-Latn"); 1 when plausible. */
+int          tg_lang_code_valid(const char *code);
+/* A format by name: tg_format_name's names and the short ones (conllu, panx, kaznerd, xnli, kardes-nli, xcopa,
+ * copa = xcopa, kardes-copa, kardes-sts, ...); -1 when unknown. */
+int          tg_format_parse(const char *name);
 tg_ds_kind   tg_format_kind(tg_format f);
 /* The data root: opt (from --data) if given, else $TAMGA_DATA; an error with a hint when neither is set or the
  * folder does not exist. The returned string is opt or getenv's (not allocated). */

@@ -154,7 +154,8 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 	tg_lineit it;
 	char *buf, *start, *line;
 	size_t len, linelen;
-	int grow, mwt_mode = opts ? opts->mwt : TG_MWT_WORDS;
+	int grow, mwt_mode = opts ? opts->mwt : TG_MWT_WORDS, lenient = opts != NULL && opts->lenient, skipping = 0;
+	tg_error local = { 0 }, *E = lenient ? &local : err;   /* lenient: sentence errors are reported, not returned */
 
 	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
 		return NULL;
@@ -167,13 +168,17 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 		int nf, id;
 		int32_t upos;
 
+		if (skipping) {                 /* lenient: the rest of a malformed sentence */
+			skipping = linelen != 0;
+			continue;
+		}
 		if (linelen == 0) {
 			if (s.n > 0 || s.nm > 0) {
-				if (flush(ds, &s, mwt_mode, path, err) != TG_OK)
-					goto fail;
+				if (flush(ds, &s, mwt_mode, path, E) != TG_OK)
+					goto bad;
 			} else if (s.has_comment) {
-				tg_error_at(err, path, s.start_line, "sentence has comment lines but no words");
-				goto fail;
+				tg_error_at(E, path, s.start_line, "sentence has comment lines but no words");
+				goto bad;
 			}
 			continue;
 		}
@@ -181,9 +186,9 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 			s.start_line = it.line;
 		if (line[0] == '#') {
 			if (s.n > 0 || s.nm > 0) {
-				tg_error_at(err, path, it.line, "comment line inside a sentence (after word %d)", s.n);
-				tg_error_hint(err, "comments go before the first word; a blank line ends a sentence");
-				goto fail;
+				tg_error_at(E, path, it.line, "comment line inside a sentence (after word %d)", s.n);
+				tg_error_hint(E, "comments go before the first word; a blank line ends a sentence");
+				goto bad;
 			}
 			s.has_comment = 1;
 			continue;
@@ -202,10 +207,10 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 			p = tab + 1;
 		}
 		if (nf != 10) {
-			tg_error_at(err, path, it.line, "expected 10 tab-separated fields, found %d", nf);
+			tg_error_at(E, path, it.line, "expected 10 tab-separated fields, found %d", nf);
 			if (nf == 1 && strchr(line, ' ') != NULL)
-				tg_error_hint(err, "CoNLL-U fields are separated by tabs, not spaces");
-			goto fail;
+				tg_error_hint(E, "CoNLL-U fields are separated by tabs, not spaces");
+			goto bad;
 		}
 		idend = f[0] + strlen(f[0]);
 		dash = strchr(f[0], '-');
@@ -214,13 +219,13 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 			long a = parse_uint(f[0], dash), b = parse_uint(dash + 1, idend);
 
 			if (a < 1 || b < 0 || b <= a) {
-				tg_error_at(err, path, it.line, "bad multiword token range '%s'", f[0]);
-				goto fail;
+				tg_error_at(E, path, it.line, "bad multiword token range '%s'", f[0]);
+				goto bad;
 			}
 			if (a != s.n + 1 || (s.nm > 0 && a <= s.m[s.nm - 1].last)) {
-				tg_error_at(err, path, it.line, "multiword token %ld-%ld out of sequence (next word is %d)",
+				tg_error_at(E, path, it.line, "multiword token %ld-%ld out of sequence (next word is %d)",
 				    a, b, s.n + 1);
-				goto fail;
+				goto bad;
 			}
 			if (s.nm == s.capm) {
 				s.capm = s.capm ? 2 * s.capm : 8;
@@ -230,38 +235,39 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 			s.m[s.nm].last = (int)b;
 			s.m[s.nm].form = f[1];
 			s.m[s.nm].line = it.line;
+			tg_read_check_token(opts, path, it.line, f[1]);
 			s.nm++;
 			continue;
 		}
 		if (dot != NULL) {
 			if (parse_uint(f[0], dot) < 0 || parse_uint(dot + 1, idend) < 1) {
-				tg_error_at(err, path, it.line, "bad empty node id '%s'", f[0]);
-				goto fail;
+				tg_error_at(E, path, it.line, "bad empty node id '%s'", f[0]);
+				goto bad;
 			}
 			continue;       /* empty nodes have no surface form */
 		}
 		id = (int)parse_uint(f[0], idend);
 		if (id < 1) {
-			tg_error_at(err, path, it.line, "bad word id '%s'", f[0]);
-			tg_error_hint(err, "ids are 1, 2, ... per sentence; ranges 3-4 mark multiword tokens, 5.1 empty nodes");
-			goto fail;
+			tg_error_at(E, path, it.line, "bad word id '%s'", f[0]);
+			tg_error_hint(E, "ids are 1, 2, ... per sentence; ranges 3-4 mark multiword tokens, 5.1 empty nodes");
+			goto bad;
 		}
 		if (id != s.n + 1) {
-			tg_error_at(err, path, it.line, "word id %d out of sequence (expected %d)", id, s.n + 1);
+			tg_error_at(E, path, it.line, "word id %d out of sequence (expected %d)", id, s.n + 1);
 			if (id == 1)
-				tg_error_hint(err, "is a blank line missing before this sentence?");
-			goto fail;
+				tg_error_hint(E, "is a blank line missing before this sentence?");
+			goto bad;
 		}
 		if (f[1][0] == '\0') {
-			tg_error_at(err, path, it.line, "empty FORM (field 2)");
-			goto fail;
+			tg_error_at(E, path, it.line, "empty FORM (field 2)");
+			goto bad;
 		}
 		upos = tg_labels_find(ds->labels, f[3]);
 		if (upos < 0) {
 			if (!grow || strcmp(f[3], "_") == 0) {
-				tg_error_at(err, path, it.line, "unknown UPOS '%s' (field 4)", f[3]);
-				upos_hint(err);
-				goto fail;
+				tg_error_at(E, path, it.line, "unknown UPOS '%s' (field 4)", f[3]);
+				upos_hint(E);
+				goto bad;
 			}
 			upos = tg_labels_add(ds->labels, f[3]);
 		}
@@ -270,15 +276,30 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 			s.w = tg_xrealloc(s.w, (size_t)s.cap * sizeof(cword));
 		}
 		s.w[s.n].form = f[1];
+		tg_read_check_token(opts, path, it.line, f[1]);
 		s.w[s.n].upos = upos;
 		s.w[s.n].head = (int)parse_uint(f[6], f[6] + strlen(f[6]));
 		s.n++;
+		continue;
+bad:
+		/* strict: the first error ends the read; lenient: report it, leave the sentence out, go on */
+		if (!lenient)
+			goto fail;
+		tg_read_skip(opts, ds, E);
+		s.n = s.nm = 0;
+		s.has_comment = 0;
+		s.start_line = 0;
+		skipping = linelen != 0;
 	}
-	if ((s.n > 0 || s.nm > 0) && flush(ds, &s, mwt_mode, path, err) != TG_OK)
-		goto fail;
-	if (s.n == 0 && s.has_comment) {
-		tg_error_at(err, path, s.start_line, "sentence has comment lines but no words");
-		goto fail;
+	if ((s.n > 0 || s.nm > 0) && flush(ds, &s, mwt_mode, path, E) != TG_OK) {
+		if (!lenient)
+			goto fail;
+		tg_read_skip(opts, ds, E);
+	} else if (s.n == 0 && s.has_comment) {
+		tg_error_at(E, path, s.start_line, "sentence has comment lines but no words");
+		if (!lenient)
+			goto fail;
+		tg_read_skip(opts, ds, E);
 	}
 	free(s.w);
 	free(s.m);

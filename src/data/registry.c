@@ -9,34 +9,34 @@
 #include "data/data-internal.h"
 
 #define UD(l, tb, sp, n) \
-	{ "udpos", l, sp, tb, TG_FMT_CONLLU, { "udpos/" l "/" l "_" tb "-ud-" sp ".conllu", NULL }, n }
+	{ "udpos", l, sp, tb, TG_FMT_CONLLU, { "udpos/" l "/" l "_" tb "-ud-" sp ".conllu", NULL }, n, NULL }
 #define PANX(l, sp, n) \
-	{ "ner", l, sp, "panx", TG_FMT_PANX, { "ner/" l "/" sp "-" l ".tsv", NULL }, n }
+	{ "ner", l, sp, "panx", TG_FMT_PANX, { "ner/" l "/" sp "-" l ".tsv", NULL }, n, NULL }
 #define KNLI(l) \
-	{ "nli", l, "dev", "kardes", TG_FMT_KARDES_NLI, { "nli/" l "/kardes-nlu.xnli.dev." l ".csv", NULL }, 1000 }
+	{ "nli", l, "dev", "kardes", TG_FMT_KARDES_NLI, { "nli/" l "/kardes-nlu.xnli.dev." l ".csv", NULL }, 1000, NULL }
 #define KCOPA(l) \
-	{ "copa", l, "dev", "kardes", TG_FMT_KARDES_COPA, { "copa/" l "/kardes-nlu.xcopa.dev." l ".csv", NULL }, 100 }
+	{ "copa", l, "dev", "kardes", TG_FMT_KARDES_COPA, { "copa/" l "/kardes-nlu.xcopa.dev." l ".csv", NULL }, 100, NULL }
 #define KSTS(l) \
-	{ "sts", l, "dev", "kardes", TG_FMT_KARDES_STS, { "sts/" l "/kardes-nlu.sts.dev." l ".csv", NULL }, 200 }
+	{ "sts", l, "dev", "kardes", TG_FMT_KARDES_STS, { "sts/" l "/kardes-nlu.sts.dev." l ".csv", NULL }, 200, NULL }
 #define TATO(l, l3, n) \
 	{ "tatoeba", l, "test", "tatoeba", TG_FMT_TATOEBA, \
-	  { "tatoeba/" l "/tatoeba." l3 "-eng." l3, "tatoeba/" l "/tatoeba." l3 "-eng.eng" }, n }
+	  { "tatoeba/" l "/tatoeba." l3 "-eng." l3, "tatoeba/" l "/tatoeba." l3 "-eng.eng" }, n, NULL }
 #define XWMT(a, b, n) \
 	{ "parallel", a "-" b, "test", "xwmt", TG_FMT_BITEXT, \
-	  { "parallel/" a "-" b "/" a "-" b "." a, "parallel/" a "-" b "/" a "-" b "." b }, n }
+	  { "parallel/" a "-" b "/" a "-" b "." a, "parallel/" a "-" b "/" a "-" b "." b }, n, NULL }
 #define NTREX(l) \
 	{ "parallel", "en-" l, "test", "ntrex", TG_FMT_BITEXT, \
-	  { "parallel/ntrex/ntrex128.en.txt", "parallel/ntrex/ntrex128." l ".txt" }, 1997 }
+	  { "parallel/ntrex/ntrex128.en.txt", "parallel/ntrex/ntrex128." l ".txt" }, 1997, NULL }
 #define EBIBLE(l, bible) \
 	{ "parallel", "en-" l, "train", "ebible-" bible, TG_FMT_EBIBLE, \
-	  { "parallel/ebible/en-engwebp.txt", "parallel/ebible/" l "-" bible ".txt" }, -1 }
+	  { "parallel/ebible/en-engwebp.txt", "parallel/ebible/" l "-" bible ".txt" }, -1, NULL }
 #define UDHR(l) \
 	{ "parallel", "en-" l, "train", "udhr", TG_FMT_BITEXT, \
-	  { "parallel/udhr/udhr.en.txt", "parallel/udhr/udhr." l ".txt" }, 31 }
+	  { "parallel/udhr/udhr.en.txt", "parallel/udhr/udhr." l ".txt" }, 31, NULL }
 #define GETTEXT(l, n) \
-	{ "parallel", "en-" l, "train", "gettext", TG_FMT_GETTEXT, { "parallel/gettext/" l ".tsv", NULL }, n }
+	{ "parallel", "en-" l, "train", "gettext", TG_FMT_GETTEXT, { "parallel/gettext/" l ".tsv", NULL }, n, NULL }
 #define TEXT(l, file, corpus, n) \
-	{ "text", l, "train", corpus, TG_FMT_TEXT, { "text/" l "/" file, NULL }, n }
+	{ "text", l, "train", corpus, TG_FMT_TEXT, { "text/" l "/" file, NULL }, n, NULL }
 
 const tg_data_entry tg_data_table[] = {
 	/* udpos: UD treebanks (MANIFEST.md "udpos" rows) */
@@ -69,16 +69,16 @@ const tg_data_entry tg_data_table[] = {
 	PANX("tr", "train", 20000), PANX("tr", "dev", 10000), PANX("tr", "test", 10000),
 	PANX("az", "train", 10000), PANX("az", "dev", 1000),
 	PANX("kk", "train", 1000), PANX("kk", "dev", 1000),
-	{ "ner", "kk", "dev", "kaznerd", TG_FMT_KAZNERD, { "ner/kk/KazNERD_IOB2_valid.txt", NULL }, 11167 },
+	{ "ner", "kk", "dev", "kaznerd", TG_FMT_KAZNERD, { "ner/kk/KazNERD_IOB2_valid.txt", NULL }, 11167, NULL },
 
 	/* nli: XNLI dev (XTREME TSV); Kardes-NLU dev (rows of XNLI dev, translated) */
-	{ "nli", "en", "dev", "xnli", TG_FMT_XNLI, { "nli/en/xnli.dev-en.tsv", NULL }, 2490 },
-	{ "nli", "tr", "dev", "xnli", TG_FMT_XNLI, { "nli/tr/xnli.dev-tr.tsv", NULL }, 2490 },
+	{ "nli", "en", "dev", "xnli", TG_FMT_XNLI, { "nli/en/xnli.dev-en.tsv", NULL }, 2490, NULL },
+	{ "nli", "tr", "dev", "xnli", TG_FMT_XNLI, { "nli/tr/xnli.dev-tr.tsv", NULL }, 2490, NULL },
 	KNLI("az"), KNLI("kk"), KNLI("ky"), KNLI("uz"), KNLI("ug"),
 
 	/* copa: XCOPA tr (val = dev); Kardes-NLU dev (= COPA ids 401-500) */
-	{ "copa", "tr", "dev", "xcopa", TG_FMT_XCOPA, { "copa/tr/val.tr.jsonl", NULL }, 100 },
-	{ "copa", "tr", "test", "xcopa", TG_FMT_XCOPA, { "copa/tr/test.tr.jsonl", NULL }, 500 },
+	{ "copa", "tr", "dev", "xcopa", TG_FMT_XCOPA, { "copa/tr/val.tr.jsonl", NULL }, 100, NULL },
+	{ "copa", "tr", "test", "xcopa", TG_FMT_XCOPA, { "copa/tr/test.tr.jsonl", NULL }, 500, NULL },
 	KCOPA("az"), KCOPA("kk"), KCOPA("ky"), KCOPA("uz"), KCOPA("ug"),
 
 	/* sts: Kardes-NLU dev */
@@ -126,7 +126,7 @@ const int tg_data_table_len = (int)(sizeof tg_data_table / sizeof tg_data_table[
 /* Files under the root that are documentation or metadata, not datasets. */
 static const char *const not_data[] = {
 	"*.md", "LICENSE*", "README*", "*SOURCE*", "DOCUMENT_IDS*", "vref.txt", "udhr.keys.txt",
-	"public_domain_metatable*"
+	"public_domain_metatable*", TG_REGISTRY_FILE
 };
 
 const char *
@@ -148,6 +148,51 @@ tg_format_name(tg_format f)
 	case TG_FMT_TEXT:        return "text";
 	}
 	return "?";
+}
+
+int
+tg_lang_code_valid(const char *code)
+{
+	const char *p = code;
+	int n = 0;
+
+	if (code == NULL)
+		return 0;
+	while (*p >= 'a' && *p <= 'z')
+		p++, n++;
+	if (n < 2 || n > 3)
+		return 0;
+	while (*p == '-') {
+		p++;
+		for (n = 0; (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'); p++)
+			n++;
+		if (n < 2 || n > 8)
+			return 0;
+	}
+	return *p == '\0' && strlen(code) < 16;
+}
+
+int
+tg_format_parse(const char *name)
+{
+	static const struct { const char *name; tg_format f; } alias[] = {
+		{ "conllu", TG_FMT_CONLLU }, { "panx", TG_FMT_PANX }, { "kaznerd", TG_FMT_KAZNERD },
+		{ "xnli", TG_FMT_XNLI }, { "kardes-nli", TG_FMT_KARDES_NLI }, { "xcopa", TG_FMT_XCOPA },
+		{ "copa", TG_FMT_XCOPA }, { "kardes-copa", TG_FMT_KARDES_COPA }, { "kardes-sts", TG_FMT_KARDES_STS },
+		{ "gettext", TG_FMT_GETTEXT },
+	};
+	int f;
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < sizeof alias / sizeof alias[0]; i++)
+		if (strcmp(alias[i].name, name) == 0)
+			return (int)alias[i].f;
+	for (f = TG_FMT_CONLLU; f <= TG_FMT_TEXT; f++)
+		if (strcmp(tg_format_name((tg_format)f), name) == 0)
+			return f;
+	return -1;
 }
 
 tg_ds_kind
@@ -231,13 +276,13 @@ join_path(const char *root, const char *rel)
 }
 
 static int
-is_known(const char *rel)
+is_known(const tg_registry *r, const char *rel)
 {
 	int i, k;
 
-	for (i = 0; i < tg_data_table_len; i++)
+	for (i = 0; i < r->n; i++)
 		for (k = 0; k < 2; k++)
-			if (tg_data_table[i].file[k] != NULL && strcmp(tg_data_table[i].file[k], rel) == 0)
+			if (r->item[i].e->file[k] != NULL && strcmp(r->item[i].e->file[k], rel) == 0)
 				return 1;
 	return 0;
 }
@@ -279,7 +324,7 @@ walk(tg_registry *r, const char *root, const char *rel, int depth, int *cap)
 		full = join_path(root, sub);
 		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
 			walk(r, root, sub, depth + 1, cap);
-		else if (!is_known(sub) && !is_not_data(de->d_name) && strchr(sub, '/') != NULL) {
+		else if (!is_known(r, sub) && !is_not_data(de->d_name) && strchr(sub, '/') != NULL) {
 			if (r->n_unknown == *cap) {
 				*cap = *cap ? 2 * *cap : 16;
 				r->unknown = tg_xrealloc(r->unknown, (size_t)*cap * sizeof(char *));
@@ -300,12 +345,152 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* ---- the registry file (<root>/registry.tsv) -------------------------------------------------------------- */
+
+static const char *const known_tasks[] = { "udpos", "ner", "nli", "copa", "sts", "tatoeba", "parallel", "text" };
+
+/* One line of the registry file into e (strings duplicated); TG_ERR with "file:line: what" and a hint. */
+static int
+user_entry(tg_data_entry *e, char *line, const char *path, int64_t lineno, tg_error *err)
+{
+	char *f[8], *p = line, *tab;
+	int nf = 0, fmt;
+	size_t i;
+
+	for (;;) {
+		if (nf < 8)
+			f[nf] = p;
+		nf++;
+		if ((tab = strchr(p, '\t')) == NULL)
+			break;
+		*tab = '\0';
+		p = tab + 1;
+	}
+	if (nf < 6 || nf > 7) {
+		tg_error_at(err, path, lineno, "expected 6 or 7 tab-separated fields (task lang split format path licence "
+		    "[corpus]), found %d", nf);
+		return tg_error_hint(err, "e.g. udpos<TAB>xyz<TAB>test<TAB>conllu<TAB>xyz/xyz-ud-test.conllu<TAB>CC BY-SA 4.0");
+	}
+	for (i = 0; i < sizeof known_tasks / sizeof *known_tasks; i++)
+		if (strcmp(f[0], known_tasks[i]) == 0)
+			break;
+	if (i == sizeof known_tasks / sizeof *known_tasks) {
+		tg_error_at(err, path, lineno, "unknown task '%s'", f[0]);
+		return tg_error_hint(err, "tasks: udpos ner nli copa sts tatoeba parallel text");
+	}
+	if (!tg_lang_code_valid(f[1])) {
+		tg_error_at(err, path, lineno, "'%s' is not a plausible language code", f[1]);
+		return tg_error_hint(err, "2-3 lowercase letters (ISO 639), optionally with subtags: xyz, kk, ug-Arab");
+	}
+	if (strcmp(f[2], "train") != 0 && strcmp(f[2], "dev") != 0 && strcmp(f[2], "test") != 0)
+		return tg_error_at(err, path, lineno, "split '%s': use train, dev or test", f[2]);
+	if ((fmt = tg_format_parse(f[3])) < 0) {
+		tg_error_at(err, path, lineno, "unknown format '%s'", f[3]);
+		return tg_error_hint(err, "formats: conllu panx kaznerd xnli kardes-nli xcopa kardes-copa kardes-sts gettext "
+		    "text");
+	}
+	if (fmt == TG_FMT_TATOEBA || fmt == TG_FMT_BITEXT || fmt == TG_FMT_EBIBLE)
+		return tg_error_at(err, path, lineno, "format %s reads two files; the registry file takes one-file formats",
+		    f[3]);
+	if (f[4][0] == '\0' || f[5][0] == '\0')
+		return tg_error_at(err, path, lineno, "empty %s", f[4][0] == '\0' ? "path" : "licence (write 'unknown' if "
+		    "it is not stated)");
+	if (nf == 7 && f[6][0] == '\0')
+		return tg_error_at(err, path, lineno, "empty corpus name (leave the field out for 'user')");
+	e->task = tg_xstrdup(f[0]);
+	e->lang = tg_xstrdup(f[1]);
+	e->split = tg_xstrdup(f[2]);
+	e->format = (tg_format)fmt;
+	e->file[0] = tg_xstrdup(f[4]);
+	e->file[1] = NULL;
+	e->licence = tg_xstrdup(f[5]);
+	e->corpus = tg_xstrdup(nf == 7 ? f[6] : "user");
+	e->expect = -1;
+	return TG_OK;
+}
+
+static void
+user_entries_free(tg_data_entry *u, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)u[i].task);
+		free((char *)u[i].lang);
+		free((char *)u[i].split);
+		free((char *)u[i].corpus);
+		free((char *)u[i].file[0]);
+		free((char *)u[i].licence);
+	}
+	free(u);
+}
+
+/* Entries of <root>/registry.tsv (none when there is no such file); their lines go to *lines. */
+static int
+read_user_registry(const char *root, tg_data_entry **out, int64_t **lines, int *n_out, tg_error *err)
+{
+	char *path = join_path(root, TG_REGISTRY_FILE), *buf, *start, *line;
+	size_t len, linelen;
+	tg_lineit it;
+	struct stat st;
+	int n = 0, cap = 0, header = 0;
+
+	*out = NULL;
+	*lines = NULL;
+	*n_out = 0;
+	if (stat(path, &st) != 0) {
+		free(path);
+		return TG_OK;
+	}
+	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK) {
+		free(path);
+		return TG_ERR;
+	}
+	tg_lineit_init(&it, start, buf + len);
+	while ((line = tg_lineit_next(&it, &linelen)) != NULL) {
+		if (!header) {
+			if (strncmp(line, "# tamga-registry ", 17) != 0 || strcmp(line + 17, "1") != 0) {
+				tg_error_at(err, path, it.line, "%s", strncmp(line, "# tamga-registry ", 17) == 0 ?
+				    "registry version not supported (this tamga reads version 1)" :
+				    "not a tamga registry file (the first line must be '# tamga-registry 1')");
+				tg_error_hint(err, "see tamga(5), REGISTRY FILE");
+				goto fail;
+			}
+			header = 1;
+			continue;
+		}
+		if (linelen == 0 || line[0] == '#')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = tg_xrealloc(*out, (size_t)cap * sizeof **out);
+			*lines = tg_xrealloc(*lines, (size_t)cap * sizeof **lines);
+		}
+		if (user_entry(&(*out)[n], line, path, it.line, err) != TG_OK)
+			goto fail;
+		(*lines)[n++] = it.line;
+	}
+	free(buf);
+	free(path);
+	*n_out = n;
+	return TG_OK;
+fail:
+	free(buf);
+	free(path);
+	user_entries_free(*out, n);
+	free(*lines);
+	*out = NULL;
+	*lines = NULL;
+	return TG_ERR;
+}
+
 tg_registry *
 tg_registry_scan(const char *root, tg_error *err)
 {
 	tg_registry *r;
 	struct stat st;
 	int i, k, cap = 0;
+	int64_t *user_lines = NULL;
 
 	if (root == NULL || stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		tg_error_set(err, TG_E_IO, "data root %s: %s", root ? root : "(none)",
@@ -315,23 +500,31 @@ tg_registry_scan(const char *root, tg_error *err)
 	}
 	r = tg_xcalloc(1, sizeof(tg_registry));
 	r->root = tg_xstrdup(root);
-	r->n = tg_data_table_len;
+	if (read_user_registry(root, &r->user, &user_lines, &r->n_user, err) != TG_OK) {
+		free(r->root);
+		free(r);
+		return NULL;
+	}
+	r->n = tg_data_table_len + r->n_user;
 	r->item = tg_xcalloc((size_t)r->n, sizeof(tg_registry_item));
 	for (i = 0; i < r->n; i++) {
 		tg_registry_item *it = &r->item[i];
 
-		it->e = &tg_data_table[i];
+		it->e = i < tg_data_table_len ? &tg_data_table[i] : &r->user[i - tg_data_table_len];
+		if (i >= tg_data_table_len)
+			tg_xasprintf(&it->origin, "%s:%lld", TG_REGISTRY_FILE, (long long)user_lines[i - tg_data_table_len]);
 		it->present = 1;
 		for (k = 0; k < 2; k++) {
 			if (it->e->file[k] == NULL)
 				continue;
-			it->path[k] = join_path(root, it->e->file[k]);
+			it->path[k] = it->e->file[k][0] == '/' ? tg_xstrdup(it->e->file[k]) : join_path(root, it->e->file[k]);
 			if (stat(it->path[k], &st) == 0 && S_ISREG(st.st_mode))
 				it->bytes += st.st_size;
 			else
 				it->present = 0;
 		}
 	}
+	free(user_lines);
 	walk(r, root, "", 0, &cap);
 	if (r->n_unknown > 1)
 		qsort(r->unknown, (size_t)r->n_unknown, sizeof(char *), cmp_str);
@@ -348,7 +541,9 @@ tg_registry_free(tg_registry *r)
 	for (i = 0; i < r->n; i++) {
 		free(r->item[i].path[0]);
 		free(r->item[i].path[1]);
+		free(r->item[i].origin);
 	}
+	user_entries_free(r->user, r->n_user);
 	for (i = 0; i < r->n_unknown; i++)
 		free(r->unknown[i]);
 	free(r->unknown);

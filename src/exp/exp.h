@@ -4,6 +4,7 @@
  *   experiment.c  load model + tokenizer, build the task and the PEFT module, match budgets, open the store,
  *                 record the run (config, parameter counts, FLOPs), train, save the adapter, set the status
  *   models.c      model names: a folder, or a preset (micro, small, base) built on first use and cached
+ *   evalonly.c    a stored run scored on any file (tamga eval / predict, run:evaluate), stored under its name
  */
 #ifndef TG_EXP_H
 #define TG_EXP_H
@@ -45,6 +46,41 @@ int  tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, 
 const char *tg_workspace_default(void);
 /* Print the per-language table of a result: score [CI] and TTC against the source. */
 void tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res);
+
+/* ---- evalonly.c ----------------------------------------------------------------------------------------------
+ * A stored run's model + PEFT module + head (its adapter folder) scored on any file by the training-time
+ * evaluation code; the score (with its bootstrap CI) is stored with the run at its selected checkpoint under the
+ * dataset's own name, so `tamga report` and `tamga show` list it; a record (<workspace>/evals/run-N/NAME.json:
+ * file, format, language, skipped sentences and every problem reported) is kept as the run's "eval" artifact. */
+typedef struct tg_eval_opts {
+	const char *workspace;         /* NULL: tg_workspace_default() */
+	int64_t     run_id;
+	const char *path;              /* the file, read in format (a tg_format) ... */
+	int         format;            /* -1: none */
+	const tg_dataset *ds;          /* ... or a dataset already read (Lua); its tags are label names */
+	const char *lang;              /* language code of the data (any plausible code: tg_lang_code_valid) */
+	const char *name;              /* stored name (1-15 of [A-Za-z0-9._:+-]); NULL: the file name less extension */
+	const char *split;             /* "test" (default) or "dev": where report --split finds it */
+	bool        lenient;           /* malformed sentences reported and skipped (counted in the record) */
+	const char *label_map;         /* NER: "ontonotes" or a from<TAB>to file; NULL: tags as they are */
+	const char *pred_out;          /* write predictions here ("-": stdout); NULL: none */
+	bool        store;             /* store the score and the record (default true) */
+	int         batch;             /* default 64 */
+	int         boot_resamples;    /* default 1000 (seed 1) */
+} tg_eval_opts;
+
+typedef struct tg_eval_result {
+	char        name[16], metric[16];
+	int64_t     step;              /* the checkpoint it is stored at (-1 when not stored) */
+	tg_score    score;             /* score.lang = the name */
+	int64_t     n_skipped;         /* malformed sentences left out (lenient) */
+	tg_read_log log;               /* every problem: skipped sentences, warnings */
+	char        record[4400];      /* the record file written, or "" */
+} tg_eval_result;
+
+void tg_eval_opts_init(tg_eval_opts *o);
+int  tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err);
+void tg_eval_result_clear(tg_eval_result *r);
 
 /* models.c */
 /* Resolve a model name to a folder: an existing folder is itself; a preset name is its cached folder, built by

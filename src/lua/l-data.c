@@ -20,6 +20,19 @@ check_ds(lua_State *L, int idx)
 	return u->d;
 }
 
+/* lua-int.h: the dataset of a tamga.Dataset argument (raises when it is not one or is closed). */
+const tg_dataset *
+tg_lua_todataset(lua_State *L, int idx, int arg)
+{
+	lds *u = luaL_testudata(L, idx, TG_LUA_DATASET);
+
+	if (u == NULL)
+		luaL_argerror(L, arg, lua_pushfstring(L, "tamga.Dataset expected, got %s", luaL_typename(L, idx)));
+	if (u->d == NULL)
+		luaL_argerror(L, arg, "dataset is closed");
+	return u->d;
+}
+
 /* The registry of the data root (opt or $TAMGA_DATA), or nil, message. Pushes nothing on failure. */
 static tg_registry *
 scan(lua_State *L, const char *root_opt, tg_error *err)

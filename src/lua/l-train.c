@@ -127,7 +127,8 @@ static const char *const train_opts[] = {
 	"model", "build", "task", "source", "targets", "data", "max_train", "max_eval", "max_len", "words", "peft",
 	"budget", "match", "epochs", "steps", "batch", "batch_tokens", "accum", "lr", "weight_decay", "warmup", "clip",
 	"schedule", "seed", "eval_every", "patience", "select_on_target", "eval_targets", "bootstrap", "workspace",
-	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", NULL
+	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", "source_corpus", "target_corpus", "label_map",
+	NULL
 };
 
 static const char *
@@ -216,6 +217,9 @@ l_run(lua_State *L)
 	x.task.max_eval = tg_lua_optfield_int(L, 1, 1, "max_eval", 0);
 	x.task.max_len = (int)tg_lua_optfield_int(L, 1, 1, "max_len", x.task.max_len);
 	x.task.fused_mwt = !tg_lua_optfield_bool(L, 1, 1, "words", 0);
+	x.task.ner_source_corpus = tg_lua_optfield_str(L, 1, 1, "source_corpus", NULL);
+	x.task.ner_target_corpus = tg_lua_optfield_str(L, 1, 1, "target_corpus", NULL);
+	x.task.label_map = tg_lua_optfield_str(L, 1, 1, "label_map", NULL);
 	luaL_argcheck(L, x.task.max_train >= 0 && x.task.max_eval >= 0, 1, "max_train and max_eval must not be negative");
 	luaL_argcheck(L, x.task.max_len >= 8 && x.task.max_len <= 8192, 1, "max_len must be from 8 to 8192");
 
@@ -372,8 +376,91 @@ l_run(lua_State *L)
 	return 1;
 }
 
+/* evaluate{run=ID, workspace=, data=FILE, format=, dataset=Dataset, lang=, name=, split=, lenient=, label_map=,
+ * out=, store=, batch=, bootstrap=} -> {name, lang, split, metric, score, lo, hi, n, step, skipped, warnings,
+ * problems = {"file:line: what", ...}, record} | nil, message (problems found before a failure are in the message's
+ * third companion: nil, message, problems) */
+static int
+l_evaluate(lua_State *L)
+{
+	static const char *const opts[] = { "run", "workspace", "data", "format", "dataset", "lang", "name", "split",
+		"lenient", "label_map", "out", "store", "batch", "bootstrap", NULL };
+	tg_eval_opts o;
+	tg_eval_result r;
+	tg_error err = { 0 };
+	const char *fmt;
+	int rc, i;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	tg_lua_checkopts(L, 1, 1, opts);
+	tg_eval_opts_init(&o);
+	o.run_id = tg_lua_optfield_int(L, 1, 1, "run", 0);
+	luaL_argcheck(L, o.run_id > 0, 1, "field 'run': a run id (positive integer) is required");
+	o.workspace = tg_lua_optfield_str(L, 1, 1, "workspace", NULL);
+	o.path = tg_lua_optfield_str(L, 1, 1, "data", NULL);
+	fmt = tg_lua_optfield_str(L, 1, 1, "format", NULL);
+	if (lua_getfield(L, 1, "dataset") != LUA_TNIL)
+		o.ds = tg_lua_todataset(L, -1, 1);
+	lua_pop(L, 1);                  /* the options table keeps it alive */
+	luaL_argcheck(L, (o.path != NULL) != (o.ds != NULL), 1, "give either data=FILE (with format=) or dataset=");
+	if (o.path != NULL) {
+		luaL_argcheck(L, fmt != NULL, 1, "field 'format' is required with data= (conllu, panx, kaznerd, xnli, "
+		    "kardes-nli, xcopa, kardes-copa)");
+		if ((o.format = tg_format_parse(fmt)) < 0)
+			return luaL_argerror(L, 1, lua_pushfstring(L, "field 'format': unknown format '%s'", fmt));
+	}
+	o.lang = tg_lua_optfield_str(L, 1, 1, "lang", NULL);
+	luaL_argcheck(L, o.lang != NULL, 1, "field 'lang' (the language code of the data) is required");
+	o.name = tg_lua_optfield_str(L, 1, 1, "name", NULL);
+	o.split = tg_lua_optfield_str(L, 1, 1, "split", "test");
+	o.lenient = tg_lua_optfield_bool(L, 1, 1, "lenient", 0);
+	o.label_map = tg_lua_optfield_str(L, 1, 1, "label_map", NULL);
+	o.pred_out = tg_lua_optfield_str(L, 1, 1, "out", NULL);
+	o.store = tg_lua_optfield_bool(L, 1, 1, "store", 1);
+	o.batch = (int)tg_lua_optfield_int(L, 1, 1, "batch", 64);
+	o.boot_resamples = (int)tg_lua_optfield_int(L, 1, 1, "bootstrap", 1000);
+	luaL_argcheck(L, o.batch >= 1 && o.boot_resamples >= 10, 1, "batch must be positive and bootstrap at least 10");
+	rc = tg_eval_run(&o, &r, &err);
+	if (rc != TG_OK) {
+		luaL_pushfail(L);
+		if (err.hint[0])
+			lua_pushfstring(L, "%s (hint: %s)", err.msg, err.hint);
+		else
+			lua_pushstring(L, err.msg);
+		lua_createtable(L, r.log.n, 0);
+		for (i = 0; i < r.log.n; i++) {
+			lua_pushstring(L, r.log.msg[i]);
+			lua_rawseti(L, -2, i + 1);
+		}
+		tg_eval_result_clear(&r);
+		return 3;
+	}
+	lua_createtable(L, 0, 14);
+	set_str(L, "name", r.name);
+	set_str(L, "lang", o.lang);
+	set_str(L, "split", o.split);
+	set_str(L, "metric", r.metric);
+	set_num(L, "score", r.score.score);
+	set_num(L, "lo", r.score.ci.lo);
+	set_num(L, "hi", r.score.ci.hi);
+	set_int(L, "n", r.score.n_items);
+	set_int(L, "step", r.step);
+	set_int(L, "skipped", r.n_skipped);
+	set_int(L, "warnings", r.log.n_warnings);
+	if (r.record[0])
+		set_str(L, "record", r.record);
+	lua_createtable(L, r.log.n, 0);
+	for (i = 0; i < r.log.n; i++) {
+		lua_pushstring(L, r.log.msg[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "problems");
+	tg_eval_result_clear(&r);
+	return 1;
+}
+
 static const luaL_Reg funcs[] = {
-	{ "run", l_run }, { NULL, NULL }
+	{ "run", l_run }, { "evaluate", l_evaluate }, { NULL, NULL }
 };
 
 int

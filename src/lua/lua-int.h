@@ -99,6 +99,8 @@ struct tg_store *tg_lua_checkstore(lua_State *L, int idx);
 void tg_lua_pushjson(lua_State *L, const char *text);
 
 /* Submodules: each pushes a table of functions (and registers its types). */
+struct tg_dataset;
+const struct tg_dataset *tg_lua_todataset(lua_State *L, int idx, int arg);   /* l-data.c */
 int tg_lua_open_tensor(lua_State *L);
 int tg_lua_open_model(lua_State *L);
 int tg_lua_open_peft(lua_State *L);

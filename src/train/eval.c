@@ -45,8 +45,8 @@ argmax(const float *v, int n)
 }
 
 int
-tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
-    const tg_boot_opts *bo, tg_score *out, tg_error *err)
+tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
+    const tg_boot_opts *bo, tg_score *out, int32_t *pred_out, tg_error *err)
 {
 	tg_task_batch tb = { 0 };
 	int64_t n = ex->n_items, i, start, *idx, *ord;
@@ -98,6 +98,8 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
 				for (j = 0; j < T && k < nw; j++)
 					if (tb.tok_labels[i * T + j] != TG_IGNORE_INDEX)
 						pred[k++] = argmax(logits->data + (i * T + j) * t->n_classes, t->n_classes);
+				if (pred_out != NULL)
+					memcpy(pred_out + w0, pred, (size_t)nw * sizeof(int32_t));
 				if (f1) {
 					for (j = 0; j < nw; j++)
 						if (pred[j] < 0)
@@ -116,8 +118,10 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
 				num[item] = logits->data[i];
 				den[item] = 1;
 			} else {
-				int c = t->kind == TG_TASK_CHOICE ? nc : t->n_classes;
-				num[item] = argmax(logits->data + i * c, c) == ex->label[item];
+				int c = t->kind == TG_TASK_CHOICE ? nc : t->n_classes, p = argmax(logits->data + i * c, c);
+				num[item] = p == ex->label[item];
+				if (pred_out != NULL)
+					pred_out[item] = p;
 				den[item] = 1;
 			}
 		}
@@ -177,4 +181,11 @@ out:
 	free(num);
 	free(den);
 	return rc;
+}
+
+int
+tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
+    const tg_boot_opts *bo, tg_score *out, tg_error *err)
+{
+	return tg_evaluate_predict(e, h, t, ex, batch_size, bo, out, NULL, err);
 }

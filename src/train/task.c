@@ -320,20 +320,42 @@ subsample(int64_t n, int64_t k, uint64_t seed, int64_t *out_n)
 	return p;
 }
 
+/* Tag ids by name into the task's label set (through the NER label map): the identity for UD and PAN-X files,
+ * a conversion for corpora with their own tags (KazNERD); an unknown tag is an error that lists the known ones. */
+static int
+to_task_labels(tg_dataset *ds, const tg_labels *want, const tg_label_map *map, tg_error *err)
+{
+	int32_t *t;
+
+	if (want == NULL)
+		return TG_OK;
+	if ((t = tg_labels_convert(ds, want, map, err)) == NULL)
+		return TG_ERR;
+	memcpy(ds->tags, t, (size_t)ds->n_words * sizeof *t);
+	free(t);
+	tg_labels_free(ds->labels);
+	ds->labels = tg_labels_copy(want);
+	return TG_OK;
+}
+
 static tg_examples *
 tagging_examples(const tg_registry *r, const char *task, const char *lang, const char *split, const enc_ctx *c,
-    const tg_read_opts *ro, int64_t max, uint64_t seed, tg_error *err)
+    const tg_read_opts *ro, int64_t max, uint64_t seed, const char *corpus, const tg_labels *want,
+    const tg_label_map *map, tg_error *err)
 {
 	tg_dataset *ds[16];
 	int nd = 0, k;
 	ex_builder b;
-	const char *corpus = strcmp(task, "ner") == 0 ? "panx" : NULL;
 	int64_t total = 0, i, taken = 0;
 
+	memset(&b, 0, sizeof b);
 	ds[0] = load_concat(r, task, lang, split, corpus, ro, ds + 1, 15, &nd, err);
 	if (ds[0] == NULL)
 		return NULL;
 	nd++;
+	for (k = 0; k < nd; k++)
+		if (to_task_labels(ds[k], want, map, err) != TG_OK)
+			goto fail;
 	for (k = 0; k < nd; k++)
 		total += ds[k]->n;
 	eb_init(&b, lang, split, false, true, true);
@@ -439,6 +461,27 @@ tg_task_languages(const char *task, const char *data_root, const char **out, int
 		if (has_split(r, task, order[i], "test", corpus) || has_split(r, task, order[i], "dev", corpus))
 			out[n++] = order[i];
 	}
+	/* then languages the data root's registry file adds (their codes live in the static pool below) */
+	for (int k = 0; k < r->n && n < max; k++) {
+		static char pool[TG_MAX_LANGS][16];
+		static int npool;
+		const tg_data_entry *e = r->item[k].e;
+		bool seen = false;
+		if (r->item[k].origin == NULL || !r->item[k].present || strcmp(e->task, task) != 0 ||
+		    strcmp(e->split, "train") == 0 || (strcmp(task, "ner") == 0 && strcmp(e->corpus, "panx") != 0))
+			continue;
+		for (int j = 0; j < n && !seen; j++)
+			seen = strcmp(out[j], e->lang) == 0;
+		for (int j = 0; j < npool && !seen; j++)
+			if (strcmp(pool[j], e->lang) == 0) {
+				out[n++] = pool[j];
+				seen = true;
+			}
+		if (!seen && npool < TG_MAX_LANGS) {
+			snprintf(pool[npool], sizeof pool[npool], "%s", e->lang);
+			out[n++] = pool[npool++];
+		}
+	}
 	tg_registry_free(r);
 	return n;
 }
@@ -452,9 +495,13 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 	tg_read_opts ro;
 	enc_ctx c;
 	int nt = o->n_targets, i;
-	const char *corpus;
+	const char *corpus, *tcorpus;
+	tg_label_map *map = NULL;
+	tg_labels *any = NULL;
 
 	if (root == NULL || enc_init(&c, tok, cfg, o->max_len ? o->max_len : 128, err) != TG_OK)
+		goto fail;
+	if (o->label_map != NULL && (map = tg_label_map_load(o->label_map, err)) == NULL)
 		goto fail;
 	if ((r = tg_registry_scan(root, err)) == NULL)
 		goto fail;
@@ -471,7 +518,14 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 
 	if (strcmp(o->task, "udpos") == 0 || strcmp(o->task, "ner") == 0) {
 		bool pos = o->task[0] == 'u';
-		corpus = pos ? NULL : "panx";
+		corpus = pos ? NULL : o->ner_source_corpus ? o->ner_source_corpus : "panx";
+		tcorpus = pos ? NULL : o->ner_target_corpus ? o->ner_target_corpus : "panx";
+		if (!pos && (map != NULL || strcmp(corpus, "panx") != 0 || strcmp(tcorpus, "panx") != 0)) {
+			/* other NER corpora bring their own tags: read them all, convert by name (and map) below */
+			any = tg_labels_new();
+			ro.labels = any;
+			ro.grow_labels = 1;
+		}
 		t->kind = TG_TASK_TAGGING;
 		snprintf(t->metric, sizeof t->metric, "%s", pos ? "accuracy" : "f1");
 		t->labels = tg_labels_new_from(pos ? tg_upos_tags : tg_panx_tags, pos ? 17 : 7, 1);
@@ -482,26 +536,26 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 			tg_error_hint(err, "'tamga data list' shows which languages have a train split");
 			goto fail;
 		}
-		if ((t->train = tagging_examples(r, o->task, o->source, "train", &c, &ro, o->max_train, o->seed,
-		    err)) == NULL)
+		if ((t->train = tagging_examples(r, o->task, o->source, "train", &c, &ro, o->max_train, o->seed, corpus,
+		    pos ? NULL : t->labels, map, err)) == NULL)
 			goto fail;
-		if ((t->dev = tagging_examples(r, o->task, o->source, "dev", &c, &ro, o->max_eval, o->seed + 1,
-		    err)) == NULL)
+		if ((t->dev = tagging_examples(r, o->task, o->source, "dev", &c, &ro, o->max_eval, o->seed + 1, corpus,
+		    pos ? NULL : t->labels, map, err)) == NULL)
 			goto fail;
 		if (has_split(r, o->task, o->source, "test", corpus) && (t->test = tagging_examples(r, o->task, o->source,
-		    "test", &c, &ro, o->max_eval, o->seed + 99, err)) == NULL)
+		    "test", &c, &ro, o->max_eval, o->seed + 99, corpus, pos ? NULL : t->labels, map, err)) == NULL)
 			goto fail;
 		for (i = 0; i < nt; i++) {
-			const char *split = has_split(r, o->task, targets[i], "test", corpus) ? "test" : "dev";
+			const char *split = has_split(r, o->task, targets[i], "test", tcorpus) ? "test" : "dev";
 			if (strcmp(targets[i], o->source) == 0)
 				continue;
-			if (!has_split(r, o->task, targets[i], split, corpus)) {
+			if (!has_split(r, o->task, targets[i], split, tcorpus)) {
 				tg_error_set(err, TG_E_ARG, "%s: no evaluation data for target '%s'", o->task, targets[i]);
 				tg_error_hint(err, "'tamga data list' shows the coverage");
 				goto fail;
 			}
 			if ((t->eval[t->n_eval] = tagging_examples(r, o->task, targets[i], split, &c, &ro, o->max_eval,
-			    o->seed + 2 + i, err)) == NULL)
+			    o->seed + 2 + i, tcorpus, pos ? NULL : t->labels, map, err)) == NULL)
 				goto fail;
 			t->n_eval++;
 		}
@@ -518,6 +572,9 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		snprintf(t->note, sizeof t->note, "%s%s: train %s (%lld sentences), select on %s dev; targets on test "
 		    "where it exists, else dev", o->task, pos && o->fused_mwt ? " (fused multiword tokens, as XTREME)" :
 		    "", o->source, (long long)t->train->n, o->source);
+		if (!pos && (map != NULL || strcmp(corpus, "panx") != 0 || strcmp(tcorpus, "panx") != 0))
+			snprintf(t->note + strlen(t->note), sizeof t->note - strlen(t->note), "; source corpus %s, target "
+			    "corpus %s%s%s", corpus, tcorpus, map ? ", labels mapped by " : "", map ? map->name : "");
 	} else if (strcmp(o->task, "nli") == 0) {
 		tg_dataset *src = NULL, *tmp[4], *kd = NULL;
 		int ne = 0;
@@ -639,9 +696,66 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		goto fail;
 	}
 	tg_registry_free(r);
+	tg_label_map_free(map);
+	tg_labels_free(any);
 	return t;
 fail:
 	tg_registry_free(r);
+	tg_label_map_free(map);
+	tg_labels_free(any);
 	tg_task_free(t);
+	return NULL;
+}
+
+/* ---- one dataset for evaluation only (tamga eval / predict) ----------------------------------------------------- */
+tg_examples *
+tg_examples_from_dataset(const tg_dataset *ds, const int32_t *tags, tg_task_kind kind, const char *lang,
+    const char *split, const tg_tokenizer *tok, const tg_encoder_config *cfg, int max_len, tg_error *err)
+{
+	ex_builder b;
+	enc_ctx c;
+	int64_t i;
+	int k;
+
+	if (enc_init(&c, tok, cfg, max_len > 0 ? max_len : 128, err) != TG_OK)
+		return NULL;
+	if (kind == TG_TASK_TAGGING) {
+		if (ds->kind != TG_DS_TAGGING)
+			goto kind_mismatch;
+		eb_init(&b, lang, split, false, true, true);
+		for (i = 0; i < ds->n; i++) {
+			int64_t w0 = ds->off[i], nw = ds->off[i + 1] - w0;
+			if (add_tagging(&b, &c, ds->words + w0, (tags ? tags : ds->tags) + w0, nw, err) != TG_OK)
+				goto fail;
+		}
+		return b.ex;
+	}
+	if (kind == TG_TASK_PAIR) {
+		if (ds->kind != TG_DS_PAIRS)
+			goto kind_mismatch;
+		return pair_examples(ds, lang, split, &c, NULL, ds->n, err);
+	}
+	if (kind == TG_TASK_CHOICE) {
+		if (ds->kind != TG_DS_CHOICE)
+			goto kind_mismatch;
+		eb_init(&b, lang, split, true, false, false);
+		b.ex->n_choices = ds->n_choices;
+		for (i = 0; i < ds->n; i++) {
+			for (k = 0; k < ds->n_choices; k++)
+				if (add_pair(&b, &c, ds->a[i], ds->choice[i * ds->n_choices + k], err) != TG_OK)
+					goto fail;
+			eb_item(&b, ds->label[i], 0.0f);
+		}
+		return b.ex;
+	}
+kind_mismatch:
+	tg_error_set(err, TG_E_ARG, "%s: a %s dataset cannot be scored by a %s model", ds->path, tg_ds_kind_name(ds->kind),
+	    kind == TG_TASK_TAGGING ? "tagging" : kind == TG_TASK_PAIR ? "sentence-pair" : kind == TG_TASK_CHOICE ?
+	    "multiple-choice" : "regression");
+	tg_error_hint(err, "udpos and ner runs read conllu, panx or kaznerd; nli runs xnli or kardes-nli; copa runs xcopa "
+	    "or kardes-copa");
+	return NULL;
+fail:
+	tg_examples_free(b.ex);
 	return NULL;
 }

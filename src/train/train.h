@@ -50,6 +50,10 @@ typedef struct tg_task_opts {
 	int64_t     max_eval;          /* evaluation examples per language (0: all) */
 	uint64_t    seed;              /* for subsampling */
 	bool        fused_mwt;         /* UDPOS: XTREME's fused multiword tokens (default true via tg_task_opts_init) */
+	/* NER: the corpus the source's splits and the targets are read from (NULL: "panx"; e.g. "kaznerd", or a
+	 * corpus of the data root's registry file), and a label map (tg_label_map_load: "ontonotes" or a file) that
+	 * brings their tags to PAN-X's PER/ORG/LOC. */
+	const char *ner_source_corpus, *ner_target_corpus, *label_map;
 } tg_task_opts;
 
 typedef struct tg_task {
@@ -70,6 +74,10 @@ void     tg_task_opts_init(tg_task_opts *o);
 tg_task *tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_config *cfg, tg_error *err);
 void     tg_task_free(tg_task *t);
 void     tg_examples_free(tg_examples *ex);
+/* Evaluation examples of one dataset read from any file (tamga eval): every sentence or item, in file order,
+ * tokenized as training does. tags: TAGGING word tags as ids of the task's label set (NULL: ds->tags). */
+tg_examples *tg_examples_from_dataset(const tg_dataset *ds, const int32_t *tags, tg_task_kind kind, const char *lang,
+    const char *split, const tg_tokenizer *tok, const tg_encoder_config *cfg, int max_len, tg_error *err);
 /* The languages that have evaluation data for a task (for "all targets"). */
 int      tg_task_languages(const char *task, const char *data_root, const char **out, int max, tg_error *err);
 
@@ -117,6 +125,10 @@ typedef struct tg_score {
 /* Evaluate encoder + head on examples (inference, no tape). */
 int  tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
     const tg_boot_opts *bo, tg_score *out, tg_error *err);
+/* The same, also writing what was predicted: TAGGING one tag id per word (pred[ex->wo[i] + j]; -1 for a word
+ * cut by truncation, which counts as wrong, or as O for F1), otherwise one class (or choice) per item. */
+int  tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
+    const tg_boot_opts *bo, tg_score *out, int32_t *pred, tg_error *err);
 void tg_score_clear(tg_score *s);
 
 /* ---- trainer.c --------------------------------------------------------------------------------------------------- */
