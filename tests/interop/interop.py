@@ -20,7 +20,7 @@ of tests/interop/requirements.txt; prints TAP, exits 1 on any mismatch).
 
 usage: interop.py --tool PATH [--only peft-out,peft-in,tokenizers] [--keep DIR]
 """
-import argparse, collections, json, os, re, shutil, subprocess, sys, tempfile, time
+import argparse, bisect, collections, json, os, re, shutil, subprocess, sys, tempfile, time, unicodedata
 
 import numpy as np
 import torch
@@ -389,29 +389,16 @@ def train_tokenizers(files, out):
     return list(made)
 
 
+WORD = re.compile("[^" + "".join(sorted(WS)).replace("\\", "\\\\") + "]+")
+
+
 def word_index(text, offsets):
     """For each token (character offsets), the whitespace-separated word it belongs to: the word holding its first
-    non-space character; a token of spaces only belongs to the word that follows (as tamga's word_of)."""
-    n = len(text)
-    wid = [-1] * (n + 1)
-    w, prev_space = -1, True
-    for i, c in enumerate(text):
-        sp = c in WS
-        if not sp and prev_space:
-            w += 1
-        wid[i] = -1 if sp else w
-        prev_space = sp
-    nxt = [w + 1] * (n + 1)              # word starting at or after i
-    cur = w + 1
-    for i in range(n - 1, -1, -1):
-        if wid[i] >= 0:
-            cur = wid[i]
-        nxt[i] = cur
-    out = []
-    for s, e in offsets:
-        k = next((j for j in range(s, e) if wid[j] >= 0), None)
-        out.append(wid[k] if k is not None else min(nxt[min(s, n)], max(w, 0)))
-    return out
+    non-space character; a token of spaces only belongs to the word that follows (as tamga's word_of). Both are
+    the first word that ends after the token's start (the last word when none does)."""
+    ends = [m.end() for m in WORD.finditer(text)]
+    last = max(len(ends) - 1, 0)
+    return [min(bisect.bisect_right(ends, s), last) for s, _ in offsets]
 
 
 def read_tamga(path, count):
@@ -424,9 +411,19 @@ def read_tamga(path, count):
     return res
 
 
-def tok_compare(args, tmp, name, tok_path, encode, sents, has_offsets=True):
-    """encode(list of str) -> list of (ids, offsets or None). Compare with tamga per language."""
-    total_bad, total = 0, 0
+def invisible_words(text, a, b):
+    """Are the whitespace words a .. b-1 of text made of format characters only (U+200B and the like, category Cf)?
+    Normalisation deletes them, so the token after them has no character of theirs: SentencePiece's offsets give it
+    to the first of them (tamga's word_of follows those offsets), tokenizers' to the word after."""
+    words = WORD.findall(text)
+    return all(all(unicodedata.category(c) == "Cf" for c in words[k]) for k in range(min(a, b), max(a, b)))
+
+
+def tok_compare(args, tmp, name, tok_path, encode, sents, has_offsets=True, also=None):
+    """encode(list of str) -> list of (ids, offsets or None). Compare with tamga per language. also: a second
+    encoder of the same library (the slow XLMRobertaTokenizer beside the fast one); where the two disagree, the
+    sentence is counted apart and not compared."""
+    total_bad, total, known_words, lib_split = 0, 0, 0, 0
     per = []
     for lang, lines in sents.items():
         texts = [b.decode("utf-8", "replace") for b in lines]
@@ -438,22 +435,36 @@ def tok_compare(args, tmp, name, tok_path, encode, sents, has_offsets=True):
             return
         mine = read_tamga(f"{tmp}/tok.bin", len(texts))
         theirs = encode(texts)
+        other = also(texts) if also else None
         bad_ids = bad_words = 0
         example = None
-        for t, (ids, wo), (rids, roff) in zip(texts, mine, theirs):
+        for k, (t, (ids, wo), (rids, roff)) in enumerate(zip(texts, mine, theirs)):
+            if other is not None and other[k][0] != rids:
+                lib_split += 1
+                continue
             if ids != rids:
                 bad_ids += 1
                 example = example or (t, ids, rids)
-            elif roff is not None and wo != word_index(t, roff):
-                bad_words += 1
-                example = example or (t, wo, word_index(t, roff))
+            elif roff is not None:
+                wi = word_index(t, roff)
+                if wo != wi:
+                    if all(invisible_words(t, x, y) for x, y in zip(wo, wi) if x != y):
+                        known_words += 1
+                    else:
+                        bad_words += 1
+                        example = example or (t, wo, wi)
         per.append(f"{lang} {len(texts)}" + (f" ({bad_ids} ids, {bad_words} words differ)" if bad_ids + bad_words else ""))
         if example:
             diag(f"{name} {lang}: first difference on {example[0][:120]!r}\n  tamga   {example[1][:40]}\n  library {example[2][:40]}")
         total_bad += bad_ids + bad_words
         total += len(texts)
+    note = ""
+    if known_words:
+        note += f"; {known_words} where a token follows words of U+200B-like characters only (see invisible_words)"
+    if also:
+        note += f"; {lib_split} where the library's fast and slow tokenizers disagree (not compared)"
     ok(total_bad == 0, f"{name}: {total} sentences, {total_bad} differ in ids{' or word alignment' if has_offsets else ''}"
-       f" [{', '.join(per)}]")
+       f"{note} [{', '.join(per)}]")
 
 
 def tokenizer_parity(args, tmp):
@@ -465,7 +476,7 @@ def tokenizer_parity(args, tmp):
     sents = sentences(root)
     diag(f"data root {root}: {sum(map(len, sents.values()))} distinct sentences in {len(sents)} languages "
          f"({', '.join(sents)})")
-    # training text: every 4th line of text/ (a third of the raw text, so that the stage stays within its time on a
+    # training text: every 8th line of text/ (an eighth of the raw text, so that the stage stays within its time on a
     # loaded machine; the vocabularies still cover every script), as one file
     files = [f"{tmp}/train.txt"]
     with open(files[0], "wb") as out:
@@ -473,7 +484,7 @@ def tokenizer_parity(args, tmp):
             for f in sorted(fs):
                 if not SKIP.search(f):
                     with open(os.path.join(dp, f), "rb") as fh:
-                        out.write(b"\n".join(fh.read().split(b"\n")[::4]) + b"\n")
+                        out.write(b"\n".join(fh.read().split(b"\n")[::8]) + b"\n")
     names = train_tokenizers(files, tmp)
     diag(f"trained {', '.join(names)} with tokenizers {tokenizers.__version__} in {time.time() - t0:.0f} s")
     for k in names:
@@ -505,7 +516,7 @@ def tokenizer_parity(args, tmp):
         b = fast(texts, add_special_tokens=False, return_offsets_mapping=True)
         return list(zip(b["input_ids"], b["offset_mapping"]))
     tok_compare(args, tmp, "xlmr-sentencepiece XLMRobertaTokenizer", xd, enc_slow, sents, has_offsets=False)
-    tok_compare(args, tmp, "xlmr-sentencepiece XLMRobertaTokenizerFast", xd, enc_fast, sents)
+    tok_compare(args, tmp, "xlmr-sentencepiece XLMRobertaTokenizerFast", xd, enc_fast, sents, also=enc_slow)
 
 
 def main():
