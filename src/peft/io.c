@@ -204,7 +204,10 @@ save_lora(const tg_peft *p, const char *dir, const char *base_model, const char 
 	json_object_set_new(root, "task_type", json_str_or_null(task_type));
 	json_object_set_new(root, "use_dora", json_false());
 	json_object_set_new(root, "use_rslora", json_boolean(p->spec.rslora));
-	if (write_tensors(p, dir, "base_model.model.", err) != TG_OK) {
+	/* the keys of a PEFT model around a transformers *For* class (task heads, masked LM): PEFT loads by exact name,
+	 * and without the bert./roberta. infix it silently left every LoRA weight of such a model at its zero start */
+	if (write_tensors(p, dir, p->cfg.arch == TG_ARCH_BERT ? "base_model.model.bert." : "base_model.model.roberta.",
+	    err) != TG_OK) {
 		json_decref(root);
 		return TG_ERR;
 	}
@@ -316,6 +319,22 @@ free_index(ftensor *ft, int n)
 	free(ft);
 }
 
+/* A task head tensor saved beside a LoRA (PEFT's modules_to_save for the classifier, and the pooler of the
+ * *ForMultipleChoice and BERT *ForSequenceClassification heads): skipped by the LoRA loader, read by the head's
+ * owner. Any other module_to_save would change the model in a way the LoRA alone does not reproduce. */
+static bool
+is_head_tensor(const char *norm)
+{
+	static const char *head[] = { "classifier.", "score.", "qa_outputs.", "pooler.", "roberta.pooler.",
+	                              "bert.pooler.", "xlm_roberta.pooler." };
+	size_t i;
+
+	for (i = 0; i < sizeof head / sizeof head[0]; i++)
+		if (strncmp(norm, head[i], strlen(head[i])) == 0)
+			return true;
+	return false;
+}
+
 /* Fill every parameter of p from the file; names missing, duplicate and unexpected tensors. */
 static int
 fill_params(tg_peft *p, const tg_st_file *f, ftensor *ft, int nft, const char *path, const char *why, tg_error *err)
@@ -356,9 +375,21 @@ fill_params(tg_peft *p, const tg_st_file *f, ftensor *ft, int nft, const char *p
 	for (j = 0; j < nft; j++) {
 		if (ft[j].used)
 			continue;
-		if (p->spec.method != TG_PEFT_LORA || strstr(ft[j].t->name, "lora_") != NULL) {
+		if (p->spec.method != TG_PEFT_LORA) {
 			tg_error_set(err, TG_E_FORMAT, "%s: unexpected tensor '%s'", path, ft[j].t->name);
 			return tg_error_hint(err, "%s", why);
+		}
+		if (strstr(ft[j].t->name, "lora_") != NULL) {
+			tg_error_set(err, TG_E_FORMAT, "%s: unexpected tensor '%s'%s", path, ft[j].t->name,
+			    strstr(ft[j].norm, "encoder.layer.") == ft[j].norm ? "" : ": a LoRA outside the encoder layers, "
+			    "which tamga cannot represent (adapter_config.json's target_modules matches that module)");
+			return tg_error_hint(err, "%s", why);
+		}
+		if (!is_head_tensor(ft[j].norm)) {    /* a trained copy of a base module (PEFT's modules_to_save) */
+			tg_error_set(err, TG_E_FORMAT, "%s: '%s' is a trained copy of a base module (adapter_config.json's "
+			    "modules_to_save), which tamga cannot represent", path, ft[j].t->name);
+			return tg_error_hint(err, "tamga applies the LoRA weights and reads a task head (classifier, pooler) "
+			    "beside them; train without modules_to_save for that module");
 		}
 		if (skipped++ == 0)
 			first_skipped = ft[j].t->name;
@@ -539,13 +570,24 @@ load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 		    dir, spec.r, spec.alpha, spec.dropout);
 		goto fail;
 	}
-	if (json_is_true(json_object_get(root, "fan_in_fan_out")) || json_is_true(json_object_get(root, "use_dora")) ||
-	    (json_is_string(json_object_get(root, "bias")) &&
-	    strcmp(json_string_value(json_object_get(root, "bias")), "none") != 0) ||
-	    (json_object_get(root, "layer_replication") && !json_is_null(json_object_get(root, "layer_replication")))) {
-		tg_error_set(err, TG_E_FORMAT, "%s/adapter_config.json: tamga reads plain LoRA only (bias \"none\", no "
-		    "fan_in_fan_out, DoRA or layer_replication)", dir);
-		goto fail;
+	{       /* name the field: PEFT configs carry them all, and "plain LoRA only" alone did not say which one */
+		json_t *bias = json_object_get(root, "bias"), *rep = json_object_get(root, "layer_replication");
+		char what[96] = "";
+		if (json_is_true(json_object_get(root, "fan_in_fan_out")))
+			snprintf(what, sizeof what, "\"fan_in_fan_out\": true");
+		else if (json_is_true(json_object_get(root, "use_dora")))
+			snprintf(what, sizeof what, "\"use_dora\": true");
+		else if (bias != NULL && !json_is_null(bias) && (!json_is_string(bias) ||
+		    strcmp(json_string_value(bias), "none") != 0))
+			snprintf(what, sizeof what, "\"bias\": %.40s%s%s", json_is_string(bias) ? "\"" : "",
+			    json_is_string(bias) ? json_string_value(bias) : "(not a string)", json_is_string(bias) ? "\"" : "");
+		else if (rep != NULL && !json_is_null(rep))
+			snprintf(what, sizeof what, "\"layer_replication\"");
+		if (what[0]) {
+			tg_error_set(err, TG_E_FORMAT, "%s/adapter_config.json: %s: tamga reads plain LoRA only (bias \"none\", "
+			    "no fan_in_fan_out, DoRA or layer_replication)", dir, what);
+			goto fail;
+		}
 	}
 	if (tm == NULL || json_is_null(tm)) {       /* PEFT's default for BERT and (XLM-)RoBERTa */
 		tm = json_pack("[ss]", "query", "value");

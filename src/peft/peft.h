@@ -64,8 +64,10 @@
  *   count, every tensor's shape, and names missing and unexpected tensors.
  * LoRA uses the Hugging Face PEFT layout: adapter_config.json (peft_type "LORA", r, lora_alpha, target_modules,
  * layers_to_transform, rank_pattern, alpha_pattern, ...) and adapter_model.safetensors with keys
- * base_model.model.encoder.layer.N.attention.self.query.lora_A.weight (r, in) and .lora_B.weight (out, r); on
- * loading, roberta./bert. infixes and .default adapter names are accepted.
+ * base_model.model.roberta.encoder.layer.N.attention.self.query.lora_A.weight (r, in) and .lora_B.weight (out, r)
+ * (bert. for BERT): the names PEFT gives a LoRA on a transformers *For* class (token/sequence classification,
+ * multiple choice, masked LM), which PeftModel.from_pretrained loads by exact name. On loading, keys with or without
+ * the roberta./bert. infix and with .default adapter names are accepted.
  */
 #ifndef TG_PEFT_H
 #define TG_PEFT_H

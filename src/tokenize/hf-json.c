@@ -5,6 +5,7 @@
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +55,8 @@ struct tg_hf {
 	int32_t byte_id[256];
 	/* Unigram */
 	tg_trie trie;
-	float min_score;
+	double min_score;             /* over the whole vocabulary, as tokenizers' Unigram::from */
+	double *uscore;               /* the scores as the file writes them (tokenizers keeps f64) */
 	/* WordPiece */
 	tg_wp wp;
 	/* BPE */
@@ -842,31 +844,73 @@ is_byte_piece(const char *s, size_t n, int *b)
 	return true;
 }
 
-/* Viterbi over one pre-token, as SentencePiece's optimized encoder: float path scores, the earliest start wins a tie,
- * runs of unknown characters fuse into one <unk> (or their bytes with byte_fallback). *carry is the path score
- * so far: SentencePiece runs one lattice over the whole sentence, and continuing its running sum keeps ties
- * rounding the same way. */
+/* A Unigram score as tokenizers holds it. It reads tokenizer.json with serde_json's default float parser, which is
+ * not correctly rounded: the decimal significand becomes a double, then is divided or multiplied by a power of ten
+ * (itself a double). The files hold the shortest representation of each score (ryu in Rust, repr in Python), so it
+ * is recovered from the correctly rounded double jansson read, and parsed the same way. A quarter of the scores of
+ * a tokenizers-trained model (17 significant digits) come out one ulp away, enough to break Viterbi ties the other
+ * way. */
+static double
+serde_f64(double d)
+{
+	char buf[48], *c;
+	uint64_t sig = 0;
+	int prec, nd = 0, exp10;
+	double f;
+
+	if (!isfinite(d) || d == 0)
+		return d;
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+	for (c = buf; *c && *c != 'e'; c++)
+		if (*c >= '0' && *c <= '9') {
+			sig = sig * 10 + (uint64_t)(*c - '0');
+			nd++;
+		}
+	exp10 = (*c == 'e' ? atoi(c + 1) : 0) - (nd - 1);
+	f = (double)sig;
+	while (exp10 < -308) {                  /* serde: f /= 1e308 until the power is in its table */
+		f /= 1e308;
+		exp10 += 308;
+	}
+	if (exp10 > 308)
+		return d;
+	snprintf(buf, sizeof buf, "1e%d", exp10 < 0 ? -exp10 : exp10);
+	f = exp10 < 0 ? f / strtod(buf, NULL) : f * strtod(buf, NULL);
+	return d < 0 ? -f : f;
+}
+
+/* Viterbi over one pre-token, as tokenizers' Unigram::encode_optimized: path scores in double from 0 for each
+ * pre-token, with the scores as tokenizers reads them (serde_f64), the earliest start wins a tie, runs of unknown characters fuse into
+ * one <unk> (or their bytes with byte_fallback). (Until tests/interop checked tamga against tokenizers itself, this
+ * followed SentencePiece's float lattice over the whole sentence, which breaks exact ties the other way: 1 in
+ * about 200 sentences of the data root differed from tokenizers; a SentencePiece .model still goes through
+ * SentencePiece.) */
 static void
-unigram_word(const tg_hf *hf, const tg_vocab *v, const tg_nstr *w, float *carry, tg_ivec *ids, tg_ivec *offs)
+unigram_word(const tg_hf *hf, const tg_vocab *v, const tg_nstr *w, tg_ivec *ids, tg_ivec *offs)
 {
 	size_t n = w->n, start, k;
-	float *score = tg_xmalloc((n + 1) * sizeof *score);
+	double *score = tg_xmalloc((n + 1) * sizeof *score);
 	int32_t *from = tg_xmalloc((n + 1) * sizeof *from), *id = tg_xmalloc((n + 1) * sizeof *id);
 	int32_t *rs = tg_xmalloc((n + 1) * sizeof *rs), *re = tg_xmalloc((n + 1) * sizeof *re);
 	int32_t *rid = tg_xmalloc((n + 1) * sizeof *rid);
-	float unk_score = hf->min_score - 10.0f;
+	double unk_score = hf->min_score - 10.0;
 	int nr = 0, i;
 	size_t end;
 
 	for (k = 0; k <= n; k++)
 		from[k] = -1;
-	score[0] = *carry;
+	score[0] = 0;
 	from[0] = 0;
 	for (start = 0; start < n; start += (size_t)tg_utf8_len((uint8_t)w->s[start])) {
 		size_t mblen = tg_utf8_len((uint8_t)w->s[start]);
 		uint32_t node = 0;
 		bool single = false;
-		float base = score[start];
+		double base = score[start];
 		if (mblen > n - start)
 			mblen = n - start;
 		for (k = start; k < n; k++) {
@@ -875,12 +919,10 @@ unigram_word(const tg_hf *hf, const tg_vocab *v, const tg_nstr *w, float *carry,
 				break;
 			int32_t pid = hf->trie.value[node];
 			if (pid >= 0) {
-				/* SentencePiece adds and compares this candidate in double (its score expression is a
-				 * double because of the user-symbol branch), then stores it as float */
-				double cand = (double)v->score[pid] + (double)base;
+				double cand = hf->uscore[pid] + base;
 				end = k + 1;
-				if (from[end] == -1 || cand > (double)score[end]) {
-					score[end] = (float)cand;
+				if (from[end] == -1 || cand > score[end]) {
+					score[end] = cand;
 					from[end] = (int32_t)start;
 					id[end] = pid;
 				}
@@ -889,7 +931,7 @@ unigram_word(const tg_hf *hf, const tg_vocab *v, const tg_nstr *w, float *carry,
 			}
 		}
 		if (!single) {
-			float cand = unk_score + base;
+			double cand = unk_score + base;
 			end = start + mblen;
 			if (from[end] == -1 || cand > score[end]) {
 				score[end] = cand;
@@ -899,7 +941,6 @@ unigram_word(const tg_hf *hf, const tg_vocab *v, const tg_nstr *w, float *carry,
 		}
 	}
 	/* backtrack, fusing runs of unknown pieces */
-	*carry = score[n];
 	end = n;
 	while (end > 0) {
 		int32_t s0 = from[end];
@@ -1212,7 +1253,10 @@ model_parse(jctx *c, json_t *m, json_t *added, tg_hf *hf, tg_vocab *v)
 				snprintf(where, sizeof where, "model.vocab[%zu]", k);
 				return jfail(c, where, "should be [\"piece\", score]");
 			}
-			tg_vocab_add(v, json_string_value(p), json_string_length(p), (float)json_number_value(s));
+			if ((k & (k - 1)) == 0)
+				hf->uscore = tg_xrealloc(hf->uscore, (k ? 2 * k : 1) * sizeof *hf->uscore);
+			hf->uscore[tg_vocab_add(v, json_string_value(p), json_string_length(p), (float)json_number_value(s))] =
+			    serde_f64(json_number_value(s));
 		}
 		if (u != NULL && !json_is_null(u)) {
 			if (!json_is_integer(u) || json_integer_value(u) < 0 || json_integer_value(u) >= v->n)
@@ -1444,6 +1488,7 @@ tg_hf_free(tg_hf *hf)
 	free(hf->pre);
 	if (hf->model == M_UNIGRAM)
 		tg_trie_free(&hf->trie);
+	free(hf->uscore);
 	if (hf->model == M_WORDPIECE && hf->wp.trie.value) {
 		free((char *)hf->wp.prefix);
 		tg_wp_free(&hf->wp);
@@ -1516,16 +1561,16 @@ tg_hf_load(const char *path, tg_vocab *v, tg_tok_specials *sp, tg_tok_kind *kind
 	}
 	if (hf->model == M_UNIGRAM) {
 		tg_trie_init(&hf->trie);
-		hf->min_score = 3.4e38f;
+		hf->min_score = INFINITY;
 		for (i = 0; i < v->n; i++) {
 			int b;
+			if (hf->uscore[i] < hf->min_score)
+				hf->min_score = hf->uscore[i];
 			if ((v->flags[i] & (TG_PIECE_SPECIAL | TG_PIECE_UNUSED | TG_PIECE_USER)) || i == hf->unk || v->len[i] == 0)
 				continue;
 			if (hf->byte_fallback && is_byte_piece(tg_vocab_piece(v, i), v->len[i], &b))
 				continue;
 			tg_trie_insert(&hf->trie, tg_vocab_piece(v, i), v->len[i], i);
-			if (v->score[i] < hf->min_score)
-				hf->min_score = v->score[i];
 		}
 	}
 	sp->cls = find_piece(v, cls);
@@ -1569,7 +1614,6 @@ tg_hf_encode(const tg_hf *hf, const tg_vocab *v, const char *text, size_t len, t
 {
 	tg_nstr s = {0};
 	nlist l = {0};
-	float carry = 0;
 	int i;
 
 	tg_nstr_from_text(&s, text, len);
@@ -1588,7 +1632,7 @@ tg_hf_encode(const tg_hf *hf, const tg_vocab *v, const char *text, size_t len, t
 		const tg_nstr *w = &l.v[i];
 		int mark = ids->n, k;
 		if (hf->model == M_UNIGRAM)
-			unigram_word(hf, v, w, &carry, ids, offs);
+			unigram_word(hf, v, w, ids, offs);
 		else if (hf->model == M_WORDPIECE)
 			tg_wp_word(&hf->wp, v, w->s, w->n, w->orig[0], ids, offs);
 		else

@@ -42,10 +42,12 @@
  * python3-sentencepiece or Python references on 2,000 sentences in each of en tr az kk ky uz ug tt):
  *   - Precompiled uses SentencePiece's longest-match rule on the charsmap; HF applies the same map per
  *     grapheme cluster, which differs only on rare clusters.
- *   - Unigram follows SentencePiece's optimized Viterbi exactly: float path sums carried across the words of
- *     a sentence, candidates compared in double, the earliest start wins a tie, runs of unknown characters
- *     fuse into one <unk> (or their bytes with byte_fallback). HF sums per word in double, which can break
- *     exact ties the other way. Byte pieces <0xXX>, special and added tokens never match text.
+ *   - Unigram follows tokenizers' Unigram::encode_optimized exactly: a Viterbi per pre-token with path sums in
+ *     double from 0, the scores as tokenizers reads them (serde_json's float parser, not always correctly rounded),
+ *     the earliest start wins a tie, runs of unknown characters fuse into one <unk> (or their bytes with
+ *     byte_fallback). SentencePiece's lattice over the whole sentence in float breaks exact ties the other way
+ *     (1 in about 2,000 sentences); a SentencePiece .model goes through SentencePiece itself. Byte pieces
+ *     <0xXX>, special and added tokens never match text. (Checked against tokenizers by tests/interop.)
  *   - A literal U+2581 (▁) in the text acts as a space under Metaspace, as in HF (SentencePiece keeps it).
  *   - NFC/NFD/NFKC/NFKD normalizers run between whitespace characters (identical results).
  *   - Replace with a Regex pattern uses POSIX extended regular expressions over bytes (" {2,}" and the like).

@@ -584,11 +584,13 @@ test_lora_config(void)
 	json_decref(root);
 	snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
 	f = tg_st_open(path, &err);
-	ok(f && tg_st_find(f, "base_model.model.encoder.layer.0.attention.self.query.lora_A.weight") &&
-	    tg_st_find(f, "base_model.model.encoder.layer.2.attention.self.value.lora_B.weight")->shape[1] == 2 &&
-	    tg_st_find(f, "base_model.model.encoder.layer.0.output.dense.lora_A.weight")->shape[1] == 32 &&
-	    tg_st_count(f) == 16, "adapter_model.safetensors has PEFT's key names and shapes (lora_A (r, in), lora_B "
-	    "(out, r))");
+	/* PEFT's names for a LoRA on XLMRobertaFor*: with the roberta. infix (PeftModel.from_pretrained matches keys
+	 * exactly; without it the LoRA stayed at zero in PEFT, found by tests/interop) */
+	ok(f && tg_st_find(f, "base_model.model.roberta.encoder.layer.0.attention.self.query.lora_A.weight") &&
+	    tg_st_find(f, "base_model.model.roberta.encoder.layer.2.attention.self.value.lora_B.weight")->shape[1] == 2 &&
+	    tg_st_find(f, "base_model.model.roberta.encoder.layer.0.output.dense.lora_A.weight")->shape[1] == 32 &&
+	    tg_st_count(f) == 16, "adapter_model.safetensors has PEFT's key names (base_model.model.roberta.encoder...) "
+	    "and shapes (lora_A (r, in), lora_B (out, r))");
 	tg_st_close(f);
 	q = tg_peft_load(e, dir, &err);
 	ok(q && same_params(p, q), "and loads back");
@@ -741,7 +743,40 @@ test_hf_folder(void)
 	    "other PEFT types are refused: %s", err.msg);
 	write_file(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"use_dora\": true}");
 	memset(&err, 0, sizeof err);
-	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "plain LoRA only"), "DoRA is refused: %s", err.msg);
+	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "plain LoRA only") && strstr(err.msg, "\"use_dora\": true"),
+	    "DoRA is refused, naming the field: %s", err.msg);
+	write_file(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"bias\": \"lora_only\"}");
+	memset(&err, 0, sizeof err);
+	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "\"bias\": \"lora_only\""),
+	    "trained biases are refused, naming the field: %s", err.msg);
+	/* modules_to_save beyond the task head: PEFT's trained copy of a base module, which the LoRA alone does not
+	 * reproduce (it was skipped with a note, so the model computed something else than PEFT's) */
+	write_file(path, "{\"peft_type\": \"LORA\", \"r\": 4, \"target_modules\": [\"query\"], "
+	    "\"layers_to_transform\": [0], \"modules_to_save\": [\"classifier\", \"LayerNorm\"]}");
+	{
+		int64_t sa[2] = { 4, 16 }, sb[2] = { 16, 4 }, sl[1] = { 16 }, sc[2] = { 5, 16 };
+		static float ln[16], cl[80];
+		w = tg_st_writer_new();
+		tg_st_writer_add(w, "base_model.model.roberta.encoder.layer.0.attention.self.query.lora_A.weight", 2, sa,
+		    a[0]);
+		tg_st_writer_add(w, "base_model.model.roberta.encoder.layer.0.attention.self.query.lora_B.weight", 2, sb,
+		    b[0]);
+		tg_st_writer_add(w, "base_model.model.classifier.weight", 2, sc, cl);
+		snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
+		tg_st_writer_write(w, path, &err);
+		memset(&err, 0, sizeof err);
+		p = tg_peft_load(e, dir, &err);
+		ok(p != NULL && strstr(tg_peft_note(p), "skipped 1 tensor"), "a classifier saved beside the LoRA is skipped "
+		    "(the head reads it): %s", p ? tg_peft_note(p) : err.msg);
+		tg_peft_free(p);
+		tg_st_writer_add(w, "base_model.model.roberta.embeddings.LayerNorm.weight", 1, sl, ln);
+		tg_st_writer_write(w, path, &err);
+		tg_st_writer_free(w);
+		memset(&err, 0, sizeof err);
+		ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "roberta.embeddings.LayerNorm.weight") &&
+		    strstr(err.msg, "modules_to_save"), "a trained copy of another base module is refused: %s", err.msg);
+		snprintf(path, sizeof path, "%s/adapter_config.json", dir);
+	}
 	write_file(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"layers_to_transform\": [7]}");
 	memset(&err, 0, sizeof err);
 	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "the model lacks (it has 3 layers, 0-2)"),

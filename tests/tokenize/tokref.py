@@ -6,7 +6,10 @@ Nothing here imports tamga. The references follow the original algorithms:
   - ByteLevelBPE: OpenAI's gpt-2 encoder.py (bytes_to_unicode, the GPT-2 pattern, rank-ordered merges), with
     \\p{L}, \\p{N} and \\s spelled out as explicit character classes because the `regex` module is absent.
 SentencePiece itself (python3-sentencepiece) is the reference for .model files and for the tokenizer.json
-Unigram / Metaspace-BPE fixtures written from them.
+Metaspace-BPE fixtures written from them; for the tokenizer.json Unigram fixture, HFUnigram: SentencePiece's
+normalisation, then tokenizers' own Viterbi per pre-token (Unigram::encode_optimized, with scores read as serde_json
+reads them), which breaks exact ties differently from SentencePiece's lattice (tests/interop checks tamga against
+tokenizers itself).
 """
 import base64
 import json
@@ -448,3 +451,64 @@ def write_hf_bytelevel(vocab, merges, out_path, add_prefix_space):
 
 if __name__ == "__main__":
     print(Bert({"[UNK]": 0}).basic(sys.argv[1] if len(sys.argv) > 1 else "İstanbul IŞIK ılık"))
+
+
+# --- tokenizers' Unigram (tokenizers/src/models/unigram/model.rs, encode_optimized) --------------------------------
+def serde_f64(x):
+    """A float as serde_json's default parser reads its shortest representation (repr): the decimal significand
+    as a double, then divided or multiplied by a power of ten; not always correctly rounded."""
+    if x == 0 or x != x or x in (float("inf"), float("-inf")):
+        return x
+    mant, _, ex = repr(abs(x)).partition("e")
+    ip, _, fp = mant.partition(".")
+    exp = int(ex or 0) - len(fp)
+    f = float(int(ip + fp))
+    f = f / float("1e%d" % -exp) if exp < 0 else f * float("1e%d" % exp)
+    return -f if x < 0 else f
+
+
+class HFUnigram:
+    """tokenizer.json Unigram (+ Metaspace) on SentencePiece's normalised text: words split before each U+2581,
+    each word's Viterbi in double from 0, the earliest start winning ties, runs of unknown characters fused."""
+
+    def __init__(self, json_path, sp):
+        m = json.load(open(json_path, encoding="utf-8"))["model"]
+        self.sp, self.unk = sp, m["unk_id"]
+        scores = [serde_f64(float(sc)) for p, sc in m["vocab"]]
+        self.unk_score = min(scores) - 10.0
+        special = {t["id"] for t in json.load(open(json_path, encoding="utf-8"))["added_tokens"]}
+        self.piece = {p: (i, scores[i]) for i, (p, sc) in enumerate(m["vocab"]) if i not in special and p}
+        self.maxlen = max(len(p) for p in self.piece)
+
+    def word(self, w):
+        n = len(w)
+        best = [None] * (n + 1)
+        best[0] = (0.0, 0, None)
+        for st in range(n):
+            b = best[st][0]
+            single = False
+            for en in range(st + 1, min(n, st + self.maxlen) + 1):
+                hit = self.piece.get(w[st:en])
+                if hit is None:
+                    continue
+                c = hit[1] + b
+                if best[en] is None or c > best[en][0]:
+                    best[en] = (c, st, hit[0])
+                single |= en == st + 1
+            if not single:
+                c = self.unk_score + b
+                if best[st + 1] is None or c > best[st + 1][0]:
+                    best[st + 1] = (c, st, -1)
+        out, en = [], n
+        while en > 0:
+            _, st, i = best[en]
+            if not (i == -1 and out and out[-1] == -1):
+                out.append(i)
+            en = st
+        return [self.unk if i == -1 else i for i in reversed(out)]
+
+    def encode(self, text):
+        norm = "".join(self.sp.encode(text, out_type=str))
+        words = [w for w in re.split("(?=\u2581)", norm) if w]
+        return [i for w in words for i in self.word(w)]
+
