@@ -34,29 +34,40 @@ tg_workspace_default(void)
 void
 tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 {
-	double as, c = res->chance;
+	const tg_score *src;
 	int i;
 
 	(void)t;
 	if (res->n_scores == 0)
 		return;
-	as = res->scores[res->n_source > 1 ? 1 : 0].score;
-	fprintf(f, "%-6s %-6s %8s  %-19s %7s %6s\n", "lang", "split", res->metric, "95% CI", "TTC", "items");
+	src = &res->scores[res->n_source > 1 ? 1 : 0];
+	fprintf(f, "%-6s %-6s %8s  %-19s %7s %8s %9s %6s\n", "lang", "split", res->metric, "95% CI", "chance", "A - c",
+	    "TTC", "items");
 	for (i = 0; i < res->n_scores; i++) {
 		const tg_score *s = &res->scores[i];
-		char ci[40], ttc[16];
+		char ci[40], ttc[16], gain[16], ch[16];
+		double v = tg_result_ttc(res, i), g = s->score - s->chance;
 		snprintf(ci, sizeof ci, "[%.3f, %.3f]", s->ci.lo, s->ci.hi);
 		if (i < res->n_source)
 			snprintf(ttc, sizeof ttc, "source");
-		else if (as - c != 0)
-			snprintf(ttc, sizeof ttc, "%.3f", (s->score - c) / (as - c));
+		else if (isnan(v))
+			snprintf(ttc, sizeof ttc, "undefined");
 		else
-			snprintf(ttc, sizeof ttc, "-");
-		fprintf(f, "%-6s %-6s %8.4f  %-19s %7s %6lld\n", s->lang, s->split, s->score, ci, ttc,
+			snprintf(ttc, sizeof ttc, "%.3f", v);
+		if (isnan(g))
+			snprintf(gain, sizeof gain, "-");
+		else
+			snprintf(gain, sizeof gain, "%+.3f%s", g, g <= 0 ? "*" : "");
+		if (isnan(s->chance))
+			snprintf(ch, sizeof ch, "-");
+		else
+			snprintf(ch, sizeof ch, "%.4f", s->chance);
+		fprintf(f, "%-6s %-6s %8.4f  %-19s %7s %8s %9s %6lld\n", s->lang, s->split, s->score, ci, ch, gain, ttc,
 		    (long long)s->n_items);
 	}
-	fprintf(f, "chance level %.4f (TTC = (A_t - chance) / (A_s - chance)); best step %lld of %lld\n", c,
-	    (long long)res->best_step, (long long)res->steps);
+	fprintf(f, "TTC = (A_t - c_t) / (A_s - c_s), A_s = %s %s; %s; undefined when A_s <= c_s; * = at or below "
+	    "chance\nbest step %lld of %lld\n", src->lang, src->split, TG_CHANCE_ABOUT, (long long)res->best_step,
+	    (long long)res->steps);
 }
 
 
@@ -78,7 +89,6 @@ mkdirs(const char *path)
 /* Per-item scores in the analysis module's format (analysis.h: items.c), for CIs over items and seeds. */
 typedef struct items_ctx {
 	const char *workspace;
-	double      chance;
 } items_ctx;
 
 static void
@@ -97,7 +107,7 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 	it->split = split ? TG_SPLIT_TEST : TG_SPLIT_DEV;
 	snprintf(it->lang, sizeof it->lang, "%s", s->lang);
 	snprintf(it->metric, sizeof it->metric, "%s", metric);
-	it->chance = c->chance;
+	it->chance = s->chance;
 	memcpy(it->v, s->item_vals, (size_t)(s->n_items * it->k) * sizeof(double));
 	path = tg_items_path(c->workspace, run_id, step, it->split, s->lang, metric);
 	if (path != NULL) {
@@ -124,7 +134,10 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "model_dir", json_string(model_dir));
 	json_object_set_new(o, "task", json_string(t->name));
 	json_object_set_new(o, "metric", json_string(t->metric));
-	json_object_set_new(o, "chance", json_real(t->chance));
+	json_object_set_new(o, "chance", json_real(t->chance));      /* c_s; each evaluation row has its own */
+	json_object_set_new(o, "chance_definition", json_string(TG_CHANCE_ABOUT));
+	if (t->majority_tag >= 0 && t->labels != NULL && t->majority_tag < t->labels->n)
+		json_object_set_new(o, "majority_tag", json_string(t->labels->name[t->majority_tag]));
 	json_object_set_new(o, "source", json_string(t->source));
 	for (i = 0; i < t->n_eval; i++)
 		json_array_append_new(tg, json_string(t->eval[i]->lang));
@@ -281,7 +294,6 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	to.run_id = id;
 	to.checkpoint_path = ckpt;
 	ictx.workspace = ws;
-	ictx.chance = t->chance;
 	to.items_ud = &ictx;
 	to.write_items = write_items;
 	to.resume = x->resume_run > 0;

@@ -102,6 +102,7 @@ push_score(lua_State *L, const tg_score *s, int is_source, const char *metric)
 	set_num(L, "lo", s->ci.lo);
 	set_num(L, "hi", s->ci.hi);
 	set_int(L, "n", s->n_items);
+	set_num(L, "chance", s->chance);
 	set_bool(L, "source", is_source);
 	if (metric != NULL && *metric)
 		set_str(L, "metric", metric);

@@ -61,6 +61,9 @@ static const char *const migrations[] = {
 	"  created   REAL NOT NULL);"
 	"ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;"
 	"CREATE INDEX runs_sweep ON runs(sweep_id);",
+
+	/* 3: each evaluation's chance level (the majority baseline of its set), for TTC; NULL in older rows. */
+	"ALTER TABLE evals ADD COLUMN chance REAL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
