@@ -60,6 +60,7 @@ parse(int argc, char **argv, tg_experiment *x, char *tbuf, size_t tn, bool *json
 		else if (strcmp(a, "--match") == 0) x->match = v;
 		else if (strcmp(a, "--budget") == 0) { if (num(a, v, 1, 1e12, &d)) return 2; x->budget = (int64_t)d; }
 		else if (strcmp(a, "--data") == 0) x->task.data_root = v;
+		else if (strcmp(a, "--source-test") == 0) x->task.source_test = v;
 		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) x->workspace = v;
 		else if (strcmp(a, "--name") == 0) x->name = v;
 		else if (strcmp(a, "--save-adapter") == 0) x->save_adapter = v;

@@ -146,6 +146,8 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "max_train", json_integer(x->task.max_train));
 	json_object_set_new(o, "max_eval", json_integer(x->task.max_eval));
 	json_object_set_new(o, "max_len", json_integer(x->task.max_len));
+	if (x->task.source_test != NULL)
+		json_object_set_new(o, "source_test", json_string(x->task.source_test));
 	json_object_set_new(o, "train_examples", json_integer(t->train->n_items));
 	json_object_set_new(o, "epochs", json_integer(x->train.epochs));
 	json_object_set_new(o, "max_steps", json_integer(x->train.max_steps));

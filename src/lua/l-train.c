@@ -128,7 +128,7 @@ static const char *const train_opts[] = {
 	"model", "build", "task", "source", "targets", "data", "max_train", "max_eval", "max_len", "words", "peft",
 	"budget", "match", "epochs", "steps", "batch", "batch_tokens", "accum", "lr", "weight_decay", "warmup", "clip",
 	"schedule", "seed", "eval_every", "patience", "select_on_target", "eval_targets", "bootstrap", "workspace",
-	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", NULL
+	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", "source_test", NULL
 };
 
 static const char *
@@ -217,6 +217,7 @@ l_run(lua_State *L)
 	x.task.max_eval = tg_lua_optfield_int(L, 1, 1, "max_eval", 0);
 	x.task.max_len = (int)tg_lua_optfield_int(L, 1, 1, "max_len", x.task.max_len);
 	x.task.fused_mwt = !tg_lua_optfield_bool(L, 1, 1, "words", 0);
+	x.task.source_test = tg_lua_optfield_str(L, 1, 1, "source_test", NULL);
 	luaL_argcheck(L, x.task.max_train >= 0 && x.task.max_eval >= 0, 1, "max_train and max_eval must not be negative");
 	luaL_argcheck(L, x.task.max_len >= 8 && x.task.max_len <= 8192, 1, "max_len must be from 8 to 8192");
 

@@ -342,12 +342,13 @@ subsample(int64_t n, int64_t k, uint64_t seed, int64_t *out_n)
 
 static tg_examples *
 tagging_examples(const tg_registry *r, const char *task, const char *lang, const char *split, const enc_ctx *c,
-    const tg_read_opts *ro, int64_t max, uint64_t seed, int64_t *tag_counts, int n_tags, tg_error *err)
+    const tg_read_opts *ro, int64_t max, uint64_t seed, int64_t *tag_counts, int n_tags, const char *only,
+    tg_error *err)
 {
 	tg_dataset *ds[16];
 	int nd = 0, k;
 	ex_builder b;
-	const char *corpus = strcmp(task, "ner") == 0 ? "panx" : NULL;
+	const char *corpus = only != NULL ? only : strcmp(task, "ner") == 0 ? "panx" : NULL;
 	int64_t total = 0, i, taken = 0;
 
 	ds[0] = load_concat(r, task, lang, split, corpus, ro, ds + 1, 15, &nd, err);
@@ -553,7 +554,7 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		{
 			int64_t counts[32];
 			if ((t->train = tagging_examples(r, o->task, o->source, "train", &c, &ro, o->max_train, o->seed,
-			    counts, t->labels->n, err)) == NULL)
+			    counts, t->labels->n, NULL, err)) == NULL)
 				goto fail;
 			t->majority_tag = -1;
 			for (i = 0; i < t->labels->n; i++)
@@ -561,11 +562,27 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 					t->majority_tag = i;
 		}
 		if ((t->dev = tagging_examples(r, o->task, o->source, "dev", &c, &ro, o->max_eval,
-		    tg_eval_sample_seed(o->task, o->source, "dev"), NULL, 0, err)) == NULL)
+		    tg_eval_sample_seed(o->task, o->source, "dev"), NULL, 0, NULL, err)) == NULL)
 			goto fail;
-		if (has_split(r, o->task, o->source, "test", corpus) && (t->test = tagging_examples(r, o->task, o->source,
-		    "test", &c, &ro, o->max_eval, tg_eval_sample_seed(o->task, o->source, "test"), NULL, 0, err)) == NULL)
+		if (o->source_test != NULL && !has_split(r, o->task, o->source, "test", o->source_test)) {
+			char have[256] = "";
+			int idx[64], nf = tg_registry_find(r, o->task, o->source, "test", 1, idx, 64), q;
+			for (q = 0; q < nf && q < 64; q++)
+				snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", q ? ", " : "",
+				    r->item[idx[q]].e->corpus);
+			tg_error_set(err, TG_E_ARG, "%s: --source-test '%s': no %s test set in that corpus under %s", o->task,
+			    o->source_test, o->source, root);
+			tg_error_hint(err, "%s test corpora here: %s", o->source, have[0] ? have : "none");
 			goto fail;
+		}
+		if (has_split(r, o->task, o->source, "test", o->source_test ? o->source_test : corpus)) {
+			char key[64];
+			snprintf(key, sizeof key, "%s%s%s", o->task, o->source_test ? "/" : "", o->source_test ? o->source_test :
+			    "");
+			if ((t->test = tagging_examples(r, o->task, o->source, "test", &c, &ro, o->max_eval,
+			    tg_eval_sample_seed(key, o->source, "test"), NULL, 0, o->source_test, err)) == NULL)
+				goto fail;
+		}
 		for (i = 0; i < nt; i++) {
 			const char *split = has_split(r, o->task, targets[i], "test", corpus) ? "test" : "dev";
 			if (strcmp(targets[i], o->source) == 0)
@@ -576,13 +593,18 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 				goto fail;
 			}
 			if ((t->eval[t->n_eval] = tagging_examples(r, o->task, targets[i], split, &c, &ro, o->max_eval,
-			    tg_eval_sample_seed(o->task, targets[i], split), NULL, 0, err)) == NULL)
+			    tg_eval_sample_seed(o->task, targets[i], split), NULL, 0, NULL, err)) == NULL)
 				goto fail;
 			t->n_eval++;
 		}
 		snprintf(t->note, sizeof t->note, "%s%s: train %s (%lld sentences), select on %s dev; targets on test "
-		    "where it exists, else dev", o->task, pos && o->fused_mwt ? " (fused multiword tokens, as XTREME)" :
-		    "", o->source, (long long)t->train->n, o->source);
+		    "where it exists, else dev%s%s%s", o->task, pos && o->fused_mwt ? " (fused multiword tokens, as XTREME)" :
+		    "", o->source, (long long)t->train->n, o->source, o->source_test ? "; source test (A_s of TTC): " : "",
+		    o->source_test ? o->source_test : "", o->source_test ? " only" : "");
+	} else if (o->source_test != NULL) {
+		tg_error_set(err, TG_E_ARG, "%s: --source-test applies to udpos and ner (%s has no source test set)", o->task,
+		    o->task);
+		goto fail;
 	} else if (strcmp(o->task, "nli") == 0) {
 		tg_dataset *src = NULL, *tmp[4], *kd = NULL;
 		int ne = 0;

@@ -55,6 +55,9 @@ typedef struct tg_task_opts {
 	int64_t     max_eval;          /* evaluation examples per language (0: all) */
 	uint64_t    seed;              /* for subsampling */
 	bool        fused_mwt;         /* UDPOS: XTREME's fused multiword tokens (default true via tg_task_opts_init) */
+	const char *source_test;       /* corpus of the source test set TTC divides by (e.g. "tuecl", the Turkish side
+	                                * of the parallel TueCL treebanks, same domain as az/ky/tt tuecl); NULL: every
+	                                * test file of the source */
 } tg_task_opts;
 
 typedef struct tg_task {

@@ -94,6 +94,8 @@ insert_zw(const char *in, const char *out)
 	return fclose(g) == 0 ? 0 : -1;
 }
 
+static const char *source_test;      /* --source-test for build() */
+
 static tg_task *
 build(const char *task, const char *root, const char **targets, int nt, uint64_t seed, int64_t max_eval,
     const tg_tokenizer *tok, tg_error *err)
@@ -114,6 +116,9 @@ build(const char *task, const char *root, const char **targets, int nt, uint64_t
 	to.max_eval = max_eval;
 	to.max_len = 64;
 	to.seed = seed;
+#ifndef TG_EVALSET_OLD_API
+	to.source_test = source_test;
+#endif
 	t = tg_task_build(&to, tok, &e->cfg, err);
 	tg_encoder_free(e);
 	return t;
@@ -342,6 +347,37 @@ main(void)
 		tg_store_close(st);
 		tg_task_free(t);
 	}
+
+#ifndef TG_EVALSET_OLD_API
+	/* ---- --source-test: A_s from one source corpus ---- */
+	{
+		const char *az[1] = { "az" };
+		tg_task *all, *tuecl;
+
+		all = build("udpos", NULL, az, 1, 1, 0, tok, &err);
+		source_test = "tuecl";
+		tuecl = build("udpos", NULL, az, 1, 1, 0, tok, &err);
+		ok(all != NULL && tuecl != NULL && tuecl->test != NULL && tuecl->test->n_items == 148 &&
+		    all->test->n_items > 1000 && strstr(tuecl->note, "tuecl"), "--source-test tuecl: the source test set is "
+		    "tr TueCL only (%lld sentences, all tr test files: %lld)", tuecl && tuecl->test ?
+		    (long long)tuecl->test->n_items : -1LL, all ? (long long)all->test->n_items : -1LL);
+		ok(tuecl != NULL && all != NULL && tuecl->chance == tg_examples_chance(tuecl, tuecl->test) &&
+		    tuecl->chance != all->chance, "and its own chance level (%.4f vs %.4f)", tuecl ? tuecl->chance : NAN,
+		    all ? all->chance : NAN);
+		tg_task_free(all);
+		tg_task_free(tuecl);
+		source_test = "nope";
+		tg_error_clear(&err);
+		all = build("udpos", NULL, az, 1, 1, 0, tok, &err);
+		ok(all == NULL && strstr(err.msg, "--source-test 'nope'") && strstr(err.hint, "tuecl"),
+		    "an unknown corpus: %s (%s)", err.msg, err.hint);
+		source_test = "tuecl";
+		tg_error_clear(&err);
+		all = build("nli", NULL, az, 1, 1, 0, tok, &err);
+		ok(all == NULL && strstr(err.msg, "applies to udpos and ner"), "NLI has no source test: %s", err.msg);
+		source_test = NULL;
+	}
+#endif
 
 	tg_tokenizer_free(tok);
 	if (tap_failed == 0) {
