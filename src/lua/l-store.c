@@ -275,7 +275,8 @@ push_eval(lua_State *L, const tg_eval_row *e)
 	lua_setfield(L, -2, "selected");
 }
 
-/* store:evals(id [, "selected"|"latest"|"all"]) -> list of {step, split, lang, metric, score, lo, hi, n, source} */
+/* store:evals(id [, "selected"|"latest"|"all"]) -> list of {step, split, lang, metric, score, lo, hi, n, chance,
+ * source, selected} */
 static int
 m_evals(lua_State *L)
 {
