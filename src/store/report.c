@@ -167,7 +167,7 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 
 	for (i = 0; i < nruns; i++) {
 		tg_report_run *rr = &r->runs[i];
-		double sum = 0, denom;
+		double sum = 0, legacy;
 		int nt = 0;
 
 		rr->cells = tg_xcalloc(r->nlangs ? r->nlangs : 1, sizeof *rr->cells);
@@ -186,14 +186,14 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 					cell_from(&rr->cells[k], e);
 		}
 		/* each set's own chance; rows stored before chance was (schema < 3) take the run's legacy level */
-		denom = rr->chance;
+		legacy = rr->chance;
 		if (!isnan(rr->src.score) && isnan(rr->src.chance)) {
-			rr->src.chance = denom;
+			rr->src.chance = legacy;
 			rr->chance_legacy = true;
 		}
 		for (k = 0; k < r->nlangs; k++)
 			if (!isnan(rr->cells[k].score) && isnan(rr->cells[k].chance)) {
-				rr->cells[k].chance = denom;
+				rr->cells[k].chance = legacy;
 				rr->chance_legacy = true;
 			}
 		rr->chance = rr->src.chance;

@@ -202,11 +202,11 @@ add_tagging(ex_builder *b, const enc_ctx *c, char **words, const int32_t *tags, 
 		for (i = 0; i < kept; i++)
 			if (wseq[i] >= 0 && wseq[i] < nw && pos[wseq[i]] < 0)
 				pos[wseq[i]] = i;
-		{
+		{       /* words the tokenizer gave no piece at all (truncation aside) */
 			bool *has = tg_xcalloc((size_t)(nw ? nw : 1), sizeof *has);
-			for (w = 0; w < n; w++)
-				if (word_of[w] >= 0 && word_of[w] < nw)
-					has[word_of[w]] = true;
+			for (i = 0; i < n; i++)
+				if (word_of[i] >= 0 && word_of[i] < nw)
+					has[word_of[i]] = true;
 			for (w = 0; w < nw; w++)
 				b->ex->n_words_unpieced += !has[w];
 			free(has);
