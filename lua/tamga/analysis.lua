@@ -27,6 +27,9 @@ function M.ttc(store, opts)
   return A.ttc(store, opts)
 end
 
+-- ttc_of(a_t, c_t, a_s, c_s) -> (a_t - c_t) / (a_s - c_s), or nil when a_s <= c_s: the engine's one TTC formula
+M.ttc_of = A.ttc_of
+
 -- ttc_runs(runs) -> list of cells {method, layers, source, target, task, ttc (seed mean), n_seeds, values}
 function M.ttc_runs(runs)
   util.check(runs, "table", 1, "ttc_runs")

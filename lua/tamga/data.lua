@@ -12,7 +12,8 @@ M.list = core.data.list
 -- load(task, lang, split [, {corpus=, words=false, data=DIR}]) -> Dataset | nil, message
 M.load = core.data.load
 
--- read(format, path [, path2]) -> Dataset | nil, message
+-- read(format, path [, path2] [, {words=false}]) -> Dataset | nil, message (CoNLL-U multiword tokens fused, as
+-- XTREME and training; words=true: the UD syntactic words)
 M.read = core.data.read
 
 -- root() -> the data root | nil, message

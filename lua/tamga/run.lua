@@ -1,5 +1,7 @@
 -- tamga.Run: one stored training run (from tamga.train or a store), and its report: per-language scores with 95%
--- confidence intervals and the transfer ratio TTC = (A_t - chance) / (A_s - chance) against the source language.
+-- confidence intervals and the transfer ratio TTC = (A_t - c_t) / (A_s - c_s) against the source language, each c the
+-- chance level stored with its score (the majority baseline of that evaluation set), the formula the engine's
+-- (tamga.core.analysis.ttc_of): undefined (nil) when the source is at or below its chance.
 local core = require "tamga.core"
 local util = require "tamga.util"
 
@@ -13,7 +15,9 @@ local Report = {}
 Report.__index = Report
 Report.__name = "tamga.Report"
 
-local CHANCE = { ner = 0, nli = 1 / 3, copa = 0.5, sts = 0, tatoeba = 0 }
+local CHANCE = { ner = 0, sts = 0, tatoeba = 0 }   -- runs stored before per-set chance levels, without a config
+local CHANCE_ABOUT = "chance c = majority baseline on each evaluation set (tagging: the source's majority tag; "
+  .. "classification: the set's majority class; F1, correlation, retrieval: 0)"
 
 -- A run from a result table (tamga.train) or a store row; store is a tamga.Store or nil.
 function Run.new(t, store)
@@ -54,7 +58,7 @@ function Run:scores()
   local out = {}
   for _, r in ipairs(rows) do
     out[#out + 1] = { lang = r.lang, split = r.split, score = r.score, lo = r.lo, hi = r.hi, n = r.n,
-      source = r.source, metric = r.metric }
+      source = r.source, metric = r.metric, chance = r.chance }
     self.metric = self.metric or r.metric
   end
   self.scores_ = out
@@ -72,29 +76,49 @@ local function source_score(scores)
   return test or dev
 end
 
--- run:ttc() -> {[lang] = TTC} for the targets
+-- The chance level of a score: its own (stored with it), else the run's single level (runs stored before per-set
+-- levels).
+function Run:chance_of(s)
+  if s.chance ~= nil then return s.chance end
+  return self.chance
+end
+
+local function ttc_of(run, s, src)
+  local ct, cs = run:chance_of(s), src and run:chance_of(src)
+  if not src or ct == nil or cs == nil then return nil end
+  return core.analysis.ttc_of(s.score, ct, src.score, cs)
+end
+
+-- run:ttc() -> {[lang] = TTC} for the targets (a target whose TTC is undefined is absent)
 function Run:ttc()
   local scores, err = self:scores()
   if not scores then return nil, err end
-  local src, c, out = source_score(scores), self.chance or 0, {}
+  local src, out = source_score(scores), {}
   for _, s in ipairs(scores) do
-    if not s.source and src and src.score - c ~= 0 then out[s.lang] = (s.score - c) / (src.score - c) end
+    if not s.source then out[s.lang] = ttc_of(self, s, src) end
   end
   return out
 end
 
--- run:report() -> a printable table (print(run:report())) with fields rows, metric, chance, source, mean_ttc,
--- by_lang[lang]; or nil, message when the store cannot be read.
+-- run:report() -> a printable table (print(run:report())) with fields rows (each with chance, above_chance,
+-- below_chance and ttc: nil when undefined), metric, chance (of the source), source, mean_ttc, by_lang[lang]; or
+-- nil, message when the store cannot be read.
 function Run:report()
   local scores, err = self:scores()
   if not scores then return nil, err end
-  local src, c = source_score(scores), self.chance or 0
+  local src = source_score(scores)
+  local c = src and self:chance_of(src)
   local rows, by_lang, ttcs = {}, {}, {}
   for _, s in ipairs(scores) do
-    local r = { lang = s.lang, split = s.split, score = s.score, lo = s.lo, hi = s.hi, n = s.n, source = s.source }
-    if not s.source and src and src.score - c ~= 0 then
-      r.ttc = (s.score - c) / (src.score - c)
-      ttcs[#ttcs + 1] = r.ttc
+    local r = { lang = s.lang, split = s.split, score = s.score, lo = s.lo, hi = s.hi, n = s.n, source = s.source,
+      chance = self:chance_of(s) }
+    if r.chance ~= nil and r.score ~= nil then
+      r.above_chance = r.score - r.chance
+      r.below_chance = r.above_chance <= 0
+    end
+    if not s.source then
+      r.ttc = ttc_of(self, s, src)
+      if r.ttc then ttcs[#ttcs + 1] = r.ttc end
     end
     rows[#rows + 1] = r
     if not s.source or not by_lang[s.lang] or s.split == "test" then by_lang[s.lang] = r end
@@ -181,17 +205,19 @@ function Report:__tostring()
     run.targets or "?")
   local rows = {}
   for _, r in ipairs(self.rows) do
+    local ttc = r.source and "source" or (r.ttc and util.num(r.ttc, 3)) or "undefined"
     rows[#rows + 1] = {
       r.lang, r.split, util.num(r.score, 4),
       (r.lo and r.hi) and fmt("[%.3f, %.3f]", r.lo, r.hi) or "-",
-      r.source and "source" or util.num(r.ttc, 3), r.n or "-",
+      util.num(r.chance, 4), r.above_chance and (fmt("%+.3f", r.above_chance) .. (r.below_chance and "*" or ""))
+        or "-", ttc, r.n or "-",
     }
   end
-  local tab = util.table({ "lang", "split", self.metric, "95% CI", "TTC", "items" }, rows)
+  local tab = util.table({ "lang", "split", self.metric, "95% CI", "chance", "A - c", "TTC", "items" }, rows)
   local nt = 0
   for _, r in ipairs(self.rows) do if not r.source then nt = nt + 1 end end
-  local foot = fmt("mean TTC %s over %d targets; chance %s (TTC = (A_t - chance) / (A_s - chance))",
-    util.num(self.mean_ttc), nt, util.num(self.chance, 3))
+  local foot = fmt("mean TTC %s over %d targets; TTC = (A_t - c_t) / (A_s - c_s), undefined when A_s <= c_s; "
+    .. "* = at or below chance; %s", util.num(self.mean_ttc), nt, CHANCE_ABOUT)
   if run.best_step then
     foot = foot .. fmt("; best step %d of %d", run.best_step, run.steps or run.best_step)
   end
@@ -200,11 +226,11 @@ end
 
 -- report:csv() -> the rows as CSV text
 function Report:csv()
-  local out = { "run,lang,split,metric,score,ci_low,ci_high,ttc,items" }
+  local out = { "run,lang,split,metric,score,ci_low,ci_high,chance,ttc,items" }
   for _, r in ipairs(self.rows) do
-    out[#out + 1] = fmt("%s,%s,%s,%s,%s,%s,%s,%s,%s", tostring(self.run.id or ""), r.lang, r.split, self.metric,
+    out[#out + 1] = fmt("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", tostring(self.run.id or ""), r.lang, r.split, self.metric,
       r.score and fmt("%.6f", r.score) or "", r.lo and fmt("%.6f", r.lo) or "", r.hi and fmt("%.6f", r.hi) or "",
-      r.ttc and fmt("%.6f", r.ttc) or "", r.n or "")
+      r.chance and fmt("%.6f", r.chance) or "", r.ttc and fmt("%.6f", r.ttc) or "", r.n or "")
   end
   return table.concat(out, "\n") .. "\n"
 end

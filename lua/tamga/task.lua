@@ -28,7 +28,7 @@ end
 local function new(name, t)
   util.opts(t, 1, name, {
     source = "string", targets = "string|strings", max_train = "integer", max_eval = "integer",
-    max_len = "integer", data = "string", words = "boolean",
+    max_len = "integer", data = "string", words = "boolean", source_test = "string",
   }, true, 3)
   t = t or {}
   local source = t.source or "en"
@@ -57,7 +57,7 @@ local function new(name, t)
   end
   return setmetatable({
     name = name, source = source, targets = targets, max_train = t.max_train, max_eval = t.max_eval,
-    max_len = t.max_len, data = t.data, words = t.words, metric = TASKS[name].metric,
+    max_len = t.max_len, data = t.data, words = t.words, source_test = t.source_test, metric = TASKS[name].metric,
   }, Task)
 end
 
@@ -104,6 +104,7 @@ function Task:options()
   return {
     task = self.name, source = self.source, targets = self.targets, max_train = self.max_train,
     max_eval = self.max_eval, max_len = self.max_len, data = self.data, words = self.words,
+    source_test = self.source_test,
   }
 end
 

@@ -125,7 +125,7 @@ typedef struct tg_ttc_opts {
 	int         n_boot;          /* bootstrap resamples over test items: 0 = 1000, < 0 = none */
 	double      level;           /* 0 = 0.95 */
 	uint64_t    seed;            /* bootstrap seed */
-	bool        have_chance;     /* use `chance` for every task and language instead of tg_chance() / item files */
+	bool        have_chance;     /* use `chance` for every task and language instead of the stored levels */
 	double      chance;
 	const char *src_a, *src_b;   /* dTTC = TTC(src_a -> t) - TTC(src_b -> t); NULL = "tr" and "en" */
 } tg_ttc_opts;
@@ -136,7 +136,7 @@ typedef struct tg_ttc_cell {
 	int64_t *run_ids;            /* [n_seeds] */
 	int64_t *seed;               /* [n_seeds] training seeds */
 	double  *ttc, *a_s, *a_t;    /* [n_seeds] per seed: TTC, source score, target score */
-	double   chance_s, chance_t; /* chance levels used (equal except for majority-class tasks) */
+	double   chance_s, chance_t; /* chance levels of the source and target sets (seed means of the stored levels) */
 	double   mean_a_s, mean_a_t;
 	tg_seed_stats seeds;         /* over the per-seed TTC: mean, sd, t interval (NaN with one seed) */
 	tg_ci    items;              /* bootstrap over test items of the seed-mean TTC (NaN without item files) */

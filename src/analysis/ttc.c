@@ -14,6 +14,7 @@ typedef struct rec {
 	char     task[32], method[64], layers[64], source[16], src_lang[16], target[16], metric[32];
 	int64_t  run_id, seed, step;
 	double   a_s, a_t;
+	double   c_s, c_t;           /* the chance levels stored with the two scores (tg_report_cell.chance) */
 } rec;
 
 typedef struct notes {
@@ -151,6 +152,7 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 		for (j = 0; j < nrows; j++) {
 			const tg_eval_row *e = &rows[j];
 			rec *x;
+			int q;
 
 			if (e->step != rr->step || e->split != ro.split || e->is_source || strcmp(e->metric, rr->metric) != 0 ||
 			    isnan(e->score))
@@ -171,6 +173,15 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 			x->step = rr->step;
 			x->a_s = src->score;
 			x->a_t = e->score;
+			/* chance: what the report uses (the row's own, or the run's legacy level), or the override */
+			x->c_s = o->have_chance ? o->chance : rr->src.chance;
+			x->c_t = NAN;
+			for (q = 0; q < rep->nlangs; q++)
+				if (strcmp(rep->langs[q], e->lang) == 0)
+					x->c_t = o->have_chance ? o->chance : rr->cells[q].chance;
+			if (rr->chance_legacy && !o->have_chance)
+				note(nt, "run %lld was stored before per-set chance levels: it uses the one level stored with "
+				    "the run (older definition)", (long long)rr->id);
 		}
 		free(rows);
 	}
@@ -189,36 +200,10 @@ fail:
 	return TG_ERR;
 }
 
-/* The chance level of task for one side: the override, the rule, or the items' own (majority-class tasks). */
-static double
-chance_of(const tg_ttc_opts *o, const char *task, const tg_items *it, notes *nt)
-{
-	const tg_chance_rule *rule;
-
-	if (o->have_chance)
-		return o->chance;
-	if ((rule = tg_chance_rule_find(task)) == NULL)
-		return NAN;
-	switch (rule->kind) {
-	case TG_CHANCE_ZERO:
-		return 0;
-	case TG_CHANCE_UNIFORM:
-		return 1.0 / rule->n_classes;
-	case TG_CHANCE_MAJORITY:
-	default:
-		if (it != NULL && !isnan(it->chance))
-			return it->chance;
-		note(nt, "%s: no majority-class rate in item files; chance taken as 1/17 (uniform over UPOS tags)", task);
-		return 1.0 / 17;
-	}
-}
-
 static double
 ttc_of(double a_t, double c_t, double a_s, double c_s)
 {
-	double den = a_s - c_s;
-
-	return den > 0 ? (a_t - c_t) / den : NAN;
+	return tg_ttc(a_t, c_t, a_s, c_s);
 }
 
 /* Percentile interval of v[0..n) (NaNs dropped) with numpy's linear interpolation. */
@@ -279,7 +264,7 @@ ci_nan(tg_ci *ci, double level)
 typedef struct group_items {
 	int        n;             /* seeds with both sides */
 	tg_items **s, **t;        /* [n] */
-	double     c_s, c_t;
+	double    *c_s, *c_t;     /* [n] each seed's chance levels */
 } group_items;
 
 static void
@@ -293,6 +278,8 @@ group_items_free(group_items *g)
 	}
 	free(g->s);
 	free(g->t);
+	free(g->c_s);
+	free(g->c_t);
 	memset(g, 0, sizeof *g);
 }
 
@@ -313,8 +300,8 @@ group_stat(const group_items *g, const int64_t *idx_t, const int64_t *idx_s)
 	int i;
 
 	for (i = 0; i < g->n; i++) {
-		double v = ttc_of(tg_items_score(g->t[i], idx_t, g->t[i]->n), g->c_t, tg_items_score(g->s[i], idx_s,
-		    g->s[i]->n), g->c_s);
+		double v = ttc_of(tg_items_score(g->t[i], idx_t, g->t[i]->n), g->c_t[i], tg_items_score(g->s[i], idx_s,
+		    g->s[i]->n), g->c_s[i]);
 		if (isnan(v))
 			return NAN;
 		sum += v;
@@ -338,6 +325,8 @@ load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_i
 	memset(g, 0, sizeof *g);
 	g->s = tg_xcalloc((size_t)n, sizeof *g->s);
 	g->t = tg_xcalloc((size_t)n, sizeof *g->t);
+	g->c_s = tg_xcalloc((size_t)n, sizeof *g->c_s);
+	g->c_t = tg_xcalloc((size_t)n, sizeof *g->c_t);
 	for (i = 0; i < n; i++) {
 		tg_error e = { 0 };
 		tg_items *is = tg_items_find(s, r[i].run_id, r[i].step, sp, r[i].src_lang, r[i].metric, &e), *itg = NULL;
@@ -370,8 +359,15 @@ load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_i
 		if (fabs((d = tg_items_score(itg, NULL, 0)) - r[i].a_t) > 1e-6)
 			note(nt, "run %lld step %lld: items of %s give %s %.6f, the store says %.6f", (long long)r[i].run_id,
 			    (long long)r[i].step, r[i].target, r[i].metric, d, r[i].a_t);
+		if (isnan(ttc_of(r[i].a_t, r[i].c_t, r[i].a_s, r[i].c_s))) {   /* undefined: not in the bootstrap */
+			tg_items_free(is);
+			tg_items_free(itg);
+			continue;
+		}
 		g->s[g->n] = is;
 		g->t[g->n] = itg;
+		g->c_s[g->n] = r[i].c_s;
+		g->c_t[g->n] = r[i].c_t;
 		g->n++;
 	}
 	if (missing)
@@ -467,14 +463,9 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 		const rec *g = &r[gstart[j]];
 		int n = gstart[j + 1] - gstart[j], k, m = 0;
 		tg_ttc_cell *c = &t->cell[t->n];
-		double sa = 0, st = 0;
+		double sa = 0, st = 0, scs = 0, sct = 0;
 		tg_error e = { 0 };
 
-		if (tg_chance_rule_find(g->task) == NULL && !o->have_chance) {
-			note(&nt, "task '%s' has no chance level: its runs are left out", g->task);
-			note(&nt, "hint: pass a chance level (tamga analyze ttc --chance C)");
-			continue;
-		}
 		memset(c, 0, sizeof *c);
 		memcpy(c->task, g->task, sizeof c->task);
 		memcpy(c->method, g->method, sizeof c->method);
@@ -484,21 +475,23 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 		memcpy(c->metric, g->metric, sizeof c->metric);
 		if (nb > 0)
 			load_group_items(s, o, g, n, &gi[t->n], &nt, err);
-		c->chance_s = chance_of(o, g->task, gi[t->n].n ? gi[t->n].s[0] : NULL, &nt);
-		c->chance_t = chance_of(o, g->task, gi[t->n].n ? gi[t->n].t[0] : NULL, &nt);
-		gi[t->n].c_s = c->chance_s;
-		gi[t->n].c_t = c->chance_t;
 		c->run_ids = tg_xcalloc((size_t)n, sizeof *c->run_ids);
 		c->seed = tg_xcalloc((size_t)n, sizeof *c->seed);
 		c->ttc = tg_xcalloc((size_t)n, sizeof *c->ttc);
 		c->a_s = tg_xcalloc((size_t)n, sizeof *c->a_s);
 		c->a_t = tg_xcalloc((size_t)n, sizeof *c->a_t);
 		for (k = 0; k < n; k++) {
-			double v = ttc_of(g[k].a_t, c->chance_t, g[k].a_s, c->chance_s);
+			double v = ttc_of(g[k].a_t, g[k].c_t, g[k].a_s, g[k].c_s);
 
+			scs += g[k].c_s;
+			sct += g[k].c_t;
 			if (isnan(v)) {
-				note(&nt, "run %lld: source score %.4f is not above chance %.4f: TTC undefined, left out",
-				    (long long)g[k].run_id, g[k].a_s, c->chance_s);
+				if (isnan(g[k].c_s) || isnan(g[k].c_t))
+					note(&nt, "run %lld: no chance level stored for %s: TTC undefined (pass --chance C)",
+					    (long long)g[k].run_id, g[k].task);
+				else
+					note(&nt, "run %lld: source score %.4f is not above its chance %.4f: TTC undefined",
+					    (long long)g[k].run_id, g[k].a_s, g[k].c_s);
 				continue;
 			}
 			c->run_ids[m] = g[k].run_id;
@@ -510,12 +503,22 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 			st += g[k].a_t;
 			m++;
 		}
-		if (m == 0) {
-			cell_free(c);
+		c->chance_s = scs / n;
+		c->chance_t = sct / n;
+		c->n_seeds = m;
+		if (m == 0) {         /* every seed undefined: the cell stays, TTC undefined (NaN), scores over all seeds */
+			for (k = 0; k < n; k++) {
+				sa += g[k].a_s;
+				st += g[k].a_t;
+			}
+			c->mean_a_s = sa / n;
+			c->mean_a_t = st / n;
+			c->seeds.mean = c->seeds.sd = c->seeds.lo = c->seeds.hi = NAN;
+			ci_nan(&c->items, level);
 			group_items_free(&gi[t->n]);
+			t->n++;
 			continue;
 		}
-		c->n_seeds = m;
 		c->mean_a_s = sa / m;
 		c->mean_a_t = st / m;
 		if (tg_seeds_aggregate(c->ttc, m, level, &c->seeds, &e) != TG_OK)
@@ -753,7 +756,7 @@ write_matrices(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 int
 tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 {
-	char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
+	char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32], b8[32], b9[32];
 	const char *sp = t->dev ? "dev" : "test";
 	int i, pct = (int)lround(t->level * 100);
 
@@ -765,37 +768,44 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 		if (md)
 			fprintf(f, "## Transfer ratio (TTC)\n\n");
 		fprintf(f, "TTC = (A_t - c_t) / (A_s - c_s) on the %s split at the checkpoint selected on source dev; "
-		    "%d%% intervals over seeds (t) and over %s items (bootstrap, %d resamples).\n\n", sp, pct, sp, t->n_boot);
+		    "%d%% intervals over seeds (t) and over %s items (bootstrap, %d resamples); " TG_CHANCE_ABOUT
+		    "; TTC undefined when A_s <= c_s; * = target at or below its chance.\n\n", sp, pct, sp, t->n_boot);
 		if (t->n == 0)
 			fprintf(f, "No runs with source and target scores%s\n", md ? "." : "");
 		else if (md) {
-			fprintf(f, "| task | method | layers | source | target | metric | seeds | A_s | A_t | c | TTC | sd | "
-			    "seeds CI | items CI |\n|---|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n");
+			fprintf(f, "| task | method | layers | source | target | metric | seeds | A_s | c_s | A_t | c_t | "
+			    "A_t - c_t | TTC | sd | seeds CI | items CI |\n"
+			    "|---|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
 		} else {
-			fprintf(f, "%-8s %-12s %-8s %-6s %-6s %-8s %5s %6s %6s %6s %7s %6s %-17s %-17s\n", "task", "method",
-			    "layers", "source", "target", "metric", "seeds", "A_s", "A_t", "c", "TTC", "sd", "seeds CI",
-			    "items CI");
+			fprintf(f, "%-8s %-12s %-8s %-6s %-6s %-8s %5s %6s %6s %6s %6s %8s %9s %6s %-17s %-17s\n", "task",
+			    "method", "layers", "source", "target", "metric", "seeds", "A_s", "c_s", "A_t", "c_t", "A_t-c_t",
+			    "TTC", "sd", "seeds CI", "items CI");
 		}
 		for (i = 0; i < t->n; i++) {
 			const tg_ttc_cell *c = &t->cell[i];
-			char cbuf[32];
+			double gain = c->mean_a_t - c->chance_t;
 
-			if (c->chance_s == c->chance_t)
-				tg_out_fmt(cbuf, sizeof cbuf, c->chance_t, 3);
+			tg_out_fmt(b7, sizeof b7, gain, 3);
+			if (!isnan(gain) && gain <= 0)
+				strcat(b7, "*");
+			if (isnan(c->seeds.mean))
+				snprintf(b3, sizeof b3, "undefined");
 			else
-				snprintf(cbuf, sizeof cbuf, "%.3f/%.3f", c->chance_s, c->chance_t);
+				tg_out_fmt(b3, sizeof b3, c->seeds.mean, 3);
+			tg_out_fmt(b8, sizeof b8, c->chance_s, 3);
+			tg_out_fmt(b9, sizeof b9, c->chance_t, 3);
 			if (md)
-				fprintf(f, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", c->task,
-				    c->method, c->layers, c->source, c->target, c->metric, c->n_seeds,
-				    tg_out_fmt(b1, sizeof b1, c->mean_a_s, 3), tg_out_fmt(b2, sizeof b2, c->mean_a_t, 3), cbuf,
-				    tg_out_fmt(b3, sizeof b3, c->seeds.mean, 3), tg_out_fmt(b4, sizeof b4, c->seeds.sd, 3),
+				fprintf(f, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				    c->task, c->method, c->layers, c->source, c->target, c->metric, c->n_seeds,
+				    tg_out_fmt(b1, sizeof b1, c->mean_a_s, 3), b8, tg_out_fmt(b2, sizeof b2, c->mean_a_t, 3), b9,
+				    b7, b3, tg_out_fmt(b4, sizeof b4, c->seeds.sd, 3),
 				    interval(b5, sizeof b5, c->seeds.lo, c->seeds.hi),
 				    interval(b6, sizeof b6, c->items.lo, c->items.hi));
 			else
-				fprintf(f, "%-8s %-12s %-8s %-6s %-6s %-8s %5d %6s %6s %6s %7s %6s %-17s %-17s\n", c->task,
-				    c->method, c->layers, c->source, c->target, c->metric, c->n_seeds,
-				    tg_out_fmt(b1, sizeof b1, c->mean_a_s, 3), tg_out_fmt(b2, sizeof b2, c->mean_a_t, 3), cbuf,
-				    tg_out_fmt(b3, sizeof b3, c->seeds.mean, 3), tg_out_fmt(b4, sizeof b4, c->seeds.sd, 3),
+				fprintf(f, "%-8s %-12s %-8s %-6s %-6s %-8s %5d %6s %6s %6s %6s %8s %9s %6s %-17s %-17s\n",
+				    c->task, c->method, c->layers, c->source, c->target, c->metric, c->n_seeds,
+				    tg_out_fmt(b1, sizeof b1, c->mean_a_s, 3), b8, tg_out_fmt(b2, sizeof b2, c->mean_a_t, 3), b9,
+				    b7, b3, tg_out_fmt(b4, sizeof b4, c->seeds.sd, 3),
 				    interval(b5, sizeof b5, c->seeds.lo, c->seeds.hi),
 				    interval(b6, sizeof b6, c->items.lo, c->items.hi));
 		}
@@ -835,7 +845,7 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 	}
 	case TG_OUT_CSV:
 		fprintf(f, "kind,task,method,layers,source,target,metric,split,n_seeds,a_s,a_t,chance_s,chance_t,value,sd,"
-		    "seeds_lo,seeds_hi,items_lo,items_hi,n_item_seeds,n_items_s,n_items_t\n");
+		    "seeds_lo,seeds_hi,items_lo,items_hi,n_item_seeds,n_items_s,n_items_t,above_chance\n");
 		for (i = 0; i < t->n; i++) {
 			const tg_ttc_cell *c = &t->cell[i];
 			double v[] = { c->mean_a_s, c->mean_a_t, c->chance_s, c->chance_t, c->seeds.mean, c->seeds.sd,
@@ -854,7 +864,9 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 				fputc(',', f);
 				tg_out_num(f, v[k], -1);
 			}
-			fprintf(f, ",%d,%lld,%lld\n", c->n_item_seeds, (long long)c->n_items_s, (long long)c->n_items_t);
+			fprintf(f, ",%d,%lld,%lld,", c->n_item_seeds, (long long)c->n_items_s, (long long)c->n_items_t);
+			tg_out_num(f, c->mean_a_t - c->chance_t, -1);
+			fputc('\n', f);
 		}
 		for (i = 0; i < t->n_d; i++) {
 			const tg_dttc_cell *d = &t->d[i];
@@ -879,7 +891,7 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 				tg_out_num(f, v[k], -1);
 				fputc(',', f);
 			}
-			fputs(",,\n", f);
+			fputs(",,,\n", f);
 		}
 		break;
 	case TG_OUT_JSON: {
@@ -891,6 +903,7 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 		json_object_set_new(root, "split", json_string(sp));
 		json_object_set_new(root, "level", json_real(t->level));
 		json_object_set_new(root, "bootstrap_resamples", json_integer(t->n_boot));
+		json_object_set_new(root, "chance", json_string(TG_CHANCE_ABOUT));
 		for (i = 0; i < t->n; i++) {
 			const tg_ttc_cell *c = &t->cell[i];
 			json_t *o = json_object(), *runs = json_array(), *per = json_array();
@@ -905,6 +918,9 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 			json_object_set_new(o, "chance_target", jnum(c->chance_t));
 			json_object_set_new(o, "score_source", jnum(c->mean_a_s));
 			json_object_set_new(o, "score_target", jnum(c->mean_a_t));
+			json_object_set_new(o, "above_chance", jnum(c->mean_a_t - c->chance_t));
+			json_object_set_new(o, "below_chance", isnan(c->mean_a_t - c->chance_t) ? json_null() :
+			    json_boolean(c->mean_a_t - c->chance_t <= 0));
 			json_object_set_new(o, "ttc", jnum(c->seeds.mean));
 			json_object_set_new(o, "sd", jnum(c->seeds.sd));
 			json_object_set_new(o, "seeds_ci", json_pack("[oo]", jnum(c->seeds.lo), jnum(c->seeds.hi)));

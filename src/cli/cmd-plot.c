@@ -13,12 +13,15 @@ usage(FILE *fp)
 {
 	fputs("usage: tamga plot curves  RUN [RUN...] [--workspace DIR] [--split dev|test] [--metric M] -o FILE\n"
 	    "       tamga plot ttc     [--workspace DIR] [--task T] [--method M] [--source S] [--layers L]\n"
-	    "                          [--by source|method] [--split test|dev] -o FILE\n"
+	    "                          [--by source|method] [--split test|dev] [--csv-out VALUES.csv] -o FILE\n"
 	    "       tamga plot probe   --csv PROBE.csv [--what margin|acc|cos] -o FILE\n"
 	    "       tamga plot scaling [--workspace DIR [FILTERS] | --csv POINTS.csv] [--form 1|2|3] -o FILE\n"
 	    "FILE ends in .png, .svg or .pdf; --width W --height H (pixels for PNG, points otherwise).\n"
 	    "Several runs in 'curves' are taken as seeds: their mean with a 95% t interval per step.\n"
-	    "'ttc' writes one heat map per (task, method, layers) or (task, source): FILE, FILE-2, ...\n", fp);
+	    "'ttc' writes ONE heat map to FILE: rows are sources (or methods), each prefixed by its (task, method,\n"
+	    "layers) or (task, source) when there are several; TTC = (A_t - c_t) / (A_s - c_s) with c the majority\n"
+	    "baseline of each evaluation set, the levels stored with the scores (as in report and analyze ttc);\n"
+	    "undefined cells (source at or below its chance) are left blank.\n", fp);
 }
 
 static int
@@ -30,20 +33,61 @@ fail(const char *what, const tg_error *err)
 	return 1;
 }
 
-/* FILE for k = 0, else FILE with "-<k+1>" before the extension. */
-static char *
-nth_path(const char *path, int k)
+static int
+name_index(char **v, int n, const char *s)
 {
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	char *p;
+	int i;
 
-	if (k == 0)
-		return tg_xstrdup(path);
-	if (dot == NULL || (slash && dot < slash))
-		tg_xasprintf(&p, "%s-%d", path, k + 1);
-	else
-		tg_xasprintf(&p, "%.*s-%d%s", (int)(dot - path), path, k + 1, dot);
-	return p;
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The matrices of tg_ttc_matrices as one (one output file): rows "KEY | row" when there are several. */
+static tg_matrix *
+one_matrix(tg_matrix **m, int n)
+{
+	int k, r, c, nr = 0, nc = 0, cap = 0;
+	char **cols = NULL;
+	tg_matrix *o;
+
+	for (k = 0; k < n; k++) {
+		nr += m[k]->rows;
+		for (c = 0; c < m[k]->cols; c++)
+			if (name_index(cols, nc, m[k]->col_names[c]) < 0) {
+				if (nc == cap)
+					cols = tg_xrealloc(cols, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *cols);
+				cols[nc++] = m[k]->col_names[c];
+			}
+	}
+	if (nc > 1)
+		qsort(cols, (size_t)nc, sizeof *cols, cmp_name);
+	o = tg_matrix_new(nr, nc);
+	snprintf(o->title, sizeof o->title, "%s, c = majority baseline of each set", n == 1 ? m[0]->title : "TTC");
+	snprintf(o->row_label, sizeof o->row_label, "%s", m[0]->row_label);
+	snprintf(o->col_label, sizeof o->col_label, "%s", m[0]->col_label);
+	for (c = 0; c < nc; c++)
+		o->col_names[c] = tg_xstrdup(cols[c]);
+	nr = 0;
+	for (k = 0; k < n; k++)
+		for (r = 0; r < m[k]->rows; r++, nr++) {
+			const char *key = strncmp(m[k]->title, "TTC ", 4) == 0 ? m[k]->title + 4 : m[k]->title;
+			if (n == 1)
+				o->row_names[nr] = tg_xstrdup(m[k]->row_names[r]);
+			else
+				tg_xasprintf(&o->row_names[nr], "%s | %s", key, m[k]->row_names[r]);
+			for (c = 0; c < m[k]->cols; c++)
+				o->v[nr * nc + name_index(o->col_names, nc, m[k]->col_names[c])] = m[k]->v[r * m[k]->cols + c];
+		}
+	free(cols);
+	return o;
 }
 
 static int
@@ -66,12 +110,13 @@ int
 tg_cmd_plot(int argc, char **argv)
 {
 	const char *sub, *ws = NULL, *out = NULL, *csv = NULL, *what = "margin", *metric = NULL, *by = "source";
+	const char *csv_out = NULL;
 	int64_t runs[256];
 	int nruns = 0, i, w = 0, h = 0, form = TG_SCALE_DPT, rc = 1;
 	tg_ttc_opts to = { 0 };
 	tg_error err = { 0 };
 	tg_store *s = NULL;
-	bool dev_set = false, dev = false;
+	bool dev_set = false, dev = false, h_default;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
@@ -99,6 +144,8 @@ tg_cmd_plot(int argc, char **argv)
 			out = v;
 		else if (strcmp(a, "--csv") == 0)
 			csv = v;
+		else if (strcmp(a, "--csv-out") == 0)
+			csv_out = v;
 		else if (strcmp(a, "--what") == 0)
 			what = v;
 		else if (strcmp(a, "--metric") == 0)
@@ -135,6 +182,7 @@ tg_cmd_plot(int argc, char **argv)
 		return fail(sub, &err);
 	if (w <= 0)
 		w = strstr(out, ".png") || strstr(out, ".PNG") ? 1200 : 640;
+	h_default = h <= 0;
 	if (h <= 0)
 		h = w * 5 / 8;
 	if (ws == NULL)
@@ -153,7 +201,7 @@ tg_cmd_plot(int argc, char **argv)
 	} else if (strcmp(sub, "ttc") == 0) {
 		tg_ttc_table *t;
 		tg_matrix **m;
-		int n, k;
+		int n;
 
 		to.dev = dev;
 		to.n_boot = -1;
@@ -169,23 +217,31 @@ tg_cmd_plot(int argc, char **argv)
 				tg_error_set(&err, TG_E_ARG, "no runs with source and target scores in %s", ws);
 				rc = fail(sub, &err);
 			} else {
-				rc = 0;
-				for (k = 0; k < n; k++) {
-					char *p = nth_path(out, k);
-					tg_plot *pl = tg_analysis_plot_matrix(m[k], NAN);
-					double lo = 0, hi = 1;
-					int q;
+				tg_matrix *one = one_matrix(m, n);
+				tg_plot *pl = tg_analysis_plot_matrix(one, NAN);
+				double lo = 0, hi = 1;
+				int q;
 
-					/* TTC: 0 = no transfer, 1 = none lost; the scale covers both */
-					for (q = 0; q < m[k]->rows * m[k]->cols; q++)
-						if (!isnan(m[k]->v[q])) {
-							lo = fmin(lo, m[k]->v[q]);
-							hi = fmax(hi, m[k]->v[q]);
-						}
-					tg_plot_heatmap_scale(pl, lo, hi, TG_CMAP_VIRIDIS, 0, 2);
-					rc |= save(pl, p, w, h, sub);
-					free(p);
+				/* TTC: 0 = no transfer, 1 = none lost; the scale covers both */
+				for (q = 0; q < one->rows * one->cols; q++)
+					if (!isnan(one->v[q])) {
+						lo = fmin(lo, one->v[q]);
+						hi = fmax(hi, one->v[q]);
+					}
+				tg_plot_heatmap_scale(pl, lo, hi, TG_CMAP_VIRIDIS, 0, 2);
+				if (h_default && h < 160 + 40 * one->rows)     /* the default height: room for every row */
+					h = 160 + 40 * one->rows;
+				rc = save(pl, out, w, h, sub);
+				if (csv_out != NULL) {                   /* the plotted values, for checks and other tools */
+					FILE *cf = fopen(csv_out, "w");
+					if (cf == NULL || tg_matrix_write(cf, TG_OUT_CSV, one, 6, &err) != TG_OK ||
+					    fclose(cf) != 0) {
+						if (!err.code)
+							tg_error_set(&err, TG_E_IO, "%s: cannot write", csv_out);
+						rc = fail(sub, &err);
+					}
 				}
+				tg_matrix_free(one);
 			}
 			tg_matrix_list_free(m, n);
 			tg_ttc_table_free(t);

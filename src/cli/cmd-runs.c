@@ -156,8 +156,6 @@ tg_cmd_report(int argc, char **argv)
 	int64_t *ids = NULL;
 	int n = 0, i, nid = 0, ff;
 	tg_report_opts ro;
-	tg_task_chance ch[16];
-	int nch = 0;
 	tg_report *rep;
 
 	memset(&ro, 0, sizeof ro);
@@ -200,21 +198,8 @@ tg_cmd_report(int argc, char **argv)
 		tg_store_close(s);
 		return 1;
 	}
-	/* chance per task from the runs' configs */
-	for (i = 0; i < n; i++) {
-		json_t *c = runs[i].config ? json_loads(runs[i].config, 0, NULL) : NULL;
-		json_t *cv = c ? json_object_get(c, "chance") : NULL;
-		int k, known = 0;
-		for (k = 0; k < nch; k++)
-			if (runs[i].task && strcmp(ch[k].task, runs[i].task) == 0)
-				known = 1;
-		if (!known && nch < 16 && runs[i].task && json_is_number(cv)) {
-			ch[nch].task = runs[i].task;
-			ch[nch].chance = json_number_value(cv);
-			nch++;
-		}
-		json_decref(c);
-	}
+	/* chance levels: each evaluation's own, stored with it (tg_report_build reads them; older runs use the level
+	 * stored with the run itself, never another run's) */
 	if (nid == 0) {
 		ids = tg_xmalloc((size_t)(n ? n : 1) * sizeof *ids);
 		for (i = 0; i < n; i++)
@@ -227,8 +212,6 @@ tg_cmd_report(int argc, char **argv)
 		free(ids);
 		return 1;
 	}
-	ro.chance = ch;
-	ro.nchance = nch;
 	rep = tg_report_build(s, ids, nid, &ro, &err);
 	if (rep == NULL || tg_report_write(stdout, (tg_report_format)ff, rep, &err) != TG_OK) {
 		fprintf(stderr, "tamga report: %s\n", err.msg);

@@ -63,6 +63,7 @@ parse(int argc, char **argv, tg_experiment *x, char *tbuf, size_t tn, bool *json
 		else if (strcmp(a, "--source-corpus") == 0) x->task.ner_source_corpus = v;
 		else if (strcmp(a, "--target-corpus") == 0) x->task.ner_target_corpus = v;
 		else if (strcmp(a, "--label-map") == 0) x->task.label_map = v;
+		else if (strcmp(a, "--source-test") == 0) x->task.source_test = v;
 		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) x->workspace = v;
 		else if (strcmp(a, "--name") == 0) x->name = v;
 		else if (strcmp(a, "--save-adapter") == 0) x->save_adapter = v;

@@ -26,8 +26,8 @@ const tg_command tg_commands[] = {
 	{ "train", tg_cmd_train,
 	  "tamga train [--model DIR|PRESET] --task udpos|ner|nli|copa --source LANG [--targets L1,L2,...] "
 	  "[--peft SPEC] [--match SPEC | --budget N] [--epochs N] [--steps N] [--batch N] [--lr X] [--seed N] "
-	  "[--max-train N] [--max-eval N] [--eval-every N] [--patience N] [--workspace DIR] [--name NAME] "
-	  "[--resume RUN] [--source-corpus C] [--target-corpus C] [--label-map FILE|ontonotes] [--json]",
+	  "[--max-train N] [--max-eval N] [--source-test CORPUS] [--eval-every N] [--patience N] [--workspace DIR] "
+	  "[--name NAME] [--resume RUN] [--source-corpus C] [--target-corpus C] [--label-map FILE|ontonotes] [--json]",
 	  "fine-tune with a PEFT method on a source language; evaluate every target with CIs and TTC" },
 	{ "sweep", tg_cmd_sweep,
 	  "tamga sweep --grid OPTION=V1|V2|... [--grid ...] [--workers N] [--prefix NAME] [tamga train options]",

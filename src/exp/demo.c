@@ -156,14 +156,11 @@ plot_ttc(tg_demo_result *r, const char *dir)
 		cols[j] = r->res[0].scores[r->res[0].n_source + j].lang;
 	for (k = 0; k < r->n_runs; k++) {
 		const tg_train_result *t = &r->res[k];
-		double as = t->scores[t->n_source > 1 ? 1 : 0].score, c = t->chance;
 		rows[k] = r->label[k];
-		for (j = 0; j < nc; j++) {
-			double at = j + t->n_source < t->n_scores ? t->scores[t->n_source + j].score : NAN;
-			v[k * nc + j] = as - c != 0 ? (at - c) / (as - c) : NAN;
-		}
+		for (j = 0; j < nc; j++)
+			v[k * nc + j] = tg_result_ttc(t, t->n_source + j);     /* NaN (blank) when undefined */
 	}
-	p = tg_plot_new(TG_PLOT_HEATMAP, "Turkic Transfer Coefficient TTC = (A_t - chance) / (A_s - chance)");
+	p = tg_plot_new(TG_PLOT_HEATMAP, "TTC = (A_t - c_t) / (A_s - c_s), c = " TG_CHANCE_NAME " of each set");
 	tg_plot_axis(p, "target language", "method (source)", false, false);
 	tg_plot_heatmap_set(p, r->n_runs, nc, rows, cols, v);
 	tg_plot_heatmap_scale(p, NAN, NAN, TG_CMAP_VIRIDIS, NAN, 2);
@@ -267,17 +264,18 @@ tg_demo_print(FILE *f, const tg_demo_result *r, bool json)
 		fprintf(f, "{\"seconds\":%.1f,\"runs\":[", r->seconds);
 		for (k = 0; k < r->n_runs; k++) {
 			const tg_train_result *t = &r->res[k];
-			double as = t->scores[t->n_source > 1 ? 1 : 0].score;
 			fprintf(f, "%s{\"run\":%lld,\"label\":\"%s\",\"peft\":\"%s\",\"trainable\":%lld,\"chance\":%.6f,"
 			    "\"scores\":[", k ? "," : "", (long long)r->run_id[k], r->label[k], r->spec[k],
 			    (long long)r->trainable[k], t->chance);
 			for (j = 0; j < t->n_scores; j++) {
 				const tg_score *s = &t->scores[j];
-				double ttc = j >= t->n_source && as != t->chance ? (s->score - t->chance) / (as - t->chance) : NAN;
+				double ttc = tg_result_ttc(t, j);
 				fprintf(f, "%s{\"lang\":\"%s\",\"split\":\"%s\",\"score\":%.6f,\"ci_low\":%.6f,\"ci_high\":%.6f",
 				    j ? "," : "", s->lang, s->split, s->score, s->ci.lo, s->ci.hi);
-				if (isfinite(ttc))
-					fprintf(f, ",\"ttc\":%.6f", ttc);
+				if (isfinite(s->chance))
+					fprintf(f, ",\"chance\":%.6f,\"above_chance\":%.6f", s->chance, s->score - s->chance);
+				if (j >= t->n_source)
+					fprintf(f, isfinite(ttc) ? ",\"ttc\":%.6f" : ",\"ttc\":null", ttc);
 				fprintf(f, "}");
 			}
 			fprintf(f, "]}");
@@ -288,41 +286,49 @@ tg_demo_print(FILE *f, const tg_demo_result *r, bool json)
 		fprintf(f, "]}\n");
 		return;
 	}
-	fprintf(f, "\nUDPOS zero-shot transfer, accuracy with 95%% bootstrap CI; TTC = (A_t - chance) / (A_s - chance)\n");
+	fprintf(f, "\nUDPOS zero-shot transfer, accuracy with 95%% bootstrap CI; TTC = (A_t - c_t) / (A_s - c_s)\n");
 	fprintf(f, "%-10s", "lang");
 	for (k = 0; k < r->n_runs; k++)
-		fprintf(f, " | %-29s", r->label[k]);
+		fprintf(f, " | %-38s", r->label[k]);
 	fprintf(f, "\n%-10s", "");
 	for (k = 0; k < r->n_runs; k++)
-		fprintf(f, " | %-22s %6s", "accuracy [95% CI]", "TTC");
+		fprintf(f, " | %-22s %7s %7s", "accuracy [95% CI]", "A - c", "TTC");
 	fprintf(f, "\n");
 	for (j = 0; j < nc; j++) {
 		fprintf(f, "%-4s %-5s", a->scores[j].lang, a->scores[j].split);
 		for (k = 0; k < r->n_runs; k++) {
 			const tg_train_result *t = &r->res[k];
-			double as = t->scores[t->n_source > 1 ? 1 : 0].score;
 			const tg_score *s = j < t->n_scores ? &t->scores[j] : NULL;
-			char cell[64], ttc[16];
+			char cell[64], ttc[16], gain[16];
+			double v = tg_result_ttc(t, j), g;
 			if (s == NULL) {
-				fprintf(f, " | %-29s", "-");
+				fprintf(f, " | %-38s", "-");
 				continue;
 			}
+			g = s->score - s->chance;
 			snprintf(cell, sizeof cell, "%.3f [%.3f, %.3f]", s->score, s->ci.lo, s->ci.hi);
+			if (isnan(g))
+				snprintf(gain, sizeof gain, "-");
+			else
+				snprintf(gain, sizeof gain, "%+.3f%s", g, g <= 0 ? "*" : "");
 			if (j < t->n_source)
 				snprintf(ttc, sizeof ttc, "src");
+			else if (isnan(v))
+				snprintf(ttc, sizeof ttc, "undef");
 			else
-				snprintf(ttc, sizeof ttc, "%.2f", as != t->chance ? (s->score - t->chance) / (as - t->chance) : NAN);
-			fprintf(f, " | %-22s %6s", cell, ttc);
+				snprintf(ttc, sizeof ttc, "%.2f", v);
+			fprintf(f, " | %-22s %7s %7s", cell, gain, ttc);
 		}
 		fprintf(f, "\n");
 	}
 	fprintf(f, "%-10s", "trainable");
 	for (k = 0; k < r->n_runs; k++)
-		fprintf(f, " | %-29lld", (long long)r->trainable[k]);
+		fprintf(f, " | %-38lld", (long long)r->trainable[k]);
 	fprintf(f, "\n%-10s", "run");
 	for (k = 0; k < r->n_runs; k++)
-		fprintf(f, " | %-29lld", (long long)r->run_id[k]);
-	fprintf(f, "\nchance (majority tag of the source dev set): %.3f.  Finished in %.0f s.\n", a->chance, r->seconds);
+		fprintf(f, " | %-38lld", (long long)r->run_id[k]);
+	fprintf(f, "\n%s (A - c: score minus the chance of its set; * = at or below chance; undef: TTC undefined, the "
+	    "source at or below its chance).  Finished in %.0f s.\n", TG_CHANCE_ABOUT, r->seconds);
 	for (k = 0; k < r->n_plots; k++)
 		fprintf(f, "plot: %s\n", r->plots[k]);
 }

@@ -203,6 +203,14 @@ load_run(tg_store *st, const char *ws, int64_t run_id, loaded_run *lr, tg_error 
 		lr->t->kind = TG_TASK_TAGGING;
 		lr->t->labels = tg_labels_new_from(pos ? tg_upos_tags : tg_panx_tags, pos ? 17 : 7, 1);
 		lr->t->n_classes = lr->t->labels->n;
+		/* the chance of a tagging set is the rate of the SOURCE's majority tag in it: new runs store that tag */
+		lr->t->majority_tag = -1;
+		if ((v = json_object_get(lr->cfg, "majority_tag")) != NULL && json_is_string(v)) {
+			int k;
+			for (k = 0; k < lr->t->labels->n; k++)
+				if (strcmp(lr->t->labels->name[k], json_string_value(v)) == 0)
+					lr->t->majority_tag = k;
+		}
 	} else if (strcmp(task, "nli") == 0) {
 		lr->t->kind = TG_TASK_PAIR;
 		lr->t->labels = tg_labels_new_from(tg_nli_labels, 3, 1);
@@ -569,6 +577,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 		row.ci_low = r->score.ci.lo;
 		row.ci_high = r->score.ci.hi;
 		row.n_items = r->score.n_items;
+		row.chance = r->score.chance;
 		row.is_source = false;
 		if (tg_store_eval_add(st, o->run_id, &row, err) != TG_OK)
 			goto out;
@@ -608,7 +617,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 				it->split = row.split;
 				snprintf(it->lang, sizeof it->lang, "%s", name);
 				snprintf(it->metric, sizeof it->metric, "%s", lr.t->metric);
-				it->chance = NAN;
+				it->chance = r->score.chance;
 				memcpy(it->v, r->score.item_vals, (size_t)(r->score.n_items * it->k) * sizeof(double));
 				if ((ip = tg_items_path(ws, o->run_id, step, row.split, name, lr.t->metric)) != NULL) {
 					char idir[4400], *slash;

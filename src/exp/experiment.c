@@ -36,29 +36,40 @@ tg_workspace_default(void)
 void
 tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 {
-	double as, c = res->chance;
+	const tg_score *src;
 	int i;
 
 	(void)t;
 	if (res->n_scores == 0)
 		return;
-	as = res->scores[res->n_source > 1 ? 1 : 0].score;
-	fprintf(f, "%-6s %-6s %8s  %-19s %7s %6s\n", "lang", "split", res->metric, "95% CI", "TTC", "items");
+	src = &res->scores[res->n_source > 1 ? 1 : 0];
+	fprintf(f, "%-6s %-6s %8s  %-19s %7s %8s %9s %6s\n", "lang", "split", res->metric, "95% CI", "chance", "A - c",
+	    "TTC", "items");
 	for (i = 0; i < res->n_scores; i++) {
 		const tg_score *s = &res->scores[i];
-		char ci[40], ttc[16];
+		char ci[40], ttc[16], gain[16], ch[16];
+		double v = tg_result_ttc(res, i), g = s->score - s->chance;
 		snprintf(ci, sizeof ci, "[%.3f, %.3f]", s->ci.lo, s->ci.hi);
 		if (i < res->n_source)
 			snprintf(ttc, sizeof ttc, "source");
-		else if (as - c != 0)
-			snprintf(ttc, sizeof ttc, "%.3f", (s->score - c) / (as - c));
+		else if (isnan(v))
+			snprintf(ttc, sizeof ttc, "undefined");
 		else
-			snprintf(ttc, sizeof ttc, "-");
-		fprintf(f, "%-6s %-6s %8.4f  %-19s %7s %6lld\n", s->lang, s->split, s->score, ci, ttc,
+			snprintf(ttc, sizeof ttc, "%.3f", v);
+		if (isnan(g))
+			snprintf(gain, sizeof gain, "-");
+		else
+			snprintf(gain, sizeof gain, "%+.3f%s", g, g <= 0 ? "*" : "");
+		if (isnan(s->chance))
+			snprintf(ch, sizeof ch, "-");
+		else
+			snprintf(ch, sizeof ch, "%.4f", s->chance);
+		fprintf(f, "%-6s %-6s %8.4f  %-19s %7s %8s %9s %6lld\n", s->lang, s->split, s->score, ci, ch, gain, ttc,
 		    (long long)s->n_items);
 	}
-	fprintf(f, "chance level %.4f (TTC = (A_t - chance) / (A_s - chance)); best step %lld of %lld\n", c,
-	    (long long)res->best_step, (long long)res->steps);
+	fprintf(f, "TTC = (A_t - c_t) / (A_s - c_s), A_s = %s %s; %s; undefined when A_s <= c_s; * = at or below "
+	    "chance\nbest step %lld of %lld\n", src->lang, src->split, TG_CHANCE_ABOUT, (long long)res->best_step,
+	    (long long)res->steps);
 }
 
 
@@ -80,7 +91,6 @@ mkdirs(const char *path)
 /* Per-item scores in the analysis module's format (analysis.h: items.c), for CIs over items and seeds. */
 typedef struct items_ctx {
 	const char *workspace;
-	double      chance;
 } items_ctx;
 
 static void
@@ -99,7 +109,7 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 	it->split = split ? TG_SPLIT_TEST : TG_SPLIT_DEV;
 	snprintf(it->lang, sizeof it->lang, "%s", s->lang);
 	snprintf(it->metric, sizeof it->metric, "%s", metric);
-	it->chance = c->chance;
+	it->chance = s->chance;
 	memcpy(it->v, s->item_vals, (size_t)(s->n_items * it->k) * sizeof(double));
 	path = tg_items_path(c->workspace, run_id, step, it->split, s->lang, metric);
 	if (path != NULL) {
@@ -126,7 +136,10 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "model_dir", json_string(model_dir));
 	json_object_set_new(o, "task", json_string(t->name));
 	json_object_set_new(o, "metric", json_string(t->metric));
-	json_object_set_new(o, "chance", json_real(t->chance));
+	json_object_set_new(o, "chance", json_real(t->chance));      /* c_s; each evaluation row has its own */
+	json_object_set_new(o, "chance_definition", json_string(TG_CHANCE_ABOUT));
+	if (t->majority_tag >= 0 && t->labels != NULL && t->majority_tag < t->labels->n)
+		json_object_set_new(o, "majority_tag", json_string(t->labels->name[t->majority_tag]));
 	json_object_set_new(o, "source", json_string(t->source));
 	for (i = 0; i < t->n_eval; i++)
 		json_array_append_new(tg, json_string(t->eval[i]->lang));
@@ -135,6 +148,8 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "max_train", json_integer(x->task.max_train));
 	json_object_set_new(o, "max_eval", json_integer(x->task.max_eval));
 	json_object_set_new(o, "max_len", json_integer(x->task.max_len));
+	if (x->task.source_test != NULL)
+		json_object_set_new(o, "source_test", json_string(x->task.source_test));
 	json_object_set_new(o, "train_examples", json_integer(t->train->n_items));
 	json_object_set_new(o, "epochs", json_integer(x->train.epochs));
 	json_object_set_new(o, "max_steps", json_integer(x->train.max_steps));
@@ -418,7 +433,6 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	to.run_id = id;
 	to.checkpoint_path = ckpt;
 	ictx.workspace = ws;
-	ictx.chance = t->chance;
 	to.items_ud = &ictx;
 	to.write_items = write_items;
 	to.resume = x->resume_run > 0 || (x->claim && x->claimed == TG_CLAIM_TAKEN);

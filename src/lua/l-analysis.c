@@ -112,6 +112,9 @@ l_ttc(lua_State *L)
 		set_num(L, "a_s", c->mean_a_s);
 		set_num(L, "a_t", c->mean_a_t);
 		set_num(L, "chance", c->chance_t);
+		set_num(L, "chance_source", c->chance_s);
+		set_num(L, "chance_target", c->chance_t);
+		set_num(L, "above_chance", c->mean_a_t - c->chance_t);
 		lua_createtable(L, c->n_seeds, 0);
 		for (k = 0; k < c->n_seeds; k++) {
 			lua_pushinteger(L, c->run_ids[k]);
@@ -381,8 +384,22 @@ l_scaling_predict(lua_State *L)
 	return 1;
 }
 
+/* ttc_of(a_t, c_t, a_s, c_s) -> TTC, or nil when undefined (a_s <= c_s): tg_ttc, the one formula */
+static int
+l_ttc_of(lua_State *L)
+{
+	double v = tg_ttc(luaL_checknumber(L, 1), luaL_checknumber(L, 2), luaL_checknumber(L, 3),
+	    luaL_checknumber(L, 4));
+
+	if (isnan(v))
+		lua_pushnil(L);
+	else
+		lua_pushnumber(L, v);
+	return 1;
+}
+
 static const luaL_Reg funcs[] = {
-	{ "ttc", l_ttc }, { "tokstats", l_tokstats }, { "probe", l_probe }, { "scaling", l_scaling },
+	{ "ttc", l_ttc }, { "ttc_of", l_ttc_of }, { "tokstats", l_tokstats }, { "probe", l_probe }, { "scaling", l_scaling },
 	{ "scaling_predict", l_scaling_predict }, { NULL, NULL }
 };
 

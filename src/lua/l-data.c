@@ -139,7 +139,9 @@ l_load(lua_State *L)
 	return 1;
 }
 
-/* read(format, path [, path2]) -> Dataset | nil, message: any file in a format tamga reads */
+/* read(format, path [, path2] [, {words=false}]) -> Dataset | nil, message: any file in a format tamga reads.
+ * CoNLL-U multiword tokens are fused surface forms (XTREME's UDPOS convention, as data.load and training use)
+ * unless words=true asks for the UD syntactic words. */
 static int
 l_read(lua_State *L)
 {
@@ -147,17 +149,23 @@ l_read(lua_State *L)
 		"conllu", "panx", "kaznerd", "xnli", "kardes-nli", "xcopa", "kardes-copa", "kardes-sts", "tatoeba",
 		"bitext", "ebible", "gettext", "text", NULL
 	};
-	int f = luaL_checkoption(L, 1, NULL, formats);
-	const char *path = luaL_checkstring(L, 2), *path2 = luaL_optstring(L, 3, NULL);
+	static const char *const opts[] = { "words", NULL };
+	int f = luaL_checkoption(L, 1, NULL, formats), oi = lua_istable(L, 3) ? 3 : 4;
+	const char *path = luaL_checkstring(L, 2), *path2 = oi == 3 ? NULL : luaL_optstring(L, 3, NULL);
 	tg_error err = { 0 };
+	tg_read_opts ro;
 	lds *u;
+
+	tg_lua_checkopts(L, oi, oi, opts);
+	memset(&ro, 0, sizeof ro);
+	ro.mwt = tg_lua_optfield_bool(L, oi, oi, "words", 0) ? TG_MWT_WORDS : TG_MWT_FUSED;
 
 	if ((f + 1 == TG_FMT_TATOEBA || f + 1 == TG_FMT_BITEXT || f + 1 == TG_FMT_EBIBLE) && path2 == NULL)
 		return luaL_argerror(L, 3, "this format reads two line-aligned files");
 	u = lua_newuserdatauv(L, sizeof *u, 0);
 	u->d = NULL;
 	luaL_setmetatable(L, TG_LUA_DATASET);
-	if ((u->d = tg_dataset_read((tg_format)(f + 1), path, path2, NULL, &err)) == NULL)
+	if ((u->d = tg_dataset_read((tg_format)(f + 1), path, path2, &ro, &err)) == NULL)
 		return tg_lua_fail(L, &err);
 	return 1;
 }

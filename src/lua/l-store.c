@@ -268,13 +268,15 @@ push_eval(lua_State *L, const tg_eval_row *e)
 	set_num(L, "lo", e->ci_low);
 	set_num(L, "hi", e->ci_high);
 	set_int(L, "n", e->n_items);
+	set_num(L, "chance", e->chance);
 	lua_pushboolean(L, e->is_source);
 	lua_setfield(L, -2, "source");
 	lua_pushboolean(L, e->selected);
 	lua_setfield(L, -2, "selected");
 }
 
-/* store:evals(id [, "selected"|"latest"|"all"]) -> list of {step, split, lang, metric, score, lo, hi, n, source} */
+/* store:evals(id [, "selected"|"latest"|"all"]) -> list of {step, split, lang, metric, score, lo, hi, n, chance,
+ * source, selected} */
 static int
 m_evals(lua_State *L)
 {
@@ -341,8 +343,6 @@ m_report(lua_State *L)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
-	tg_task_chance ch[] = { { "udpos", 0 }, { "ner", 0 }, { "nli", 1.0 / 3 }, { "copa", 0.5 }, { "sts", 0 },
-		{ "tatoeba", 0 } };
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	tg_lua_checkopts(L, 3, 3, opts);
@@ -364,20 +364,7 @@ m_report(lua_State *L)
 	}
 	memset(&ro, 0, sizeof ro);
 	ro.split = strcmp(split, "dev") == 0 ? TG_SPLIT_DEV : TG_SPLIT_TEST;
-	ro.chance = ch;
-	ro.nchance = (int)(sizeof ch / sizeof ch[0]);
-	/* udpos: the chance level is the majority-tag rate stored with each run */
-	for (i = 0; i < n; i++) {
-		tg_run_info ri;
-		if (tg_store_run_get(s, ids[i], &ri, NULL) == TG_OK) {
-			json_t *c = ri.config ? json_loads(ri.config, 0, NULL) : NULL;
-			json_t *v = c ? json_object_get(c, "chance") : NULL;
-			if (ri.task != NULL && strcmp(ri.task, "udpos") == 0 && json_is_number(v))
-				ch[0].chance = json_number_value(v);
-			json_decref(c);
-			tg_run_info_clear(&ri);
-		}
-	}
+	/* chance levels: each evaluation row's own (tg_report_build; older runs: the level stored with the run) */
 	if ((r = tg_report_build(s, ids, n, &ro, &err)) == NULL)
 		return tg_lua_fail(L, &err);
 	f = open_memstream(&buf, &len);

@@ -102,6 +102,7 @@ push_score(lua_State *L, const tg_score *s, int is_source, const char *metric)
 	set_num(L, "lo", s->ci.lo);
 	set_num(L, "hi", s->ci.hi);
 	set_int(L, "n", s->n_items);
+	set_num(L, "chance", s->chance);
 	set_bool(L, "source", is_source);
 	if (metric != NULL && *metric)
 		set_str(L, "metric", metric);
@@ -128,7 +129,7 @@ static const char *const train_opts[] = {
 	"budget", "match", "epochs", "steps", "batch", "batch_tokens", "accum", "lr", "weight_decay", "warmup", "clip",
 	"schedule", "seed", "eval_every", "patience", "select_on_target", "eval_targets", "bootstrap", "workspace",
 	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", "source_corpus", "target_corpus", "label_map",
-	NULL
+	"source_test", NULL
 };
 
 static const char *
@@ -220,6 +221,7 @@ l_run(lua_State *L)
 	x.task.ner_source_corpus = tg_lua_optfield_str(L, 1, 1, "source_corpus", NULL);
 	x.task.ner_target_corpus = tg_lua_optfield_str(L, 1, 1, "target_corpus", NULL);
 	x.task.label_map = tg_lua_optfield_str(L, 1, 1, "label_map", NULL);
+	x.task.source_test = tg_lua_optfield_str(L, 1, 1, "source_test", NULL);
 	luaL_argcheck(L, x.task.max_train >= 0 && x.task.max_eval >= 0, 1, "max_train and max_eval must not be negative");
 	luaL_argcheck(L, x.task.max_len >= 8 && x.task.max_len <= 8192, 1, "max_len must be from 8 to 8192");
 

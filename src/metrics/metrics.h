@@ -1,6 +1,6 @@
 /* Evaluation metrics, chance levels and uncertainty: everything a score in a tamga table is computed with.
  *
- *   classify.c   accuracy, majority-class rate, the chance-level table per task
+ *   classify.c   accuracy, majority-class rate, the chance level of an evaluation set, TTC
  *   spanf1.c     entity spans from IOB2 tags (strict = seqeval mode='strict', lenient = conlleval) and micro P/R/F1
  *   corr.c       Pearson, Spearman (ties get average ranks), average ranks
  *   retrieval.c  accuracy@1 from a query x candidate similarity matrix (Tatoeba xx->en)
@@ -25,25 +25,36 @@ double tg_accuracy(const int32_t *gold, const int32_t *pred, int64_t n);
 /* Share of the most frequent label among gold >= 0 (labels 0..n_classes-1); NaN when empty. */
 double tg_majority_rate(const int32_t *gold, int64_t n, int n_classes);
 
-/* Chance level c for the transfer ratio TTC = (A_t - c) / (A_s - c). The table is the definition:
+/* The label most frequent among gold >= 0 (labels 0..n_classes-1), the lowest id on ties; -1 when empty. */
+int32_t tg_majority_label(const int32_t *gold, int64_t n, int n_classes);
+
+/* Chance level c of ONE evaluation set, for the transfer ratio TTC(s->t) = (A_t - c_t) / (A_s - c_s) (RESEARCH.md,
+ * "Protocol decisions"). Its name in tables is TG_CHANCE_NAME: the score of the majority baseline on that set.
  *
- *   task     metric                 chance                               why
- *   udpos    token accuracy         majority-tag rate of the gold tags   uniform 1/17 is no real floor: always
- *                                   being evaluated (1/n_tags without    saying NOUN scores ~0.2-0.3
- *                                   gold labels)
- *   ner      entity span F1         0                                    no entity is found by chance
- *   nli      accuracy               1/3                                  3 balanced classes (XNLI dev: 830 each)
- *   copa     accuracy               1/2                                  2 alternatives, balanced
- *   sts      Pearson / Spearman     0                                    no correlation
- *   tatoeba  accuracy@1             0                                    1/N for N candidates, ~0.001
- */
-typedef enum tg_chance_kind { TG_CHANCE_ZERO, TG_CHANCE_UNIFORM, TG_CHANCE_MAJORITY } tg_chance_kind;
+ *   task     metric                 chance of an evaluation set          kind
+ *   udpos    token accuracy         share of its words whose gold tag is TG_CHANCE_SOURCE_MAJORITY
+ *                                   the SOURCE's majority tag (the tag
+ *                                   most frequent in the source's train
+ *                                   split): always answering that tag
+ *   nli      accuracy               the set's majority-class rate        TG_CHANCE_MAJORITY
+ *   copa     accuracy               the set's majority-class rate        TG_CHANCE_MAJORITY
+ *   ner      entity span F1         0: no entity is found by chance      TG_CHANCE_ZERO
+ *   sts      Pearson / Spearman     0: no correlation                    TG_CHANCE_ZERO
+ *   tatoeba  accuracy@1             0 (1/N candidates, ~0.001)           TG_CHANCE_ZERO
+ *
+ * The chance of a set is computed once, when the set is evaluated (tg_evaluate), and stored beside its score; every
+ * table, plot and API reads the stored value. A uniform 1/n_classes is not used: always answering NOUN scores
+ * 0.2-0.3 in UDPOS, far above 1/17. */
+#define TG_CHANCE_NAME "majority baseline"
+#define TG_CHANCE_ABOUT "chance c = majority baseline on each evaluation set (tagging: the source's majority tag; " \
+	"classification: the set's majority class; F1, correlation, retrieval: 0)"
+
+typedef enum tg_chance_kind { TG_CHANCE_ZERO, TG_CHANCE_MAJORITY, TG_CHANCE_SOURCE_MAJORITY } tg_chance_kind;
 
 typedef struct tg_chance_rule {
 	const char    *task;
 	const char    *metric;
 	tg_chance_kind kind;
-	int            n_classes;   /* TG_CHANCE_UNIFORM: c = 1/n_classes */
 	const char    *why;
 } tg_chance_rule;
 
@@ -51,9 +62,15 @@ extern const tg_chance_rule tg_chance_table[];
 extern const int tg_chance_table_len;
 
 const tg_chance_rule *tg_chance_rule_find(const char *task);
-/* The chance level of task: gold (may be NULL) and n_classes are used by TG_CHANCE_MAJORITY. NaN (err set) for an
- * unknown task. */
-double tg_chance(const char *task, const int32_t *gold, int64_t n, int n_classes, tg_error *err);
+/* The chance of one evaluation set with gold labels gold[0..n) (gold < 0 skipped) by kind: ZERO 0; MAJORITY the
+ * majority-class rate over n_classes classes; SOURCE_MAJORITY the share of gold == source_label. NaN when the set
+ * has no labelled item, or source_label < 0 for SOURCE_MAJORITY. */
+double tg_chance_set(tg_chance_kind kind, const int32_t *gold, int64_t n, int n_classes, int32_t source_label);
+/* The same by task name (tg_chance_table); NaN (err set) for an unknown task. */
+double tg_chance(const char *task, const int32_t *gold, int64_t n, int n_classes, int32_t source_label,
+    tg_error *err);
+/* TTC(s->t) = (a_t - c_t) / (a_s - c_s); NaN (undefined, never a number) when a_s <= c_s or an input is NaN. */
+double tg_ttc(double a_t, double c_t, double a_s, double c_s);
 
 /* ---- entity spans (spanf1.c) ------------------------------------------------------------------------------------- */
 

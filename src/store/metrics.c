@@ -23,7 +23,7 @@ void
 tg_eval_row_init(tg_eval_row *r)
 {
 	memset(r, 0, sizeof *r);
-	r->score = r->ci_low = r->ci_high = NAN;
+	r->score = r->ci_low = r->ci_high = r->chance = NAN;
 }
 
 /* ---- steps ------------------------------------------------------------------------------------------------------- */
@@ -113,11 +113,11 @@ tg_store_eval_add(tg_store *s, int64_t run_id, const tg_eval_row *row, tg_error 
 {
 	/* An upsert keeps the row's id (first-reported order) and its selected flag. */
 	static const char sql[] =
-	    "INSERT INTO evals (run_id, step, split, lang, metric, score, ci_low, ci_high, n_items, is_source, time)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	    "INSERT INTO evals (run_id, step, split, lang, metric, score, ci_low, ci_high, n_items, is_source, time,"
+	    " chance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
 	    " ON CONFLICT (run_id, split, lang, metric, step) DO UPDATE SET score = excluded.score,"
 	    " ci_low = excluded.ci_low, ci_high = excluded.ci_high, n_items = excluded.n_items,"
-	    " is_source = excluded.is_source, time = excluded.time";
+	    " is_source = excluded.is_source, time = excluded.time, chance = excluded.chance";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -144,6 +144,7 @@ tg_store_eval_add(tg_store *s, int64_t run_id, const tg_eval_row *row, tg_error 
 		sqlite3_bind_int64(st, 9, row->n_items);
 	sqlite3_bind_int(st, 10, row->is_source);
 	sqlite3_bind_double(st, 11, row->time > 0 ? row->time : tg_store_wallclock());
+	tg_bind_double(st, 12, row->chance);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -152,7 +153,7 @@ tg_store_eval_add(tg_store *s, int64_t run_id, const tg_eval_row *row, tg_error 
 	return TG_OK;
 }
 
-#define EVAL_COLS "step, split, lang, metric, score, ci_low, ci_high, n_items, is_source, selected, time"
+#define EVAL_COLS "step, split, lang, metric, score, ci_low, ci_high, n_items, is_source, selected, time, chance"
 
 int
 tg_store_evals(tg_store *s, int64_t run_id, tg_evals_which which, tg_eval_row **rows, int *n, tg_error *err)
@@ -201,6 +202,7 @@ tg_store_evals(tg_store *s, int64_t run_id, tg_evals_which which, tg_eval_row **
 		r->is_source = sqlite3_column_int(st, 8) != 0;
 		r->selected = sqlite3_column_int(st, 9) != 0;
 		r->time = tg_col_double(st, 10);
+		r->chance = tg_col_double(st, 11);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "store-internal.h"
+#include "metrics/metrics.h"
 
 /* ---- building ---------------------------------------------------------------------------------------------------- */
 
@@ -25,12 +26,13 @@ cell_from(tg_report_cell *c, const tg_eval_row *e)
 	c->ci_low = e->ci_low;
 	c->ci_high = e->ci_high;
 	c->n_items = e->n_items;
+	c->chance = e->chance;
 }
 
 static void
 cell_init(tg_report_cell *c)
 {
-	c->score = c->ci_low = c->ci_high = c->ttc = NAN;
+	c->score = c->ci_low = c->ci_high = c->ttc = c->chance = NAN;
 	c->n_items = 0;
 }
 
@@ -118,6 +120,7 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 		tg_report_run *rr = &r->runs[i];
 		tg_run_info info;
 		const tg_task_chance *ch;
+		json_t *cfg;
 
 		if (tg_store_run_get(s, run_ids[i], &info, err) != TG_OK)
 			goto fail;
@@ -128,16 +131,19 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 		rr->layers = info.layers, info.layers = NULL;
 		rr->task = info.task, info.task = NULL;
 		rr->source = info.source, info.source = NULL;
+		/* the legacy fallback for rows without their own chance: this run's config, then the caller's table */
+		rr->chance = NAN;
+		cfg = info.config != NULL ? json_loads(info.config, 0, NULL) : NULL;
+		if (json_is_number(json_object_get(cfg, "chance")))
+			rr->chance = json_number_value(json_object_get(cfg, "chance"));
+		else if ((ch = find_chance(opts, rr->task)) != NULL)
+			rr->chance = ch->chance;
+		else if (tg_chance_rule_find(rr->task) != NULL && tg_chance_rule_find(rr->task)->kind == TG_CHANCE_ZERO)
+			rr->chance = 0;
+		json_decref(cfg);
 		tg_run_info_clear(&info);
 		cell_init(&rr->src);
 		rr->mean_ttc = NAN;
-		if ((ch = find_chance(opts, rr->task)) == NULL) {
-			tg_error_set(err, TG_E_ARG, "report: run %lld (%s): no chance level for task '%s'", (long long)rr->id,
-			    rr->name ? rr->name : "", rr->task ? rr->task : "(none)");
-			tg_error_hint(err, "pass one per task: 0 for F1 and retrieval, 1/3 for 3-way NLI, 0.5 for COPA");
-			goto fail;
-		}
-		rr->chance = ch->chance;
 		if (run_rows(s, rr, opts, &rows[i], &nrows[i], err) != TG_OK)
 			goto fail;
 	}
@@ -161,7 +167,7 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 
 	for (i = 0; i < nruns; i++) {
 		tg_report_run *rr = &r->runs[i];
-		double sum = 0, denom;
+		double sum = 0, legacy;
 		int nt = 0;
 
 		rr->cells = tg_xcalloc(r->nlangs ? r->nlangs : 1, sizeof *rr->cells);
@@ -179,13 +185,24 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 				if (strcmp(r->langs[k], e->lang) == 0)
 					cell_from(&rr->cells[k], e);
 		}
-		/* TTC is undefined when the source itself is at or below chance. */
-		denom = rr->src.score - rr->chance;
+		/* each set's own chance; rows stored before chance was (schema < 3) take the run's legacy level */
+		legacy = rr->chance;
+		if (!isnan(rr->src.score) && isnan(rr->src.chance)) {
+			rr->src.chance = legacy;
+			rr->chance_legacy = true;
+		}
+		for (k = 0; k < r->nlangs; k++)
+			if (!isnan(rr->cells[k].score) && isnan(rr->cells[k].chance)) {
+				rr->cells[k].chance = legacy;
+				rr->chance_legacy = true;
+			}
+		rr->chance = rr->src.chance;
+		/* TTC is undefined when the source itself is at or below chance (tg_ttc) */
 		for (k = 0; k < r->nlangs; k++) {
 			tg_report_cell *c = &rr->cells[k];
 
-			if (!isnan(c->score) && denom > 0) {
-				c->ttc = (c->score - rr->chance) / denom;
+			c->ttc = tg_ttc(c->score, c->chance, rr->src.score, rr->src.chance);
+			if (!isnan(c->ttc)) {
 				sum += c->ttc;
 				nt++;
 			}
@@ -276,6 +293,26 @@ md_num(FILE *f, double v)
 		fprintf(f, " %.3f |", v);
 }
 
+/* A TTC cell: "0.812 (+0.214)", "undefined (+0.214)" when the source is at or below its chance, "*" appended when
+ * the target is at or below its own chance, "-" when there is no score. */
+static void
+md_ttc(FILE *f, const tg_report_run *rr, const tg_report_cell *c)
+{
+	double gain = c->score - c->chance;
+
+	if (isnan(c->score)) {
+		fputs(" - |", f);
+		return;
+	}
+	if (!isnan(c->ttc))
+		fprintf(f, " %.3f", c->ttc);
+	else
+		fputs(isnan(c->chance) || isnan(rr->src.chance) || isnan(rr->src.score) ? " -" : " undefined", f);
+	if (!isnan(gain))
+		fprintf(f, " (%+.3f)%s", gain, gain <= 0 ? " *" : "");
+	fputs(" |", f);
+}
+
 static void
 write_md(FILE *f, const tg_report *r)
 {
@@ -314,7 +351,9 @@ write_md(FILE *f, const tg_report *r)
 		fputc('\n', f);
 	}
 
-	fputs("\nTTC = (A_t - chance) / (A_s - chance); 1 = no transfer gap\n\n| run | name | chance |", f);
+	fputs("\nTTC = (A_t - c_t) / (A_s - c_s); 1 = no transfer gap; " TG_CHANCE_ABOUT ". Each cell: TTC (A_t - c_t); "
+	    "undefined when the source is at or below its chance; * = target at or below its chance\n\n"
+	    "| run | name | c_s |", f);
 	for (k = 0; k < r->nlangs; k++) {
 		fputc(' ', f);
 		md_text(f, r->langs[k]);
@@ -332,10 +371,36 @@ write_md(FILE *f, const tg_report *r)
 		fputs(" |", f);
 		md_num(f, rr->chance);
 		for (k = 0; k < r->nlangs; k++)
-			md_num(f, rr->cells[k].ttc);
+			md_ttc(f, rr, &rr->cells[k]);
 		md_num(f, rr->mean_ttc);
 		fputc('\n', f);
 	}
+
+	fputs("\nChance levels c (" TG_CHANCE_NAME " of each evaluation set)\n\n| run | name | source |", f);
+	for (k = 0; k < r->nlangs; k++) {
+		fputc(' ', f);
+		md_text(f, r->langs[k]);
+		fputs(" |", f);
+	}
+	fputs("\n|---:|---|---:|", f);
+	for (k = 0; k < r->nlangs; k++)
+		fputs("---:|", f);
+	fputc('\n', f);
+	for (i = 0; i < r->nruns; i++) {
+		const tg_report_run *rr = &r->runs[i];
+
+		fprintf(f, "| %lld | ", (long long)rr->id);
+		md_text(f, rr->name);
+		fputs(" |", f);
+		md_num(f, rr->src.chance);
+		for (k = 0; k < r->nlangs; k++)
+			md_num(f, rr->cells[k].chance);
+		fputc('\n', f);
+	}
+	for (i = 0; i < r->nruns; i++)
+		if (r->runs[i].chance_legacy)
+			fprintf(f, "\nrun %lld was stored before per-set chance levels: it uses the one level stored with the "
+			    "run (older definition)\n", (long long)r->runs[i].id);
 }
 
 /* ---- CSV (RFC 4180, long form) ----------------------------------------------------------------------------------- */
@@ -390,8 +455,12 @@ csv_row(FILE *f, const tg_report *r, const tg_report_run *rr, const char *lang, 
 	fputc(',', f);
 	if (c->n_items > 0)
 		fprintf(f, "%lld", (long long)c->n_items);
-	csv_num(f, rr->chance);
+	csv_num(f, c->chance);
 	csv_num(f, c->ttc);
+	csv_num(f, c->score - c->chance);
+	fputc(',', f);
+	if (!isnan(c->score - c->chance))
+		fputc(c->score - c->chance <= 0 ? '1' : '0', f);
 	fputc('\n', f);
 }
 
@@ -401,7 +470,7 @@ write_csv(FILE *f, const tg_report *r)
 	int i, k;
 
 	fputs("run_id,name,method,layers,task,source,metric,step,split,lang,is_source,score,ci_low,ci_high,n_items,"
-	    "chance,ttc\n", f);
+	    "chance,ttc,above_chance,below_chance\n", f);
 	for (i = 0; i < r->nruns; i++) {
 		const tg_report_run *rr = &r->runs[i];
 
@@ -434,6 +503,10 @@ jcell(const tg_report_cell *c, bool with_ttc)
 	json_object_set_new(o, "ci_low", jnum(c->ci_low));
 	json_object_set_new(o, "ci_high", jnum(c->ci_high));
 	json_object_set_new(o, "n_items", c->n_items > 0 ? json_integer(c->n_items) : json_null());
+	json_object_set_new(o, "chance", jnum(c->chance));
+	json_object_set_new(o, "above_chance", jnum(c->score - c->chance));
+	json_object_set_new(o, "below_chance", isnan(c->score - c->chance) ? json_null() :
+	    json_boolean(c->score - c->chance <= 0));
 	if (with_ttc)
 		json_object_set_new(o, "ttc", jnum(c->ttc));
 	return o;
@@ -447,6 +520,7 @@ write_json(FILE *f, const tg_report *r)
 
 	json_object_set_new(root, "split", json_string(tg_split_name(r->split)));
 	json_object_set_new(root, "selection", json_string("source dev"));
+	json_object_set_new(root, "chance", json_string(TG_CHANCE_ABOUT));
 	for (k = 0; k < r->nlangs; k++)
 		json_array_append_new(langs, json_string(r->langs[k]));
 	json_object_set_new(root, "langs", langs);
@@ -463,6 +537,7 @@ write_json(FILE *f, const tg_report *r)
 		json_object_set_new(o, "metric", json_string(rr->metric));
 		json_object_set_new(o, "step", rr->step >= 0 ? json_integer(rr->step) : json_null());
 		json_object_set_new(o, "chance", jnum(rr->chance));
+		json_object_set_new(o, "chance_legacy", json_boolean(rr->chance_legacy));
 		json_object_set_new(o, "source_score", jcell(&rr->src, false));
 		for (k = 0; k < r->nlangs; k++)
 			json_object_set_new(t, r->langs[k], jcell(&rr->cells[k], true));

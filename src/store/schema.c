@@ -65,6 +65,9 @@ static const char *const migrations[] = {
 	/* 3: the lease heartbeat of a running run (runs.c: leases), and an index for exact names (sweep points). */
 	"ALTER TABLE runs ADD COLUMN heartbeat REAL;"
 	"CREATE INDEX runs_name ON runs(name);",
+
+	/* 4: each evaluation's chance level (the majority baseline of its set), for TTC; NULL in older rows. */
+	"ALTER TABLE evals ADD COLUMN chance REAL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -195,6 +195,8 @@ typedef struct tg_eval_row {
 	char     lang[16];                        /* "kk", "ug-Arab" */
 	char     metric[32];                      /* "acc", "f1", "acc@1", "spearman" (higher is better) */
 	double   score, ci_low, ci_high;          /* CI NAN when not computed */
+	double   chance;                          /* the set's chance level for TTC (metrics.h); NAN unknown (runs
+	                                           * stored before schema 4) */
 	int64_t  n_items;
 	bool     is_source;                       /* evaluated on the training (source) language */
 	bool     selected;                        /* read only: the step chosen as the best checkpoint */
@@ -232,9 +234,12 @@ int tg_store_eval_select(tg_store *s, int64_t run_id, int64_t step, tg_error *er
 /* ---- report.c ---------------------------------------------------------------------------------------------------- */
 typedef enum { TG_REPORT_MARKDOWN, TG_REPORT_CSV, TG_REPORT_JSON } tg_report_format;
 
+/* Chance levels come from the evaluation rows (tg_eval_row.chance, the majority baseline of each evaluated set).
+ * Rows stored before schema 4 have none: for those the run's config "chance" (the single level older tamga stored)
+ * is used, then this per-task table; the run is marked chance_legacy. */
 typedef struct tg_task_chance {
 	const char *task;
-	double      chance;                       /* 0 for F1 and retrieval, 1/3 for NLI, 0.5 for COPA */
+	double      chance;
 } tg_task_chance;
 
 typedef struct tg_report_opts {
@@ -242,14 +247,16 @@ typedef struct tg_report_opts {
 	int                   nlangs;
 	const char           *metric;             /* NULL = per run, the metric of its first source dev row */
 	tg_split              split;              /* split of the scores reported (selection is always source dev) */
-	const tg_task_chance *chance;             /* one per task; a run whose task is missing is an error */
+	const tg_task_chance *chance;             /* legacy fallback per task (may be NULL) */
 	int                   nchance;
 } tg_report_opts;
 
 typedef struct tg_report_cell {
 	double  score, ci_low, ci_high;           /* NAN when missing */
 	int64_t n_items;
-	double  ttc;                              /* (score - chance) / (source score - chance); NAN when undefined */
+	double  chance;                           /* c of this evaluation set; NAN when unknown */
+	double  ttc;                              /* tg_ttc(score, chance, source score, source chance); NAN when
+	                                           * undefined (source at or below its chance, or a chance unknown) */
 } tg_report_cell;
 
 typedef struct tg_report_run {
@@ -257,7 +264,8 @@ typedef struct tg_report_run {
 	char          *name, *method, *layers, *task, *source;
 	char           metric[32];
 	int64_t        step;                      /* selected checkpoint; -1 when none */
-	double         chance;
+	double         chance;                    /* c_s = src.chance */
+	bool           chance_legacy;             /* some chance came from the run's config, not its rows */
 	tg_report_cell src;                       /* the source language, same split; ttc = NAN */
 	tg_report_cell *cells;                    /* [nlangs] */
 	double         mean_ttc;                  /* over the targets with a TTC; NAN when none */
@@ -275,7 +283,9 @@ typedef struct tg_report {
 tg_report *tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_opts *opts,
                            tg_error *err);
 void       tg_report_free(tg_report *r);
-/* Markdown: a score table (95% CI in brackets) and a TTC table. CSV: one row per run and language (long form).
+/* Markdown: a score table (95% CI in brackets), a TTC table (each cell "TTC (A_t - c_t)", "undefined" when the
+ * source is at or below its chance, "*" when the target is at or below its own) and the chance levels. CSV: one row
+ * per run and language (long form), chance, ttc (empty when undefined), above_chance (A - c), below_chance.
  * JSON: one object. Returns TG_ERR on a write error. */
 int        tg_report_write(FILE *f, tg_report_format fmt, const tg_report *r, tg_error *err);
 int        tg_report_format_parse(const char *name);   /* "md"/"markdown", "csv", "json"; -1 when unknown */

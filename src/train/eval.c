@@ -62,6 +62,7 @@ tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_exampl
 	snprintf(out->lang, sizeof out->lang, "%s", ex->lang);
 	snprintf(out->split, sizeof out->split, "%s", ex->split);
 	out->n_items = n;
+	out->chance = tg_examples_chance(t, ex);
 	if (f1) {
 		if (tg_iob_init(&iob, (const char *const *)t->labels->name, t->labels->n, err) != TG_OK) {
 			free(num);
@@ -91,13 +92,15 @@ tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_exampl
 		for (i = 0; i < m; i++) {
 			int64_t item = idx[i];
 			if (t->kind == TG_TASK_TAGGING) {
-				int64_t T = tb.b.T, w0 = ex->wo[item], nw = ex->wo[item + 1] - w0, k = 0, j;
+				int64_t T = tb.b.T, w0 = ex->wo[item], nw = ex->wo[item + 1] - w0, j;
 				int32_t *pred = tg_xmalloc((size_t)(nw ? nw : 1) * sizeof(int32_t));
-				for (j = 0; j < nw; j++)
-					pred[j] = -1;        /* words cut by truncation: no prediction (wrong, or O for F1) */
-				for (j = 0; j < T && k < nw; j++)
-					if (tb.tok_labels[i * T + j] != TG_IGNORE_INDEX)
-						pred[k++] = argmax(logits->data + (i * T + j) * t->n_classes, t->n_classes);
+				/* each word takes the prediction at its OWN first subword (word_pos); a word without one (cut
+				 * by truncation, or given no piece by the tokenizer) has none: wrong, or O for F1 */
+				for (j = 0; j < nw; j++) {
+					int32_t p = ex->word_pos[w0 + j];
+					pred[j] = p >= 0 && p < T ? argmax(logits->data + (i * T + p) * t->n_classes, t->n_classes) :
+					    -1;
+				}
 				if (pred_out != NULL)
 					memcpy(pred_out + w0, pred, (size_t)nw * sizeof(int32_t));
 				if (f1) {
@@ -188,4 +191,15 @@ tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, 
     const tg_boot_opts *bo, tg_score *out, tg_error *err)
 {
 	return tg_evaluate_predict(e, h, t, ex, batch_size, bo, out, NULL, err);
+}
+
+double
+tg_result_ttc(const tg_train_result *r, int i)
+{
+	const tg_score *src;
+
+	if (r == NULL || i < r->n_source || i >= r->n_scores || r->n_source < 1)
+		return NAN;
+	src = &r->scores[r->n_source > 1 ? 1 : 0];
+	return tg_ttc(r->scores[i].score, r->scores[i].chance, src->score, src->chance);
 }

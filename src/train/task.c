@@ -1,5 +1,6 @@
 /* Tasks: read a task's datasets for the source and target languages from the data root, tokenize them, and align
  * labels to subwords. Split choices that avoid leakage are made here and stated in tg_task.note. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ tg_examples_free(tg_examples *ex)
 	free(ex->score);
 	free(ex->wo);
 	free(ex->word_tags);
+	free(ex->word_pos);
 	free(ex);
 }
 
@@ -116,7 +118,7 @@ eb_item(ex_builder *b, int32_t label, float score)
 }
 
 static void
-eb_words(ex_builder *b, const int32_t *tags, int64_t n)
+eb_words(ex_builder *b, const int32_t *tags, const int32_t *pos, int64_t n)
 {
 	tg_examples *ex = b->ex;
 	int64_t at = ex->wo[ex->n_items];
@@ -129,8 +131,10 @@ eb_words(ex_builder *b, const int32_t *tags, int64_t n)
 		while (at + n > b->cap_word)
 			b->cap_word = b->cap_word ? 2 * b->cap_word : 16384;
 		ex->word_tags = tg_xrealloc(ex->word_tags, (size_t)b->cap_word * sizeof(int32_t));
+		ex->word_pos = tg_xrealloc(ex->word_pos, (size_t)b->cap_word * sizeof(int32_t));
 	}
 	memcpy(ex->word_tags + at, tags, (size_t)n * sizeof(int32_t));
+	memcpy(ex->word_pos + at, pos, (size_t)n * sizeof(int32_t));
 	ex->n_items++;
 	ex->wo[ex->n_items] = at + n;
 }
@@ -171,9 +175,9 @@ enc_init(enc_ctx *c, const tg_tokenizer *tok, const tg_encoder_config *cfg, int 
 static int
 add_tagging(ex_builder *b, const enc_ctx *c, char **words, const int32_t *tags, int64_t nw, tg_error *err)
 {
-	int32_t *ids = NULL, *word_of = NULL, *seq, *wseq, *lab;
+	int32_t *ids = NULL, *word_of = NULL, *seq, *wseq, *lab, *pos;
 	int n, i;
-	int64_t kept;
+	int64_t kept, w;
 
 	n = tg_tokenizer_encode_words(c->tok, (const char *const *)words, (int)nw, &ids, &word_of, err);
 	if (n < 0)
@@ -191,9 +195,25 @@ add_tagging(ex_builder *b, const enc_ctx *c, char **words, const int32_t *tags, 
 	wseq[i + 1] = -1;
 	kept = tg_align_first_subword(tags, nw, wseq, i + 2, c->max_len, lab, &b->ex->trunc, err);
 	if (kept >= 0) {
-		b->ex->trunc.n_words_lost += 0;
+		/* each word's own first subword (the one labelled above); -1 when cut off or given no piece at all */
+		pos = tg_xmalloc((size_t)(nw ? nw : 1) * sizeof(int32_t));
+		for (w = 0; w < nw; w++)
+			pos[w] = -1;
+		for (i = 0; i < kept; i++)
+			if (wseq[i] >= 0 && wseq[i] < nw && pos[wseq[i]] < 0)
+				pos[wseq[i]] = i;
+		{       /* words the tokenizer gave no piece at all (truncation aside) */
+			bool *has = tg_xcalloc((size_t)(nw ? nw : 1), sizeof *has);
+			for (i = 0; i < n; i++)
+				if (word_of[i] >= 0 && word_of[i] < nw)
+					has[word_of[i]] = true;
+			for (w = 0; w < nw; w++)
+				b->ex->n_words_unpieced += !has[w];
+			free(has);
+		}
 		eb_seq(b, seq, NULL, lab, kept);
-		eb_words(b, tags, nw);
+		eb_words(b, tags, pos, nw);
+		free(pos);
 	}
 	free(ids);
 	free(word_of);
@@ -338,10 +358,21 @@ to_task_labels(tg_dataset *ds, const tg_labels *want, const tg_label_map *map, t
 	return TG_OK;
 }
 
+/* The name an evaluation sample is seeded by: the task, or task/corpus for a corpus other than the task's default
+ * (NER: PAN-X), so each (dataset, language, split) has one fixed sample. */
+static const char *
+sample_key(const char *task, const char *corpus, char *buf, size_t n)
+{
+	if (corpus == NULL || strcmp(corpus, "panx") == 0)
+		return task;
+	snprintf(buf, n, "%s/%s", task, corpus);
+	return buf;
+}
+
 static tg_examples *
 tagging_examples(const tg_registry *r, const char *task, const char *lang, const char *split, const enc_ctx *c,
     const tg_read_opts *ro, int64_t max, uint64_t seed, const char *corpus, const tg_labels *want,
-    const tg_label_map *map, tg_error *err)
+    const tg_label_map *map, int64_t *tag_counts, int n_tags, tg_error *err)
 {
 	tg_dataset *ds[16];
 	int nd = 0, k;
@@ -358,6 +389,16 @@ tagging_examples(const tg_registry *r, const char *task, const char *lang, const
 			goto fail;
 	for (k = 0; k < nd; k++)
 		total += ds[k]->n;
+	if (tag_counts != NULL) {          /* over the whole split, before any subsample */
+		int64_t *cnt = tg_xcalloc((size_t)n_tags, sizeof *cnt);
+		memset(tag_counts, 0, (size_t)n_tags * sizeof *tag_counts);
+		for (k = 0; k < nd; k++) {
+			tg_dataset_label_counts(ds[k], cnt, n_tags);
+			for (i = 0; i < n_tags; i++)
+				tag_counts[i] += cnt[i];
+		}
+		free(cnt);
+	}
 	eb_init(&b, lang, split, false, true, true);
 	{
 		int64_t ns, *sel = subsample(total, max, seed, &ns), at = 0, base = 0;
@@ -444,6 +485,43 @@ choice_examples(const tg_dataset *ds, const char *lang, const char *split, const
 	return b.ex;
 }
 
+uint64_t
+tg_eval_sample_seed(const char *dataset, const char *lang, const char *split)
+{
+	const char *parts[3] = { dataset ? dataset : "", lang ? lang : "", split ? split : "" };
+	uint64_t h = 0xcbf29ce484222325ull;        /* FNV-1a over "dataset/lang/split" */
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		const unsigned char *p;
+		for (p = (const unsigned char *)parts[k]; *p; p++)
+			h = (h ^ *p) * 0x100000001b3ull;
+		h = (h ^ '/') * 0x100000001b3ull;
+	}
+	return tg_hash64(h);
+}
+
+double
+tg_examples_chance(const tg_task *t, const tg_examples *ex)
+{
+	if (t == NULL || ex == NULL)
+		return NAN;
+	switch (t->kind) {
+	case TG_TASK_TAGGING:
+		if (strcmp(t->metric, "accuracy") != 0)
+			return 0.0;                            /* span F1 */
+		return ex->wo != NULL ? tg_chance_set(TG_CHANCE_SOURCE_MAJORITY, ex->word_tags, ex->wo[ex->n_items],
+		    t->n_classes, t->majority_tag) : NAN;
+	case TG_TASK_PAIR:
+		return tg_chance_set(TG_CHANCE_MAJORITY, ex->label, ex->n_items, t->n_classes, -1);
+	case TG_TASK_CHOICE:
+		return tg_chance_set(TG_CHANCE_MAJORITY, ex->label, ex->n_items, ex->n_choices, -1);
+	case TG_TASK_REGRESSION:
+		return 0.0;
+	}
+	return NAN;
+}
+
 int
 tg_task_languages(const char *task, const char *data_root, const char **out, int max, tg_error *err)
 {
@@ -496,6 +574,7 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 	enc_ctx c;
 	int nt = o->n_targets, i;
 	const char *corpus, *tcorpus;
+	char skey[64];
 	tg_label_map *map = NULL;
 	tg_labels *any = NULL;
 
@@ -507,6 +586,7 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		goto fail;
 	snprintf(t->name, sizeof t->name, "%s", o->task);
 	snprintf(t->source, sizeof t->source, "%s", o->source);
+	t->majority_tag = -1;
 	memset(&ro, 0, sizeof ro);
 	ro.mwt = o->fused_mwt ? TG_MWT_FUSED : TG_MWT_WORDS;
 	if (nt == 0) {
@@ -536,15 +616,41 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 			tg_error_hint(err, "'tamga data list' shows which languages have a train split");
 			goto fail;
 		}
-		if ((t->train = tagging_examples(r, o->task, o->source, "train", &c, &ro, o->max_train, o->seed, corpus,
-		    pos ? NULL : t->labels, map, err)) == NULL)
+		{
+			int64_t counts[32];
+			if ((t->train = tagging_examples(r, o->task, o->source, "train", &c, &ro, o->max_train, o->seed,
+			    corpus, pos ? NULL : t->labels, map, counts, t->labels->n, err)) == NULL)
+				goto fail;
+			t->majority_tag = -1;
+			for (i = 0; i < t->labels->n; i++)
+				if (counts[i] > 0 && (t->majority_tag < 0 || counts[i] > counts[t->majority_tag]))
+					t->majority_tag = i;
+		}
+		if ((t->dev = tagging_examples(r, o->task, o->source, "dev", &c, &ro, o->max_eval,
+		    tg_eval_sample_seed(sample_key(o->task, corpus, skey, sizeof skey), o->source, "dev"), corpus,
+		    pos ? NULL : t->labels, map, NULL, 0, err)) == NULL)
 			goto fail;
-		if ((t->dev = tagging_examples(r, o->task, o->source, "dev", &c, &ro, o->max_eval, o->seed + 1, corpus,
-		    pos ? NULL : t->labels, map, err)) == NULL)
+		if (o->source_test != NULL && !has_split(r, o->task, o->source, "test", o->source_test)) {
+			char have[256] = "";
+			int idx[64], nf = tg_registry_find(r, o->task, o->source, "test", 1, idx, 64), q;
+			for (q = 0; q < nf && q < 64; q++)
+				snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", q ? ", " : "",
+				    r->item[idx[q]].e->corpus);
+			tg_error_set(err, TG_E_ARG, "%s: --source-test '%s': no %s test set in that corpus under %s", o->task,
+			    o->source_test, o->source, root);
+			tg_error_hint(err, "%s test corpora here: %s", o->source, have[0] ? have : "none");
 			goto fail;
-		if (has_split(r, o->task, o->source, "test", corpus) && (t->test = tagging_examples(r, o->task, o->source,
-		    "test", &c, &ro, o->max_eval, o->seed + 99, corpus, pos ? NULL : t->labels, map, err)) == NULL)
-			goto fail;
+		}
+		if (has_split(r, o->task, o->source, "test", o->source_test ? o->source_test : corpus)) {
+			char key[64];
+			snprintf(key, sizeof key, "%s%s%s", o->task, o->source_test ? "/" : "", o->source_test ? o->source_test :
+			    "");
+			if ((t->test = tagging_examples(r, o->task, o->source, "test", &c, &ro, o->max_eval,
+			    tg_eval_sample_seed(o->source_test ? key : sample_key(o->task, corpus, skey, sizeof skey),
+			    o->source, "test"), o->source_test ? o->source_test : corpus, pos ? NULL : t->labels, map, NULL, 0,
+			    err)) == NULL)
+				goto fail;
+		}
 		for (i = 0; i < nt; i++) {
 			const char *split = has_split(r, o->task, targets[i], "test", tcorpus) ? "test" : "dev";
 			if (strcmp(targets[i], o->source) == 0)
@@ -555,26 +661,22 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 				goto fail;
 			}
 			if ((t->eval[t->n_eval] = tagging_examples(r, o->task, targets[i], split, &c, &ro, o->max_eval,
-			    o->seed + 2 + i, tcorpus, pos ? NULL : t->labels, map, err)) == NULL)
+			    tg_eval_sample_seed(sample_key(o->task, tcorpus, skey, sizeof skey), targets[i], split), tcorpus,
+			    pos ? NULL : t->labels, map, NULL, 0, err)) == NULL)
 				goto fail;
 			t->n_eval++;
 		}
-		if (pos) {
-			/* chance for TTC: the majority tag rate of the source dev words */
-			int64_t counts[32] = { 0 }, best = 0, tot = t->dev->wo[t->dev->n_items], k;
-			for (k = 0; k < tot; k++)
-				counts[t->dev->word_tags[k] & 31]++;
-			for (k = 0; k < 32; k++)
-				if (counts[k] > best)
-					best = counts[k];
-			t->chance = tot ? (double)best / tot : 0;
-		}
 		snprintf(t->note, sizeof t->note, "%s%s: train %s (%lld sentences), select on %s dev; targets on test "
-		    "where it exists, else dev", o->task, pos && o->fused_mwt ? " (fused multiword tokens, as XTREME)" :
-		    "", o->source, (long long)t->train->n, o->source);
+		    "where it exists, else dev%s%s%s", o->task, pos && o->fused_mwt ? " (fused multiword tokens, as XTREME)" :
+		    "", o->source, (long long)t->train->n, o->source, o->source_test ? "; source test (A_s of TTC): " : "",
+		    o->source_test ? o->source_test : "", o->source_test ? " only" : "");
 		if (!pos && (map != NULL || strcmp(corpus, "panx") != 0 || strcmp(tcorpus, "panx") != 0))
 			snprintf(t->note + strlen(t->note), sizeof t->note - strlen(t->note), "; source corpus %s, target "
 			    "corpus %s%s%s", corpus, tcorpus, map ? ", labels mapped by " : "", map ? map->name : "");
+	} else if (o->source_test != NULL) {
+		tg_error_set(err, TG_E_ARG, "%s: --source-test applies to udpos and ner (%s has no source test set)", o->task,
+		    o->task);
+		goto fail;
 	} else if (strcmp(o->task, "nli") == 0) {
 		tg_dataset *src = NULL, *tmp[4], *kd = NULL;
 		int ne = 0;
@@ -586,7 +688,6 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		snprintf(t->metric, sizeof t->metric, "accuracy");
 		t->labels = tg_labels_new_from(tg_nli_labels, 3, 1);
 		t->n_classes = 3;
-		t->chance = 1.0 / 3;
 		if ((src = load_concat(r, "nli", o->source, "dev", "xnli", &ro, tmp, 4, &ne, err)) == NULL)
 			goto fail;
 		/* Premises of every Kardes-NLU row (all targets share the same 1,000 XNLI rows) are kept out of
@@ -660,7 +761,6 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		t->kind = TG_TASK_CHOICE;
 		snprintf(t->metric, sizeof t->metric, "accuracy");
 		t->n_classes = 1;
-		t->chance = 0.5;
 		if (!has_split(r, "copa", o->source, "test", "xcopa")) {
 			tg_error_set(err, TG_E_ARG, "copa: no training data for source '%s'", o->source);
 			tg_error_hint(err, "COPA training uses XCOPA tr test (the items Kardes-NLU does not use); use --source tr");
@@ -672,7 +772,8 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		tg_dataset_free(d);
 		if (t->train == NULL || (d = load_concat(r, "copa", o->source, "dev", "xcopa", &ro, tmp, 4, &ne, err)) == NULL)
 			goto fail;
-		t->dev = choice_examples(d, o->source, "dev", &c, o->max_eval, o->seed, err);
+		t->dev = choice_examples(d, o->source, "dev", &c, o->max_eval, tg_eval_sample_seed("copa", o->source, "dev"),
+		    err);
 		tg_dataset_free(d);
 		if (t->dev == NULL)
 			goto fail;
@@ -681,7 +782,8 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 				continue;
 			if ((d = load_concat(r, "copa", targets[i], "dev", "kardes", &ro, tmp, 4, &ne, err)) == NULL)
 				goto fail;
-			t->eval[t->n_eval] = choice_examples(d, targets[i], "dev", &c, o->max_eval, o->seed, err);
+			t->eval[t->n_eval] = choice_examples(d, targets[i], "dev", &c, o->max_eval,
+			    tg_eval_sample_seed("copa", targets[i], "dev"), err);
 			tg_dataset_free(d);
 			if (t->eval[t->n_eval] == NULL)
 				goto fail;
@@ -694,6 +796,17 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		tg_error_hint(err, "trainable tasks: udpos, ner, nli, copa (sts and tatoeba have no source training data: "
 		    "use 'tamga analyze probe' for retrieval)");
 		goto fail;
+	}
+	t->chance = tg_examples_chance(t, t->test != NULL ? t->test : t->dev);
+	{
+		int64_t unpieced = 0;
+		for (i = 0; i < t->n_eval; i++)
+			unpieced += t->eval[i]->n_words_unpieced;
+		if (t->dev != NULL)
+			unpieced += t->dev->n_words_unpieced + (t->test ? t->test->n_words_unpieced : 0);
+		if (unpieced > 0)
+			snprintf(t->note + strlen(t->note), sizeof t->note - strlen(t->note), "; %lld evaluated words have "
+			    "no subword piece (scored wrong, or O for F1)", (long long)unpieced);
 	}
 	tg_registry_free(r);
 	tg_label_map_free(map);

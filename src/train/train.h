@@ -32,10 +32,15 @@ typedef struct tg_examples {
 	int32_t *label;             /* PAIR, CHOICE: per item */
 	float   *score;             /* REGRESSION: per item */
 	int      n_choices;
-	/* TAGGING evaluation on words: sentence i has words wo[i] .. wo[i+1]) with gold tags; words whose first
-	 * subword fell beyond max_len count as wrong. */
+	/* TAGGING evaluation on words: sentence i has words wo[i] .. wo[i+1]) with gold tags; word_pos[w] is the
+	 * position in its sequence of the word's first subword, which carries its prediction, or -1 when the word has
+	 * none: its first subword fell beyond max_len, or the tokenizer gave it no piece at all (a word of only
+	 * zero-width characters, say). Such a word is scored wrong (accuracy) or as O (span F1); the others keep their
+	 * own predictions. */
 	int64_t *wo;
 	int32_t *word_tags;
+	int32_t *word_pos;
+	int64_t  n_words_unpieced;  /* words the tokenizer gave no piece (they are in trunc.n_words_lost too) */
 	tg_trunc_stats trunc;
 } tg_examples;
 
@@ -54,6 +59,9 @@ typedef struct tg_task_opts {
 	 * corpus of the data root's registry file), and a label map (tg_label_map_load: "ontonotes" or a file) that
 	 * brings their tags to PAN-X's PER/ORG/LOC. */
 	const char *ner_source_corpus, *ner_target_corpus, *label_map;
+	const char *source_test;       /* corpus of the source test set TTC divides by (e.g. "tuecl", the Turkish side
+	                                * of the parallel TueCL treebanks, same domain as az/ky/tt tuecl); NULL: every
+	                                * test file of the source */
 } tg_task_opts;
 
 typedef struct tg_task {
@@ -66,7 +74,9 @@ typedef struct tg_task {
 	tg_examples  *test;            /* source test, when the task has one (the A_s of TTC), else NULL */
 	int           n_eval;
 	tg_examples  *eval[TG_MAX_LANGS];   /* targets (test split where one exists, else dev) */
-	double        chance;          /* for TTC: majority tag rate of the source dev (POS), 0 for F1, 1/3, 1/2 */
+	int32_t       majority_tag;    /* TAGGING: the tag most frequent in the source's whole train split, -1 else */
+	double        chance;          /* c_s: the chance level of the source's TTC set (test, else dev), see
+	                                * tg_examples_chance; each evaluated set has its own (tg_score.chance) */
 	char          note[512];       /* what was used, e.g. leakage-safe splits */
 } tg_task;
 
@@ -78,6 +88,13 @@ void     tg_examples_free(tg_examples *ex);
  * tokenized as training does. tags: TAGGING word tags as ids of the task's label set (NULL: ds->tags). */
 tg_examples *tg_examples_from_dataset(const tg_dataset *ds, const int32_t *tags, tg_task_kind kind, const char *lang,
     const char *split, const tg_tokenizer *tok, const tg_encoder_config *cfg, int max_len, tg_error *err);
+/* The chance level of an evaluation set of task t: the majority baseline (metrics.h, tg_chance_set): for tagging
+ * accuracy the share of its words tagged t->majority_tag, for classification its majority-class rate, 0 for F1 and
+ * regression. The one place where tamga computes chance; tg_evaluate stores it in tg_score.chance. */
+double   tg_examples_chance(const tg_task *t, const tg_examples *ex);
+/* The seed of the evaluation sample of a dataset (task or dataset name), language and split: evaluation samples
+ * (max_eval) are fixed per dataset and language, never drawn from the run's seed or the order of --targets. */
+uint64_t tg_eval_sample_seed(const char *dataset, const char *lang, const char *split);
 /* The languages that have evaluation data for a task (for "all targets"). */
 int      tg_task_languages(const char *task, const char *data_root, const char **out, int max, tg_error *err);
 
@@ -113,6 +130,7 @@ tg_tensor *tg_head_loss(tg_head *h, tg_graph *g, tg_tensor *logits, const tg_tas
 typedef struct tg_score {
 	char    lang[16], split[8];
 	double  score;                 /* accuracy, span F1, ... */
+	double  chance;                /* the set's chance level (tg_examples_chance), NaN when unknown */
 	tg_ci   ci;
 	int64_t n_items;
 	double *item;                  /* per item: its own score (accuracy of the sentence, F1, 0/1), or NULL */
@@ -182,9 +200,14 @@ typedef struct tg_train_result {
 	int     n_scores;
 	tg_score scores[TG_MAX_LANGS + 1];  /* at the best step: source dev first, then the targets */
 	char    metric[16];
-	double  chance;                /* of the task, for TTC = (A_t - chance) / (A_s - chance) */
+	double  chance;                /* c_s, of the source score TTC divides by; every score has its own chance:
+	                                * TTC = tg_ttc(A_t, scores[t].chance, A_s, chance) */
 	int     n_source;              /* scores[0] = source dev, scores[1] = source test when n_source == 2 */
 } tg_train_result;
+
+/* TTC of score i (a target) of a result: tg_ttc(A_t, c_t, A_s, c_s) with A_s the source test score when there is
+ * one, else source dev; NaN when undefined (source at or below its chance) or i is a source score. */
+double tg_result_ttc(const tg_train_result *r, int i);
 
 void tg_train_opts_init(tg_train_opts *o);
 /* Fine-tune: the encoder's hooks (PEFT) must already be attached; sets are the parameter sets that train besides

@@ -119,13 +119,15 @@ evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o
 		n++;
 		if (i >= 0)
 			tsum += s->score;
+		/* the split the set really comes from: targets without a test split are evaluated on dev */
 		if (o->write_items != NULL)
-			o->write_items(o->items_ud, o->run_id, step, i == -2 ? 0 : 1, t->metric, s);
+			o->write_items(o->items_ud, o->run_id, step, strcmp(ex->split, "test") == 0, t->metric, s);
 		if (o->store != NULL) {
 			tg_eval_row row;
 			tg_eval_row_init(&row);
 			row.step = step;
-			row.split = i == -2 ? TG_SPLIT_DEV : TG_SPLIT_TEST;
+			row.split = strcmp(ex->split, "test") == 0 ? TG_SPLIT_TEST : TG_SPLIT_DEV;
+			row.chance = s->chance;
 			snprintf(row.lang, sizeof row.lang, "%.15s", s->lang);
 			snprintf(row.metric, sizeof row.metric, "%s", t->metric);
 			row.score = s->score;

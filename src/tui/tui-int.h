@@ -296,6 +296,7 @@ typedef struct tg_tui_result_row {
 	char    lang[16], split[8];
 	bool    source;
 	double  score, lo, hi, ttc;
+	double  chance;           /* of this evaluation set (stored with the score; older runs: the run's level) */
 	int64_t n;
 	double  best;             /* best selected score for this language among the compared runs (NaN: none) */
 	int64_t best_run;
@@ -312,7 +313,7 @@ typedef struct tg_tui_results {
 	int64_t           run_id;
 	char              metric[32], task[16], name[256];
 	int64_t           step;            /* selected (best source dev) step; -1 none */
-	double            chance, mean_ttc;
+	double            chance, mean_ttc;   /* chance: c_s, of the source score TTC divides by */
 	int               n;
 	tg_tui_result_row row[TG_MAX_LANGS + 2];
 	int               compared;        /* runs of the same task compared for best-so-far */
@@ -322,7 +323,8 @@ typedef struct tg_tui_results {
 
 void tg_tui_results_init(tg_tui_results *r);
 void tg_tui_results_free(tg_tui_results *r);
-/* Selected scores of a run from its evaluation rows: the step with the best source dev score (earliest on ties). */
+/* Selected scores of a run from its evaluation rows: the step with the best source dev score (earliest on ties).
+ * chance: the run's single level, used only for rows stored without their own (runs older than per-set chance). */
 int  tg_tui_results_from_evals(tg_tui_results *r, const tg_eval_row *rows, int n, double chance);
 /* Load run_id from the store, with best-so-far over up to max_compare runs of the same task. */
 int  tg_tui_results_load(tg_tui_results *r, tg_store *s, int64_t run_id, int max_compare, tg_error *err);

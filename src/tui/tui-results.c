@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui/tui-int.h"
+#include "metrics/metrics.h"
 
 void
 tg_tui_results_init(tg_tui_results *r)
@@ -32,7 +33,7 @@ int
 tg_tui_results_from_evals(tg_tui_results *r, const tg_eval_row *rows, int n, double chance)
 {
 	const char *metric = NULL;
-	double best = -INFINITY, as = NAN, sum = 0;
+	double best = -INFINITY, as = NAN, cs = NAN, sum = 0;
 	int64_t step = -1;
 	int i, k, nt = 0;
 
@@ -83,14 +84,18 @@ fill:
 		o->lo = e->ci_low;
 		o->hi = e->ci_high;
 		o->n = e->n_items;
+		o->chance = isnan(e->chance) ? chance : e->chance;
 		o->ttc = NAN;
 		o->best = NAN;
 		o->best_run = 0;
 	}
 	/* A_s: the source test score when there is one, else its dev score */
 	for (i = 0; i < r->n; i++)
-		if (r->row[i].source && (isnan(as) || strcmp(r->row[i].split, "test") == 0))
+		if (r->row[i].source && (isnan(as) || strcmp(r->row[i].split, "test") == 0)) {
 			as = r->row[i].score;
+			cs = r->row[i].chance;
+		}
+	r->chance = cs;
 	/* sources first */
 	for (i = 1; i < r->n; i++)
 		for (k = i; k > 0 && r->row[k].source && !r->row[k - 1].source; k--) {
@@ -99,9 +104,11 @@ fill:
 			r->row[k - 1] = tmp;
 		}
 	for (i = 0; i < r->n; i++) {
-		if (r->row[i].source || !isfinite(as) || as - chance == 0)
+		if (r->row[i].source)
 			continue;
-		r->row[i].ttc = (r->row[i].score - chance) / (as - chance);
+		r->row[i].ttc = tg_ttc(r->row[i].score, r->row[i].chance, as, cs);   /* NaN: undefined */
+		if (isnan(r->row[i].ttc))
+			continue;
 		sum += r->row[i].ttc;
 		nt++;
 	}
@@ -114,7 +121,7 @@ static double
 config_chance(const char *cfg)
 {
 	json_t *o = json_loads(cfg ? cfg : "", 0, NULL), *v;
-	double c = 0;
+	double c = NAN;
 
 	if (o && (v = json_object_get(o, "chance")) && json_is_number(v))
 		c = json_number_value(v);
@@ -289,7 +296,7 @@ results_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 	tg_run_info *sel = tg_tui_runs_selected(&t->runs);
 	tg_tui_rect in;
 	char title[320], line[512], v[64];
-	bool color = t->style.color;
+	bool color = t->style.color, wide;
 	int i, y;
 
 	(void)p;
@@ -297,6 +304,7 @@ results_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 	in = tg_tui_box(g, rect, title, focused, &t->style);
 	if (in.w < 30 || in.h < 3)
 		return;
+	wide = in.w >= 90;
 	if (sel == NULL || r->run_id != sel->id) {
 		tg_tui_text(g, in.x + 2, in.y + 1, in.w - 4, "select a run in the Runs pane", color ? TG_COLOR_GRAY : 0, 0, 0);
 		return;
@@ -307,14 +315,21 @@ results_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 		    "(%s, step %lld)", (long long)sel->id, tg_run_status_name(sel->status), (long long)sel->steps_done);
 		return;
 	}
-	snprintf(line, sizeof line, "run #%lld %s: %s at step %lld (best source dev); chance %.3f; mean TTC %s; best so far "
-	    "over %d run%s of %s", (long long)sel->id, tg_run_status_name(sel->status), r->metric, (long long)r->step,
-	    r->chance, isfinite(r->mean_ttc) ? (snprintf(v, sizeof v, "%.3f", r->mean_ttc), v) : "-", r->compared + 1,
-	    r->compared ? "s" : "", r->task);
+	snprintf(line, sizeof line, "run #%lld %s: %s at step %lld (best source dev); source chance %s; mean TTC %s; best "
+	    "so far over %d run%s of %s", (long long)sel->id, tg_run_status_name(sel->status), r->metric,
+	    (long long)r->step, isfinite(r->chance) ? (snprintf(v, sizeof v, "%.3f", r->chance), v) : "-",
+	    isfinite(r->mean_ttc) ? (snprintf(v + 32, sizeof v - 32, "%.3f", r->mean_ttc), v + 32) : "undefined",
+	    r->compared + 1, r->compared ? "s" : "", r->task);
 	tg_tui_text(g, in.x + 1, y++, in.w - 2, line, 0, 0, 0);
 	y++;
-	tg_tui_textf(g, in.x + 1, y++, in.w - 2, color ? TG_COLOR_GRAY : 0, TG_ATTR_BOLD, "%-6s %-5s %8s  %-17s %8s %6s  %s",
-	    "lang", "split", "score", "95% CI", "TTC", "n", "best so far");
+	if (wide)       /* the chance column when there is room; A - c (the score above its chance) always */
+		tg_tui_textf(g, in.x + 1, y++, in.w - 2, color ? TG_COLOR_GRAY : 0, TG_ATTR_BOLD,
+		    "%-6s %-5s %8s  %-17s %6s %7s %10s %6s  %s", "lang", "split", "score", "95% CI", "chance", "A - c", "TTC",
+		    "n", "best so far");
+	else
+		tg_tui_textf(g, in.x + 1, y++, in.w - 2, color ? TG_COLOR_GRAY : 0, TG_ATTR_BOLD,
+		    "%-6s %-5s %8s  %-14s %7s %8s %6s  %s", "lang", "split", "score", "95% CI", "A - c", "TTC", "n",
+		    "best so far");
 	for (i = 0; i < r->n && y < in.y + in.h; i++, y++) {
 		tg_tui_result_row *o = &r->row[i];
 		int x = in.x + 1;
@@ -327,13 +342,23 @@ results_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 			snprintf(line, sizeof line, "[%.3f, %.3f]", o->lo, o->hi);
 		else
 			snprintf(line, sizeof line, "-");
-		x += tg_tui_textf(g, x, y, 18, 0, 0, "%-17s ", line);
+		x += wide ? tg_tui_textf(g, x, y, 18, 0, 0, "%-17s ", line) : tg_tui_textf(g, x, y, 15, 0, 0, "%-14s ", line);
+		if (wide && isfinite(o->chance))
+			x += tg_tui_textf(g, x, y, 7, 0, 0, "%6.3f ", o->chance);
+		else if (wide)
+			x += tg_tui_textf(g, x, y, 7, 0, 0, "%6s ", "-");
+		if (isfinite(o->score - o->chance))    /* A - c; '*' flags a score at or below its chance */
+			x += tg_tui_textf(g, x, y, 7, o->score - o->chance <= 0 && color ? TG_COLOR_VERMILLION : 0, 0, "%+6.3f%s",
+			    o->score - o->chance, o->score - o->chance <= 0 ? "*" : " ");
+		else
+			x += tg_tui_textf(g, x, y, 7, 0, 0, "%6s ", "-");
 		if (o->source)
-			x += tg_tui_text(g, x, y, 9, "  source ", color ? TG_COLOR_GRAY : 0, 0, 0);
+			x += tg_tui_text(g, x, y, wide ? 10 : 9, wide ? "    source" : "   source", color ? TG_COLOR_GRAY : 0, 0,
+			    0);
 		else {
 			snprintf(v, sizeof v, "%.3f", o->ttc);
-			heat_cell(t, g, x, y, 9, isfinite(o->ttc) ? v : "-", o->ttc);
-			x += 9;
+			heat_cell(t, g, x, y, wide ? 10 : 9, isfinite(o->ttc) ? v : wide ? "undefined" : "undef.", o->ttc);
+			x += wide ? 10 : 9;
 		}
 		x += tg_tui_textf(g, x, y, 7, 0, 0, "%6lld ", (long long)o->n);
 		if (!o->source && isfinite(o->best)) {
@@ -347,8 +372,8 @@ results_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 		}
 	}
 	if (y + 1 < in.y + in.h)
-		tg_tui_text(g, in.x + 1, y + 1, in.w - 2, "TTC = (score - chance) / (source score - chance); the source score "
-		    "is its test split when there is one", color ? TG_COLOR_GRAY : 0, 0, 0);
+		tg_tui_text(g, in.x + 1, y + 1, in.w - 2, "TTC = (A_t - c_t) / (A_s - c_s), undefined when A_s <= c_s; A_s: "
+		    "source test when there is one; " TG_CHANCE_ABOUT, color ? TG_COLOR_GRAY : 0, 0, 0);
 }
 
 const tg_tui_pane_type tg_tui_pane_results = {

@@ -22,6 +22,7 @@ add_eval(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, 
 	e.ci_low = score - 0.04;
 	e.ci_high = score + 0.04;
 	e.is_source = src;
+	e.chance = 1.0 / 3;             /* stored with each score, as tamga train does (three balanced classes) */
 	tg_store_eval_add(s, run, &e, NULL);
 }
 

@@ -10,6 +10,7 @@
 #include "analysis/analysis.h"
 
 static char root[256];
+static double fix_chance = 1.0 / 3;   /* the chance level stored with the next evaluation rows */
 
 /* Items of n 0/1 scores with about p right (seeded); returns the exact mean. */
 static double
@@ -54,6 +55,7 @@ add_eval(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, 
 	e.score = score;
 	e.is_source = src;
 	e.n_items = 100;
+	e.chance = fix_chance;
 	if (tg_store_eval_add(s, run, &e, &err) != TG_OK)
 		diag("eval add: %s", err.msg);
 }
@@ -336,7 +338,8 @@ main(void)
 	}
 	tg_store_close(s);
 
-	/* udpos: the majority-class chance comes from the item files; mismatches are noted */
+	/* udpos: each score's chance level is the one stored with it (the item files' own are not used); mismatches
+	 * are noted; the point estimate does not depend on reading item files (--boot 0) */
 	{
 		char ws2[300];
 		tg_run_info ri;
@@ -355,6 +358,7 @@ main(void)
 		ri.source = "en";
 		ri.seed = 1;
 		tg_store_run_new(s, &ri, &id, &err);
+		fix_chance = 0.3;
 		add_eval(s, id, 10, TG_SPLIT_DEV, "en", true, 0.9);
 		/* token accuracy with sentences as items: (correct, total) */
 		it = tg_items_new(TG_ITEMS_RATIO, 3);
@@ -366,6 +370,7 @@ main(void)
 		path = tg_items_path(ws2, id, 10, TG_SPLIT_TEST, "en", "acc");
 		tg_items_write(path, it, &err);
 		free(path);
+		fix_chance = 0.2;
 		add_eval(s, id, 10, TG_SPLIT_TEST, "en", true, a_s);
 		snprintf(it->lang, sizeof it->lang, "kk");
 		it->chance = 0.25;
@@ -374,6 +379,7 @@ main(void)
 		path = tg_items_path(ws2, id, 10, TG_SPLIT_TEST, "kk", "acc");
 		tg_items_write(path, it, &err);
 		free(path);
+		fix_chance = 0.25;
 		add_eval(s, id, 10, TG_SPLIT_TEST, "kk", false, a_t + 0.01);   /* disagrees with the items */
 		tg_items_free(it);
 		o2.n_boot = 200;
@@ -382,13 +388,45 @@ main(void)
 		if (t && t->n == 1) {
 			const tg_ttc_cell *cell = &t->cell[0];
 
-			ok(cell->chance_s == 0.2 && cell->chance_t == 0.25, "udpos: chance per language from the item files "
+			ok(cell->chance_s == 0.2 && cell->chance_t == 0.25, "udpos: chance per set as stored with the scores "
 			    "(%.2f, %.2f)", cell->chance_s, cell->chance_t);
 			is_num(cell->ttc[0], (a_t + 0.01 - 0.25) / (a_s - 0.2), 1e-12, "udpos TTC uses both chance levels");
 			ok(has_note(t, "the store says"), "a note when item scores disagree with the store");
 			ok(has_note(t, "1 seed"), "a note when fewer than 3 seeds");
 			ok(isnan(cell->seeds.lo), "one seed: no seed interval");
 			ok(!isnan(cell->items.lo), "one seed: the item interval still exists");
+		}
+		tg_ttc_table_free(t);
+		o2.n_boot = -1;          /* --boot 0: no item files read */
+		t = tg_ttc_compute(s, &o2, &err);
+		ok(t && t->n == 1 && fabs(t->cell[0].seeds.mean - (a_t + 0.01 - 0.25) / (a_s - 0.2)) < 1e-12,
+		    "--boot 0 leaves the point estimate as it is (%.4f)", t && t->n ? t->cell[0].seeds.mean : NAN);
+		tg_ttc_table_free(t);
+		/* a source at or below its chance: TTC undefined (NaN, "undefined", JSON null), the cell still shown */
+		ri.name = "pos-weak";
+		ri.seed = 2;
+		tg_store_run_new(s, &ri, &id, &err);
+		fix_chance = 0.3;
+		add_eval(s, id, 10, TG_SPLIT_DEV, "en", true, 0.25);
+		fix_chance = 0.2;
+		add_eval(s, id, 10, TG_SPLIT_TEST, "en", true, 0.2);
+		fix_chance = 0.25;
+		add_eval(s, id, 10, TG_SPLIT_TEST, "ky", false, 0.1);
+		o2.n_boot = -1;
+		t = tg_ttc_compute(s, &o2, &err);
+		{
+			const tg_ttc_cell *cell = t ? find_cell(t, "lora", "en", "ky") : NULL;
+			char *txt = t ? write_to_string(t, TG_OUT_TEXT) : NULL, *js = t ? write_to_string(t, TG_OUT_JSON) :
+			    NULL;
+			ok(cell != NULL && cell->n_seeds == 0 && isnan(cell->seeds.mean) && fabs(cell->mean_a_t - 0.1) < 1e-12,
+			    "source at its chance: the cell is kept with TTC undefined (NaN)");
+			ok(txt && strstr(txt, "undefined") && strstr(txt, "-0.150*"), "text says 'undefined' and flags the "
+			    "target below its chance (A_t - c_t = -0.150*)");
+			ok(js && strstr(js, "\"ttc\": null") && strstr(js, "\"below_chance\": true"), "JSON: ttc null, "
+			    "below_chance true");
+			ok(has_note(t, "not above its chance"), "and a note says why");
+			free(txt);
+			free(js);
 		}
 		tg_ttc_table_free(t);
 		tg_store_close(s);

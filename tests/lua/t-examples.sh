@@ -33,8 +33,9 @@ has quickstart '^tamga\.Model micro .*2 layers, hidden 64' "prints the model"
 has quickstart '^[0-9]+	(tr|az|kk|ky|uz|ug|tt|sah)	0\.[0-9]+$' "prints every evaluation from on_eval" 30
 has quickstart '^run [0-9]+: lora 0-1 \([0-9]+ trainable parameters\)' "a report for early LoRA"
 has quickstart '^run [0-9]+: pfeiffer all \([0-9]+ trainable parameters\)' "a report for the adapter"
-has quickstart '^lang +split +accuracy +95% CI +TTC +items$' "report tables with CIs and TTC" 2
-has quickstart '^sah +test +0\.[0-9]+ +\[0\.[0-9]+, 0\.[0-9]+\] +-?[0-9.]+ +[0-9]+$' "a row for every target" 2
+has quickstart '^lang +split +accuracy +95% CI +chance +A - c +TTC +items$' "report tables with CIs, chance, A - c and TTC" 2
+has quickstart '^sah +test +0\.[0-9]+ +\[0\.[0-9]+, 0\.[0-9]+\] +0\.[0-9]+ +[-+][0-9.]+\*? +(-?[0-9.]+|undefined) +[0-9]+$' \
+	"a row for every target" 2
 has quickstart '^mean TTC .* over 7 targets' "the mean TTC" 2
 
 run early-lora-vs-adapters "$EX/early-lora-vs-adapters.lua" micro 1

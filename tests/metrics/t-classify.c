@@ -25,16 +25,25 @@ main(void)
 	is_num(tg_accuracy(gold, pred, 6), 3.0 / 5, 1e-12, "accuracy skips gold -100: 3 of 5");
 	is_num(tg_majority_rate(g4, 4, 3), 0.5, 1e-12, "majority rate of 0 0 1 2 is 0.5");
 
-	/* chance table */
-	is_num(tg_chance("nli", NULL, 0, 0, &err), 1.0 / 3, 1e-12, "chance nli = 1/3");
-	is_num(tg_chance("copa", NULL, 0, 0, &err), 0.5, 1e-12, "chance copa = 1/2");
-	is_num(tg_chance("ner", NULL, 0, 0, &err), 0.0, 0, "chance ner (F1) = 0");
-	is_num(tg_chance("tatoeba", NULL, 0, 0, &err), 0.0, 0, "chance tatoeba (acc@1) = 0");
-	is_num(tg_chance("sts", NULL, 0, 0, &err), 0.0, 0, "chance sts (correlation) = 0");
-	is_num(tg_chance("udpos", g4, 4, 17, &err), 0.5, 1e-12, "chance udpos = majority-tag rate of the gold tags");
-	is_num(tg_chance("udpos", NULL, 0, 17, &err), 1.0 / 17, 1e-12, "chance udpos without gold = 1/n_tags");
-	ok(isnan(tg_chance("pawsx", NULL, 0, 0, &err)) && strstr(err.msg, "unknown task 'pawsx'"),
+	/* chance of an evaluation set (majority baseline) and TTC */
+	ok(tg_majority_label(g4, 4, 3) == 0 && tg_majority_label(gold, 6, 3) == 1, "majority label (lowest id on ties)");
+	is_num(tg_chance("nli", g4, 4, 3, -1, &err), 0.5, 1e-12, "chance nli = the set's majority-class rate");
+	is_num(tg_chance("copa", g4, 4, 2, -1, &err), 2.0 / 3, 1e-12,
+	    "chance copa = the set's majority-class rate (labels outside 0..n-1 skipped)");
+	is_num(tg_chance("ner", NULL, 0, 0, -1, &err), 0.0, 0, "chance ner (F1) = 0");
+	is_num(tg_chance("tatoeba", NULL, 0, 0, -1, &err), 0.0, 0, "chance tatoeba (acc@1) = 0");
+	is_num(tg_chance("sts", NULL, 0, 0, -1, &err), 0.0, 0, "chance sts (correlation) = 0");
+	is_num(tg_chance("udpos", g4, 4, 17, 2, &err), 0.25, 1e-12,
+	    "chance udpos = share of the set's tags equal to the SOURCE's majority tag (2), not the set's own majority");
+	is_num(tg_chance("udpos", gold, 6, 17, 1, &err), 0.6, 1e-12, "the ignore index is skipped: 3 of 5");
+	ok(isnan(tg_chance("udpos", NULL, 0, 17, 2, &err)) && isnan(tg_chance("udpos", g4, 4, 17, -1, &err)),
+	    "udpos without gold or without a source tag: NaN, no uniform 1/17 fallback");
+	ok(isnan(tg_chance("pawsx", NULL, 0, 0, -1, &err)) && strstr(err.msg, "unknown task 'pawsx'"),
 	    "unknown task: NaN and %s", err.msg);
+	is_num(tg_ttc(0.5, 0.2, 0.8, 0.2), 0.5, 1e-12, "TTC = (0.5 - 0.2) / (0.8 - 0.2)");
+	is_num(tg_ttc(0.5, 0.3, 0.8, 0.2), 1.0 / 3, 1e-12, "TTC with c_t != c_s");
+	ok(isnan(tg_ttc(0.5, 0.2, 0.2, 0.2)) && isnan(tg_ttc(0.5, 0.2, 0.19, 0.2)) && isnan(tg_ttc(0.5, NAN, 0.8, 0.2)),
+	    "TTC undefined (NaN) when the source is at or below chance or a chance is unknown");
 
 	/* retrieval */
 	is_num(tg_retrieval_acc1(sim, 3, 3, NULL, corr), 1.0 / 3, 1e-12, "acc@1 with gold = diagonal: 1 of 3");

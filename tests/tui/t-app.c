@@ -288,7 +288,7 @@ test_runs_views(void)
 	ok(t->view == TG_VIEW_RESULTS && screen_has(t, "accuracy at step 30") && screen_has(t, "az") &&
 	    screen_has(t, "[0.") && screen_has(t, "★ best") && screen_has(t, "(#1)"),
 	    "3: results with CIs, TTC, best-so-far marks and the other run's better score");
-	if (!screen_has(t, "★ best"))
+	if (!screen_has(t, "★ best") || !screen_has(t, "(#1)"))
 		dump(t);
 	keys(t, "d");
 	ok(t->view == TG_VIEW_SETUP && tg_tui_config_n_on(&t->cfg) == 2 && t->cfg.spec[TG_PEFT_LORA].r == 4 &&
