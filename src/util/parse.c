@@ -35,9 +35,9 @@ tg_parse_int(const char *what, const char *s, int64_t lo, int64_t hi, int64_t *o
 	if (*end == 'e' || *end == 'E') {
 		/* 1e4: an exact whole number up to 2^53 */
 		double d = strtod(s, &end);
-		if (*end != '\0' || !isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+		if (*end != '\0' || !isfinite(d) || d != floor(d))
 			goto not_int;
-		if (d < (double)lo || d > (double)hi)
+		if (d < (double)lo || d > (double)hi || fabs(d) > 9007199254740992.0)
 			return tg_error_set(err, TG_E_ARG, "%s: %s is out of range (%lld..%lld)", what, s, (long long)lo,
 			    (long long)hi);
 		*out = (int64_t)d;
@@ -90,8 +90,9 @@ int
 tg_parse_list(const char *what, char *s, const char **items, int max, tg_error *err)
 {
 	int n = 0;
-	char *p = s, *comma;
+	char *p = s, *comma, orig[256];
 
+	snprintf(orig, sizeof orig, "%s", s ? s : "");        /* for the message: s is split in place */
 	if (s == NULL || *s == '\0')
 		return tg_error_set(err, TG_E_ARG, "%s: the list is empty (give items separated by commas, e.g. az,kk)",
 		    what);
@@ -104,17 +105,11 @@ tg_parse_list(const char *what, char *s, const char **items, int max, tg_error *
 			p++;
 		for (e = p + strlen(p); e > p && e[-1] == ' '; )
 			*--e = '\0';
-		if (*p == '\0') {
-			if (comma != NULL)
-				*comma = ',';
+		if (*p == '\0')
 			return tg_error_set(err, TG_E_ARG, "%s: empty item in '%s' (give items separated by single commas, "
-			    "e.g. az,kk)", what, s);
-		}
-		if (n == max) {
-			if (comma != NULL)
-				*comma = ',';
-			return tg_error_set(err, TG_E_ARG, "%s: more than %d items in '%s'", what, max, s);
-		}
+			    "e.g. az,kk)", what, orig);
+		if (n == max)
+			return tg_error_set(err, TG_E_ARG, "%s: more than %d items in '%s'", what, max, orig);
 		items[n++] = p;
 		if (comma == NULL)
 			break;
