@@ -209,8 +209,8 @@ global_option(int argc, char **argv, int i)
 
 	if (!(strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0 || strcmp(a, "--data") == 0))
 		return 0;
-	/* skip this and any further workbench options to see what follows */
-	while (j < argc && tg_tui_is_option(argv[j]))
+	/* skip this and any further global or workbench options to see what follows */
+	while (j < argc && (tg_tui_is_option(argv[j]) || strcmp(argv[j], "--threads") == 0))
 		j += strcmp(argv[j], "--ascii") == 0 || strcmp(argv[j], "--no-color") == 0 ? 1 : 2;
 	if (j >= argc || argv[j][0] == '-' || tg_command_find(argv[j]) == NULL || strcmp(argv[j], "tui") == 0)
 		return 0;

@@ -90,12 +90,14 @@ F=${TAMGA_TEST_BUILDDIR:-.}/tests/analysis/mkfixture
 if [ -x "$F" ] && "$F" ws "$tmp/fx" >/dev/null 2>&1; then
 	out=$(tg -w "$tmp/fx" runs 2>&1); rc=$?
 	t "tamga -w DIR runs lists the runs of DIR" '[ $rc = 0 ] && echo "$out" | grep -q "lora-en-s1"'
-	out=$(tg --workspace "$tmp/fx" --data "$tmp" report --format csv 2>&1); rc=$?
-	t "tamga --workspace DIR --data DIR report" '[ $rc = 0 ] && echo "$out" | grep -q "az"'
+	out=$(tg --workspace "$tmp/fx" --threads 1 runs --json 2>&1); rc=$?
+	t "tamga --workspace DIR --threads 1 runs --json" '[ $rc = 0 ] && echo "$out" | grep -q "lora-en-s1"'
 else
 	skip "mkfixture is not built"
 	skip "mkfixture is not built"
 fi
+out=$(tg --data "$tmp/no-such-root" data list 2>&1); rc=$?
+t "tamga --data DIR data list uses DIR" '[ $rc = 2 ] && echo "$out" | grep -q "data root $tmp/no-such-root"'
 
 # a source with a train split but no dev split: the reason and the fix, in the CLI and in Lua
 if [ -n "$M" ] && [ -f "$M/config.json" ] && [ -n "$TAMGA_DATA" ] && ls "$TAMGA_DATA"/udpos/kk/*train* >/dev/null 2>&1 &&
