@@ -32,8 +32,8 @@ tg_parse_int(const char *what, const char *s, int64_t lo, int64_t hi, int64_t *o
 		goto not_int;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (*end == 'e' || *end == 'E') {
-		/* 1e4: an exact whole number up to 2^53 */
+	if (*end == 'e' || *end == 'E' || *end == '.') {
+		/* 1e4, 2.5e3, 1.0: an exact whole number up to 2^53 (1.5 is not one) */
 		double d = strtod(s, &end);
 		if (*end != '\0' || !isfinite(d) || d != floor(d))
 			goto not_int;
