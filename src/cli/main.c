@@ -173,8 +173,11 @@ tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra)
 {
 	char words[160][32];
 	const char *cand[160], *best;
-	int n = named_options(cmd, extra, words, cand, 160);
+	int n = named_options(cmd, extra, words, cand, 160), i;
 
+	for (i = 0; i < n; i++)
+		if (strcmp(cand[i], opt) == 0)          /* a known option at the end of the line */
+			return tg_cli_usage_error(cmd, "%s needs a value", opt);
 	if ((best = tg_suggest(opt, cand, n)) != NULL)
 		return tg_cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", opt, best);
 	return tg_cli_usage_error(cmd, "unknown option '%s'", opt);
