@@ -13,6 +13,7 @@
 typedef struct rec {
 	char     task[32], method[64], layers[64], source[16], src_lang[16], target[16], metric[32];
 	int64_t  run_id, seed, step;
+	uint64_t cfg;            /* hash of the run's settings other than its name: equal seed and cfg = a repeat */
 	double   a_s, a_t;
 	double   c_s, c_t;           /* the chance levels stored with the two scores (tg_report_cell.chance) */
 } rec;
@@ -63,7 +64,38 @@ rec_cmp(const void *pa, const void *pb)
 		return c;
 	if (a->seed != b->seed)
 		return a->seed < b->seed ? -1 : 1;
+	if (a->cfg != b->cfg)
+		return a->cfg < b->cfg ? -1 : 1;
 	return a->run_id < b->run_id ? -1 : a->run_id > b->run_id;
+}
+
+/* The settings of a run as one number: its stored config without what names or describes the process (argv, the
+ * thread count, the version, the note, where the model was found), so that a rerun of the same command hashes
+ * the same. A run without a readable config hashes as 0. */
+static uint64_t
+config_key(const char *config)
+{
+	static const char *const skip[] = { "argv", "threads", "tamga", "note", "model_dir", NULL };
+	json_t *c = config != NULL ? json_loads(config, 0, NULL) : NULL;
+	uint64_t h = 0;
+	char *s;
+	int i;
+
+	if (!json_is_object(c)) {
+		json_decref(c);
+		return 0;
+	}
+	for (i = 0; skip[i] != NULL; i++)
+		json_object_del(c, skip[i]);
+	if ((s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS)) != NULL) {
+		const unsigned char *p;
+		h = 1469598103934665603ull;             /* FNV-1a */
+		for (p = (const unsigned char *)s; *p; p++)
+			h = (h ^ *p) * 1099511628211ull;
+		free(s);
+	}
+	json_decref(c);
+	return h;
 }
 
 static bool
@@ -71,6 +103,26 @@ same_group(const rec *a, const rec *b)
 {
 	return strcmp(a->task, b->task) == 0 && strcmp(a->method, b->method) == 0 && strcmp(a->layers, b->layers) == 0 &&
 	    strcmp(a->source, b->source) == 0 && strcmp(a->target, b->target) == 0 && strcmp(a->metric, b->metric) == 0;
+}
+
+/* Runs that repeat a seed with the same settings count once: the latest run (highest id) stands for the seed.
+ * r is sorted (rec_cmp); returns the new count and says in the notes which runs were merged. */
+static int
+merge_repeats(rec *r, int n, notes *nt)
+{
+	int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (m > 0 && same_group(&r[m - 1], &r[i]) && r[m - 1].seed == r[i].seed && r[m - 1].cfg == r[i].cfg) {
+			note(nt, "%s %s %s %s: runs %lld and %lld repeat seed %lld with the same settings: counted once (run "
+			    "%lld)", r[i].task, r[i].method, r[i].layers, r[i].source, (long long)r[m - 1].run_id,
+			    (long long)r[i].run_id, (long long)r[i].seed, (long long)r[i].run_id);
+			r[m - 1] = r[i];
+			continue;
+		}
+		r[m++] = r[i];
+	}
+	return m;
 }
 
 /* Collect the records of every run matching the filters. */
@@ -92,6 +144,7 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 	f.method = o->method;
 	f.source = o->source;
 	f.order = TG_ORDER_OLDEST;
+	f.with_config = true;
 	if (tg_store_run_list(s, &f, &runs, &nruns, err) != TG_OK)
 		return TG_ERR;
 	ids = tg_xcalloc(nruns ? nruns : 1, sizeof *ids);
@@ -170,6 +223,7 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 			copy_str(x->metric, sizeof x->metric, rr->metric, "?");
 			x->run_id = rr->id;
 			x->seed = ri ? ri->seed : 0;
+			x->cfg = ri ? config_key(ri->config) : 0;
 			x->step = rr->step;
 			x->a_s = src->score;
 			x->a_t = e->score;
@@ -447,6 +501,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 		return NULL;
 	if (nr > 1)
 		qsort(r, (size_t)nr, sizeof *r, rec_cmp);
+	nr = merge_repeats(r, nr, &nt);
 	gstart = tg_xcalloc((size_t)nr + 1, sizeof *gstart);
 	for (i = 0; i < nr; i++)
 		if (i == 0 || !same_group(&r[i - 1], &r[i]))

@@ -14,6 +14,10 @@
 #ifndef TG_CLI_H
 #define TG_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include "util/util.h"
+
 typedef struct tg_command {
 	const char *name;
 	int       (*run)(int argc, char **argv);   /* argv[0] is the command name */
@@ -22,6 +26,7 @@ typedef struct tg_command {
 } tg_command;
 
 extern const tg_command tg_commands[];
+const tg_command *tg_command_find(const char *name);    /* main.c: NULL when there is no such command */
 
 /* cmd-bench.c */
 int tg_cmd_bench(int argc, char **argv);
@@ -67,4 +72,16 @@ int tg_tui_is_option(const char *arg);       /* an option of tamga tui: `tamga -
 
 /* main.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* main.c: --help and -h; print the command's usage line, summary and MORE (may be NULL) to stdout, return 0. */
+bool tg_cli_is_help(const char *arg);
+int  tg_cli_help(const char *cmd, const char *more);
+/* main.c: strict numbers and lists for option OPT of command CMD (util/parse.c): 0, or 2 after printing
+ * "tamga CMD: option 'OPT': '1.5' is not an integer (1..65536)". tg_cli_list returns n, or -1 after printing. */
+int  tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out);
+int  tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out);
+int  tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max);
+/* main.c: "unknown option '--bach'; did you mean '--batch'?" among the options named in the command's usage line
+ * and in extra (more help text, may be NULL); returns 2. tg_cli_known_option: whether opt is one of them. */
+int  tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra);
+bool tg_cli_known_option(const char *cmd, const char *opt, const char *extra);
 #endif

@@ -10,19 +10,25 @@
 
 int tg_cmd_analyze(int argc, char **argv);
 
+static const char usage_text[] =
+    "usage: tamga analyze ttc      [--workspace DIR] [FILTERS] [--split test|dev] [--boot N] [--seed N]\n"
+    "                              [--level X] [--chance C]\n"
+    "       tamga analyze features [--data DIR] [--tokenizer PATH] [--model DIR] [--sources en,tr]\n"
+    "                              [--targets L1,...] [--probe FILE.csv] [--layer N] [--pretrain-langs L1,...]\n"
+    "       tamga analyze predict  [--workspace DIR] [FILTERS] [feature options] [--ridge X]\n"
+    "       tamga analyze scaling  [--workspace DIR [FILTERS] | --csv FILE] [--form 1|2|3|all]\n"
+    "       tamga analyze probe    --model DIR [--data DIR] [--corpus tatoeba|ntrex|xwmt|udhr|ebible]\n"
+    "                              [--sources en,tr] [--targets L1,...] [--max-pairs N] [--batch N] [--max-len N]\n"
+    "ttc: --boot N item-bootstrap resamples, 100 to 1000000 (default 1000), 0 for none; --level X the interval's\n"
+    "coverage, 0 < X < 1 (default 0.95); --chance C one chance level for every task, 0 <= C < 1. Runs that repeat a\n"
+    "seed count once (the latest run of that seed), and the notes say so.\n"
+    "FILTERS: --task T --method M --source S --layers L. Every command takes --format text|md|csv|json, -o FILE.\n"
+    "The workspace is --workspace DIR, else $TAMGA_WORKSPACE, else ./tamga-workspace.\n";
+
 static void
 usage(FILE *fp)
 {
-	fputs("usage: tamga analyze ttc      [--workspace DIR] [FILTERS] [--split test|dev] [--boot N] [--seed N]\n"
-	    "                              [--level X] [--chance C]\n"
-	    "       tamga analyze features [--data DIR] [--tokenizer PATH] [--model DIR] [--sources en,tr]\n"
-	    "                              [--targets L1,...] [--probe FILE.csv] [--layer N] [--pretrain-langs L1,...]\n"
-	    "       tamga analyze predict  [--workspace DIR] [FILTERS] [feature options] [--ridge X]\n"
-	    "       tamga analyze scaling  [--workspace DIR [FILTERS] | --csv FILE] [--form 1|2|3|all]\n"
-	    "       tamga analyze probe    --model DIR [--data DIR] [--corpus tatoeba|ntrex|xwmt|udhr|ebible]\n"
-	    "                              [--sources en,tr] [--targets L1,...] [--max-pairs N] [--batch N] [--max-len N]\n"
-	    "FILTERS: --task T --method M --source S --layers L. Every command takes --format text|md|csv|json, -o FILE.\n"
-	    "The workspace is --workspace DIR, else $TAMGA_WORKSPACE, else ./tamga-workspace.\n", fp);
+	fputs(usage_text, fp);
 }
 
 typedef struct opts {
@@ -544,6 +550,9 @@ tg_cmd_analyze(int argc, char **argv)
 	opts o;
 	const char *sub;
 	int i;
+	int64_t n;
+	const char *items[256];
+	char scratch[4096];
 
 	memset(&o, 0, sizeof o);
 	o.layer = -1;
@@ -564,7 +573,8 @@ tg_cmd_analyze(int argc, char **argv)
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_usage_error("analyze", "unknown option or missing value '%s'", a);
+			return tg_cli_known_option("analyze", a, usage_text) ? tg_cli_usage_error("analyze", "%s needs a value",
+			    a) : tg_cli_unknown_option("analyze", a, usage_text);
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0)
 			o.ws = v;
@@ -584,10 +594,12 @@ tg_cmd_analyze(int argc, char **argv)
 			o.pretrain = v;
 		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
 			o.out = v;
-		else if (strcmp(a, "--sources") == 0)
-			o.sources = (char *)v;
-		else if (strcmp(a, "--targets") == 0 || strcmp(a, "--langs") == 0)
-			o.targets = (char *)v;
+		else if (strcmp(a, "--sources") == 0 || strcmp(a, "--targets") == 0 || strcmp(a, "--langs") == 0) {
+			snprintf(scratch, sizeof scratch, "%s", v);        /* checked here, split where used */
+			if (tg_cli_list("analyze", a, scratch, items, 256) < 0)
+				return 2;
+			*(strcmp(a, "--sources") == 0 ? &o.sources : &o.targets) = (char *)v;
+		}
 		else if (strcmp(a, "--task") == 0)
 			o.t.task = v;
 		else if (strcmp(a, "--method") == 0)
@@ -600,38 +612,53 @@ tg_cmd_analyze(int argc, char **argv)
 			if (strcmp(v, "dev") != 0 && strcmp(v, "test") != 0)
 				return tg_cli_usage_error("analyze", "--split is dev or test, not '%s'", v);
 			o.t.dev = strcmp(v, "dev") == 0;
-		} else if (strcmp(a, "--boot") == 0)
-			o.t.n_boot = atoi(v) == 0 ? -1 : atoi(v);
-		else if (strcmp(a, "--seed") == 0)
-			o.t.seed = strtoull(v, NULL, 10);
-		else if (strcmp(a, "--level") == 0)
-			o.t.level = atof(v);
-		else if (strcmp(a, "--chance") == 0) {
+		} else if (strcmp(a, "--boot") == 0) {
+			if (tg_cli_int("analyze", a, v, 0, 1000000, &n))
+				return 2;
+			if (n > 0 && n < 100)
+				return tg_cli_usage_error("analyze", "option '--boot': %s resamples are too few for an interval "
+				    "(0 for none, or 100..1000000)", v);
+			o.t.n_boot = n == 0 ? -1 : (int)n;
+		} else if (strcmp(a, "--seed") == 0) {
+			if (tg_cli_int("analyze", a, v, 0, INT64_MAX, &n))
+				return 2;
+			o.t.seed = (uint64_t)n;
+		} else if (strcmp(a, "--level") == 0) {
+			if (tg_cli_double("analyze", a, v, 0, 1, TG_PARSE_LO_OPEN | TG_PARSE_HI_OPEN, &o.t.level))
+				return 2;
+		} else if (strcmp(a, "--chance") == 0) {
+			if (tg_cli_double("analyze", a, v, 0, 1, TG_PARSE_HI_OPEN, &o.t.chance))
+				return 2;
 			o.t.have_chance = true;
-			o.t.chance = atof(v);
 		} else if (strcmp(a, "--format") == 0) {
 			if ((o.fmt = tg_out_format_parse(v)) < 0)
 				return tg_cli_usage_error("analyze", "unknown format '%s' (text, md, csv or json)", v);
-		} else if (strcmp(a, "--layer") == 0)
-			o.layer = atoi(v);
-		else if (strcmp(a, "--form") == 0) {
-			o.form = strcmp(v, "all") == 0 ? 0 : atoi(v);
-			if (o.form < 0 || o.form > 3)
+		} else if (strcmp(a, "--layer") == 0) {
+			if (tg_cli_int("analyze", a, v, 0, 1024, &n))
+				return 2;
+			o.layer = (int)n;
+		} else if (strcmp(a, "--form") == 0) {
+			if (strcmp(v, "all") == 0)
+				o.form = 0;
+			else if (tg_parse_int("--form", v, 1, 3, &n, NULL) != TG_OK)
 				return tg_cli_usage_error("analyze", "--form is 1 (D), 2 (D, P), 3 (D, P, TTC) or all");
-		} else if (strcmp(a, "--ridge") == 0)
-			o.ridge = atof(v);
-		else if (strcmp(a, "--max-pairs") == 0)
-			o.max_pairs = atoi(v);
-		else if (strcmp(a, "--batch") == 0)
-			o.batch = atoi(v);
-		else if (strcmp(a, "--max-len") == 0)
-			o.max_len = atoi(v);
-		else if (strcmp(a, "--max-words") == 0)
-			o.max_words = strtoll(v, NULL, 10);
-		else if (strcmp(a, "--sample-words") == 0)
-			o.sample_words = strtoll(v, NULL, 10);
-		else
-			return tg_cli_usage_error("analyze", "unknown option '%s'", a);
+			else
+				o.form = (int)n;
+		} else if (strcmp(a, "--ridge") == 0) {
+			if (tg_cli_double("analyze", a, v, 0, 1e6, 0, &o.ridge))
+				return 2;
+		} else if (strcmp(a, "--max-pairs") == 0 || strcmp(a, "--batch") == 0 || strcmp(a, "--max-len") == 0) {
+			int64_t lo = a[2] == 'b' ? 1 : a[6] == 'l' ? 8 : 2, hi = a[2] == 'b' ? 65536 : a[6] == 'l' ? 8192 : 10000000;
+			int *dst = a[2] == 'b' ? &o.batch : a[6] == 'l' ? &o.max_len : &o.max_pairs;
+			if (tg_cli_int("analyze", a, v, lo, hi, &n))
+				return 2;
+			*dst = (int)n;
+		} else if (strcmp(a, "--max-words") == 0 || strcmp(a, "--sample-words") == 0) {
+			if (tg_cli_int("analyze", a, v, 1, 1000000000000LL, &n))
+				return 2;
+			*(a[2] == 'm' ? &o.max_words : &o.sample_words) = n;
+		} else
+			return tg_cli_unknown_option("analyze", a, usage_text);
 	}
 	if (strcmp(sub, "ttc") == 0)
 		return cmd_ttc(&o);

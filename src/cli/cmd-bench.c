@@ -423,12 +423,11 @@ bench_data(const char *root_opt, const char *tok_path, int json)
 static int
 parse_int(const char *opt, const char *s, long lo, long hi, long *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	int64_t v;
 
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		return tg_cli_usage_error("bench", "%s expects an integer from %ld to %ld, got '%s'", opt, lo, hi, s);
-	*out = v;
+	if (tg_cli_int("bench", opt, s, lo, hi, &v))
+		return 2;
+	*out = (long)v;
 	return 0;
 }
 
@@ -443,6 +442,8 @@ tg_cmd_bench(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		long *dst = NULL;
+		if (tg_cli_is_help(argv[i]))
+			return tg_cli_help("bench", NULL);
 		if (strcmp(argv[i], "--tokenizer") == 0 && i + 1 < argc) {
 			tok_path = argv[++i];
 			continue;
@@ -473,8 +474,10 @@ tg_cmd_bench(int argc, char **argv)
 		else if (strcmp(argv[i], "--heads") == 0) dst = &heads;
 		else if (strcmp(argv[i], "--layers") == 0) dst = &layers;
 		else if (strcmp(argv[i], "--vocab") == 0) { dst = &vocab; lo = 4; hi = 1 << 24; }
+		else if (i + 1 >= argc && tg_cli_known_option("bench", argv[i], NULL))
+			return tg_cli_usage_error("bench", "%s needs a value", argv[i]);
 		else
-			return tg_cli_usage_error("bench", "unknown option '%s'", argv[i]);
+			return tg_cli_unknown_option("bench", argv[i], NULL);
 		if (i + 1 >= argc)
 			return tg_cli_usage_error("bench", "%s needs a value", argv[i]);
 		if (parse_int(argv[i], argv[i + 1], lo, hi, dst))

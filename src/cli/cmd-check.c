@@ -37,8 +37,11 @@ tg_cmd_selfcheck(int argc, char **argv)
 	int passed = 0, failed = 0, i;
 	double t0 = tg_now();
 
-	(void)argc;
-	(void)argv;
+	for (i = 1; i < argc; i++)
+		if (tg_cli_is_help(argv[i]))
+			return tg_cli_help("selfcheck", NULL);
+		else
+			return tg_cli_unknown_option("selfcheck", argv[i], NULL);
 	printf("tamga selfcheck: %s\n", tg_blas_info());
 	in[0] = tg_tensor_new(2, sx, &err);
 	in[1] = tg_tensor_new(2, sw, &err);

@@ -8,13 +8,16 @@
 
 int tg_cmd_data(int argc, char **argv);        /* also in cli/cli.h once the dispatch table lists it */
 
+static const char usage_text[] =
+    "usage: tamga data list  [--data DIR] [--files] [--json]\n"
+    "       tamga data check [--data DIR] [-v]\n"
+    "       tamga data show  [--data DIR] TASK LANG SPLIT [CORPUS] [-n N] [--fused]\n"
+    "The data root is --data DIR or $TAMGA_DATA.\n";
+
 static void
 usage(FILE *fp)
 {
-	fputs("usage: tamga data list  [--data DIR] [--files] [--json]\n"
-	    "       tamga data check [--data DIR] [-v]\n"
-	    "       tamga data show  [--data DIR] TASK LANG SPLIT [CORPUS] [-n N] [--fused]\n"
-	    "The data root is --data DIR or $TAMGA_DATA.\n", fp);
+	fputs(usage_text, fp);
 }
 
 static void
@@ -417,10 +420,14 @@ tg_cmd_data(int argc, char **argv)
 			verbose = 1;
 		else if (strcmp(a, "--fused") == 0)
 			fused = 1;
-		else if (strcmp(a, "-n") == 0 && i + 1 < argc)
-			count = strtoll(argv[++i], NULL, 10);
-		else if (a[0] == '-')
-			return tg_cli_usage_error("data", "unknown option '%s'", a);
+		else if (strcmp(a, "-n") == 0 && i + 1 < argc) {
+			if (tg_cli_int("data", a, argv[++i], 1, 1000000000000LL, &count))
+				return 2;
+		} else if (tg_cli_is_help(a)) {
+			usage(stdout);
+			return 0;
+		} else if (a[0] == '-')
+			return tg_cli_unknown_option("data", a, NULL);
 		else if (npos < 8)
 			pos[npos++] = argv[i];
 	}

@@ -29,38 +29,43 @@ tg_cmd_demo(int argc, char **argv)
 	tg_demo_opts_init(&o);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		char *end;
+		int64_t n;
+		int k;
+		if (tg_cli_is_help(a))
+			return tg_cli_help("demo", "more options: --seed N, --quiet\n");
 		if (strcmp(a, "--json") == 0) { json = true; headless = true; continue; }
 		if (strcmp(a, "--headless") == 0) { headless = true; continue; }
 		if (strcmp(a, "--quiet") == 0) { o.progress = false; continue; }
 		if (v == NULL)
-			return tg_cli_usage_error("demo", "%s needs a value", a);
+			return tg_cli_known_option("demo", a, "--seed") ? tg_cli_usage_error("demo", "%s needs a value", a) :
+			    tg_cli_unknown_option("demo", a, "--seed --quiet");
 		i++;
 		if (strcmp(a, "--preset") == 0 || strcmp(a, "--model") == 0) o.preset = v;
 		else if (strcmp(a, "--data") == 0) o.data_root = v;
 		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) o.workspace = v;
 		else if (strcmp(a, "--sources") == 0) {
-			char *p, *save = NULL;
 			snprintf(tb, sizeof tb, "%s", v);
-			o.n_sources = 0;
-			for (p = strtok_r(tb, ",", &save); p && o.n_sources < 2; p = strtok_r(NULL, ",", &save))
-				o.sources[o.n_sources++] = p;
+			if ((k = tg_cli_list("demo", a, tb, o.sources, 2)) < 0)
+				return 2;
+			o.n_sources = k;
 		} else if (strcmp(a, "--max-train") == 0) {
-			o.max_train = strtoll(v, &end, 10);
-			if (*end || o.max_train < 1)
-				return tg_cli_usage_error("demo", "--max-train expects a positive integer, got '%s'", v);
+			if (tg_cli_int("demo", a, v, 1, 1000000000000LL, &n))
+				return 2;
+			o.max_train = n;
 		} else if (strcmp(a, "--max-eval") == 0) {
-			o.max_eval = strtoll(v, &end, 10);
-			if (*end || o.max_eval < 1)
-				return tg_cli_usage_error("demo", "--max-eval expects a positive integer, got '%s'", v);
+			if (tg_cli_int("demo", a, v, 1, 1000000000000LL, &n))
+				return 2;
+			o.max_eval = n;
 		} else if (strcmp(a, "--epochs") == 0) {
-			o.epochs = (int)strtol(v, &end, 10);
-			if (*end || o.epochs < 1)
-				return tg_cli_usage_error("demo", "--epochs expects a positive integer, got '%s'", v);
-		} else if (strcmp(a, "--seed") == 0)
-			o.seed = strtoull(v, NULL, 10);
-		else
-			return tg_cli_usage_error("demo", "unknown option '%s'", a);
+			if (tg_cli_int("demo", a, v, 1, 1000000, &n))
+				return 2;
+			o.epochs = (int)n;
+		} else if (strcmp(a, "--seed") == 0) {
+			if (tg_cli_int("demo", a, v, 0, INT64_MAX, &n))
+				return 2;
+			o.seed = (uint64_t)n;
+		} else
+			return tg_cli_unknown_option("demo", a, "--seed --quiet");
 	}
 	(void)headless;
 	signal(SIGINT, on_sigint);

@@ -1,4 +1,5 @@
 /* tamga eval RUN / tamga predict RUN: a stored run scored on any file; the score is stored under the file's name. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,14 @@ eval_main(const char *cmd, int argc, char **argv, bool predict)
 	tg_eval_result r;
 	tg_error err = { 0 };
 	const char *run = NULL;
-	char *end;
 	int i, json = 0, quiet = 0, rc;
 
 	tg_eval_opts_init(&o);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int64_t n;
+		if (tg_cli_is_help(a))
+			return tg_cli_help(cmd, NULL);
 		if (strcmp(a, "--lenient") == 0) { o.lenient = true; continue; }
 		if (strcmp(a, "--json") == 0) { json = 1; continue; }
 		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) { quiet = 1; continue; }
@@ -43,24 +46,25 @@ eval_main(const char *cmd, int argc, char **argv, bool predict)
 		else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) o.pred_out = v;
 		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) o.workspace = v;
 		else if (strcmp(a, "--batch") == 0) {
-			long b = strtol(v, &end, 10);
-			if (*end || b < 1 || b > 4096)
-				return tg_cli_usage_error(cmd, "--batch takes a number from 1 to 4096, not '%s'", v);
-			o.batch = (int)b;
+			if (tg_cli_int(cmd, a, v, 1, 4096, &n))
+				return 2;
+			o.batch = (int)n;
 		} else if (strcmp(a, "--bootstrap") == 0) {
-			long b = strtol(v, &end, 10);
-			if (*end || b < 10 || b > 1000000)
-				return tg_cli_usage_error(cmd, "--bootstrap takes a number of resamples from 10 to 1000000, not '%s'", v);
-			o.boot_resamples = (int)b;
+			if (tg_cli_int(cmd, a, v, 10, 1000000, &n))
+				return 2;
+			o.boot_resamples = (int)n;
 		} else
-			return tg_cli_usage_error(cmd, "unknown option '%s'", a);
+			return tg_cli_unknown_option(predict ? "eval" : cmd, a, NULL);
 	}
 	if (run == NULL)
 		return tg_cli_usage_error(cmd, "which run? (tamga %s RUN --data FILE --format F --lang L; 'tamga runs' "
 		    "lists them)", cmd);
-	o.run_id = strtoll(run, &end, 10);
-	if (*end || o.run_id < 1)
-		return tg_cli_usage_error(cmd, "RUN is a run id (a positive number), not '%s'", run);
+	{
+		int64_t id;
+		if (tg_cli_int(cmd, "RUN", run, 1, INT64_MAX, &id))
+			return 2;
+		o.run_id = id;
+	}
 	if (o.path == NULL)
 		return tg_cli_usage_error(cmd, "--data FILE is required");
 	if (o.format < 0)

@@ -184,12 +184,11 @@ report_problem(const char *problem, const char *hint, tg_tokenizer *tok)
 static int
 parse_count(const char *opt, const char *v, long lo, long hi, long *out)
 {
-	char *end;
-	long x = strtol(v, &end, 10);
+	int64_t x;
 
-	if (*v == '\0' || *end != '\0' || x < lo || x > hi)
-		return tg_cli_usage_error("info", "%s expects a number from %ld to %ld, got '%s'", opt, lo, hi, v);
-	*out = x;
+	if (tg_cli_int("info", opt, v, lo, hi, &x))
+		return 2;
+	*out = (long)x;
 	return 0;
 }
 

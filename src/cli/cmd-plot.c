@@ -8,20 +8,23 @@
 
 int tg_cmd_plot(int argc, char **argv);
 
+static const char usage_text[] =
+    "usage: tamga plot curves  RUN [RUN...] [--workspace DIR] [--split dev|test] [--metric M] -o FILE\n"
+    "       tamga plot ttc     [--workspace DIR] [--task T] [--method M] [--source S] [--layers L]\n"
+    "                          [--by source|method] [--split test|dev] [--csv-out VALUES.csv] -o FILE\n"
+    "       tamga plot probe   --csv PROBE.csv [--what margin|acc|cos] -o FILE\n"
+    "       tamga plot scaling [--workspace DIR [FILTERS] | --csv POINTS.csv] [--form 1|2|3] -o FILE\n"
+    "FILE ends in .png, .svg or .pdf; --width W --height H (pixels for PNG, points otherwise).\n"
+    "Several runs in 'curves' are taken as seeds: their mean with a 95% t interval per step.\n"
+    "'ttc' writes ONE heat map to FILE: rows are sources (or methods), each prefixed by its (task, method,\n"
+    "layers) or (task, source) when there are several; TTC = (A_t - c_t) / (A_s - c_s) with c the majority\n"
+    "baseline of each evaluation set, the levels stored with the scores (as in report and analyze ttc);\n"
+    "undefined cells (source at or below its chance) are left blank.\n";
+
 static void
 usage(FILE *fp)
 {
-	fputs("usage: tamga plot curves  RUN [RUN...] [--workspace DIR] [--split dev|test] [--metric M] -o FILE\n"
-	    "       tamga plot ttc     [--workspace DIR] [--task T] [--method M] [--source S] [--layers L]\n"
-	    "                          [--by source|method] [--split test|dev] [--csv-out VALUES.csv] -o FILE\n"
-	    "       tamga plot probe   --csv PROBE.csv [--what margin|acc|cos] -o FILE\n"
-	    "       tamga plot scaling [--workspace DIR [FILTERS] | --csv POINTS.csv] [--form 1|2|3] -o FILE\n"
-	    "FILE ends in .png, .svg or .pdf; --width W --height H (pixels for PNG, points otherwise).\n"
-	    "Several runs in 'curves' are taken as seeds: their mean with a 95% t interval per step.\n"
-	    "'ttc' writes ONE heat map to FILE: rows are sources (or methods), each prefixed by its (task, method,\n"
-	    "layers) or (task, source) when there are several; TTC = (A_t - c_t) / (A_s - c_s) with c the majority\n"
-	    "baseline of each evaluation set, the levels stored with the scores (as in report and analyze ttc);\n"
-	    "undefined cells (source at or below its chance) are left blank.\n", fp);
+	fputs(usage_text, fp);
 }
 
 static int
@@ -125,18 +128,23 @@ tg_cmd_plot(int argc, char **argv)
 	sub = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		char *end;
+		int64_t n;
 
+		if (tg_cli_is_help(a)) {
+			usage(stdout);
+			return 0;
+		}
 		if (a[0] != '-') {
-			long long id = strtoll(a, &end, 10);
-
-			if (*end != '\0' || id <= 0 || nruns >= 256)
-				return tg_cli_usage_error("plot", "expected a run id, got '%s'", a);
-			runs[nruns++] = id;
+			if (tg_cli_int("plot", "run id", a, 1, 1000000000000000LL, &n))
+				return 2;
+			if (nruns >= 256)
+				return tg_cli_usage_error("plot", "at most 256 runs in one plot");
+			runs[nruns++] = n;
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_usage_error("plot", "unknown option or missing value '%s'", a);
+			return tg_cli_known_option("plot", a, usage_text) ? tg_cli_usage_error("plot", "%s needs a value", a) :
+			    tg_cli_unknown_option("plot", a, usage_text);
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0)
 			ws = v;
@@ -166,15 +174,15 @@ tg_cmd_plot(int argc, char **argv)
 			dev_set = true;
 			dev = strcmp(v, "dev") == 0;
 		} else if (strcmp(a, "--form") == 0) {
-			form = atoi(v);
-			if (form < 1 || form > 3)
-				return tg_cli_usage_error("plot", "--form is 1, 2 or 3");
-		} else if (strcmp(a, "--width") == 0)
-			w = atoi(v);
-		else if (strcmp(a, "--height") == 0)
-			h = atoi(v);
-		else
-			return tg_cli_usage_error("plot", "unknown option '%s'", a);
+			if (tg_cli_int("plot", a, v, 1, 3, &n))
+				return 2;
+			form = (int)n;
+		} else if (strcmp(a, "--width") == 0 || strcmp(a, "--height") == 0) {
+			if (tg_cli_int("plot", a, v, 16, 20000, &n))
+				return 2;
+			*(a[2] == 'w' ? &w : &h) = (int)n;
+		} else
+			return tg_cli_unknown_option("plot", a, usage_text);
 	}
 	if (out == NULL)
 		return tg_cli_usage_error("plot", "give the output file with -o FILE.png|.svg|.pdf");

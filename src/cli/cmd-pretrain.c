@@ -30,6 +30,11 @@ tg_cmd_pretrain(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int64_t n;
+		double d;
+		if (tg_cli_is_help(a))
+			return tg_cli_help("pretrain", "more options: --temperature X (language sampling exponent, 0..1, default "
+			    "0.3), --quiet\n");
 		if (strcmp(a, "--force") == 0) {
 			force = true;
 			continue;
@@ -39,24 +44,28 @@ tg_cmd_pretrain(int argc, char **argv)
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_usage_error("pretrain", "%s needs a value", a);
+			return tg_cli_known_option("pretrain", a, "--temperature") ? tg_cli_usage_error("pretrain",
+			    "%s needs a value", a) : tg_cli_unknown_option("pretrain", a, "--temperature --quiet");
 		if (strcmp(a, "--preset") == 0)
 			o.preset = v;
 		else if (strcmp(a, "--data") == 0)
 			o.data_root = v;
 		else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0)
 			o.out_dir = v;
-		else if (strcmp(a, "--seed") == 0)
-			o.seed = strtoull(v, NULL, 10);
-		else if (strcmp(a, "--steps") == 0) {
-			char *end;
-			o.steps = strtoll(v, &end, 10);
-			if (*end || o.steps < 1)
-				return tg_cli_usage_error("pretrain", "--steps expects a positive integer, got '%s'", v);
-		} else if (strcmp(a, "--temperature") == 0)
-			o.temperature = atof(v);
-		else
-			return tg_cli_usage_error("pretrain", "unknown option '%s'", a);
+		else if (strcmp(a, "--seed") == 0) {
+			if (tg_cli_int("pretrain", a, v, 0, INT64_MAX, &n))
+				return 2;
+			o.seed = (uint64_t)n;
+		} else if (strcmp(a, "--steps") == 0) {
+			if (tg_cli_int("pretrain", a, v, 1, 1000000000000LL, &n))
+				return 2;
+			o.steps = n;
+		} else if (strcmp(a, "--temperature") == 0) {
+			if (tg_cli_double("pretrain", a, v, 0, 1, TG_PARSE_LO_OPEN, &d))
+				return 2;
+			o.temperature = d;
+		} else
+			return tg_cli_unknown_option("pretrain", a, "--temperature --quiet");
 		i++;
 	}
 	if (tg_pretrain_preset_find(o.preset) == NULL)

@@ -34,9 +34,11 @@ tg_cmd_runs(int argc, char **argv)
 	f.order = TG_ORDER_OLDEST;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (tg_cli_is_help(a)) return tg_cli_help("runs", "more options: --source LANG, --name TEXT\n");
 		if (strcmp(a, "--json") == 0) { json = 1; continue; }
 		if (v == NULL)
-			return tg_cli_usage_error("runs", "%s needs a value", a);
+			return tg_cli_known_option("runs", a, "--source --name") ? tg_cli_usage_error("runs", "%s needs a value",
+			    a) : tg_cli_unknown_option("runs", a, "--source --name");
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) ws = v;
 		else if (strcmp(a, "--task") == 0) f.task = v;
@@ -50,7 +52,7 @@ tg_cmd_runs(int argc, char **argv)
 				    "cancelled)", v);
 			f.status_mask |= 1u << st;
 		} else
-			return tg_cli_usage_error("runs", "unknown option '%s'", a);
+			return tg_cli_unknown_option("runs", a, "--source --name");
 	}
 	if ((s = open_ws("runs", ws)) == NULL)
 		return 1;
@@ -103,15 +105,18 @@ tg_cmd_show(int argc, char **argv)
 	int n = 0, i;
 
 	for (i = 1; i < argc; i++) {
+		if (tg_cli_is_help(argv[i]))
+			return tg_cli_help("show", NULL);
 		if ((strcmp(argv[i], "--workspace") == 0 || strcmp(argv[i], "-w") == 0) && i + 1 < argc)
 			ws = argv[++i];
 		else if (argv[i][0] != '-' && id == 0) {
-			char *end;
-			id = strtoll(argv[i], &end, 10);
-			if (*end || id <= 0)
-				return tg_cli_usage_error("show", "expected a run id, got '%s'", argv[i]);
-		} else
-			return tg_cli_usage_error("show", "unknown argument '%s'", argv[i]);
+			if (tg_cli_int("show", "run id", argv[i], 1, 1000000000000000LL, &id))
+				return 2;
+		} else if (argv[i][0] == '-')
+			return tg_cli_known_option("show", argv[i], NULL) ? tg_cli_usage_error("show", "%s needs a value",
+			    argv[i]) : tg_cli_unknown_option("show", argv[i], NULL);
+		else
+			return tg_cli_usage_error("show", "unexpected argument '%s' (one run at a time)", argv[i]);
 	}
 	if (id == 0)
 		return tg_cli_usage_error("show", "which run? (tamga show RUN; 'tamga runs' lists them)");
@@ -165,17 +170,25 @@ tg_cmd_report(int argc, char **argv)
 	f.status_mask = 1u << TG_RUN_DONE;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (tg_cli_is_help(a)) {
+			free(ids);
+			return tg_cli_help("report", "more options: --source LANG\n");
+		}
 		if (a[0] != '-') {
-			char *end;
-			int64_t id = strtoll(a, &end, 10);
-			if (*end || id <= 0)
-				return tg_cli_usage_error("report", "expected a run id, got '%s'", a);
+			int64_t id;
+			if (tg_cli_int("report", "run id", a, 1, 1000000000000000LL, &id)) {
+				free(ids);
+				return 2;
+			}
 			ids = tg_xrealloc(ids, (size_t)(nid + 1) * sizeof *ids);
 			ids[nid++] = id;
 			continue;
 		}
-		if (v == NULL)
-			return tg_cli_usage_error("report", "%s needs a value", a);
+		if (v == NULL) {
+			free(ids);
+			return tg_cli_known_option("report", a, "--source") ? tg_cli_usage_error("report", "%s needs a value",
+			    a) : tg_cli_unknown_option("report", a, "--source");
+		}
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) ws = v;
 		else if (strcmp(a, "--format") == 0) fmt = v;
@@ -186,8 +199,10 @@ tg_cmd_report(int argc, char **argv)
 			if (strcmp(v, "test") == 0) ro.split = TG_SPLIT_TEST;
 			else if (strcmp(v, "dev") == 0) ro.split = TG_SPLIT_DEV;
 			else return tg_cli_usage_error("report", "--split is test or dev, got '%s'", v);
-		} else
-			return tg_cli_usage_error("report", "unknown option '%s'", a);
+		} else {
+			free(ids);
+			return tg_cli_unknown_option("report", a, "--source");
+		}
 	}
 	if ((ff = tg_report_format_parse(fmt)) < 0)
 		return tg_cli_usage_error("report", "unknown format '%s' (md, csv, json)", fmt);

@@ -123,6 +123,8 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common)
 	pid_t parent = getpid();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (tg_cli_is_help(a))
+			return tg_cli_help("sweep", NULL);
 		if (strcmp(a, "--grid") == 0 || strcmp(a, "-g") == 0) {
 			if (v == NULL || nax == MAX_AXES)
 				return tg_cli_usage_error("sweep", "--grid expects OPTION=V1|V2|..., e.g. --grid 'seed=1|2|3' "
@@ -137,8 +139,12 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common)
 			nax++;
 			i++;
 		} else if (strcmp(a, "--workers") == 0 || strcmp(a, "-j") == 0) {
-			if (v == NULL || (workers = atoi(v)) < 1 || workers > 64)
-				return tg_cli_usage_error("sweep", "--workers expects 1 to 64");
+			int64_t w;
+			if (v == NULL)
+				return tg_cli_usage_error("sweep", "%s needs a value (1 to 64)", a);
+			if (tg_cli_int("sweep", a, v, 1, 64, &w))
+				return 2;
+			workers = (int)w;
 			i++;
 		} else if (strcmp(a, "--prefix") == 0) {
 			if (v == NULL)

@@ -7,29 +7,21 @@
 
 int tg_cmd_tokstats(int argc, char **argv);
 
+static const char usage_text[] =
+    "usage: tamga tokstats [--data DIR] [--tokenizer PATH] [--langs L1,L2,...] [--sources LIST]\n"
+    "                      [--max-words N] [--sample-words N] [--seed N] [--format text|md|csv|json] [-o FILE]\n"
+    "Per language: fertility (tokens per word), continued words, UNK rate, characters per token, script mix;\n"
+    "subword-type and character 3-gram Jaccard between languages on equal-size samples.\n"
+    "  --tokenizer PATH  a model folder or tokenizer file (SentencePiece .model, tokenizer.json, vocab.txt);\n"
+    "                    without it, white space + punctuation words are the tokens\n"
+    "  --sources LIST    text,tatoeba,udpos,ntrex,xwmt,udhr,ebible (default), also gettext\n"
+    "  --max-words N     words read per language (default 100000)\n"
+    "  --sample-words N  words per language in the Jaccard samples (default 5000)\n";
+
 static void
 usage(FILE *fp)
 {
-	fputs("usage: tamga tokstats [--data DIR] [--tokenizer PATH] [--langs L1,L2,...] [--sources LIST]\n"
-	    "                      [--max-words N] [--sample-words N] [--seed N] [--format text|md|csv|json] [-o FILE]\n"
-	    "Per language: fertility (tokens per word), continued words, UNK rate, characters per token, script mix;\n"
-	    "subword-type and character 3-gram Jaccard between languages on equal-size samples.\n"
-	    "  --tokenizer PATH  a model folder or tokenizer file (SentencePiece .model, tokenizer.json, vocab.txt);\n"
-	    "                    without it, white space + punctuation words are the tokens\n"
-	    "  --sources LIST    text,tatoeba,udpos,ntrex,xwmt,udhr,ebible (default), also gettext\n"
-	    "  --max-words N     words read per language (default 100000)\n"
-	    "  --sample-words N  words per language in the Jaccard samples (default 5000)\n", fp);
-}
-
-static int
-split_list(char *s, const char **out, int max)
-{
-	int n = 0;
-	char *save = NULL, *t;
-
-	for (t = strtok_r(s, ", ", &save); t != NULL && n < max; t = strtok_r(NULL, ", ", &save))
-		out[n++] = t;
-	return n;
+	fputs(usage_text, fp);
 }
 
 int
@@ -38,6 +30,7 @@ tg_cmd_tokstats(int argc, char **argv)
 	const char *data_opt = NULL, *tok_path = NULL, *sources = NULL, *out_path = NULL, *root, *langs[128];
 	char *langs_arg = NULL;
 	int i, fmt = TG_OUT_TEXT, nlangs = 0, rc = 1;
+	int64_t n;
 	tg_corpus_opts co = { 0 };
 	tg_tokstats_opts to = { 0 };
 	tg_error err = { 0 };
@@ -58,19 +51,31 @@ tg_cmd_tokstats(int argc, char **argv)
 			data_opt = v, i++;
 		else if ((strcmp(a, "--tokenizer") == 0 || strcmp(a, "--model") == 0) && v)
 			tok_path = v, i++;
-		else if (strcmp(a, "--langs") == 0 && v)
+		else if (strcmp(a, "--langs") == 0 && v) {
+			free(langs_arg);
 			langs_arg = tg_xstrdup(v), i++;
+		}
 		else if (strcmp(a, "--sources") == 0 && v)
 			sources = v, i++;
-		else if (strcmp(a, "--max-words") == 0 && v)
-			co.max_words = strtoll(v, NULL, 10), i++;
-		else if (strcmp(a, "--sample-words") == 0 && v)
-			to.sample_words = strtoll(v, NULL, 10), i++;
-		else if (strcmp(a, "--seed") == 0 && v)
-			to.seed = strtoull(v, NULL, 10), i++;
+		else if (strcmp(a, "--max-words") == 0 && v) {
+			if (tg_cli_int("tokstats", a, v, 1, 1000000000000LL, &n))
+				goto usage_fail;
+			co.max_words = n, i++;
+		} else if (strcmp(a, "--sample-words") == 0 && v) {
+			if (tg_cli_int("tokstats", a, v, 1, 1000000000000LL, &n))
+				goto usage_fail;
+			to.sample_words = n, i++;
+		} else if (strcmp(a, "--seed") == 0 && v) {
+			if (tg_cli_int("tokstats", a, v, 0, INT64_MAX, &n))
+				goto usage_fail;
+			to.seed = (uint64_t)n, i++;
+		}
 		else if (strcmp(a, "--format") == 0 && v) {
 			if ((fmt = tg_out_format_parse(v)) < 0)
+			{
+				free(langs_arg);
 				return tg_cli_usage_error("tokstats", "unknown format '%s' (text, md, csv or json)", v);
+			}
 			i++;
 		} else if (strcmp(a, "--json") == 0)
 			fmt = TG_OUT_JSON;
@@ -78,11 +83,16 @@ tg_cmd_tokstats(int argc, char **argv)
 			fmt = TG_OUT_CSV;
 		else if (strcmp(a, "-o") == 0 && v)
 			out_path = v, i++;
-		else
-			return tg_cli_usage_error("tokstats", "unknown option or missing value '%s'", a);
+		else if (v == NULL && tg_cli_known_option("tokstats", a, usage_text)) {
+			tg_cli_usage_error("tokstats", "%s needs a value", a);
+			goto usage_fail;
+		} else {
+			tg_cli_unknown_option("tokstats", a, usage_text);
+			goto usage_fail;
+		}
 	}
-	if (langs_arg)
-		nlangs = split_list(langs_arg, langs, 128);
+	if (langs_arg && (nlangs = tg_cli_list("tokstats", "--langs", langs_arg, langs, 128)) < 0)
+		goto usage_fail;
 	co.langs = nlangs ? langs : NULL;
 	co.nlangs = nlangs;
 	co.sources = sources;
@@ -124,4 +134,7 @@ fail:
 	tg_registry_free(r);
 	free(langs_arg);
 	return rc;
+usage_fail:
+	free(langs_arg);
+	return 2;
 }

@@ -41,7 +41,7 @@ const tg_command tg_commands[] = {
 	{ "eval", tg_cmd_eval,
 	  "tamga eval RUN --data FILE --format conllu|panx|kaznerd|xnli|kardes-nli|xcopa|kardes-copa --lang L "
 	  "[--name NAME] [--split test|dev] [--lenient] [--label-map FILE|ontonotes] [--out FILE] [--workspace DIR] "
-	  "[--json]",
+	  "[--batch N] [--bootstrap N] [--no-store] [--quiet] [--json]",
 	  "score a trained run on any file (any language); stored under the file's name for report and show" },
 	{ "predict", tg_cmd_predict,
 	  "tamga predict RUN --data FILE --format F --lang L --out FILE|- [eval options]",
@@ -52,9 +52,9 @@ const tg_command tg_commands[] = {
 	{ "info", tg_cmd_info,
 	  "tamga info MODEL_DIR [--peft SPEC] [--budget N | --match SPEC] [--batch N] [--seq N] [--labels N] [--json]",
 	  "a model folder: architecture, parameters per component and layer, tokenizer; what a PEFT spec trains" },
-	{ "run", tg_cmd_run, "tamga run [-e CHUNK] FILE.lua [ARGS...]",
+	{ "run", tg_cmd_run, "tamga run [--sandbox] [-e CHUNK] FILE.lua [ARGS...]",
 	  "run a Lua script headless (the tamga API, see tamga-lua(3)); arg holds ARGS as in lua(1)" },
-	{ "repl", tg_cmd_repl, "tamga repl [-e CHUNK] [FILE.lua [ARGS...]]",
+	{ "repl", tg_cmd_repl, "tamga repl [--sandbox] [-e CHUNK] [FILE.lua [ARGS...]]",
 	  "interactive Lua prompt with the tamga API: completion, history, Ctrl-C interrupts training" },
 	{ "tui", tg_cmd_tui, "tamga [tui] [--workspace DIR] [--model NAME] [--data DIR] [--max-frames N] [--ascii] [--no-color]",
 	  "the workbench: pick layers, launch fine-tunes, live per-language curves (tamga alone opens it)" },
@@ -70,8 +70,125 @@ tg_cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nhint: run 'tamga --help' or 'man tamga'\n");
+	fprintf(stderr, "\nhint: run 'tamga %s --help' or 'man tamga'\n", cmd);
 	return 2;
+}
+
+bool
+tg_cli_is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+const tg_command *
+tg_command_find(const char *name)
+{
+	const tg_command *c;
+
+	for (c = tg_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int
+tg_cli_help(const char *cmd, const char *more)
+{
+	const tg_command *c = tg_command_find(cmd);
+
+	if (c != NULL)
+		printf("usage: %s\n\n%s.\n", c->usage, c->summary);
+	if (more != NULL)
+		printf("\n%s", more);
+	printf("\nSee tamga(1).\n");
+	return 0;
+}
+
+int
+tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	char what[96];
+	tg_error err = { 0 };
+
+	snprintf(what, sizeof what, opt[0] == '-' ? "option '%s'" : "%s", opt);
+	if (tg_parse_int(what, v, lo, hi, out, &err) != TG_OK)
+		return tg_cli_usage_error(cmd, "%s", err.msg);
+	return 0;
+}
+
+int
+tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out)
+{
+	char what[96];
+	tg_error err = { 0 };
+
+	snprintf(what, sizeof what, "option '%s'", opt);
+	if (tg_parse_double(what, v, lo, hi, flags, out, &err) != TG_OK)
+		return tg_cli_usage_error(cmd, "%s", err.msg);
+	return 0;
+}
+
+int
+tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max)
+{
+	char what[96];
+	tg_error err = { 0 };
+	int n;
+
+	snprintf(what, sizeof what, "option '%s'", opt);
+	if ((n = tg_parse_list(what, v, items, max, &err)) < 0)
+		tg_cli_usage_error(cmd, "%s", err.msg);
+	return n;
+}
+
+/* The options named in the command's usage line and in extra: "[--batch N]" gives "--batch". */
+static int
+named_options(const char *cmd, const char *extra, char words[][32], const char **cand, int max)
+{
+	const tg_command *c = tg_command_find(cmd);
+	const char *texts[2] = { c != NULL ? c->usage : NULL, extra }, *p;
+	int n = 0, t;
+
+	for (t = 0; t < 2; t++)
+		for (p = texts[t]; p != NULL && (p = strchr(p, '-')) != NULL && n < max; ) {
+			size_t k = strspn(p, "-abcdefghijklmnopqrstuvwxyz0123456789");
+			if (k > 1 && k < 32 && (p == texts[t] || strchr(" [|(\n", p[-1]) != NULL)) {
+				memcpy(words[n], p, k);
+				words[n][k] = '\0';
+				cand[n] = words[n];
+				n++;
+			}
+			p += k ? k : 1;
+		}
+	return n;
+}
+
+bool
+tg_cli_known_option(const char *cmd, const char *opt, const char *extra)
+{
+	char words[160][32];
+	const char *cand[160];
+	int n = named_options(cmd, extra, words, cand, 160), i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(cand[i], opt) == 0)
+			return true;
+	return false;
+}
+
+int
+tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra)
+{
+	char words[160][32];
+	const char *cand[160], *best;
+	int n = named_options(cmd, extra, words, cand, 160), i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(cand[i], opt) == 0)          /* a known option at the end of the line */
+			return tg_cli_usage_error(cmd, "%s needs a value", opt);
+	if ((best = tg_suggest(opt, cand, n)) != NULL)
+		return tg_cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", opt, best);
+	return tg_cli_usage_error(cmd, "unknown option '%s'", opt);
 }
 
 static void
@@ -79,24 +196,55 @@ usage(FILE *f)
 {
 	const tg_command *c;
 
-	fprintf(f, "usage: tamga [--threads N] COMMAND [ARGS...]\n"
+	fprintf(f, "usage: tamga [--threads N] [--workspace DIR] [--data DIR] COMMAND [ARGS...]\n"
 	    "       tamga --help | --version\n\n"
 	    "tamga is a workbench for parameter-efficient cross-lingual transfer on Turkic languages.\n\n"
 	    "commands:\n");
 	for (c = tg_commands; c->name != NULL; c++)
 		fprintf(f, "  %-11s %s\n", c->name, c->summary);
 	fprintf(f, "\nenvironment:\n"
-	    "  TAMGA_THREADS  threads for tamga and OpenBLAS together (default: all cores)\n"
+	    "  TAMGA_THREADS  threads for tamga and OpenBLAS together, 1 to 1024 (default: all cores)\n"
+	    "  TAMGA_WORKSPACE  the workspace (default: ./tamga-workspace)\n"
 	    "  TAMGA_DATA     data root (datasets)\n\n"
 	    "See tamga(1).\n");
+}
+
+/* Global options before a command that belong to the workbench too: --workspace and --data given before another
+ * command set TAMGA_WORKSPACE and TAMGA_DATA for it (`tamga -w DIR runs`). Returns how many arguments they took, 0
+ * when argv[i] is not one of them or no command follows (then the workbench opens), -1 after a usage error. */
+static int
+global_option(int argc, char **argv, int i)
+{
+	const char *a = argv[i];
+	int j = i;
+
+	if (!(strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0 || strcmp(a, "--data") == 0))
+		return 0;
+	/* skip this and any further global or workbench options to see what follows */
+	while (j < argc && (tg_tui_is_option(argv[j]) || strcmp(argv[j], "--threads") == 0))
+		j += strcmp(argv[j], "--ascii") == 0 || strcmp(argv[j], "--no-color") == 0 ? 1 : 2;
+	if (j >= argc || argv[j][0] == '-' || tg_command_find(argv[j]) == NULL || strcmp(argv[j], "tui") == 0)
+		return 0;
+	if (i + 1 >= argc) {
+		fprintf(stderr, "tamga: %s needs a value\nhint: run 'tamga --help'\n", a);
+		return -1;
+	}
+	setenv(strcmp(a, "--data") == 0 ? "TAMGA_DATA" : "TAMGA_WORKSPACE", argv[i + 1], 1);
+	return 2;
 }
 
 int
 main(int argc, char **argv)
 {
 	const tg_command *c;
-	int i = 1;
+	const char *cand[64];
+	tg_error err = { 0 };
+	int i = 1, k, nc = 0;
 
+	if (tg_threads_env(&k, &err) != TG_OK) {
+		fprintf(stderr, "tamga: %s\nhint: %s\n", err.msg, err.hint);
+		return 2;
+	}
 	tg_threads_init();
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -105,14 +253,19 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
 			printf("tamga %s\n%s\n", PACKAGE_VERSION, tg_blas_info());
 			return 0;
-		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[i + 1], &end, 10);
-			if (*end != '\0' || n < 1 || n > 1024)
-				return tg_cli_usage_error("--threads", "expected a thread count from 1 to 1024, got '%s'",
-				    argv[i + 1]);
+		} else if (strcmp(argv[i], "--threads") == 0) {
+			int64_t n;
+			if (i + 1 >= argc || tg_parse_int("option '--threads'", argv[i + 1], 1, TG_THREADS_MAX, &n, &err) != TG_OK) {
+				fprintf(stderr, "tamga: %s\nhint: --threads takes a thread count from 1 to %d\n", i + 1 < argc ?
+				    err.msg : "option '--threads' needs a value", TG_THREADS_MAX);
+				return 2;
+			}
 			tg_threads_set((int)n);
 			i += 2;
+		} else if ((k = global_option(argc, argv, i)) != 0) {
+			if (k < 0)
+				return 2;
+			i += k;
 		} else if (tg_tui_is_option(argv[i])) {
 			argv[i - 1] = (char *)"tui";           /* `tamga --workspace W` = `tamga tui --workspace W` */
 			return tg_cmd_tui(argc - i + 1, argv + i - 1);
@@ -130,9 +283,15 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (c = tg_commands; c->name != NULL; c++)
-		if (strcmp(c->name, argv[i]) == 0)
-			return c->run(argc - i, argv + i);
-	fprintf(stderr, "tamga: unknown command '%s'\nhint: run 'tamga --help' for the list of commands\n", argv[i]);
+	if ((c = tg_command_find(argv[i])) != NULL)
+		return c->run(argc - i, argv + i);
+	for (c = tg_commands; c->name != NULL && nc < 64; c++)
+		cand[nc++] = c->name;
+	if (tg_suggest(argv[i], cand, nc) != NULL)
+		fprintf(stderr, "tamga: unknown command '%s'; did you mean '%s'?\nhint: run 'tamga --help' for the list of "
+		    "commands\n", argv[i], tg_suggest(argv[i], cand, nc));
+	else
+		fprintf(stderr, "tamga: unknown command '%s'\nhint: run 'tamga --help' for the list of commands\n",
+		    argv[i]);
 	return 2;
 }

@@ -15,7 +15,7 @@ run_chunks(lua_State *L, char **chunks, int n)
 	for (i = 0; i < n; i++) {
 		int base = lua_gettop(L), st;
 		lua_pushcfunction(L, tg_lua_msghandler);
-		st = luaL_loadbuffer(L, chunks[i], strlen(chunks[i]), "=(command line)");
+		st = luaL_loadbufferx(L, chunks[i], strlen(chunks[i]), "=(command line)", tg_lua_load_mode(L));
 		if (st == LUA_OK)
 			st = lua_pcall(L, 0, 0, base + 1);
 		if (st != LUA_OK) {
@@ -29,16 +29,30 @@ run_chunks(lua_State *L, char **chunks, int n)
 	return 0;
 }
 
-/* Options shared by run and repl: -e CHUNK (repeatable), then FILE and its arguments. Returns the index of FILE
- * (argc when none) or -1 after a usage error. */
+static const char more_help[] =
+    "options:\n"
+    "  -e CHUNK    run a Lua chunk first (repeatable)\n"
+    "  --sandbox   for scripts you did not write: no os.execute, io.popen, package.loadlib or C modules, text\n"
+    "              chunks only (no binary load/loadfile/dofile/require), no debug library, io.open for reading\n"
+    "              only, no io.output(FILE), os.remove or os.rename; the tamga API works as usual (tamga-lua(3))\n"
+    "  --          end of options: the next argument is the script\n";
+
+/* Options shared by run and repl: -e CHUNK (repeatable), --sandbox, then FILE and its arguments. Returns the index
+ * of FILE (argc when none), -1 after a usage error, -2 after --help. */
 static int
-parse(const char *cmd, int argc, char **argv, char **chunks, int *nchunks)
+parse(const char *cmd, int argc, char **argv, char **chunks, int *nchunks, bool *sandbox)
 {
 	int i;
 
 	*nchunks = 0;
+	*sandbox = false;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-e") == 0) {
+		if (tg_cli_is_help(argv[i])) {
+			tg_cli_help(cmd, more_help);
+			return -2;
+		} else if (strcmp(argv[i], "--sandbox") == 0)
+			*sandbox = true;
+		else if (strcmp(argv[i], "-e") == 0) {
 			if (i + 1 >= argc) {
 				tg_cli_usage_error(cmd, "-e needs a Lua chunk");
 				return -1;
@@ -47,7 +61,7 @@ parse(const char *cmd, int argc, char **argv, char **chunks, int *nchunks)
 		} else if (strcmp(argv[i], "--") == 0)
 			return i + 1;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			tg_cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+			tg_cli_unknown_option(cmd, argv[i], more_help);
 			return -1;
 		} else
 			return i;
@@ -60,19 +74,21 @@ tg_cmd_run(int argc, char **argv)
 {
 	char **chunks = tg_xcalloc((size_t)argc + 1, sizeof *chunks);
 	int nchunks, fi, rc = 0;
+	bool sandbox;
 	tg_error err = { 0 };
 	lua_State *L;
 
-	if ((fi = parse("run", argc, argv, chunks, &nchunks)) < 0) {
+	if ((fi = parse("run", argc, argv, chunks, &nchunks, &sandbox)) < 0) {
 		free(chunks);
-		return 2;
+		return fi == -2 ? 0 : 2;
 	}
 	if (fi >= argc && nchunks == 0) {
 		free(chunks);
 		return tg_cli_usage_error("run", "expected a Lua script (tamga run FILE.lua [ARGS...]) or -e CHUNK");
 	}
-	if ((L = tg_lua_open(&err)) == NULL) {
+	if ((L = tg_lua_open(&err)) == NULL || (sandbox && tg_lua_sandbox(L, &err) != TG_OK)) {
 		fprintf(stderr, "tamga run: %s\n", err.msg);
+		tg_lua_close(L);
 		free(chunks);
 		return 1;
 	}
@@ -93,15 +109,17 @@ tg_cmd_repl(int argc, char **argv)
 {
 	char **chunks = tg_xcalloc((size_t)argc + 1, sizeof *chunks);
 	int nchunks, fi, rc = 0;
+	bool sandbox;
 	tg_error err = { 0 };
 	lua_State *L;
 
-	if ((fi = parse("repl", argc, argv, chunks, &nchunks)) < 0) {
+	if ((fi = parse("repl", argc, argv, chunks, &nchunks, &sandbox)) < 0) {
 		free(chunks);
-		return 2;
+		return fi == -2 ? 0 : 2;
 	}
-	if ((L = tg_lua_open(&err)) == NULL) {
+	if ((L = tg_lua_open(&err)) == NULL || (sandbox && tg_lua_sandbox(L, &err) != TG_OK)) {
 		fprintf(stderr, "tamga repl: %s\n", err.msg);
+		tg_lua_close(L);
 		free(chunks);
 		return 1;
 	}

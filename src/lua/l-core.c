@@ -147,29 +147,6 @@ tg_lua_optfield_bool(lua_State *L, int idx, int arg, const char *key, int def)
 	return v;
 }
 
-static int
-edit_distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b), i, j, d[32][32];
-
-	if (la > 30 || lb > 30)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++)
-		for (j = 1; j <= lb; j++) {
-			int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < c)
-				c = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < c)
-				c = d[i][j - 1] + 1;
-			d[i][j] = c;
-		}
-	return d[la][lb];
-}
-
 void
 tg_lua_checkopts(lua_State *L, int idx, int arg, const char *const *allowed)
 {
@@ -191,7 +168,7 @@ tg_lua_checkopts(lua_State *L, int idx, int arg, const char *const *allowed)
 			int d;
 			if (strcmp(k, allowed[i]) == 0)
 				break;
-			if ((d = edit_distance(k, allowed[i])) < bd) {
+			if ((d = tg_edit_distance(k, allowed[i])) < bd) {
 				bd = d;
 				best = allowed[i];
 			}

@@ -271,7 +271,7 @@ tg_lua_run_file(lua_State *L, const char *path, int argc, char **argv)
 	lua_setglobal(L, "arg");
 	base = lua_gettop(L);
 	lua_pushcfunction(L, tg_lua_msghandler);
-	st = luaL_loadfile(L, strcmp(path, "-") == 0 ? NULL : path);
+	st = luaL_loadfilex(L, strcmp(path, "-") == 0 ? NULL : path, tg_lua_load_mode(L));
 	if (st == LUA_OK) {
 		luaL_checkstack(L, argc + 1, "too many arguments to the script");
 		for (i = 0; i < argc; i++)
@@ -281,7 +281,11 @@ tg_lua_run_file(lua_State *L, const char *path, int argc, char **argv)
 	if (st != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 		fflush(stdout);
-		fprintf(stderr, "tamga: %s\n", msg ? msg : "(error object is not a string)");
+		if (msg != NULL && tg_lua_load_mode(L) != NULL && strstr(msg, "attempt to load a binary chunk") != NULL)
+			fprintf(stderr, "tamga: %s: a precompiled (binary) chunk: sandbox mode (--sandbox) runs Lua source "
+			    "only\n", path);
+		else
+			fprintf(stderr, "tamga: %s\n", msg ? msg : "(error object is not a string)");
 		fflush(stderr);
 	}
 	lua_settop(L, base);
@@ -418,11 +422,11 @@ tg_lua_eval(lua_State *L, const char *chunk, char **out)
 	begin_eval(L);
 	lua_pushcfunction(L, tg_lua_msghandler);
 	s = lua_pushfstring(L, "return %s;", chunk);
-	st = luaL_loadbuffer(L, s, strlen(s), "=stdin");
+	st = luaL_loadbufferx(L, s, strlen(s), "=stdin", tg_lua_load_mode(L));
 	lua_remove(L, -2);
 	if (st != LUA_OK) {
 		lua_pop(L, 1);
-		st = luaL_loadbuffer(L, chunk, len, "=stdin");
+		st = luaL_loadbufferx(L, chunk, len, "=stdin", tg_lua_load_mode(L));
 		if (incomplete(L, st)) {
 			lua_settop(L, base);
 			return TG_LUA_INCOMPLETE;

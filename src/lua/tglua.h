@@ -16,6 +16,14 @@ typedef struct lua_State lua_State;
 lua_State *tg_lua_open(tg_error *err);
 void       tg_lua_close(lua_State *L);
 
+/* sandbox.c: sandbox mode for scripts you did not write (tamga run --sandbox): no os.execute, io.popen,
+ * package.loadlib or C modules, text chunks only in load/loadfile/dofile/require and the script itself, no debug
+ * library, io.open for reading only, no io.output(FILE), os.remove, os.rename. Each raises "X is disabled in
+ * sandbox mode". Apply after tg_lua_open; it cannot be undone in that state. tg_lua_load_mode is "t" in a
+ * sandboxed state and NULL otherwise (the mode for luaL_loadbufferx/luaL_loadfilex). */
+int        tg_lua_sandbox(lua_State *L, tg_error *err);
+const char *tg_lua_load_mode(lua_State *L);
+
 /* Run a script file with arguments (arg table as in lua(1)); returns 0, or 1 after printing the error with a
  * traceback to stderr. */
 int tg_lua_run_file(lua_State *L, const char *path, int argc, char **argv);

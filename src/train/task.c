@@ -616,6 +616,26 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 			tg_error_hint(err, "'tamga data list' shows which languages have a train split");
 			goto fail;
 		}
+		if (!has_split(r, o->task, o->source, "dev", corpus)) {
+			/* the source dev set selects the checkpoint and gives the chance level: name the sources that work */
+			char ok[256] = "";
+			const char *first = NULL;
+			static const char *order[] = { "en", "tr", "az", "kk", "ky", "uz", "ug", "tt", "tk", "ba", "sah", "cv" };
+			size_t k;
+			for (k = 0; k < sizeof order / sizeof *order; k++)
+				if (has_split(r, o->task, order[k], "train", corpus) && has_split(r, o->task, order[k], "dev", corpus)) {
+					first = first ? first : order[k];
+					snprintf(ok + strlen(ok), sizeof ok - strlen(ok), "%s%s", ok[0] ? ", " : "", order[k]);
+				}
+			tg_error_set(err, TG_E_ARG, "%s: source language '%s' has a train split but no dev split under %s (the "
+			    "source dev set selects the checkpoint)", o->task, o->source, root);
+			if (first != NULL)
+				tg_error_hint(err, "train on a source with both splits (%s here) and evaluate %s as a target, e.g. "
+				    "--source %s --targets %s", ok, o->source, first, o->source);
+			else
+				tg_error_hint(err, "'tamga data list' shows which languages have train and dev splits");
+			goto fail;
+		}
 		{
 			int64_t counts[32];
 			if ((t->train = tagging_examples(r, o->task, o->source, "train", &c, &ro, o->max_train, o->seed,
@@ -813,6 +833,12 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 	tg_labels_free(any);
 	return t;
 fail:
+	if (err != NULL && err->code == 0) {
+		/* a split that was looked up and not found (the loaders return NULL without an error for "none") */
+		tg_error_set(err, TG_E_ARG, "%s: a split this task needs for source '%s' or its targets is missing under %s",
+		    o->task, o->source, root ? root : "the data root");
+		tg_error_hint(err, "'tamga data list' shows which languages have which splits");
+	}
 	tg_registry_free(r);
 	tg_label_map_free(map);
 	tg_labels_free(any);

@@ -183,10 +183,10 @@ tg_cmd_tui(int argc, char **argv)
 		else if (strcmp(a, "--data") == 0)
 			o.data_root = argv[++i];
 		else if (strcmp(a, "--max-frames") == 0) {
-			char *end;
-			o.max_frames = strtoll(argv[++i], &end, 10);
-			if (*end != '\0' || o.max_frames < 1)
-				return tg_cli_usage_error("tui", "--max-frames expects a positive count, got '%s'", argv[i]);
+			int64_t n;
+			if (tg_cli_int("tui", a, argv[++i], 1, 1000000000000LL, &n))
+				return 2;
+			o.max_frames = n;
 		} else
 			return tg_cli_usage_error("tui", "unknown option '%s'", a);
 	}

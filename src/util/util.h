@@ -6,6 +6,7 @@
  *   rng.c      counter-based random numbers (reproducible under any thread count)
  *   timer.c    monotonic clock
  *   file.c     opening input files: regular files only (a FIFO would block open() for ever)
+ *   parse.c    strict numbers and lists from options, environment variables and config fields; "did you mean"
  */
 #ifndef TG_UTIL_H
 #define TG_UTIL_H
@@ -44,7 +45,9 @@ void *tg_aligned_alloc(size_t nbytes);          /* 64-byte aligned; NULL on fail
 void  tg_aligned_free(void *p);
 
 /* threads.c */
+#define TG_THREADS_MAX 1024
 int  tg_threads_init(void);          /* reads TAMGA_THREADS (default: online cores); returns the count */
+int  tg_threads_env(int *n, tg_error *err);   /* TAMGA_THREADS checked strictly: *n = 0 when unset; TG_ERR if bad */
 int  tg_threads_set(int n);          /* sets tamga's OpenMP threads and OpenBLAS's threads together */
 int  tg_threads_get(void);
 const char *tg_blas_info(void);      /* "OpenBLAS <core> (openmp|pthreads|sequential), N threads" */
@@ -75,6 +78,17 @@ struct json_error_t;
 int   tg_open_regular(const char *path, tg_error *err);                 /* a descriptor, or -1 */
 FILE *tg_fopen_regular(const char *path, tg_error *err);                /* "rb", or NULL */
 struct json_t *tg_json_load_file(const char *path, size_t flags, struct json_error_t *je);
+/* parse.c: the whole string must be the value, in range; on failure err says "WHAT: 'S' is not an integer (LO..HI)"
+ * or "WHAT: S is out of range (...)". WHAT names the source: "option '--batch'", "TAMGA_THREADS". Integers take
+ * digits or an exact whole number with an exponent ("1e4"); doubles take decimal notation only (no nan, inf, hex). */
+enum { TG_PARSE_LO_OPEN = 1, TG_PARSE_HI_OPEN = 2 };           /* exclusive bounds for tg_parse_double */
+int tg_parse_int(const char *what, const char *s, int64_t lo, int64_t hi, int64_t *out, tg_error *err);
+int tg_parse_double(const char *what, const char *s, double lo, double hi, int flags, double *out, tg_error *err);
+/* Split s at commas in place (spaces around items dropped) into items[0..max); empty items ("a,,b", ",,,", "") are refused. Returns n or TG_ERR. */
+int tg_parse_list(const char *what, char *s, const char **items, int max, tg_error *err);
+int tg_edit_distance(const char *a, const char *b);
+/* The candidate closest to word within a couple of edits, or NULL. n < 0: cand is NULL-terminated. */
+const char *tg_suggest(const char *word, const char *const *cand, int n);
 
 /* order.c: indices 0..n-1 by len[] descending, ties by index (malloc'd; free it) */
 int64_t *tg_length_order(const int *len, int64_t n);

@@ -12,7 +12,10 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tamga-cmd-data.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-out=$(env -u TAMGA_DATA $T data list 2>&1); rc=$?
+# no data root: from a folder with no ../shared/data and a HOME with no data, whatever surrounds the caller
+mkdir -p "$tmp/home/cwd"
+Tabs=$(cd "$(dirname "$T")" && pwd)/$(basename "$T")
+out=$(cd "$tmp/home/cwd" && env -u TAMGA_DATA -u XDG_DATA_HOME HOME="$tmp/home" "$Tabs" data list 2>&1); rc=$?
 t "no data root: exit 2 with a hint" '[ $rc = 2 ] && echo "$out" | grep -q "no data root" && echo "$out" | grep -q "hint: .*--data"'
 out=$($T data frob --data "$tmp" 2>&1); rc=$?
 t "unknown subcommand: exit 2" '[ $rc = 2 ] && echo "$out" | grep -q "unknown subcommand"'

@@ -1,5 +1,6 @@
 /* The registry: data root selection, a small fake root (one bad file does not stop the others), and the real data
  * root checked against the counts in MANIFEST.md (skipped when TAMGA_DATA is unset or missing). */
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "../tap.h"
@@ -211,11 +212,32 @@ main(void)
 	struct stat st;
 
 	fx_init();
-	/* the data root: --data wins, then TAMGA_DATA, else an error with a hint */
-	unsetenv("TAMGA_DATA");
-	ok(tg_data_root(NULL, &err) == NULL && strcmp(err.msg, "no data root given") == 0 &&
-	    strstr(err.hint, "--data DIR") && strstr(err.hint, "TAMGA_DATA"), "no root: %s (hint: %s)", err.msg,
-	    err.hint);
+	/* the data root: --data wins, then TAMGA_DATA, else an error with a hint. The fallbacks (~/.local/share/tamga,
+	 * ../shared/data) must not find a data root around the caller: run this from an empty folder two levels
+	 * into a fresh temporary one, with HOME there too. */
+	{
+		char tmp[] = "/tmp/tamga-noroot.XXXXXX", sub[64], cwd[4096];
+		const char *home = getenv("HOME"), *xdg = getenv("XDG_DATA_HOME");
+		char *sh = home ? strdup(home) : NULL, *sx = xdg ? strdup(xdg) : NULL;
+		bool moved = mkdtemp(tmp) != NULL && getcwd(cwd, sizeof cwd) != NULL;
+		snprintf(sub, sizeof sub, "%s/cwd", tmp);
+		moved = moved && mkdir(sub, 0700) == 0 && chdir(sub) == 0;
+		setenv("HOME", tmp, 1);
+		unsetenv("XDG_DATA_HOME");
+		unsetenv("TAMGA_DATA");
+		ok(moved && tg_data_root(NULL, &err) == NULL && strcmp(err.msg, "no data root given") == 0 &&
+		    strstr(err.hint, "--data DIR") && strstr(err.hint, "TAMGA_DATA"), "no root: %s (hint: %s)", err.msg,
+		    err.hint);
+		if (moved && chdir(cwd) != 0)
+			diag("cannot go back to %s", cwd);
+		rmdir(sub);
+		rmdir(tmp);
+		sh ? setenv("HOME", sh, 1) : unsetenv("HOME");
+		if (sx)
+			setenv("XDG_DATA_HOME", sx, 1);
+		free(sh);
+		free(sx);
+	}
 	ok(tg_data_root("/nonexistent/data", &err) == NULL &&
 	    strcmp(err.msg, "data root /nonexistent/data: No such file or directory") == 0, "%s", err.msg);
 	setenv("TAMGA_DATA", fx_dir, 1);
