@@ -37,7 +37,7 @@ for r in $(seq "$rounds"); do
 	for k in "${!pythons[@]}"; do
 		"${pythons[$k]}" "$peer" --size base --mode "$mode" --method lora --layers 0-3 --rank 8 --batch "$B" \
 			--seq "$T" --threads "$threads" --steps "$repeat" --json >> "$out/peer$k"
-		echo "round $r: torch ($(basename "$(dirname "$(dirname "${pythons[$k]}")")")) $(tail -1 "$out/peer$k")"
+		echo "round $r: torch (${pythons[$k]}) $(tail -1 "$out/peer$k")"
 	done
 done
 /usr/bin/python3 - "$mode" "$out" "${#pythons[@]}" <<'PY'

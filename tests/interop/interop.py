@@ -15,8 +15,10 @@ of tests/interop/requirements.txt; prints TAP, exits 1 on any mismatch).
              raw text; every sentence of the data root (text/, parallel/, tatoeba/, deduplicated per language)
              encoded by tamga (tokenizer.json) and by the library: ids, and the whitespace word each token belongs
              to (tamga's word_of against the word holding the library's character offsets); also an XLM-R-style
-             SentencePiece model trained here, through transformers.XLMRobertaTokenizer and XLMRobertaTokenizerFast.
-             Mismatches are reported per language; any mismatch fails.
+             SentencePiece model trained here, through transformers.XLMRobertaTokenizer and XLMRobertaTokenizerFast
+             (the fast one where it agrees with the slow one: they break Viterbi ties differently, and tamga reads
+             a .model with SentencePiece). Mismatches are reported per language; any mismatch fails, except the
+             word of a token that follows words made only of U+200B-like characters (counted and reported).
 
 usage: interop.py --tool PATH [--only peft-out,peft-in,tokenizers] [--keep DIR]
 """
