@@ -73,20 +73,6 @@ pick_specs(const tg_encoder_config *cfg, char *lora, char *adapter, size_t n, in
 	return tg_error_set(err, TG_E_ARG, "demo: no Pfeiffer adapter size matches an early-layer LoRA budget within 5%%");
 }
 
-static int
-mkdirs(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0777);
-			*p = '/';
-		}
-	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 /* Learning curves of every run: one series per (run, language) from the store's evaluations. */
 static void
@@ -240,7 +226,7 @@ tg_demo_run(const tg_demo_opts *o, tg_demo_result *r, tg_error *err)
 	}
 plots:
 	snprintf(dir, sizeof dir, "%s/plots", ws);
-	mkdirs(dir);
+	tg_mkdirs(dir, 0777);
 	if ((st = tg_store_open(ws, TG_STORE_READONLY, NULL)) != NULL) {
 		plot_curves(st, r, dir);
 		tg_store_close(st);

@@ -36,20 +36,6 @@ tg_eval_result_clear(tg_eval_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-static int
-mkdirs(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0777);
-			*p = '/';
-		}
-	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 /* The stored name: letters, digits and . _ - : +, 1..15 bytes (it goes where a language code goes). */
 static int
@@ -588,7 +574,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 		snprintf(rec, sizeof rec, "%s/%s.json", dir, name);
 		snprintf(r->record, sizeof r->record, "%s", rec);
 		snprintf(rel, sizeof rel, "evals/run-%lld/%s.json", (long long)o->run_id, name);
-		if (mkdirs(dir) != 0) {
+		if (tg_mkdirs(dir, 0777) != 0) {
 			tg_error_set(err, TG_E_IO, "%s: %s", dir, strerror(errno));
 			goto out;
 		}
@@ -624,7 +610,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 					snprintf(idir, sizeof idir, "%s", ip);
 					if ((slash = strrchr(idir, '/')) != NULL) {
 						*slash = '\0';
-						mkdirs(idir);
+						tg_mkdirs(idir, 0777);
 					}
 					tg_items_write(ip, it, NULL);
 				}

@@ -73,20 +73,6 @@ tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 }
 
 
-static int
-mkdirs(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0777);
-			*p = '/';
-		}
-	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 /* Per-item scores in the analysis module's format (analysis.h: items.c), for CIs over items and seeds. */
 typedef struct items_ctx {
@@ -117,7 +103,7 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 		snprintf(dir, sizeof dir, "%s", path);
 		if ((slash = strrchr(dir, '/')) != NULL) {
 			*slash = '\0';
-			mkdirs(dir);
+			tg_mkdirs(dir, 0777);
 		}
 		tg_items_write(path, it, NULL);
 	}
@@ -261,7 +247,7 @@ save_adapter(tg_store *st, int64_t id, const char *dir, const char *model_dir, c
 	char hp[4400];
 	int i, rc;
 
-	if (mkdirs(dir) != 0) {
+	if (tg_mkdirs(dir, 0777) != 0) {
 		tg_error_set(err, TG_E_IO, "save adapter: cannot create the folder %s: %s", dir, strerror(errno));
 		return tg_error_hint(err, "give --save-adapter a folder you may write (it is created when missing)");
 	}
@@ -350,7 +336,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		goto out;
 
 	/* the store */
-	if (mkdirs(ws) != 0) {
+	if (tg_mkdirs(ws, 0777) != 0) {
 		tg_error_set(err, TG_E_IO, "workspace %s: %s", ws, strerror(errno));
 		goto out;
 	}
@@ -427,7 +413,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 			goto out;
 	}
 	snprintf(ckpt, sizeof ckpt, "%s/checkpoints", ws);
-	mkdirs(ckpt);
+	tg_mkdirs(ckpt, 0777);
 	snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", tg_store_checkpoint_dir(st), (long long)id);
 	to.store = st;
 	to.run_id = id;

@@ -25,21 +25,6 @@ static volatile sig_atomic_t prompt_jmp_ok;
 
 /* ---- history ----------------------------------------------------------------------------------------------------- */
 
-static int
-mkdirs(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 /* $XDG_STATE_HOME/tamga/history, else ~/.local/state/tamga/history; the folder and the file are created. */
 static char *
@@ -55,7 +40,7 @@ history_path(void)
 		snprintf(dir, sizeof dir, "%s/.local/state/tamga", home);
 	else
 		return NULL;
-	if (mkdirs(dir) != 0)
+	if (tg_mkdirs(dir, 0700) != 0)
 		return NULL;
 	tg_xasprintf(&path, "%s/history", dir);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600)) < 0) {

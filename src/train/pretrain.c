@@ -52,21 +52,6 @@ tg_pretrain_default_dir(const char *preset, char *buf, size_t n)
 	return buf;
 }
 
-static int
-mkdirs(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 /* Lines per language. */
 typedef struct lang_pool {
@@ -241,7 +226,7 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 		snprintf(out, sizeof out, "%s", o->out_dir);
 	else
 		tg_pretrain_default_dir(ps->name, out, sizeof out);
-	if (mkdirs(out) != 0)
+	if (tg_mkdirs(out, 0777) != 0)
 		return tg_error_set(err, TG_E_IO, "pretrain: cannot create %s: %s", out, strerror(errno));
 	steps = o->steps > 0 ? o->steps : ps->steps;
 	tg_rng_seed(&rng, o->seed);

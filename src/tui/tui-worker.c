@@ -105,20 +105,6 @@ tg_tui_argv_free(char **argv)
 	free(argv);
 }
 
-static int
-mkdirs(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0777);
-			*p = '/';
-		}
-	return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 pid_t
 tg_tui_spawn(const tg_tui_job *j, const char *exe, const char *workspace, char *log, size_t logn, tg_error *err)
@@ -131,7 +117,7 @@ tg_tui_spawn(const tg_tui_job *j, const char *exe, const char *workspace, char *
 	if (workspace == NULL)
 		workspace = tg_workspace_default();
 	snprintf(logdir, sizeof logdir, "%s/logs", workspace);
-	if (mkdirs(logdir) != 0)
+	if (tg_mkdirs(logdir, 0777) != 0)
 		return tg_error_set(err, TG_E_IO, "workspace %s: cannot create logs/: %s", workspace, strerror(errno));
 	if (pipe2(errpipe, O_CLOEXEC) != 0)
 		return tg_error_set(err, TG_E_IO, "launch: pipe: %s", strerror(errno));

@@ -106,3 +106,22 @@ tg_json_load_file(const char *path, size_t flags, json_error_t *je)
 		snprintf(je->source, sizeof je->source, "%s", path);
 	return j;
 }
+
+int
+tg_mkdirs(const char *path, int mode)
+{
+	char buf[4096], *p;
+
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(buf, (mode_t)mode) == 0 || errno == EEXIST ? 0 : -1;
+}

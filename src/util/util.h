@@ -5,7 +5,7 @@
  *   threads.c  one thread count for tamga's OpenMP loops and OpenBLAS together
  *   rng.c      counter-based random numbers (reproducible under any thread count)
  *   timer.c    monotonic clock
- *   file.c     opening input files: regular files only (a FIFO would block open() for ever)
+ *   file.c     opening input files: regular files only (a FIFO would block open() for ever); creating folders
  *   parse.c    strict numbers and lists from options, environment variables and config fields; "did you mean"
  */
 #ifndef TG_UTIL_H
@@ -78,6 +78,8 @@ struct json_error_t;
 int   tg_open_regular(const char *path, tg_error *err);                 /* a descriptor, or -1 */
 FILE *tg_fopen_regular(const char *path, tg_error *err);                /* "rb", or NULL */
 struct json_t *tg_json_load_file(const char *path, size_t flags, struct json_error_t *je);
+/* file.c: create a folder and its missing parents (mkdir -p) with mode; 0, or -1 with errno set. */
+int   tg_mkdirs(const char *path, int mode);
 /* parse.c: the whole string must be the value, in range; on failure err says "WHAT: 'S' is not an integer (LO..HI)"
  * or "WHAT: S is out of range (...)". WHAT names the source: "option '--batch'", "TAMGA_THREADS". Integers take
  * digits or an exact whole number with an exponent ("1e4"); doubles take decimal notation only (no nan, inf, hex). */

@@ -85,7 +85,7 @@ wait_for "LoRA q,v r=8 .*2,048" 3; ok $? "back to LoRA with 2,048 per layer"
 # ---- the Lua pane sets up a small run ------------------------------------------------------------------------------
 keys :
 wait_for "lua> " 15; ok $? ": opens the Lua REPL"
-text 'tui.steps=400 tui.eval_every=10 tui.max_eval=40 tui.max_train=200 tui.batch=8 tui.langs="az,kk,tt"'
+text 'tui.steps=4000 tui.eval_every=10 tui.max_eval=40 tui.max_train=200 tui.batch=8 tui.langs="az,kk,tt"'
 keys Enter
 text 'print("trainable " .. tui.trainable .. " on " .. tui.langs)'
 keys Enter
@@ -108,14 +108,14 @@ keys Tab
 t0=$(now_ms); tmux -L $SOCK send-keys -t tui s; wait_for "Curves: EMA 0.6" 3; r=$?; dt=$(( $(now_ms) - t0 ))
 ok $r "a key is answered within ${dt} ms while a run trains"
 [ $r = 0 ] && [ "$dt" -lt 1000 ]; ok $? "(under a second including tmux's own latency)"
-s1=$(cap | grep -Eo "[0-9]+/400" | head -1); s2=$s1; i=0
-while [ "$s1" = "$s2" ] && [ $i -lt 30 ]; do sleep 0.5; s2=$(cap | grep -Eo "[0-9]+/400" | head -1); i=$((i + 1)); done
+s1=$(cap | grep -Eo "[0-9]+/4000" | head -1); s2=$s1; i=0
+while [ "$s1" = "$s2" ] && [ $i -lt 30 ]; do sleep 0.5; s2=$(cap | grep -Eo "[0-9]+/4000" | head -1); i=$((i + 1)); done
 [ -n "$s1" ] && [ "$s1" != "$s2" ]; ok $? "the screen follows the run without a key ($s1 -> $s2 in $((i * 5 / 10)) s)"
 keys Tab
 keys p
 wait_for "pausing|paused" 5; ok $? "p pauses the run"
 wait_for "paused" 60; ok $? "it stops at a step boundary (status paused)"
-p1=$(cap | grep -Eo "[0-9]+/400" | head -1); sleep 2; p2=$(cap | grep -Eo "[0-9]+/400" | head -1)
+p1=$(cap | grep -Eo "[0-9]+/4000" | head -1); sleep 2; p2=$(cap | grep -Eo "[0-9]+/4000" | head -1)
 [ "$p1" = "$p2" ]; ok $? "a paused run does not step ($p1 = $p2)"
 keys p
 wait_for "resumed" 3 && wait_for " running " 30; ok $? "p again resumes it"
@@ -132,7 +132,7 @@ tmux -L $SOCK resize-window -t tui -x 120 -y 40; sleep 0.6
 wait_for "Curves: EMA" 3 && cap | grep -q "Runs: 1 training"; ok $? "120x40: the Runs view re-lays out"
 # the screen of a live run with a few evaluations, for the README
 if [ -n "$TUI_SCREEN_OUT" ]; then
-	wait_for " [5-9][0-9]/400" 120
+	wait_for " [5-9][0-9]/4000" 120
 	mkdir -p "$TUI_SCREEN_OUT"
 	tmux -L $SOCK capture-pane -p -t tui > "$TUI_SCREEN_OUT/screen-live.txt"
 	tmux -L $SOCK capture-pane -p -e -t tui > "$TUI_SCREEN_OUT/screen-live.ansi"
