@@ -169,6 +169,8 @@ void          tg_ttc_table_free(tg_ttc_table *t);
 /* One matrix of seed-mean TTC per (task, method, layers) with rows = sources (BY_SOURCE), or per (task, source)
  * with rows = "method layers" (BY_METHOD); columns = targets, sorted. *out is malloc'd (tg_matrix_list_free). */
 int           tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *n);
+/* The matrices of tg_ttc_matrices as one (one heat map, one file): rows "KEY | row" when there are several. */
+tg_matrix    *tg_ttc_matrix_join(tg_matrix **m, int n);
 int           tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err);
 
 /* ---- corpus.c ---------------------------------------------------------------------------------------------------- */

@@ -774,6 +774,46 @@ tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *nout
 	return TG_OK;
 }
 
+/* The matrices of tg_ttc_matrices as one (one output file): rows "KEY | row" when there are several. */
+tg_matrix *
+tg_ttc_matrix_join(tg_matrix **m, int n)
+{
+	int k, r, c, nr = 0, nc = 0, cap = 0;
+	char **cols = NULL;
+	tg_matrix *o;
+
+	for (k = 0; k < n; k++) {
+		nr += m[k]->rows;
+		for (c = 0; c < m[k]->cols; c++)
+			if (str_index(cols, nc, m[k]->col_names[c]) < 0) {
+				if (nc == cap)
+					cols = tg_xrealloc(cols, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *cols);
+				cols[nc++] = m[k]->col_names[c];
+			}
+	}
+	if (nc > 1)
+		qsort(cols, (size_t)nc, sizeof *cols, cmp_pstr);
+	o = tg_matrix_new(nr, nc);
+	snprintf(o->title, sizeof o->title, "%s, c = majority baseline of each set", n == 1 ? m[0]->title : "TTC");
+	snprintf(o->row_label, sizeof o->row_label, "%s", m[0]->row_label);
+	snprintf(o->col_label, sizeof o->col_label, "%s", m[0]->col_label);
+	for (c = 0; c < nc; c++)
+		o->col_names[c] = tg_xstrdup(cols[c]);
+	nr = 0;
+	for (k = 0; k < n; k++)
+		for (r = 0; r < m[k]->rows; r++, nr++) {
+			const char *key = strncmp(m[k]->title, "TTC ", 4) == 0 ? m[k]->title + 4 : m[k]->title;
+			if (n == 1)
+				o->row_names[nr] = tg_xstrdup(m[k]->row_names[r]);
+			else
+				tg_xasprintf(&o->row_names[nr], "%s | %s", key, m[k]->row_names[r]);
+			for (c = 0; c < m[k]->cols; c++)
+				o->v[nr * nc + str_index(o->col_names, nc, m[k]->col_names[c])] = m[k]->v[r * m[k]->cols + c];
+		}
+	free(cols);
+	return o;
+}
+
 /* ---- output ------------------------------------------------------------------------------------------------------ */
 
 static const char *

@@ -37,63 +37,6 @@ fail(const char *what, const tg_error *err)
 }
 
 static int
-name_index(char **v, int n, const char *s)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return i;
-	return -1;
-}
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The matrices of tg_ttc_matrices as one (one output file): rows "KEY | row" when there are several. */
-static tg_matrix *
-one_matrix(tg_matrix **m, int n)
-{
-	int k, r, c, nr = 0, nc = 0, cap = 0;
-	char **cols = NULL;
-	tg_matrix *o;
-
-	for (k = 0; k < n; k++) {
-		nr += m[k]->rows;
-		for (c = 0; c < m[k]->cols; c++)
-			if (name_index(cols, nc, m[k]->col_names[c]) < 0) {
-				if (nc == cap)
-					cols = tg_xrealloc(cols, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *cols);
-				cols[nc++] = m[k]->col_names[c];
-			}
-	}
-	if (nc > 1)
-		qsort(cols, (size_t)nc, sizeof *cols, cmp_name);
-	o = tg_matrix_new(nr, nc);
-	snprintf(o->title, sizeof o->title, "%s, c = majority baseline of each set", n == 1 ? m[0]->title : "TTC");
-	snprintf(o->row_label, sizeof o->row_label, "%s", m[0]->row_label);
-	snprintf(o->col_label, sizeof o->col_label, "%s", m[0]->col_label);
-	for (c = 0; c < nc; c++)
-		o->col_names[c] = tg_xstrdup(cols[c]);
-	nr = 0;
-	for (k = 0; k < n; k++)
-		for (r = 0; r < m[k]->rows; r++, nr++) {
-			const char *key = strncmp(m[k]->title, "TTC ", 4) == 0 ? m[k]->title + 4 : m[k]->title;
-			if (n == 1)
-				o->row_names[nr] = tg_xstrdup(m[k]->row_names[r]);
-			else
-				tg_xasprintf(&o->row_names[nr], "%s | %s", key, m[k]->row_names[r]);
-			for (c = 0; c < m[k]->cols; c++)
-				o->v[nr * nc + name_index(o->col_names, nc, m[k]->col_names[c])] = m[k]->v[r * m[k]->cols + c];
-		}
-	free(cols);
-	return o;
-}
-
-static int
 save(tg_plot *p, const char *path, int w, int h, const char *what)
 {
 	tg_error err = { 0 };
@@ -225,7 +168,7 @@ tg_cmd_plot(int argc, char **argv)
 				tg_error_set(&err, TG_E_ARG, "no runs with source and target scores in %s", ws);
 				rc = fail(sub, &err);
 			} else {
-				tg_matrix *one = one_matrix(m, n);
+				tg_matrix *one = tg_ttc_matrix_join(m, n);
 				tg_plot *pl = tg_analysis_plot_matrix(one, NAN);
 				double lo = 0, hi = 1;
 				int q;

@@ -313,6 +313,26 @@ md_ttc(FILE *f, const tg_report_run *rr, const tg_report_cell *c)
 	fputs(" |", f);
 }
 
+/* Markdown header cells: " lang |" for each language of the report, and n rule cells. */
+static void
+md_langs(FILE *f, const tg_report *r)
+{
+	int k;
+
+	for (k = 0; k < r->nlangs; k++) {
+		fputc(' ', f);
+		md_text(f, r->langs[k]);
+		fputs(" |", f);
+	}
+}
+
+static void
+md_rule(FILE *f, int n, const char *cell)
+{
+	while (n-- > 0)
+		fputs(cell, f);
+}
+
 static void
 write_md(FILE *f, const tg_report *r)
 {
@@ -321,14 +341,9 @@ write_md(FILE *f, const tg_report *r)
 	fprintf(f, "Scores (%s split; checkpoint selected on source dev; 95%% CI in brackets)\n\n",
 	    tg_split_name(r->split));
 	fputs("| run | name | method | layers | task | source | metric | step | source score |", f);
-	for (k = 0; k < r->nlangs; k++) {
-		fputc(' ', f);
-		md_text(f, r->langs[k]);
-		fputs(" |", f);
-	}
+	md_langs(f, r);
 	fputs("\n|---:|---|---|---|---|---|---|---:|---|", f);
-	for (k = 0; k < r->nlangs; k++)
-		fputs("---|", f);
+	md_rule(f, r->nlangs, "---|");
 	fputc('\n', f);
 	for (i = 0; i < r->nruns; i++) {
 		const tg_report_run *rr = &r->runs[i];
@@ -354,14 +369,9 @@ write_md(FILE *f, const tg_report *r)
 	fputs("\nTTC = (A_t - c_t) / (A_s - c_s); 1 = no transfer gap; " TG_CHANCE_ABOUT ". Each cell: TTC (A_t - c_t); "
 	    "undefined when the source is at or below its chance; * = target at or below its chance\n\n"
 	    "| run | name | c_s |", f);
-	for (k = 0; k < r->nlangs; k++) {
-		fputc(' ', f);
-		md_text(f, r->langs[k]);
-		fputs(" |", f);
-	}
+	md_langs(f, r);
 	fputs(" mean |\n|---:|---|---:|", f);
-	for (k = 0; k <= r->nlangs; k++)
-		fputs("---:|", f);
+	md_rule(f, r->nlangs + 1, "---:|");
 	fputc('\n', f);
 	for (i = 0; i < r->nruns; i++) {
 		const tg_report_run *rr = &r->runs[i];
@@ -377,14 +387,9 @@ write_md(FILE *f, const tg_report *r)
 	}
 
 	fputs("\nChance levels c (" TG_CHANCE_NAME " of each evaluation set)\n\n| run | name | source |", f);
-	for (k = 0; k < r->nlangs; k++) {
-		fputc(' ', f);
-		md_text(f, r->langs[k]);
-		fputs(" |", f);
-	}
+	md_langs(f, r);
 	fputs("\n|---:|---|---:|", f);
-	for (k = 0; k < r->nlangs; k++)
-		fputs("---:|", f);
+	md_rule(f, r->nlangs, "---:|");
 	fputc('\n', f);
 	for (i = 0; i < r->nruns; i++) {
 		const tg_report_run *rr = &r->runs[i];

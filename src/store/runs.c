@@ -245,6 +245,33 @@ step_one_run(tg_store *s, sqlite3_stmt *st, int64_t run_id, const char *what, tg
 	return TG_OK;
 }
 
+/* A status update's statement (sql: ?1 run, ?2 status, ?3 error, ?4 now, ?5 this pid, ?6 this host), checked and
+ * bound; NULL on error. */
+static sqlite3_stmt *
+status_stmt(tg_store *s, int which, const char *sql, int64_t run_id, tg_run_status status, const char *error_msg,
+    tg_error *err)
+{
+	sqlite3_stmt *st;
+	char host[256];
+
+	if (tg_store_writable(s, err, "set status") != TG_OK)
+		return NULL;
+	if ((unsigned)status >= TG_RUN_NSTATUS) {
+		tg_error_set(err, TG_E_ARG, "%s: set status of run %lld: status %d out of range", s->db_path,
+		    (long long)run_id, (int)status);
+		return NULL;
+	}
+	if ((st = tg_store_stmt(s, which, sql, err)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, status_names[status], -1, SQLITE_STATIC);
+	tg_bind_text(st, 3, error_msg);
+	sqlite3_bind_double(st, 4, tg_store_wallclock());
+	sqlite3_bind_int64(st, 5, (int64_t)getpid());
+	sqlite3_bind_text(st, 6, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	return st;
+}
+
 int
 tg_store_run_set_status(tg_store *s, int64_t run_id, tg_run_status status, const char *error_msg, tg_error *err)
 {
@@ -254,21 +281,9 @@ tg_store_run_set_status(tg_store *s, int64_t run_id, tg_run_status status, const
 	    " host = CASE WHEN ?2 = 'running' THEN ?6 ELSE host END,"
 	    " heartbeat = CASE WHEN ?2 = 'running' THEN ?4 ELSE heartbeat END WHERE id = ?1";
 	sqlite3_stmt *st;
-	char host[256];
 
-	if (tg_store_writable(s, err, "set status") != TG_OK)
+	if ((st = status_stmt(s, STMT_RUN_STATUS, sql, run_id, status, error_msg, err)) == NULL)
 		return TG_ERR;
-	if ((unsigned)status >= TG_RUN_NSTATUS)
-		return tg_error_set(err, TG_E_ARG, "%s: set status of run %lld: status %d out of range", s->db_path,
-		    (long long)run_id, (int)status);
-	if ((st = tg_store_stmt(s, STMT_RUN_STATUS, sql, err)) == NULL)
-		return TG_ERR;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_text(st, 2, status_names[status], -1, SQLITE_STATIC);
-	tg_bind_text(st, 3, error_msg);
-	sqlite3_bind_double(st, 4, tg_store_wallclock());
-	sqlite3_bind_int64(st, 5, (int64_t)getpid());
-	sqlite3_bind_text(st, 6, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
 	return step_one_run(s, st, run_id, "set status", err);
 }
 
@@ -654,19 +669,8 @@ tg_store_run_release(tg_store *s, int64_t run_id, tg_run_status status, const ch
 	tg_run_info r;
 	int rc;
 
-	if (tg_store_writable(s, err, "set status") != TG_OK)
+	if ((st = status_stmt(s, STMT_RUN_RELEASE, sql, run_id, status, error_msg, err)) == NULL)
 		return TG_ERR;
-	if ((unsigned)status >= TG_RUN_NSTATUS)
-		return tg_error_set(err, TG_E_ARG, "%s: set status of run %lld: status %d out of range", s->db_path,
-		    (long long)run_id, (int)status);
-	if ((st = tg_store_stmt(s, STMT_RUN_RELEASE, sql, err)) == NULL)
-		return TG_ERR;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_text(st, 2, status_names[status], -1, SQLITE_STATIC);
-	tg_bind_text(st, 3, error_msg);
-	sqlite3_bind_double(st, 4, tg_store_wallclock());
-	sqlite3_bind_int64(st, 5, (int64_t)getpid());
-	sqlite3_bind_text(st, 6, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
