@@ -83,8 +83,8 @@ while [ $i -lt 50 ]; do
 	[ $gone = 1 ] && break; sleep 0.1; i=$((i+1))
 done
 t "kill -9 of the sweep: its workers ($(echo $wpids)) die with it" '[ -n "$wpids" ] && [ $gone = 1 ]'
-t0=$(date +%s)
 sleep 1
+t0=$(date +%s)        # after the sleep: rows written before the kill have time < t0 (whole seconds), rows after >= t0
 $lim "$T" sweep $kl --grid "seed=1|2|3|4" --workers 2 >"$tmp/k2.out" 2>"$tmp/k2.err"
 t "started again, the sweep finishes" '[ $? = 0 ] && grep -q "done before, 0 failed" "$tmp/k2.out"'
 t "the killed points continue under their run ids" '[ "$(grep -c "(continuing run" "$tmp/k2.err")" -ge 2 ]'
