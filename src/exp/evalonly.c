@@ -593,31 +593,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 			if (!seen && tg_store_artifact_add(st, o->run_id, "eval", rec, err) != TG_OK)
 				goto out;
 		}
-		if (r->score.item_vals != NULL && r->score.item_stat != NULL) {
-			int ist = tg_items_stat_parse(r->score.item_stat);
-			tg_items *it = ist >= 0 ? tg_items_new((tg_items_stat)ist, r->score.n_items) : NULL;
-			char *ip;
-			if (it != NULL) {
-				it->run_id = o->run_id;
-				it->step = step;
-				it->split = row.split;
-				snprintf(it->lang, sizeof it->lang, "%s", name);
-				snprintf(it->metric, sizeof it->metric, "%s", lr.t->metric);
-				it->chance = r->score.chance;
-				memcpy(it->v, r->score.item_vals, (size_t)(r->score.n_items * it->k) * sizeof(double));
-				if ((ip = tg_items_path(ws, o->run_id, step, row.split, name, lr.t->metric)) != NULL) {
-					char idir[4400], *slash;
-					snprintf(idir, sizeof idir, "%s", ip);
-					if ((slash = strrchr(idir, '/')) != NULL) {
-						*slash = '\0';
-						tg_mkdirs(idir, 0777);
-					}
-					tg_items_write(ip, it, NULL);
-				}
-				free(ip);
-				tg_items_free(it);
-			}
-		}
+		tg_items_store(ws, o->run_id, step, row.split, name, lr.t->metric, &r->score);
 	}
 	rc = TG_OK;
 out:

@@ -80,6 +80,10 @@ typedef struct tg_eval_result {
 
 void tg_eval_opts_init(tg_eval_opts *o);
 int  tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err);
+/* experiment.c: a score's per-item values written to the workspace's item file of (run, step, split, lang, metric),
+ * the file analyze ttc and the paired bootstrap read; nothing when the score has none. */
+void tg_items_store(const char *workspace, int64_t run_id, int64_t step, tg_split split, const char *lang,
+    const char *metric, const tg_score *s);
 void tg_eval_result_clear(tg_eval_result *r);
 
 /* models.c */

@@ -79,10 +79,10 @@ typedef struct items_ctx {
 	const char *workspace;
 } items_ctx;
 
-static void
-write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metric, const tg_score *s)
+void
+tg_items_store(const char *workspace, int64_t run_id, int64_t step, tg_split split, const char *lang,
+    const char *metric, const tg_score *s)
 {
-	items_ctx *c = ud;
 	tg_items *it;
 	char *path;
 	int st;
@@ -92,12 +92,12 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 	it = tg_items_new((tg_items_stat)st, s->n_items);
 	it->run_id = run_id;
 	it->step = step;
-	it->split = split ? TG_SPLIT_TEST : TG_SPLIT_DEV;
-	snprintf(it->lang, sizeof it->lang, "%s", s->lang);
+	it->split = split;
+	snprintf(it->lang, sizeof it->lang, "%s", lang);
 	snprintf(it->metric, sizeof it->metric, "%s", metric);
 	it->chance = s->chance;
 	memcpy(it->v, s->item_vals, (size_t)(s->n_items * it->k) * sizeof(double));
-	path = tg_items_path(c->workspace, run_id, step, it->split, s->lang, metric);
+	path = tg_items_path(workspace, run_id, step, it->split, lang, metric);
 	if (path != NULL) {
 		char dir[4096], *slash;
 		snprintf(dir, sizeof dir, "%s", path);
@@ -109,6 +109,14 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 	}
 	free(path);
 	tg_items_free(it);
+}
+
+static void
+write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metric, const tg_score *s)
+{
+	const items_ctx *c = ud;
+
+	tg_items_store(c->workspace, run_id, step, split ? TG_SPLIT_TEST : TG_SPLIT_DEV, s->lang, metric, s);
 }
 
 static json_t *
