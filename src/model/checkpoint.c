@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ weight_layers(tg_st_set *s)
 			continue;
 		l = strtoll(p + 14, &end, 10);
 		if (end != p + 14 && *end == '.' && l >= n)
-			n = l + 1;
+			n = l < LLONG_MAX ? l + 1 : LLONG_MAX;    /* "encoder.layer.9223372036854775807." must not overflow */
 	}
 	return n;
 }
