@@ -7,7 +7,8 @@
  *   cmd-pretrain.c tamga pretrain: the small default model (tokenizer + masked-LM encoder)
  *   cmd-demo.c     tamga demo: early-layer LoRA vs adapters across the Turkic languages, table and plots
  *   cmd-train.c    tamga train: fine-tune with a PEFT method on a task, evaluate every target language
- *   cmd-sweep.c    tamga sweep: a grid of training runs, N workers, finished runs skipped
+ *   cmd-sweep.c    tamga sweep: a grid of training runs, N workers, finished runs skipped; tamga gather
+ *   sweep-run.c    a sweep's manifest, its launchers (local workers, a Slurm job array) and its worker
  *   cmd-runs.c     tamga runs / show / report: the experiment store
  *   cmd-eval.c     tamga eval / predict: a stored run scored on any file, predictions written out
  */
@@ -50,6 +51,37 @@ int tg_cmd_train(int argc, char **argv);
 int tg_cmd_train_point(int argc, char **argv);
 /* cmd-sweep.c */
 int tg_cmd_sweep(int argc, char **argv);
+int tg_cmd_gather(int argc, char **argv);
+/* sweep-run.c: launching a list of sweep points (the grid of tamga sweep, a study's protocol) with a launcher.
+ * A manifest <workspace>/sweeps/<tag>-<hash>.manifest gets one line per point (its name and full train options);
+ * local: worker processes on this host write the workspace store; slurm: one job array through sbatch
+ * (--array=...%parallel, slurm_opts passed through, --requeue), each task runs `tamga sweep --worker MANIFEST
+ * --index I` into the point's shard, and a job that depends on the array (afterany) gathers them. Points that are
+ * done (in the store or a shard) or held by a live process are not run again. Returns an exit status. */
+struct tg_gather_stats;
+typedef enum { TG_LAUNCH_DEFAULT, TG_LAUNCH_LOCAL, TG_LAUNCH_SLURM } tg_launcher;
+typedef struct tg_sweep_point {
+	const char  *name;              /* the run name, exactly */
+	char *const *argv;              /* tamga train options, without --name, --workspace and --quiet */
+	int          argc;
+} tg_sweep_point;
+typedef struct tg_sweep_launch {
+	const char  *workspace;         /* NULL: tg_workspace_default() */
+	const char  *tag;               /* names the manifest (the sweep's prefix); NULL: "sweep" */
+	tg_launcher  launcher;          /* DEFAULT: local (with tg_sweep_resume: the manifest's) */
+	int          parallel;          /* points at once: local worker processes, Slurm's %K (0: 1, or the manifest's) */
+	const char *const *slurm_opts;  /* each one sbatch argument, e.g. "--partition=gpu", "--time=2:00:00" */
+	int          n_slurm_opts;
+	bool         requeue;           /* sbatch --requeue: a preempted task is requeued and resumes its checkpoint */
+} tg_sweep_launch;
+int tg_sweep_run_points(const tg_sweep_launch *l, const tg_sweep_point *pts, long n);
+/* tamga sweep --resume MANIFEST: launch the unfinished points again; l (may be NULL) overrides the settings. */
+int tg_sweep_resume(const char *manifest, const tg_sweep_launch *l);
+/* tamga sweep --worker MANIFEST --index I: run point I (exit codes as tg_cmd_train_point). */
+int tg_sweep_worker(const char *manifest, long index);
+/* Gather the workspace's run shards when it has any (exp.h: tg_gather): verbose names each shard skipped, else one
+ * line when runs were gathered. 0, or 1 after a message when the workspace store cannot be opened. */
+int tg_cli_gather(const char *workspace, bool verbose, struct tg_gather_stats *stats);
 /* cmd-runs.c */
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);

@@ -4,7 +4,9 @@
  * A point is the run named exactly "<prefix> key=value ...". Each worker takes its point in one store transaction
  * (tg_store_run_claim): a point that is done, or held by a live process (this host or another, store.h: leases),
  * is not run again; an unfinished one (killed, failed, cancelled) continues from its checkpoint under its own run
- * id. Workers die with the sweep (PR_SET_PDEATHSIG), so a killed sweep leaves no orphans to duplicate its points. */
+ * id. Workers die with the sweep (PR_SET_PDEATHSIG), so a killed sweep leaves no orphans to duplicate its points.
+ * The grid becomes a list of points launched by sweep-run.c (a manifest; local workers or a Slurm job array).
+ * tamga gather merges the run shards that Slurm tasks wrote into the workspace store. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,41 +62,6 @@ parse_axis(axis *a, char *spec, char *why, size_t wn)
 	return 0;
 }
 
-typedef enum { POINT_NEW, POINT_CONTINUE, POINT_DONE, POINT_BUSY } point_state;
-
-/* What the store holds for the run named exactly name (the worker decides again, atomically, when it claims). */
-static point_state
-point_look(const char *ws, const char *name, int64_t *id, char *who, size_t wn)
-{
-	tg_store *s = tg_store_open(ws, TG_STORE_READONLY, NULL);
-	tg_run_filter f = { 0 };
-	tg_run_info *runs = NULL;
-	int n = 0, i;
-	point_state ps = POINT_NEW;
-
-	*id = 0;
-	if (s == NULL)
-		return POINT_NEW;
-	f.name = name;
-	f.order = TG_ORDER_OLDEST;
-	if (tg_store_run_list(s, &f, &runs, &n, NULL) == TG_OK) {
-		for (i = 0; i < n; i++)
-			if (runs[i].status == TG_RUN_DONE)
-				ps = POINT_DONE, *id = runs[i].id;
-		for (i = 0; ps == POINT_NEW && i < n; i++)
-			if (tg_run_lease_held(&runs[i])) {
-				ps = POINT_BUSY;
-				*id = runs[i].id;
-				tg_run_lease_holder(&runs[i], who, wn);
-			}
-		if (ps == POINT_NEW && n > 0)
-			ps = POINT_CONTINUE, *id = runs[n - 1].id;
-	}
-	tg_run_list_free(runs, n);
-	tg_store_close(s);
-	return ps;
-}
-
 /* The run name of point k: the prefix, then key=value in axis order. -1 when longer than MAX_NAME. */
 static int
 point_name(char *name, size_t n, const char *prefix, const axis *ax, int nax, long k)
@@ -113,14 +80,17 @@ point_name(char *name, size_t n, const char *prefix, const axis *ax, int nax, lo
 }
 
 static int
-sweep(int argc, char **argv, axis *ax, int *pnax, char **common)
+sweep(int argc, char **argv, axis *ax, int *pnax, char **common, const char **sopts)
 {
-	int nax = 0, workers = 1, i, running = 0, failed = 0, skipped = 0, done = 0, busy = 0;
-	long k, total = 1;
+	int nax = 0, i, ns = 0, rc;
+	long k, total = 1, index = -1;
 	char why[512];
 	int nc = 0;
-	const char *ws = NULL, *prefix = "sweep";
-	pid_t parent = getpid();
+	const char *ws = NULL, *prefix = "sweep", *worker = NULL, *resume = NULL;
+	tg_sweep_launch l = { 0 };
+	tg_sweep_point *pts;
+	char **names, ***keys;
+
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (tg_cli_is_help(a))
@@ -138,13 +108,44 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common)
 			total *= ax[nax].n;
 			nax++;
 			i++;
-		} else if (strcmp(a, "--workers") == 0 || strcmp(a, "-j") == 0) {
+		} else if (strcmp(a, "--workers") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--parallel") == 0) {
 			int64_t w;
 			if (v == NULL)
-				return tg_cli_usage_error("sweep", "%s needs a value (1 to 64)", a);
-			if (tg_cli_int("sweep", a, v, 1, 64, &w))
+				return tg_cli_usage_error("sweep", "%s needs a value (1 to 1000)", a);
+			if (tg_cli_int("sweep", a, v, 1, strcmp(a, "--parallel") == 0 ? 1000 : 64, &w))
 				return 2;
-			workers = (int)w;
+			l.parallel = (int)w;
+			i++;
+		} else if (strcmp(a, "--launcher") == 0) {
+			if (v != NULL && strcmp(v, "local") == 0)
+				l.launcher = TG_LAUNCH_LOCAL;
+			else if (v != NULL && strcmp(v, "slurm") == 0)
+				l.launcher = TG_LAUNCH_SLURM;
+			else
+				return tg_cli_usage_error("sweep", "--launcher expects local or slurm%s%s%s", v ? " (not '" : "",
+				    v ? v : "", v ? "')" : "");
+			i++;
+		} else if (strcmp(a, "--slurm-opt") == 0) {
+			if (v == NULL)
+				return tg_cli_usage_error("sweep", "--slurm-opt needs one sbatch option, e.g. "
+				    "--slurm-opt --partition=gpu --slurm-opt --time=4:00:00");
+			sopts[ns++] = v;
+			i++;
+		} else if (strcmp(a, "--requeue") == 0) {
+			l.requeue = true;
+		} else if (strcmp(a, "--worker") == 0 || strcmp(a, "--resume") == 0) {
+			if (v == NULL)
+				return tg_cli_usage_error("sweep", "%s needs the manifest the sweep wrote "
+				    "(WORKSPACE/sweeps/NAME.manifest)", a);
+			*(a[2] == 'w' ? &worker : &resume) = v;
+			i++;
+		} else if (strcmp(a, "--index") == 0) {
+			int64_t x;
+			if (v == NULL)
+				return tg_cli_usage_error("sweep", "--index needs a point number (from 0)");
+			if (tg_cli_int("sweep", a, v, 0, MAX_POINTS, &x))
+				return 2;
+			index = (long)x;
 			i++;
 		} else if (strcmp(a, "--prefix") == 0) {
 			if (v == NULL)
@@ -154,112 +155,80 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common)
 		} else {
 			if ((strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) && v != NULL)
 				ws = v;
-			if (strcmp(a, "--name") == 0 || strcmp(a, "--resume") == 0)
+			if (strcmp(a, "--name") == 0)
 				return tg_cli_usage_error("sweep", "%s is set per run by the sweep", a);
 			common[nc++] = argv[i];
 		}
 	}
+	l.workspace = ws;
+	l.slurm_opts = sopts;
+	l.n_slurm_opts = ns;
+	l.tag = prefix;
+	if (worker != NULL) {
+		if (index < 0)
+			return tg_cli_usage_error("sweep", "--worker needs --index I (Slurm: $SLURM_ARRAY_TASK_ID)");
+		if (nax > 0 || resume != NULL)
+			return tg_cli_usage_error("sweep", "--worker runs one point of a manifest; give no --grid or "
+			    "--resume with it");
+		return tg_sweep_worker(worker, index);
+	}
+	if (index >= 0)
+		return tg_cli_usage_error("sweep", "--index goes with --worker MANIFEST");
+	if (resume != NULL) {
+		if (nax > 0 || nc > 0)
+			return tg_cli_usage_error("sweep", "--resume MANIFEST takes the points from the manifest; give no "
+			    "--grid or train options with it");
+		return tg_sweep_resume(resume, &l);
+	}
 	if (nax == 0)
 		return tg_cli_usage_error("sweep", "no --grid given (e.g. --grid 'peft=lora:layers=0-1|pfeiffer' "
 		    "--grid 'seed=1|2|3')");
-	if (ws == NULL)
-		ws = tg_workspace_default();
+	if (l.launcher != TG_LAUNCH_SLURM && (ns > 0 || l.requeue))
+		return tg_cli_usage_error("sweep", "%s goes with --launcher slurm", ns > 0 ? "--slurm-opt" : "--requeue");
 	for (k = 0; k < total; k++) {
 		char name[MAX_NAME + 2];
 		if (point_name(name, sizeof name, prefix, ax, nax, k) != 0)
 			return tg_cli_usage_error("sweep", "the run name of point %ld ('%.60s...') is longer than %d bytes; "
 			    "use a shorter --prefix or shorter values", k + 1, name, MAX_NAME);
 	}
-	fprintf(stderr, "sweep: %ld runs (%d axes), %d worker%s, workspace %s\n", total, nax, workers,
-	    workers > 1 ? "s" : "", ws);
-	for (k = 0; k < total || running > 0; ) {
-		if (k < total && running < workers) {
-			char name[MAX_NAME + 2], who[400] = "";
-			char **av = tg_xcalloc((size_t)(nc + 2 * nax + 8), sizeof *av), **keys;
-			int ac = 0, j;
-			long r = k;
-			int64_t rid;
-			point_state ps;
-			pid_t pid;
-			keys = tg_xcalloc((size_t)nax, sizeof *keys);
-			point_name(name, sizeof name, prefix, ax, nax, k);
-			av[ac++] = "tamga";
-			av[ac++] = "train";
-			for (j = 0; j < nc; j++)
-				av[ac++] = common[j];
-			for (j = nax - 1; j >= 0; j--) {
-				int vi = (int)(r % ax[j].n);
-				r /= ax[j].n;
-				tg_xasprintf(&keys[j], "--%s", ax[j].key);
-				av[ac++] = keys[j];
-				av[ac++] = ax[j].val[vi];
-			}
-			av[ac++] = "--name";
-			av[ac++] = name;
-			av[ac++] = "--quiet";
-			av[ac] = NULL;
-			k++;
-			ps = point_look(ws, name, &rid, who, sizeof who);
-			if (ps == POINT_DONE || ps == POINT_BUSY) {
-				if (ps == POINT_DONE) {
-					skipped++;
-					fprintf(stderr, "sweep: [%ld/%ld] done before: %s\n", k, total, name);
-				} else {
-					busy++;
-					fprintf(stderr, "sweep: [%ld/%ld] running elsewhere (run %lld, %s): %s\n", k, total,
-					    (long long)rid, who, name);
-				}
-			} else {
-				if (ps == POINT_CONTINUE)
-					fprintf(stderr, "sweep: [%ld/%ld] %s (continuing run %lld)\n", k, total, name,
-					    (long long)rid);
-				else
-					fprintf(stderr, "sweep: [%ld/%ld] %s\n", k, total, name);
-				fflush(stderr);
-				if ((pid = fork()) == 0) {
-					int fd;
-					/* the worker dies with the sweep: a killed sweep must not leave workers that a restarted
-					 * sweep would duplicate (the parent may be gone already before prctl) */
-					if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-						_exit(1);
-					/* the worker: the train command in this process image */
-					if ((fd = open("/dev/null", 1)) >= 0) {
-						dup2(fd, 1);
-						close(fd);
-					}
-					_exit(tg_cmd_train_point(ac - 1, av + 1));
-				}
-				if (pid < 0) {
-					fprintf(stderr, "tamga sweep: fork: %s\n", strerror(errno));
-					return 1;
-				}
-				running++;
-			}
-			for (j = 0; j < nax; j++)
-				free(keys[j]);
-			free(keys);
-			free(av);
-		} else {
-			int st;
-			if (wait(&st) > 0) {
-				running--;
-				if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-					done++;
-				else if (WIFEXITED(st) && WEXITSTATUS(st) == TG_EXIT_POINT_DONE)
-					skipped++;
-				else if (WIFEXITED(st) && WEXITSTATUS(st) == TG_EXIT_POINT_BUSY)
-					busy++;
-				else
-					failed++;
-			}
+	/* the points: the common options, then one option per axis (the last given wins in tamga train) */
+	pts = tg_xcalloc((size_t)total, sizeof *pts);
+	names = tg_xcalloc((size_t)total, sizeof *names);
+	keys = tg_xcalloc((size_t)total, sizeof *keys);
+	for (k = 0; k < total; k++) {
+		char name[MAX_NAME + 2], **av = tg_xcalloc((size_t)(nc + 2 * nax + 1), sizeof *av);
+		long r = k;
+		int ac = 0, j;
+		point_name(name, sizeof name, prefix, ax, nax, k);
+		names[k] = tg_xstrdup(name);
+		keys[k] = tg_xcalloc((size_t)nax, sizeof **keys);
+		for (j = 0; j < nc; j++)
+			av[ac++] = common[j];
+		ac += 2 * nax;
+		for (j = nax - 1; j >= 0; j--) {
+			int vi = (int)(r % ax[j].n);
+			r /= ax[j].n;
+			tg_xasprintf(&keys[k][j], "--%s", ax[j].key);
+			av[nc + 2 * j] = keys[k][j];
+			av[nc + 2 * j + 1] = ax[j].val[vi];
 		}
+		pts[k].name = names[k];
+		pts[k].argv = av;
+		pts[k].argc = ac;
 	}
-	printf("sweep: %d runs finished, %d done before, %d failed; 'tamga report -w %s' shows them\n", done, skipped,
-	    failed, ws);
-	if (busy > 0)
-		printf("sweep: %d runs are held by other live processes and were not run here; run the sweep again "
-		    "after they end\n", busy);
-	return failed || busy ? 1 : 0;
+	rc = tg_sweep_run_points(&l, pts, total);
+	for (k = 0; k < total; k++) {
+		int j;
+		for (j = 0; j < nax; j++)
+			free(keys[k][j]);
+		free(keys[k]);
+		free(names[k]);
+		free((void *)pts[k].argv);
+	}
+	free(keys);
+	free(names);
+	free(pts);
+	return rc;
 }
 
 int
@@ -267,11 +236,41 @@ tg_cmd_sweep(int argc, char **argv)
 {
 	axis ax[MAX_AXES];
 	char **common = tg_xcalloc((size_t)argc + 1, sizeof *common);
+	const char **sopts = tg_xcalloc((size_t)argc + 1, sizeof *sopts);
 	int nax = 0, i, rc;
 
-	rc = sweep(argc, argv, ax, &nax, common);
+	rc = sweep(argc, argv, ax, &nax, common, sopts);
+	free(sopts);
 	for (i = 0; i < nax; i++)
 		free(ax[i].val);
 	free(common);
 	return rc;
+}
+
+int
+tg_cmd_gather(int argc, char **argv)
+{
+	const char *ws = NULL;
+	tg_gather_stats st;
+	int i, quiet = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (tg_cli_is_help(argv[i]))
+			return tg_cli_help("gather", NULL);
+		if ((strcmp(argv[i], "--workspace") == 0 || strcmp(argv[i], "-w") == 0) && i + 1 < argc)
+			ws = argv[++i];
+		else if (strcmp(argv[i], "--quiet") == 0)
+			quiet = 1;
+		else
+			return tg_cli_known_option("gather", argv[i], NULL) ? tg_cli_usage_error("gather", "%s needs a value",
+			    argv[i]) : tg_cli_unknown_option("gather", argv[i], NULL);
+	}
+	if (ws == NULL)
+		ws = tg_workspace_default();
+	if (tg_cli_gather(ws, !quiet, &st) != 0)
+		return 1;
+	if (!quiet)
+		printf("gather: %d runs gathered, %d gathered before, %d unfinished, %d unreadable, from %d shards in "
+		    "%.2f s\n", st.gathered, st.already, st.unfinished, st.broken, st.shards, st.seconds);
+	return 0;
 }

@@ -242,6 +242,7 @@ tg_cmd_train(int argc, char **argv)
 	x.train.progress = !quiet;
 	x.claim = sweep_point && x.resume_run <= 0;
 	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);          /* Slurm's warning before a kill or requeue: checkpoint and stop */
 	x.train.cancel = &interrupted;
 	rc = tg_experiment_run(&x, &id, &res, &err);
 	free(aj);

@@ -30,8 +30,12 @@ const tg_command tg_commands[] = {
 	  "[--name NAME] [--resume RUN] [--source-corpus C] [--target-corpus C] [--label-map FILE|ontonotes] [--json]",
 	  "fine-tune with a PEFT method on a source language; evaluate every target with CIs and TTC" },
 	{ "sweep", tg_cmd_sweep,
-	  "tamga sweep --grid OPTION=V1|V2|... [--grid ...] [--workers N] [--prefix NAME] [tamga train options]",
+	  "tamga sweep --grid OPTION=V1|V2|... [--grid ...] [--workers N] [--prefix NAME] [--launcher local|slurm] "
+	  "[--parallel K] [--slurm-opt OPT] [--requeue] [--resume MANIFEST] [--worker MANIFEST --index I] "
+	  "[tamga train options]",
 	  "a grid of training runs (methods, layers, sources, data sizes, seeds); finished runs are skipped" },
+	{ "gather", tg_cmd_gather, "tamga gather [--workspace DIR] [--quiet]",
+	  "merge the run shards of a sweep's Slurm tasks into the workspace store (idempotent)" },
 	{ "runs", tg_cmd_runs, "tamga runs [--workspace DIR] [--task T] [--method M] [--status S] [--json]",
 	  "list the runs of a workspace" },
 	{ "show", tg_cmd_show, "tamga show RUN [--workspace DIR]", "one run: configuration, status, selected scores" },

@@ -4,6 +4,7 @@
  *   experiment.c  load model + tokenizer, build the task and the PEFT module, match budgets, open the store,
  *                 record the run (config, parameter counts, FLOPs), train, save the adapter, set the status
  *   models.c      model names: a folder, or a preset (micro, small, base) built on first use and cached
+ *   gather.c      run shards (one sweep point's own small workspace) merged into the workspace store
  *   evalonly.c    a stored run scored on any file (tamga eval / predict, run:evaluate), stored under its name
  */
 #ifndef TG_EXP_H
@@ -46,6 +47,34 @@ int  tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, 
 const char *tg_workspace_default(void);
 /* Print the per-language table of a result: score [CI] and TTC against the source. */
 void tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res);
+
+/* ---- gather.c -------------------------------------------------------------------------------------------------
+ * Run shards. A sweep worker on a cluster node never writes the workspace's tamga.db (SQLite's WAL needs every
+ * process on one host): it runs its point in a shard, <workspace>/shards/<point>/, a small workspace of its own
+ * (tamga.db, checkpoints/, adapters/, items/) written by that one worker. tg_gather copies every finished run of
+ * every shard that the workspace does not hold yet (same exact name, status done) into the workspace's store,
+ * with its steps, evaluations, artifacts (paths now under shards/<point>/) and per-item score files, one
+ * transaction per run: gathering twice changes nothing, and two gathers at once never both copy a run. A shard
+ * that is unfinished (no store yet, a run still running, failed or cancelled) or unreadable is reported through
+ * note and skipped; its files are never changed. */
+#define TG_SHARD_DIR "shards"
+typedef struct tg_gather_opts {
+	void (*note)(void *ud, const char *shard, const char *why);    /* a shard skipped, and why (may be NULL) */
+	void *ud;
+} tg_gather_opts;
+typedef struct tg_gather_stats {
+	int    shards;          /* folders looked at */
+	int    gathered;        /* runs copied now */
+	int    already;         /* finished runs the workspace held already */
+	int    unfinished;      /* not started, running, failed or cancelled: left for a later gather */
+	int    broken;          /* could not be read or copied: reported and skipped */
+	double seconds;
+} tg_gather_stats;
+/* o may be NULL. TG_ERR only when the workspace store itself cannot be opened; shard problems are counted. */
+int   tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats, tg_error *err);
+/* The shard folder of the point named run_name: <workspace>/shards/<name, made file-safe, cut>-<64-bit hash>
+ * (malloc'd). */
+char *tg_shard_path(const char *workspace, const char *run_name);
 
 /* ---- evalonly.c ----------------------------------------------------------------------------------------------
  * A stored run's model + PEFT module + head (its adapter folder) scored on any file by the training-time
