@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "util/util.h"
 
 typedef struct tg_command {
@@ -77,6 +78,9 @@ typedef struct tg_sweep_launch {
 int tg_sweep_run_points(const tg_sweep_launch *l, const tg_sweep_point *pts, long n);
 /* tamga sweep --resume MANIFEST: launch the unfinished points again; l (may be NULL) overrides the settings. */
 int tg_sweep_resume(const char *manifest, const tg_sweep_launch *l);
+/* The points of the workspace's Slurm sweeps that are not done: job id, Slurm state (squeue, else sacct), the
+ * status and steps of their shard (tamga runs). Nothing when there are none. */
+void tg_sweep_points_print(const char *workspace, FILE *out);
 /* tamga sweep --worker MANIFEST --index I: run point I (exit codes as tg_cmd_train_point). */
 int tg_sweep_worker(const char *manifest, long index);
 /* Gather the workspace's run shards when it has any (exp.h: tg_gather): verbose names each shard skipped, else one

@@ -92,6 +92,7 @@ close_out(FILE *f)
 static tg_store *
 open_store(const opts *o, tg_error *err)
 {
+	tg_cli_gather(workspace(o), false, NULL);     /* a sweep's run shards first (exp.h: gather.c) */
 	return tg_store_open(workspace(o), TG_STORE_READONLY, err);
 }
 

@@ -139,6 +139,8 @@ tg_cmd_plot(int argc, char **argv)
 	if (ws == NULL)
 		ws = getenv("TAMGA_WORKSPACE") && *getenv("TAMGA_WORKSPACE") ? getenv("TAMGA_WORKSPACE") :
 		    "./tamga-workspace";
+	if (strcmp(sub, "probe") != 0)
+		tg_cli_gather(ws, false, NULL);        /* a sweep's run shards first (exp.h: gather.c) */
 
 	if (strcmp(sub, "curves") == 0) {
 		if (nruns == 0)

@@ -11,7 +11,10 @@ static tg_store *
 open_ws(const char *cmd, const char *ws)
 {
 	tg_error err = { 0 };
-	tg_store *s = tg_store_open(ws ? ws : tg_workspace_default(), TG_STORE_READONLY, &err);
+	tg_store *s;
+
+	tg_cli_gather(ws ? ws : tg_workspace_default(), false, NULL);   /* a sweep's run shards first */
+	s = tg_store_open(ws ? ws : tg_workspace_default(), TG_STORE_READONLY, &err);
 
 	if (s == NULL) {
 		fprintf(stderr, "tamga %s: %s\n", cmd, err.msg);
@@ -88,6 +91,8 @@ tg_cmd_runs(int argc, char **argv)
 		printf("]\n");
 	else if (n == 0)
 		printf("no runs in %s\n", tg_store_dir(s));
+	if (!json)
+		tg_sweep_points_print(tg_store_dir(s), stdout);
 	tg_run_list_free(runs, n);
 	tg_store_close(s);
 	return 0;

@@ -6,6 +6,7 @@
  * "name", "argv"} with the point's full tamga train options. Its file name carries a hash of the points, so a job
  * array always finds the points it was submitted with. Local workers write the workspace store; a Slurm task, or a
  * worker on another host than the manifest's, writes its point's shard (exp.h: gather.c), gathered later. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -254,6 +255,19 @@ tg_sweep_worker(const char *path, long index)
 			manifest_clear(&m);
 			return 1;
 		}
+	}
+	{
+		/* the sweep's TAMGA_DATA and TAMGA_MODEL where this task's environment has none; as many threads as
+		 * Slurm gave the task CPUs (--slurm-opt --cpus-per-task=N), unless TAMGA_THREADS says otherwise */
+		const char *key;
+		json_t *val;
+		int64_t nt;
+		json_object_foreach(json_object_get(m.head, "env"), key, val)
+			if (json_is_string(val) && (getenv(key) == NULL || !*getenv(key)))
+				setenv(key, json_string_value(val), 1);
+		if ((key = getenv("SLURM_CPUS_PER_TASK")) != NULL && getenv("TAMGA_THREADS") == NULL &&
+		    tg_parse_int("SLURM_CPUS_PER_TASK", key, 1, TG_THREADS_MAX, &nt, NULL) == TG_OK)
+			tg_threads_set((int)nt);
 	}
 	argv = tg_xcalloc(json_array_size(av) + 8, sizeof *argv);
 	argv[ac++] = "train";
@@ -706,6 +720,15 @@ tg_sweep_run_points(const tg_sweep_launch *l, const tg_sweep_point *pts, long n)
 	json_object_set_new(m.head, "workspace", json_string(absws));
 	json_object_set_new(m.head, "host", json_string(this_host(host, sizeof host)));
 	json_object_set_new(m.head, "points", json_integer(n));
+	{
+		/* what the points read from the environment, for tasks started without it (a later --resume) */
+		static const char *const keep[] = { "TAMGA_DATA", "TAMGA_MODEL" };
+		json_t *env = json_object();
+		for (j = 0; j < 2; j++)
+			if (getenv(keep[j]) != NULL && *getenv(keep[j]))
+				json_object_set_new(env, keep[j], json_string(getenv(keep[j])));
+		json_object_set_new(m.head, "env", env);
+	}
 	settings_into(m.head, l);
 	for (i = 0; i < n; i++) {
 		json_t *o = json_object(), *av = json_array();
@@ -781,4 +804,175 @@ tg_sweep_resume(const char *mpath, const tg_sweep_launch *l)
 	rc = launch(mpath, &m);
 	manifest_clear(&m);
 	return rc;
+}
+
+/* ---- seeing the points ------------------------------------------------------------------------------------------ */
+
+/* Whether index k is in an --array list ("0-3,5", any %K cut off before). */
+static bool
+spec_has(const char *spec, long k)
+{
+	const char *p = spec;
+
+	while (*p && *p != '%') {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+		if (end == p)
+			return false;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (k >= a && k <= b)
+			return true;
+		p = *end == ',' ? end + 1 : end;
+		if (*p != '\0' && *p != '%' && !(*p >= '0' && *p <= '9'))
+			return false;
+	}
+	return false;
+}
+
+/* The state of "JOB_INDEX" in text lines "JOB_INDEX STATE" (squeue -o '%i %T' / sacct -P -o JobID,State). */
+static bool
+state_of(const char *text, const char *key, char sep, char *state, size_t sn)
+{
+	size_t kl = strlen(key);
+	const char *p = text;
+
+	while (p != NULL && *p) {
+		if (strncmp(p, key, kl) == 0 && p[kl] == sep) {
+			size_t l = strcspn(p + kl + 1, "\n");
+			snprintf(state, sn, "%.*s", (int)(l < sn ? l : sn - 1), p + kl + 1);
+			return true;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return false;
+}
+
+void
+tg_sweep_points_print(const char *ws, FILE *out)
+{
+	char *dir;
+	DIR *d;
+	struct dirent *de;
+
+	tg_xasprintf(&dir, "%s/sweeps", ws);
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		char *jobs, *mpath, line[512], ids[4096] = "", *sq, *sa;
+		char **jspec = NULL, **jid = NULL;
+		int nj = 0, j, shown = 0;
+		manifest m;
+		FILE *f;
+		long k;
+		tg_store *s;
+		char why[1024];
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".jobs") != 0)
+			continue;
+		tg_xasprintf(&jobs, "%s/%s", dir, de->d_name);
+		tg_xasprintf(&mpath, "%s/%.*s.manifest", dir, (int)(l - 5), de->d_name);
+		if ((f = fopen(jobs, "r")) != NULL) {
+			while (fgets(line, sizeof line, f) != NULL) {
+				char kind[16], id[64], spec[400];
+				if (sscanf(line, "%15s %63s %399s", kind, id, spec) != 3 || strcmp(kind, "array") != 0)
+					continue;
+				jid = tg_xrealloc(jid, (size_t)(nj + 1) * sizeof *jid);
+				jspec = tg_xrealloc(jspec, (size_t)(nj + 1) * sizeof *jspec);
+				jid[nj] = tg_xstrdup(id);
+				jspec[nj++] = tg_xstrdup(spec);
+				if (strlen(ids) + strlen(id) + 2 < sizeof ids)
+					snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", ids[0] ? "," : "", id);
+			}
+			fclose(f);
+		}
+		if (nj == 0 || manifest_read(mpath, &m, why, sizeof why) != 0) {
+			for (j = 0; j < nj; j++)
+				free(jid[j]), free(jspec[j]);
+			free(jid), free(jspec), free(jobs), free(mpath);
+			continue;
+		}
+		/* the Slurm states, when its tools are here (sacct only with accounting) */
+		sq = tg_xmalloc(1 << 20);
+		sa = tg_xmalloc(1 << 20);
+		{
+			char *qa[] = { "squeue", "-h", "-r", "-j", ids, "-o", "%i %T", NULL };
+			char *aa[] = { "sacct", "-n", "-X", "-P", "-j", ids, "-o", "JobID,State", NULL };
+			int fd = open("/dev/null", O_WRONLY), saved = dup(2);
+			if (fd >= 0) {
+				dup2(fd, 2);            /* "squeue: command not found", "accounting disabled" */
+				close(fd);
+			}
+			if (run_capture(qa, sq, 1 << 20) != 0)
+				sq[0] = '\0';
+			if (run_capture(aa, sa, 1 << 20) != 0)
+				sa[0] = '\0';
+			if (saved >= 0) {
+				dup2(saved, 2);
+				close(saved);
+			}
+		}
+		s = tg_store_open(head_str(&m, "workspace"), TG_STORE_READONLY, NULL);
+		for (k = 0; k < (long)json_array_size(m.pts); k++) {
+			const char *name = point_name_of(&m, k);
+			char key[96] = "-", state[64] = "-", shst[32] = "-", steps[48] = "-", *sh;
+			tg_run_filter fl = { 0 };
+			tg_run_info *runs = NULL;
+			int n = 0;
+			bool done = false;
+			fl.name = name;
+			if (s != NULL && tg_store_run_list(s, &fl, &runs, &n, NULL) == TG_OK)
+				for (j = 0; j < n; j++)
+					done = done || runs[j].status == TG_RUN_DONE;
+			tg_run_list_free(runs, n);
+			if (done)
+				continue;
+			for (j = nj - 1; j >= 0; j--)
+				if (spec_has(jspec[j], k)) {
+					snprintf(key, sizeof key, "%s_%ld", jid[j], k);
+					if (!state_of(sq, key, ' ', state, sizeof state))
+						state_of(sa, key, '|', state, sizeof state);
+					break;
+				}
+			sh = tg_shard_path(head_str(&m, "workspace"), name);
+			{
+				tg_store *ss;
+				char *db;
+				struct stat sb;
+				tg_xasprintf(&db, "%s/%s", sh, TG_STORE_DB_NAME);
+				if (stat(db, &sb) == 0 && (ss = tg_store_open(sh, TG_STORE_READONLY, NULL)) != NULL) {
+					runs = NULL;
+					n = 0;
+					if (tg_store_run_list(ss, &fl, &runs, &n, NULL) == TG_OK && n > 0) {
+						snprintf(shst, sizeof shst, "%s%s", tg_run_status_name(runs[0].status),
+						    tg_run_is_stale(&runs[0]) ? "?" : "");
+						snprintf(steps, sizeof steps, "%lld/%lld", (long long)runs[0].steps_done,
+						    (long long)runs[0].steps_total);
+					}
+					tg_run_list_free(runs, n);
+					tg_store_close(ss);
+				}
+				free(db);
+			}
+			free(sh);
+			if (shown++ == 0)
+				fprintf(out, "\nsweep points not finished (%s):\n%-14s %-12s %-10s %10s  %s\n", mpath,
+				    "slurm job", "slurm state", "shard", "steps", "name");
+			fprintf(out, "%-14s %-12s %-10s %10s  %s\n", key, state, shst, steps, name);
+		}
+		tg_store_close(s);
+		free(sq);
+		free(sa);
+		manifest_clear(&m);
+		for (j = 0; j < nj; j++)
+			free(jid[j]), free(jspec[j]);
+		free(jid), free(jspec), free(jobs), free(mpath);
+	}
+	closedir(d);
+	free(dir);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "tui/tui-int.h"
 #include "exp/exp.h"
+#include "exp/exp.h"
 
 static const tg_tui_pane_type *const pane_types[TG_NPANES] = {
 	[TG_PANE_LAYERS] = &tg_tui_pane_layers, [TG_PANE_TASK] = &tg_tui_pane_task, [TG_PANE_RUNS] = &tg_tui_pane_runs,
@@ -155,6 +156,11 @@ tg_tui_new(const tg_tui_opts *o, int w, int h, const tg_tui_style *st, tg_error 
 	t->started = t->now;
 	snprintf(t->workspace, sizeof t->workspace, "%s", o->workspace && *o->workspace ? o->workspace
 	    : tg_workspace_default());
+	{
+		/* the run shards of a sweep's Slurm tasks first (exp.h: gather.c); quietly, curses may own the screen */
+		tg_gather_stats gs;
+		tg_gather(t->workspace, NULL, &gs, NULL);
+	}
 	/* a workspace that does not exist yet is created by the first launch, not by looking */
 	if (access(t->workspace, F_OK) != 0)
 		t->store_rw = true;
