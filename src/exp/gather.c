@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <jansson.h>
 #include "exp/exp.h"
 #include "analysis/analysis.h"
 
@@ -61,6 +62,7 @@ copy_items(tg_store *ws, const char *shard, int64_t sid, int64_t wid, const tg_e
     char ***made, int *nmade, tg_error *err)
 {
 	int i;
+	bool dir_made = false;
 
 	for (i = 0; i < nev; i++) {
 		char *from = tg_items_path(shard, sid, ev[i].step, ev[i].split, ev[i].lang, ev[i].metric), *to, *slash;
@@ -77,10 +79,11 @@ copy_items(tg_store *ws, const char *shard, int64_t sid, int64_t wid, const tg_e
 		free(from);
 		it->run_id = wid;
 		to = tg_items_path(tg_store_dir(ws), wid, ev[i].step, ev[i].split, ev[i].lang, ev[i].metric);
-		if ((slash = strrchr(to, '/')) != NULL) {
+		if (!dir_made && (slash = strrchr(to, '/')) != NULL) {
 			*slash = '\0';
 			tg_mkdirs(to, 0777);
 			*slash = '/';
+			dir_made = true;
 		}
 		if (tg_items_write(to, it, err) != TG_OK) {
 			tg_items_free(it);
@@ -124,8 +127,26 @@ gather_run(tg_store *ws, tg_store *sh, const char *shard, const char *rel, const
 		goto out;
 	}
 	info.sweep_id = 0;
-	if (tg_store_run_new(ws, &info, &wid, err) != TG_OK)
-		goto fail;
+	{
+		/* the config remembers the shard, so a later gather skips its folder without opening it */
+		json_t *cfg = json_loads(r->config ? r->config : "{}", 0, NULL);
+		char *text;
+		if (!json_is_object(cfg)) {
+			json_decref(cfg);
+			cfg = json_object();
+		}
+		json_object_set_new(cfg, "shard", json_string(rel));
+		text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(cfg);
+		info.config = text;
+		rc = tg_store_run_new(ws, &info, &wid, err);
+		free(text);
+		if (rc != TG_OK) {
+			rc = TG_ERR;
+			goto fail;
+		}
+		rc = TG_ERR;
+	}
 	for (i = 0; i < nsteps; i++)
 		if (tg_store_step_add(ws, wid, &steps[i], err) != TG_OK)
 			goto fail;
@@ -180,11 +201,11 @@ name_cmp(const void *a, const void *b)
 int
 tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats, tg_error *err)
 {
-	char *dir, **names = NULL;
+	char *dir, **names = NULL, **done = NULL;
 	tg_store *ws = NULL;
 	DIR *d;
 	struct dirent *de;
-	int n = 0, i, rc = TG_OK;
+	int n = 0, i, rc = TG_OK, ndone = 0;
 	double t0 = tg_now();
 
 	memset(stats, 0, sizeof *stats);
@@ -202,6 +223,27 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 	qsort(names, (size_t)n, sizeof *names, name_cmp);
 	if (n > 0 && (ws = tg_store_open(workspace, TG_STORE_CREATE, err)) == NULL)
 		rc = TG_ERR;
+	if (rc == TG_OK && n > 0) {
+		/* the shards gathered before (their runs' config "shard"), so their folders are not opened again */
+		tg_run_filter f = { 0 };
+		tg_run_info *runs = NULL;
+		int nr = 0, j;
+		f.status_mask = 1u << TG_RUN_DONE;
+		f.with_config = true;
+		if (tg_store_run_list(ws, &f, &runs, &nr, err) != TG_OK)
+			rc = TG_ERR;
+		for (j = 0; j < nr; j++) {
+			json_t *cfg = json_loads(runs[j].config ? runs[j].config : "{}", 0, NULL);
+			const char *sh = json_string_value(json_object_get(cfg, "shard")), *slash;
+			if (sh != NULL && (slash = strrchr(sh, '/')) != NULL) {
+				done = tg_xrealloc(done, (size_t)(ndone + 1) * sizeof *done);
+				done[ndone++] = tg_xstrdup(slash + 1);
+			}
+			json_decref(cfg);
+		}
+		tg_run_list_free(runs, nr);
+		qsort(done, (size_t)ndone, sizeof *done, name_cmp);
+	}
 	for (i = 0; rc == TG_OK && i < n; i++) {
 		char *shard, *rel, *db;
 		tg_store *sh;
@@ -211,6 +253,11 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 		struct stat sb;
 		int nr = 0, j;
 
+		if (ndone > 0 && bsearch(&names[i], done, (size_t)ndone, sizeof *done, name_cmp) != NULL) {
+			stats->shards++;
+			stats->already++;
+			continue;
+		}
 		tg_xasprintf(&shard, "%s/%s", dir, names[i]);
 		tg_xasprintf(&rel, "%s/%s", TG_SHARD_DIR, names[i]);
 		tg_xasprintf(&db, "%s/%s", shard, TG_STORE_DB_NAME);
@@ -260,6 +307,9 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	for (i = 0; i < ndone; i++)
+		free(done[i]);
+	free(done);
 	free(dir);
 	tg_store_close(ws);
 	stats->seconds = tg_now() - t0;
