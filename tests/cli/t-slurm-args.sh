@@ -89,6 +89,21 @@ L="$tmp/local"
 "$T" sweep $tiny -w "$L" --grid "seed=1|2" --launcher local --workers 2 >"$tmp/l.out" 2>"$tmp/l.err"
 t "--launcher local writes a manifest and runs its points here, without shards" 'grep -q "2 runs finished" "$tmp/l.out" && [ -f "$(ls "$L"/sweeps/*.manifest)" ] && [ ! -d "$L/shards" ]'
 
+# SIGTERM (Slurm's warning before a kill, requeue or preemption): the run checkpoints and stops as cancelled
+S="$tmp/term"
+"$T" train --model $M --task udpos --source tr --targets kk --epochs 3 --max-train 160 --max-eval 16 --eval-every 4 \
+    --batch 16 --bootstrap 10 -w "$S" --quiet >"$tmp/term.out" 2>"$tmp/term.err" &
+tp=$!
+i=0
+while [ $i -lt 1500 ]; do
+	c=$(sqlite3 "$S/tamga.db" "select steps_done from runs" 2>/dev/null)
+	[ "${c:-0}" -ge 5 ] 2>/dev/null && break
+	sleep 0.1; i=$((i+1))
+done
+kill -TERM $tp; wait $tp; rc=$?
+t "SIGTERM: tamga train exits 130 (exit $rc)" '[ $rc = 130 ]'
+t "with the run cancelled and its checkpoint written" '[ "$(sqlite3 "$S/tamga.db" "select status from runs")" = cancelled ] && [ -f "$S/checkpoints/run-1.ckpt" ]'
+
 [ $fail = 0 ] || sed 's/^/# /' "$tmp"/*.err | tail -20
 echo "1..$n"
 exit $fail
