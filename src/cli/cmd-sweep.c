@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli/cli.h"
-#include "exp/exp.h"
+#include "exp/options.h"
 
 #define MAX_AXES 8
 #define MAX_POINTS 1000000
@@ -89,7 +89,7 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common, const char **so
 	const char *ws = NULL, *prefix = "sweep", *worker = NULL, *resume = NULL;
 	tg_sweep_launch l = { 0 };
 	tg_sweep_point *pts;
-	char **names, ***keys;
+	char **names;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -191,41 +191,60 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common, const char **so
 			return tg_cli_usage_error("sweep", "the run name of point %ld ('%.60s...') is longer than %d bytes; "
 			    "use a shorter --prefix or shorter values", k + 1, name, MAX_NAME);
 	}
-	/* the points: the common options, then one option per axis (the last given wins in tamga train) */
+	/* the points: the common options, then one option per axis (the last given wins), read into an experiment
+	 * through the options schema (exp/options.h), so a bad value stops the sweep before anything is launched, and
+	 * written back by its serializer as the point's full train options (every option a sweep shows) */
 	pts = tg_xcalloc((size_t)total, sizeof *pts);
 	names = tg_xcalloc((size_t)total, sizeof *names);
-	keys = tg_xcalloc((size_t)total, sizeof *keys);
-	for (k = 0; k < total; k++) {
-		char name[MAX_NAME + 2], **av = tg_xcalloc((size_t)(nc + 2 * nax + 1), sizeof *av);
+	rc = 0;
+	for (k = 0; k < total && rc == 0; k++) {
+		char name[MAX_NAME + 2], **av = tg_xcalloc((size_t)(nc + 2 * nax + 1), sizeof *av), *keys[MAX_AXES];
 		long r = k;
-		int ac = 0, j;
+		int ac = 0, j, q, nw = 0;
+		tg_experiment x;
+		tg_error e = { 0 };
 		point_name(name, sizeof name, prefix, ax, nax, k);
-		names[k] = tg_xstrdup(name);
-		keys[k] = tg_xcalloc((size_t)nax, sizeof **keys);
 		for (j = 0; j < nc; j++)
 			av[ac++] = common[j];
 		ac += 2 * nax;
 		for (j = nax - 1; j >= 0; j--) {
 			int vi = (int)(r % ax[j].n);
 			r /= ax[j].n;
-			tg_xasprintf(&keys[k][j], "--%s", ax[j].key);
-			av[nc + 2 * j] = keys[k][j];
+			tg_xasprintf(&keys[j], "--%s", ax[j].key);
+			av[nc + 2 * j] = keys[j];
 			av[nc + 2 * j + 1] = ax[j].val[vi];
 		}
-		pts[k].name = names[k];
-		pts[k].argv = av;
-		pts[k].argc = ac;
+		tg_experiment_init(&x);
+		for (q = 0; q < ac && rc == 0; q++) {
+			int got;
+			if (strcmp(av[q], "--quiet") == 0 || strcmp(av[q], "--json") == 0)
+				continue;
+			if ((got = tg_option_argv(&x, ac, av, &q, &e)) == 1)
+				continue;
+			if (got == 0)
+				rc = tg_cli_unknown_option("sweep", av[q], NULL);
+			else
+				rc = tg_cli_usage_error("sweep", "point '%s': %s", name, e.msg);
+		}
+		if (rc == 0) {
+			names[k] = tg_xstrdup(name);
+			pts[k].name = names[k];
+			pts[k].argv = tg_experiment_argv(&x, TG_SHOW_SWEEP, &nw);
+			pts[k].argc = nw;
+		}
+		for (j = 0; j < nax; j++)
+			free(keys[j]);
+		free(av);
 	}
-	rc = tg_sweep_run_points(&l, pts, total);
+	if (rc == 0)
+		rc = tg_sweep_run_points(&l, pts, total);
 	for (k = 0; k < total; k++) {
 		int j;
-		for (j = 0; j < nax; j++)
-			free(keys[k][j]);
-		free(keys[k]);
-		free(names[k]);
+		for (j = 0; j < pts[k].argc; j++)
+			free(pts[k].argv[j]);
 		free((void *)pts[k].argv);
+		free(names[k]);
 	}
-	free(keys);
 	free(names);
 	free(pts);
 	return rc;
