@@ -97,19 +97,66 @@ copy_items(tg_store *ws, const char *shard, int64_t sid, int64_t wid, const tg_e
 	return TG_OK;
 }
 
-/* One finished shard run into the workspace, in one transaction: the name is checked again inside it, so two
- * gathers at once never both insert a point. *copied tells whether it was new. */
+/* Runs are copied in batches of up to BATCH_RUNS, one write transaction each (a transaction per run wrote each
+ * index page again per run: 1,000 shards took several times longer). The item files written for the batch are
+ * removed again when it is rolled back. */
+#define BATCH_RUNS 32
+typedef struct batch {
+	bool   open;
+	int    pending;          /* runs inserted in the open transaction */
+	char **made;
+	int    nmade;
+} batch;
+
+static void
+batch_drop(tg_store *ws, batch *b)
+{
+	int i;
+
+	if (b->open)
+		tg_store_rollback(ws);
+	for (i = 0; i < b->nmade; i++) {
+		unlink(b->made[i]);
+		free(b->made[i]);
+	}
+	b->nmade = 0;
+	b->pending = 0;
+	b->open = false;
+}
+
+/* Commit the open batch; the number of runs it gathered, or -1 (rolled back, err set). */
 static int
-gather_run(tg_store *ws, tg_store *sh, const char *shard, const char *rel, const tg_run_info *r, bool *copied,
-    tg_error *err)
+batch_commit(tg_store *ws, batch *b, tg_error *err)
+{
+	int i, n = b->pending;
+
+	if (!b->open)
+		return 0;
+	if (tg_store_commit(ws, err) != TG_OK) {
+		batch_drop(ws, b);
+		return -1;
+	}
+	for (i = 0; i < b->nmade; i++)
+		free(b->made[i]);
+	b->nmade = 0;
+	b->pending = 0;
+	b->open = false;
+	return n;
+}
+
+/* One finished shard run into the workspace, inside the batch's transaction: the name is checked inside it, so
+ * two gathers at once never both insert a point. *copied tells whether it was new. On TG_ERR the caller drops the
+ * batch. */
+static int
+gather_run(tg_store *ws, batch *b, tg_store *sh, const char *shard, const char *rel, const tg_run_info *r,
+    bool *copied, tg_error *err)
 {
 	tg_step_row *steps = NULL;
 	tg_eval_row *ev = NULL;
 	tg_artifact *art = NULL;
 	tg_run_info info = *r;
-	int nsteps = 0, nev = 0, nart = 0, i, nmade = 0, rc = TG_ERR;
+	int nsteps = 0, nev = 0, nart = 0, i, rc = TG_ERR;
 	int64_t wid = 0, sel = -1;
-	char **made = NULL;
 	bool done;
 
 	*copied = false;
@@ -117,12 +164,14 @@ gather_run(tg_store *ws, tg_store *sh, const char *shard, const char *rel, const
 	    tg_store_evals(sh, r->id, TG_EVALS_ALL, &ev, &nev, err) != TG_OK ||
 	    tg_store_artifact_list(sh, r->id, &art, &nart, err) != TG_OK)
 		goto out;
-	if (tg_store_begin(ws, err) != TG_OK)
-		goto out;
+	if (!b->open) {
+		if (tg_store_begin(ws, err) != TG_OK)
+			goto out;
+		b->open = true;
+	}
 	if (done_here(ws, r->name, &done, err) != TG_OK)
-		goto fail;
+		goto out;
 	if (done) {
-		tg_store_rollback(ws);
 		rc = TG_OK;
 		goto out;
 	}
@@ -143,21 +192,21 @@ gather_run(tg_store *ws, tg_store *sh, const char *shard, const char *rel, const
 		free(text);
 		if (rc != TG_OK) {
 			rc = TG_ERR;
-			goto fail;
+			goto out;
 		}
 		rc = TG_ERR;
 	}
 	for (i = 0; i < nsteps; i++)
 		if (tg_store_step_add(ws, wid, &steps[i], err) != TG_OK)
-			goto fail;
+			goto out;
 	for (i = 0; i < nev; i++) {
 		if (tg_store_eval_add(ws, wid, &ev[i], err) != TG_OK)
-			goto fail;
+			goto out;
 		if (ev[i].selected)
 			sel = ev[i].step;
 	}
 	if (sel >= 0 && tg_store_eval_select(ws, wid, sel, err) != TG_OK)
-		goto fail;
+		goto out;
 	for (i = 0; i < nart; i++) {
 		char *p;
 		/* a path inside the shard is relative to it; the workspace sees it under shards/<point>/ */
@@ -168,24 +217,15 @@ gather_run(tg_store *ws, tg_store *sh, const char *shard, const char *rel, const
 		rc = tg_store_artifact_add(ws, wid, art[i].kind, p, err);
 		free(p);
 		if (rc != TG_OK)
-			goto fail;
+			goto out;
 		rc = TG_ERR;
 	}
-	if (copy_items(ws, shard, r->id, wid, ev, nev, &made, &nmade, err) != TG_OK)
-		goto fail;
-	if (tg_store_commit(ws, err) != TG_OK)
-		goto fail;
+	if (copy_items(ws, shard, r->id, wid, ev, nev, &b->made, &b->nmade, err) != TG_OK)
+		goto out;
+	b->pending++;
 	*copied = true;
 	rc = TG_OK;
-	goto out;
-fail:
-	tg_store_rollback(ws);
-	for (i = 0; i < nmade; i++)
-		unlink(made[i]);
 out:
-	for (i = 0; i < nmade; i++)
-		free(made[i]);
-	free(made);
 	free(steps);
 	free(ev);
 	tg_artifact_list_free(art, nart);
@@ -206,6 +246,7 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 	DIR *d;
 	struct dirent *de;
 	int n = 0, i, rc = TG_OK, ndone = 0;
+	batch b = { 0 };
 	double t0 = tg_now();
 
 	memset(stats, 0, sizeof *stats);
@@ -251,7 +292,7 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 		tg_run_info *runs = NULL;
 		tg_error e2 = { 0 };
 		struct stat sb;
-		int nr = 0, j;
+		int nr = 0, j, got = 0;
 
 		if (ndone > 0 && bsearch(&names[i], done, (size_t)ndone, sizeof *done, name_cmp) != NULL) {
 			stats->shards++;
@@ -288,14 +329,22 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 				}
 				if (runs[j].name == NULL)
 					continue;
-				if (gather_run(ws, sh, shard, rel, &runs[j], &copied, &e2) != TG_OK) {
+				if (gather_run(ws, &b, sh, shard, rel, &runs[j], &copied, &e2) != TG_OK) {
 					stats->broken++;
-					note(o, shard, "run '%s' could not be gathered (%s); skipped", runs[j].name, e2.msg);
+					note(o, shard, "run '%s' could not be gathered (%s); skipped%s", runs[j].name, e2.msg,
+					    b.pending ? " with the runs of the shards before it in its batch (left for the next "
+					    "gather)" : "");
+					stats->unfinished += b.pending;
+					batch_drop(ws, &b);
 					tg_error_clear(&e2);
-				} else if (copied)
-					stats->gathered++;
-				else
+				} else if (!copied)
 					stats->already++;
+				else if (b.pending >= BATCH_RUNS && (got = batch_commit(ws, &b, &e2)) < 0) {
+					note(o, shard, "the batch of runs up to this one could not be committed (%s); left for "
+					    "the next gather", e2.msg);
+					tg_error_clear(&e2);
+				} else if (got > 0)
+					stats->gathered += got;
 			}
 			tg_run_list_free(runs, nr);
 			tg_store_close(sh);
@@ -303,6 +352,16 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 		free(db);
 		free(rel);
 		free(shard);
+	}
+	if (ws != NULL) {
+		tg_error e3 = { 0 };
+		int got = b.pending;
+		if (batch_commit(ws, &b, &e3) < 0)
+			note(o, dir, "the last batch of %d runs could not be committed (%s); left for the next gather", got,
+			    e3.msg);
+		else
+			stats->gathered += got;
+		free(b.made);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
