@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "tensor/gemm.h"
 #include "util/util.h"
 
 const tg_command tg_commands[] = {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lua/lua-int.h"
 #include "exp/exp.h"
+#include "tensor/gemm.h"
 #include "data/data.h"
 
 /* ---- helpers ----------------------------------------------------------------------------------------------------- */

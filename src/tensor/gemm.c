@@ -326,3 +326,37 @@ tg_linear_fused(const float *x, const float *W, const float *b, float *y, int N,
 	return false;
 #endif
 }
+
+/* ---- what runs the GEMMs: the backend and OpenBLAS's build ----------------------------------------------------- */
+#ifdef HAVE_OPENBLAS_GET_PARALLEL
+int openblas_get_parallel(void);
+#endif
+#ifdef HAVE_OPENBLAS_GET_CORENAME
+char *openblas_get_corename(void);
+#endif
+
+int
+tg_blas_parallel_kind(void)
+{
+#ifdef HAVE_OPENBLAS_GET_PARALLEL
+	return openblas_get_parallel();
+#else
+	return -1;
+#endif
+}
+
+const char *
+tg_blas_info(void)
+{
+	static char buf[160];
+	static const char *kinds[] = { "sequential", "pthreads", "openmp" };
+	int k = tg_blas_parallel_kind();
+	const char *core = "unknown";
+
+#ifdef HAVE_OPENBLAS_GET_CORENAME
+	core = openblas_get_corename();
+#endif
+	snprintf(buf, sizeof buf, "GEMM %s; OpenBLAS %s (%s); %d threads", tg_gemm_backend_name(tg_gemm_backend_get()),
+	    core, k >= 0 && k <= 2 ? kinds[k] : "unknown threading", tg_threads_get());
+	return buf;
+}

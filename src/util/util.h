@@ -50,8 +50,6 @@ int  tg_threads_init(void);          /* reads TAMGA_THREADS (default: online cor
 int  tg_threads_env(int *n, tg_error *err);   /* TAMGA_THREADS checked strictly: *n = 0 when unset; TG_ERR if bad */
 int  tg_threads_set(int n);          /* sets tamga's OpenMP threads and OpenBLAS's threads together */
 int  tg_threads_get(void);
-const char *tg_blas_info(void);      /* "OpenBLAS <core> (openmp|pthreads|sequential), N threads" */
-int  tg_blas_parallel_kind(void);    /* 0 sequential, 1 pthreads, 2 openmp, -1 unknown */
 
 /* rng.c: counter-based generator (SplitMix64 / Philox-like hashing) so that element i of a stream is a pure
  * function of (seed, stream, i): dropout masks replay exactly in backward and threads cannot change results. */
