@@ -240,6 +240,7 @@ tg_cmd_train(int argc, char **argv)
 	aj = argv_json(sc ? sc : argc, sc ? sv : argv);
 	x.argv_json = aj;
 	x.train.progress = !quiet;
+	tg_cli_progress.steps = x.train.progress;
 	x.claim = sweep_point && x.resume_run <= 0;
 	signal(SIGINT, on_sigint);
 	x.train.cancel = &interrupted;

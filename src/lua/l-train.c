@@ -5,8 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lua/lua-int.h"
 #include "exp/exp.h"
+#include "cli/progress.h"
 
 typedef struct cb_state {
 	lua_State  *L;
@@ -258,7 +260,7 @@ l_run(lua_State *L)
 	x.train.select_on_target = tg_lua_optfield_bool(L, 1, 1, "select_on_target", 0);
 	x.train.eval_targets = tg_lua_optfield_bool(L, 1, 1, "eval_targets", 1);
 	x.train.boot_resamples = (int)tg_lua_optfield_int(L, 1, 1, "bootstrap", x.train.boot_resamples);
-	x.train.progress = tg_lua_optfield_bool(L, 1, 1, "progress", 0);
+	x.train.progress = tg_lua_optfield_bool(L, 1, 1, "progress", isatty(2));
 	x.workspace = tg_lua_optfield_str(L, 1, 1, "workspace", NULL);
 	x.name = tg_lua_optfield_str(L, 1, 1, "name", NULL);
 	x.save_adapter = tg_lua_optfield_str(L, 1, 1, "save_adapter", NULL);
@@ -300,9 +302,15 @@ l_run(lua_State *L)
 	ctx->cancel = ctx->interrupted ? 1 : 0;
 	x.train.cancel = &ctx->cancel;
 
+	/* the engine's events: notes always, the progress line with progress (default: on a terminal) */
+	tg_progress pg;
+	tg_observer obs = { tg_progress_event, &pg };
+	tg_progress_init(&pg, stderr, x.train.progress);
+	x.train.obs = &obs;
 	ctx->training = 1;
 	rc = tg_experiment_run(&x, &id, &res, &err);
 	ctx->training = 0;
+	tg_progress_end(&pg);
 
 	if (ctx->interrupted) {
 		int64_t steps = rc == TG_OK ? res.steps : 0;

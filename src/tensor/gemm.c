@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gemm.h"
+#include "util/util.h"
 #ifdef HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif
@@ -127,11 +128,11 @@ choose(void)
 	if (s != NULL && *s != '\0') {
 		tg_gemm_backend want;
 		if (!tg_gemm_backend_parse(s, &want))
-			fprintf(stderr, "tamga: TAMGA_GEMM='%s' is not a GEMM backend; using %s (set openblas or onednn)\n",
-			    s, tg_gemm_backend_name(b));
+			tg_notef(NULL, TG_SEV_WARNING, NULL, "TAMGA_GEMM='%s' is not a GEMM backend; using %s (set openblas or "
+			    "onednn)", s, tg_gemm_backend_name(b));
 		else if (want == TG_GEMM_ONEDNN && !tg_gemm_have_onednn())
-			fprintf(stderr, "tamga: TAMGA_GEMM=onednn, but this tamga was built without oneDNN; using OpenBLAS "
-			    "(Debian: apt-get install libdnnl-dev, then configure again)\n");
+			tg_notef(NULL, TG_SEV_WARNING, NULL, "TAMGA_GEMM=onednn, but this tamga was built without oneDNN; using "
+			    "OpenBLAS (Debian: apt-get install libdnnl-dev, then configure again)");
 		else
 			b = want;
 	}
