@@ -332,11 +332,11 @@ l_run(lua_State *L)
 	}
 	if (rc != TG_OK) {
 		tg_lua_fail(L, &err);
-		if (id > 0) {
+		if (id > 0) {               /* the error says which run was stored (and marked failed) */
 			lua_pushinteger(L, id);
-			return 3;
+			lua_setfield(L, -2, "run");
 		}
-		return 2;
+		return 3;
 	}
 	/* the result */
 	lua_createtable(L, 0, 24);
