@@ -45,14 +45,14 @@ local function positive(v, key, fname, integer)
   return v
 end
 
--- Parse the assembled string; engine errors become this constructor's argument errors.
+-- Parse the assembled string; engine errors (a structured {code, message, hint}) become this constructor's
+-- argument errors.
 local function build(fname, parts, budget)
   local str = table.concat(parts, ",")
   str = str:gsub(",", ":", 1)
-  local ok, spec = pcall(C.parse, str, budget and { budget = budget } or nil)
-  if not ok then
-    local msg = tostring(spec):match("%((.*)%)$") or tostring(spec)
-    util.argerror(1, fname, msg, 3)
+  local spec, _, e = C.try_parse(str, budget and { budget = budget } or nil)
+  if not spec then
+    util.argerror(1, fname, e.message, 3)
   end
   return spec
 end

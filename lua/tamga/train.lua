@@ -44,8 +44,8 @@ function M.train(t)
     if k ~= "task" then o[k] = v end
   end
   o.model = t.model or core.default_model()
-  local r, err, id = core.train.run(o)
-  if not r then return nil, err, id end
+  local r, err, e = core.train.run(o)
+  if not r then return nil, err, e and e.run, e end
   return Run.new(r)
 end
 

@@ -1,6 +1,8 @@
 /* The tamga command line: one file per subcommand (cmd-*.c), dispatched from main.c.
  *
- *   main.c         option parsing shared by all commands, --help, --version, dispatch
+ *   main.c         global options, --help, --version, the command table and dispatch
+ *   options.c      what the commands' option parsing shares: usage errors, numbers, lists, unknown options
+ *   progress.c     the engine's events on a terminal or in a log: progress line, ETA, notes (libtamga-term)
  *   cmd-bench.c    tamga bench: micro benchmarks of the engine against raw cblas_sgemm
  *   cmd-check.c    tamga selfcheck: a quick end-to-end check of the engine (gradients, a tiny model learns)
  *   cmd-data.c     tamga data: datasets under the data root (coverage table, parse check, examples)
@@ -19,6 +21,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "util/util.h"
+#include "cli/progress.h"
+
+/* options.c: the printer of the engine's events (progress.h), the process's default observer while a command runs;
+ * a command with --quiet sets steps = false (notes still print). */
+extern tg_progress tg_cli_progress;
 
 typedef struct tg_command {
 	const char *name;
@@ -27,8 +34,10 @@ typedef struct tg_command {
 	const char *summary;                       /* one line for tamga --help */
 } tg_command;
 
-extern const tg_command tg_commands[];
-const tg_command *tg_command_find(const char *name);    /* main.c: NULL when there is no such command */
+extern const tg_command tg_commands[];                  /* main.c */
+/* options.c: the table tg_command_find searches (main sets it to tg_commands before dispatching) */
+extern const tg_command *tg_cli_commands;
+const tg_command *tg_command_find(const char *name);    /* NULL when there is no such command */
 
 /* cmd-bench.c */
 int tg_cmd_bench(int argc, char **argv);
@@ -106,17 +115,17 @@ int tg_cmd_repl(int argc, char **argv);
 int tg_cmd_tui(int argc, char **argv);
 int tg_tui_is_option(const char *arg);       /* an option of tamga tui: `tamga --max-frames 1` opens it */
 
-/* main.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
+/* options.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* main.c: --help and -h; print the command's usage line, summary and MORE (may be NULL) to stdout, return 0. */
+/* options.c: --help and -h; print the command's usage line, summary and MORE (may be NULL) to stdout, return 0. */
 bool tg_cli_is_help(const char *arg);
 int  tg_cli_help(const char *cmd, const char *more);
-/* main.c: strict numbers and lists for option OPT of command CMD (util/parse.c): 0, or 2 after printing
+/* options.c: strict numbers and lists for option OPT of command CMD (util/parse.c): 0, or 2 after printing
  * "tamga CMD: option 'OPT': '1.5' is not an integer (1..65536)". tg_cli_list returns n, or -1 after printing. */
 int  tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out);
 int  tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out);
 int  tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max);
-/* main.c: "unknown option '--bach'; did you mean '--batch'?" among the options named in the command's usage line
+/* options.c: "unknown option '--bach'; did you mean '--batch'?" among the options named in the command's usage line
  * and in extra (more help text, may be NULL); returns 2. tg_cli_known_option: whether opt is one of them. */
 int  tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra);
 bool tg_cli_known_option(const char *cmd, const char *opt, const char *extra);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "tensor/gemm.h"
 #include "nn/nn.h"
 
 static tg_tensor *

@@ -70,6 +70,7 @@ tg_cmd_demo(int argc, char **argv)
 	(void)headless;
 	signal(SIGINT, on_sigint);
 	o.cancel = &interrupted;
+	tg_cli_progress.steps = o.progress;
 	if (tg_demo_run(&o, &r, &err) != TG_OK) {
 		fprintf(stderr, "tamga demo: %s\n", err.msg);
 		if (err.hint[0])

@@ -75,6 +75,8 @@ eval_main(const char *cmd, int argc, char **argv, bool predict)
 	if (predict && o.pred_out == NULL)
 		return tg_cli_usage_error(cmd, "--out FILE is required ('-' for standard output)");
 
+	if (o.pred_out != NULL && strcmp(o.pred_out, "-") == 0)
+		o.pred_fp = stdout;
 	rc = tg_eval_run(&o, &r, &err);
 	for (i = 0; i < r.log.n; i++)           /* every problem, also when the evaluation failed afterwards */
 		if (!quiet || !r.log.is_warning[i])

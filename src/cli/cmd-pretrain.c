@@ -80,6 +80,7 @@ tg_cmd_pretrain(int argc, char **argv)
 	}
 	signal(SIGINT, on_sigint);
 	o.cancel = &interrupted;
+	tg_cli_progress.steps = o.progress;
 	if (tg_pretrain(&o, &err) != TG_OK) {
 		fprintf(stderr, "tamga pretrain: %s\n", err.msg);
 		if (err.hint[0])

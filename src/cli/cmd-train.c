@@ -187,6 +187,7 @@ tg_cmd_train(int argc, char **argv)
 	aj = argv_json(sc ? sc : argc, sc ? sv : argv);
 	x.argv_json = aj;
 	x.train.progress = !quiet;
+	tg_cli_progress.steps = x.train.progress;
 	x.claim = sweep_point && x.resume_run <= 0;
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);          /* Slurm's warning before a kill or requeue: checkpoint and stop */

@@ -178,10 +178,9 @@ tg_demo_run(const tg_demo_opts *o, tg_demo_result *r, tg_error *err)
 		return TG_ERR;
 	if (pick_specs(&cfg, lora, adapter, sizeof lora, &pl, &pa, err) != TG_OK)
 		return TG_ERR;
-	if (o->progress)
-		fprintf(stderr, "demo: %s (%lld layers, width %lld); early-layer LoRA %s (%lld trainable) vs Pfeiffer "
-		    "adapters %s (%lld trainable, %+.1f%%)\n", model_dir, (long long)cfg.num_layers,
-		    (long long)cfg.hidden_size, lora, (long long)pl, adapter, (long long)pa, 100.0 * (pa - pl) / pl);
+	tg_notef(o->obs, TG_SEV_INFO, "demo", "%s (%lld layers, width %lld); early-layer LoRA %s (%lld trainable) vs "
+	    "Pfeiffer adapters %s (%lld trainable, %+.1f%%)", model_dir, (long long)cfg.num_layers,
+	    (long long)cfg.hidden_size, lora, (long long)pl, adapter, (long long)pa, 100.0 * (pa - pl) / pl);
 	for (si = 0; si < (o->n_sources ? o->n_sources : 1); si++) {
 		for (m = 0; m < 2; m++) {
 			tg_experiment x;
@@ -212,6 +211,7 @@ tg_demo_run(const tg_demo_opts *o, tg_demo_result *r, tg_error *err)
 				x.train.eval_every = 1;
 			x.train.progress = o->progress;
 			x.train.cancel = o->cancel;
+			x.train.obs = o->obs;
 			snprintf(name, sizeof name, "demo %s %s", m == 0 ? "early-LoRA" : "Pfeiffer", x.task.source);
 			x.name = name;
 			snprintf(r->label[k], sizeof r->label[k], "%s (%s)", m == 0 ? "early LoRA" : "Pfeiffer",

@@ -530,8 +530,8 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 	snprintf(r->score.lang, sizeof r->score.lang, "%s", name);
 	r->step = step;
 
-	if (o->pred_out != NULL) {
-		FILE *f = strcmp(o->pred_out, "-") == 0 ? stdout : fopen(o->pred_out, "w");
+	if (o->pred_out != NULL || o->pred_fp != NULL) {
+		FILE *f = o->pred_fp != NULL ? o->pred_fp : fopen(o->pred_out, "w");
 		int wrc = TG_OK;
 		if (f == NULL) {
 			tg_error_set(err, TG_E_IO, "%s: cannot write the predictions: %s", o->pred_out, strerror(errno));
@@ -544,8 +544,9 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 		else
 			write_labels(f, lr.t, pred, ex->n_items);
 		if ((fflush(f) != 0 || ferror(f)) && wrc == TG_OK)
-			wrc = tg_error_set(err, TG_E_IO, "%s: write error (disk full?)", o->pred_out);
-		if (f != stdout)
+			wrc = tg_error_set(err, TG_E_IO, "%s: write error (disk full?)", o->pred_out ? o->pred_out :
+			    "predictions");
+		if (f != o->pred_fp)
 			fclose(f);
 		if (wrc != TG_OK)
 			goto out;

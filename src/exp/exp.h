@@ -99,7 +99,8 @@ typedef struct tg_eval_opts {
 	const char *split;             /* "test" (default) or "dev": where report --split finds it */
 	bool        lenient;           /* malformed sentences reported and skipped (counted in the record) */
 	const char *label_map;         /* NER: "ontonotes" or a from<TAB>to file; NULL: tags as they are */
-	const char *pred_out;          /* write predictions here ("-": stdout); NULL: none */
+	const char *pred_out;          /* write predictions to this file (named so in errors); NULL: none */
+	FILE       *pred_fp;           /* ... or to this stream, open (the CLI's standard output for "-") */
 	bool        store;             /* store the score and the record (default true) */
 	int         batch;             /* default 64 */
 	int         boot_resamples;    /* default 1000 (seed 1) */
@@ -144,8 +145,9 @@ typedef struct tg_demo_opts {
 	int64_t     max_train, max_eval;
 	int         epochs;
 	uint64_t    seed;
-	bool        progress;
+	bool        progress;          /* for front ends: show progress (the engine reports through obs) */
 	volatile int *cancel;
+	const tg_observer *obs;        /* notes and the runs' events; NULL: the default observer */
 	/* Launch hook: when set, runs are handed to it (e.g. the TUI's workers) instead of running in-process. */
 	void       *ud;
 } tg_demo_opts;

@@ -166,6 +166,7 @@ typedef struct beat {
 	const char     *ws;
 	int64_t         run_id;
 	volatile int   *cancel;
+	volatile bool   lost;           /* the lease was lost (the main thread says so) */
 } beat;
 
 static void *
@@ -193,8 +194,7 @@ beat_main(void *ud)
 		if (s == NULL)
 			s = tg_store_open(b->ws, 0, NULL);    /* retried: a full disk or a busy store is not the end */
 		if (s != NULL && tg_store_run_heartbeat(s, b->run_id, &lost, NULL) == TG_OK && lost) {
-			fprintf(stderr, "run %lld: another process took this run over (this process's lease expired); "
-			    "stopping\n", (long long)b->run_id);
+			b->lost = true;     /* said by the training thread (observers are not called from this one) */
 			if (b->cancel != NULL)
 				*b->cancel = 1;
 			pthread_mutex_lock(&b->mu);
@@ -420,11 +420,21 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	if (to.resume && access(ckpt, F_OK) != 0 && tg_store_run_truncate(st, id, -1, err) != TG_OK)
 		goto out;                        /* nothing to continue from: start over, without the old rows */
 	sets[0] = tg_peft_params(peft);
-	if (to.progress)
-		fprintf(stderr, "run %lld: %s on %s, %s -> %s; %lld trainable parameters; %s\n", (long long)id, specbuf,
-		    t->name, t->source, targets, (long long)tg_peft_trainable(peft), t->note);
-	if (tg_train(e, h, t, sets, 1, &to, res, err) != TG_OK)
+	{
+		char who[32];
+		snprintf(who, sizeof who, "run %lld", (long long)id);
+		tg_notef(to.obs, TG_SEV_INFO, who, "%s on %s, %s -> %s; %lld trainable parameters; %s", specbuf, t->name,
+		    t->source, targets, (long long)tg_peft_trainable(peft), t->note);
+	}
+	rc = tg_train(e, h, t, sets, 1, &to, res, err);
+	if (hb.lost)
+		tg_notef(to.obs, TG_SEV_WARNING, NULL, "run %lld: another process took this run over (this process's "
+		    "lease expired); stopping", (long long)id);
+	if (rc != TG_OK) {
+		rc = TG_ERR;
 		goto out;
+	}
+	rc = TG_ERR;
 	snprintf(adir, sizeof adir, "%s/adapters/run-%lld", ws, (long long)id);
 	if (save_adapter(st, id, x->save_adapter ? x->save_adapter : adir, model_dir, t, peft, h, err) != TG_OK)
 		goto out;

@@ -28,8 +28,8 @@ tg_model_resolve(const char *name, bool build, const char *data_root, char *buf,
 			snprintf(buf, n, "%s", name);
 			return buf;
 		}
-		fprintf(stderr, "tamga: the folder ./%s has no config.json; using the preset '%s' (write ./%s for the "
-		    "folder)\n", name, name, name);
+		tg_notef(NULL, TG_SEV_WARNING, NULL, "the folder ./%s has no config.json; using the preset '%s' (write "
+		    "./%s for the folder)", name, name, name);
 	}
 	if (tg_pretrain_preset_find(name) == NULL) {
 		tg_error_set(err, TG_E_ARG, "model '%s': no such folder, and not a preset", name);
@@ -54,7 +54,8 @@ tg_model_resolve(const char *name, bool build, const char *data_root, char *buf,
 		o.data_root = data_root;
 		o.out_dir = buf;
 		o.progress = true;
-		fprintf(stderr, "building the '%s' model (%s) in %s; later runs reuse it\n", name, p->about, buf);
+		tg_notef(NULL, TG_SEV_INFO, NULL, "building the '%s' model (%s) in %s; later runs reuse it", name, p->about,
+		    buf);
 		if (tg_pretrain(&o, err) != TG_OK)
 			return NULL;
 	}

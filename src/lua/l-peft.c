@@ -67,6 +67,34 @@ l_parse(lua_State *L)
 	return 1;
 }
 
+/* try_parse(str [, {budget=N}]) -> PeftSpec, or nil, message, error {code, message, hint} (no raise): for the
+ * friendly constructors, which turn the engine's message into their own argument error without parsing text. */
+static int
+l_try_parse(lua_State *L)
+{
+	static const char *const opts[] = { "budget", NULL };
+	const char *str = luaL_checkstring(L, 1);
+	tg_error err = { 0 };
+	tg_peft_spec s;
+	lspec *u;
+	int64_t budget;
+
+	tg_lua_checkopts(L, 2, 2, opts);
+	budget = tg_lua_optfield_int(L, 2, 2, "budget", 0);
+	luaL_argcheck(L, budget >= 0, 2, "budget must be positive");
+	if (tg_peft_spec_parse(&s, str, &err) != TG_OK)
+		return tg_lua_fail(L, &err);
+	if (budget > 0 && s.method != TG_PEFT_LORA && !tg_peft_method_is_adapter(s.method)) {
+		tg_error_set(&err, TG_E_ARG, "%s has no size to tune to a budget (use lora or an adapter)",
+		    tg_peft_method_name(s.method));
+		return tg_lua_fail(L, &err);
+	}
+	u = push_spec(L);
+	u->s = s;
+	u->budget = budget;
+	return 1;
+}
+
 static int
 l_methods(lua_State *L)
 {
@@ -311,7 +339,7 @@ static const luaL_Reg meta[] = {
 	{ "__close", mm_gc }, { NULL, NULL }
 };
 static const luaL_Reg funcs[] = {
-	{ "parse", l_parse }, { "methods", l_methods }, { "layers", l_layers }, { NULL, NULL }
+	{ "parse", l_parse }, { "try_parse", l_try_parse }, { "methods", l_methods }, { "layers", l_layers }, { NULL, NULL }
 };
 
 int

@@ -281,18 +281,10 @@ static void
 push_row(lua_State *L, int idx, tg_tensor *t, int64_t i)
 {
 	tg_error err = { 0 };
-	tg_tensor *v = tg_tensor_narrow(t, i, 1, &err);
-	int d;
+	tg_tensor *v = tg_tensor_select(t, 0, i, &err);
 
 	if (v == NULL)
 		tg_lua_raise(L, &err);
-	for (d = 0; d + 1 < v->ndim; d++) {
-		v->shape[d] = v->shape[d + 1];
-		v->stride[d] = v->stride[d + 1];
-	}
-	v->ndim--;
-	v->shape[v->ndim] = 1;
-	v->stride[v->ndim] = 1;
 	tg_lua_pushtensor(L, v, idx);
 }
 

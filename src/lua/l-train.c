@@ -5,8 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lua/lua-int.h"
 #include "exp/options.h"
+#include "cli/progress.h"
 
 typedef struct cb_state {
 	lua_State  *L;
@@ -237,7 +239,7 @@ l_run(lua_State *L)
 	luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 1, "field 'task' is required (udpos, ner, nli, copa)");
 	lua_pop(L, 1);
 	set_options(L, &x);
-	x.train.progress = tg_lua_optfield_bool(L, 1, 1, "progress", 0);
+	x.train.progress = tg_lua_optfield_bool(L, 1, 1, "progress", isatty(2));
 
 	/* callbacks and the slots they use */
 	base = lua_gettop(L);
@@ -267,9 +269,15 @@ l_run(lua_State *L)
 	ctx->cancel = ctx->interrupted ? 1 : 0;
 	x.train.cancel = &ctx->cancel;
 
+	/* the engine's events: notes always, the progress line with progress (default: on a terminal) */
+	tg_progress pg;
+	tg_observer obs = { tg_progress_event, &pg };
+	tg_progress_init(&pg, stderr, x.train.progress);
+	x.train.obs = &obs;
 	ctx->training = 1;
 	rc = tg_experiment_run(&x, &id, &res, &err);
 	ctx->training = 0;
+	tg_progress_end(&pg);
 
 	if (ctx->interrupted) {
 		int64_t steps = rc == TG_OK ? res.steps : 0;
@@ -291,11 +299,11 @@ l_run(lua_State *L)
 	}
 	if (rc != TG_OK) {
 		tg_lua_fail(L, &err);
-		if (id > 0) {
+		if (id > 0) {               /* the error says which run was stored (and marked failed) */
 			lua_pushinteger(L, id);
-			return 3;
+			lua_setfield(L, -2, "run");
 		}
-		return 2;
+		return 3;
 	}
 	/* the result */
 	lua_createtable(L, 0, 24);

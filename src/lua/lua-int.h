@@ -1,9 +1,11 @@
 /* Private interface of the Lua binding: the per-state context and the helpers every l-*.c file shares.
  *
- *   state.c     tg_lua_open/close, package.path, the context, evaluation as lua.c does it, interrupts, completion
+ *   state.c     tg_lua_open/close, package.path, the context, evaluation as lua.c does it, interrupts
+ *   complete.c  completion candidates for the REPLs and tamga.core.complete
  *   repl.c      the terminal REPL: readline, history, completion, continuation prompts, Ctrl-C, Ctrl-D
  *   cmd-lua.c   `tamga run FILE.lua [ARGS...]` and `tamga repl`
- *   l-core.c    luaopen_tamga_core: assembles the submodules below; version, threads, default model, data root
+ *   l-core.c    the helpers every l-*.c file shares: types, engine errors as Lua values, options tables
+ *   l-module.c  luaopen_tamga_core: assembles the submodules below; version, threads, default model, data root
  *   l-tensor.c  tamga.Tensor: refcounted engine tensors, views keep their base alive, element access, ops
  *   l-model.c   tamga.Model (encoder + tokenizer from a folder or preset) and tamga.Tokenizer
  *   l-peft.c    tamga.PeftSpec: a parsed PEFT spec string; counts, FLOPs and budget matching for a model
@@ -58,8 +60,12 @@ tg_lua_ctx *tg_lua_ctx_get(lua_State *L);
  * names of readable fields (for completion) in __fields. */
 void tg_lua_newtype(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *meta,
                     const char *const *fields);
-/* nil, message (and the hint on a second line) for an engine error: returns 2. */
+/* nil, message (and the hint on a second line), error for an engine error: returns 3. The error is a table
+ * {code = "io" | "format" | "arg" | ..., message = ..., hint = ... or nil}: callers branch on code and show
+ * message and hint, never parse the text. */
 int  tg_lua_fail(lua_State *L, const tg_error *err);
+void tg_lua_push_error(lua_State *L, const tg_error *err);   /* the error table alone */
+const char *tg_lua_error_code(int code);                      /* TG_E_IO -> "io", ... */
 /* Raise a Lua error from an engine error (misuse detected by the engine). */
 int  tg_lua_raise(lua_State *L, const tg_error *err);
 /* Optional fields of an options table at index idx (absent table = defaults). Type mismatches raise
@@ -110,7 +116,10 @@ int tg_lua_open_data(lua_State *L);
 int tg_lua_open_plot(lua_State *L);
 int tg_lua_open_analysis(lua_State *L);
 
-int luaopen_tamga_core(lua_State *L);
+int luaopen_tamga_core(lua_State *L);      /* l-module.c */
+
+/* complete.c: a Lua identifier (a letter or _, then letters, digits and _) */
+int tg_lua_is_ident(const char *s, size_t n);
 
 /* state.c: the message handler used for every protected call (adds a traceback). */
 int tg_lua_msghandler(lua_State *L);

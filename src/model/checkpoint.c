@@ -141,7 +141,8 @@ tg_encoder_check_weights(const char *dir, const tg_encoder_config *cfg, tg_error
 	return rc;
 }
 
-/* Count the NaN and infinite values of a loaded tensor; say so on stderr (one line per tensor, a few tensors). */
+/* Count the NaN and infinite values of a loaded tensor; a warning to the default observer (one per tensor, a few
+ * tensors). */
 static void
 warn_nonfinite(const char *path, const char *name, const float *x, int64_t n, int *warned)
 {
@@ -152,10 +153,10 @@ warn_nonfinite(const char *path, const char *name, const float *x, int64_t n, in
 	if (bad == 0)
 		return;
 	if (*warned < 8)
-		fprintf(stderr, "tamga: warning: %s: tensor '%s' has %lld non-finite values (NaN or inf) of %lld\n", path,
-		    name, (long long)bad, (long long)n);
+		tg_notef(NULL, TG_SEV_WARNING, path, "tensor '%s' has %lld non-finite values (NaN or inf) of %lld", name,
+		    (long long)bad, (long long)n);
 	else if (*warned == 8)
-		fprintf(stderr, "tamga: warning: %s: more tensors with non-finite values\n", path);
+		tg_notef(NULL, TG_SEV_WARNING, path, "more tensors with non-finite values");
 	(*warned)++;
 }
 

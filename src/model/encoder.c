@@ -219,17 +219,9 @@ site_linear(tg_encoder *e, tg_graph *g, int layer, tg_site site, tg_tensor *x, t
 
 	if (y == NULL || !site_hooked(e, layer, site))
 		return y;
-	err->code = 0;
-	y2 = h->linear(h->ud, g, layer, site, x, y, err);
-	if (y2 == NULL && err->code != 0) {
-		tg_tensor_release(y);
-		return NULL;
-	}
-	if (y2 != NULL) {
-		tg_tensor_release(y);
-		y = y2;
-	}
-	return y;
+	y2 = h->linear(h->ud, g, layer, site, x, y, err);     /* y itself (retained) when unchanged; NULL: error */
+	tg_tensor_release(y);
+	return y2;
 }
 
 static tg_tensor *
@@ -248,15 +240,10 @@ adapter_hook(tg_encoder *e, tg_graph *g, int layer, tg_adapt_point where, tg_ten
     tg_error *err)
 {
 	const tg_encoder_hooks *hk = e->hooks;
-	tg_tensor *h2;
 
 	if (hk == NULL || hk->adapter == NULL)
 		return tg_tensor_retain(h);
-	err->code = 0;
-	h2 = hk->adapter(hk->ud, g, layer, where, h, res, err);
-	if (h2 == NULL && err->code == 0)
-		return tg_tensor_retain(h);
-	return h2;
+	return hk->adapter(hk->ud, g, layer, where, h, res, err);    /* h itself (retained) when unchanged */
 }
 
 /* One post-LN transformer layer. Consumes nothing; returns a new reference. */

@@ -37,8 +37,8 @@ typedef enum { TG_SITE_Q, TG_SITE_K, TG_SITE_V, TG_SITE_ATTN_OUT, TG_SITE_FFN_IN
 	tg_site;
 typedef enum { TG_ADAPT_AFTER_ATTN, TG_ADAPT_AFTER_FFN } tg_adapt_point;
 
-/* Hooks the encoder calls during forward; all optional. Each returns a new reference (or NULL with err set),
- * or, for `linear`/`adapter`, may return NULL with no error to mean "unchanged". */
+/* Hooks the encoder calls during forward; all optional. Each returns a new reference: its input, retained, when it
+ * changes nothing; NULL always means an error (err set, when err is not NULL). */
 typedef struct tg_encoder_hooks {
 	void *ud;
 	/* A linear layer's output y = x W^T + b at `site` of `layer`; LoRA returns y + s * (x A^T) B^T. */

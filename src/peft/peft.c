@@ -111,19 +111,19 @@ hk_wants(void *ud, int layer, tg_site site)
 	return false;
 }
 
-/* Add p's (and, first, its lower chain's) LoRA deltas to y; returns a new reference, or NULL with err->code 0 when
- * nothing changed. */
+/* Add p's (and, first, its lower chain's) LoRA deltas to y; returns a new reference (y itself, retained, when
+ * nothing changed), or NULL with err set. */
 static tg_tensor *
 chain_linear(tg_peft *p, tg_encoder *e, tg_graph *g, int l, tg_site s, tg_tensor *x, tg_tensor *y, tg_error *err)
 {
-	tg_tensor *cur = NULL, *xd, *out;
+	tg_tensor *cur, *xd, *out;
 	const tg_lora_mod *m;
 
 	if (p->lower != NULL) {
-		cur = chain_linear(p->lower, e, g, l, s, x, y, err);
-		if (cur == NULL && err->code != 0)
+		if ((cur = chain_linear(p->lower, e, g, l, s, x, y, err)) == NULL)
 			return NULL;
-	}
+	} else
+		cur = tg_tensor_retain(y);
 	if (!lora_live(p, l, s, e))
 		return cur;
 	m = &p->lora[l * TG_NSITES + s];
@@ -131,7 +131,7 @@ chain_linear(tg_peft *p, tg_encoder *e, tg_graph *g, int l, tg_site s, tg_tensor
 		tg_tensor_release(cur);
 		return NULL;
 	}
-	out = tg_lora_forward(g, xd, cur != NULL ? cur : y, m->a, m->b, m->scale, err);
+	out = tg_lora_forward(g, xd, cur, m->a, m->b, m->scale, err);
 	tg_tensor_release(xd);
 	tg_tensor_release(cur);
 	return out;

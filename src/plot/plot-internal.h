@@ -1,4 +1,4 @@
-/* What the plot files share: the tg_plot object and the drawing helpers of plot.c. */
+/* What the plot files share: the tg_plot object and the drawing helpers of plot-draw.c. */
 #ifndef TG_PLOT_INTERNAL_H
 #define TG_PLOT_INTERNAL_H
 
@@ -47,7 +47,7 @@ typedef struct tg_plot_ctx {
 	double   pad;         /* outer margin */
 } tg_plot_ctx;
 
-/* plot.c */
+/* plot-draw.c */
 void   tg_plot_ctx_font(tg_plot_ctx *c, double size, bool bold);
 double tg_plot_ctx_text_width(tg_plot_ctx *c, const char *s, double size, bool bold);
 /* Draw s with its anchor (ax, ay) in [0,1]x[0,1] of its box (0,0 = top left; 0.5,0.5 = centre) at (x, y),

@@ -1,6 +1,7 @@
 /* Publication plots drawn with cairo into PNG, SVG or PDF files (the format comes from the file extension).
  *
- *   plot.c        tg_plot: the object, its series and table, saving to a file, shared drawing (text, legend, frame)
+ *   plot.c        tg_plot: the object, its series and table, saving to a file
+ *   plot-draw.c   the drawing the kinds share: fonts and text, colours, line styles, markers, the title
  *   plot-xy.c     line charts with CI bands, score-by-layer charts, scatter plots with fitted curves (log axes)
  *   plot-heat.c   heat maps with value labels and a colour bar
  *

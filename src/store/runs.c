@@ -38,6 +38,7 @@ tg_run_info_init(tg_run_info *r)
 	r->created = r->updated = NAN;
 	r->flops_per_step = NAN;
 	r->tokens_per_s = NAN;
+	r->eta_s = NAN;
 	r->heartbeat = NAN;
 }
 
@@ -289,11 +290,11 @@ tg_store_run_set_status(tg_store *s, int64_t run_id, tg_run_status status, const
 
 int
 tg_store_run_update_progress(tg_store *s, int64_t run_id, int64_t steps_done, int64_t steps_total,
-                             double tokens_per_s, tg_error *err)
+                             double tokens_per_s, double eta_s, tg_error *err)
 {
 	static const char sql[] =
 	    "UPDATE runs SET steps_done = ?2, steps_total = coalesce(?3, steps_total),"
-	    " tokens_per_s = coalesce(?4, tokens_per_s), updated = ?5 WHERE id = ?1";
+	    " tokens_per_s = coalesce(?4, tokens_per_s), updated = ?5, eta_s = ?6 WHERE id = ?1";
 	sqlite3_stmt *st;
 
 	if (tg_store_writable(s, err, "update progress") != TG_OK)
@@ -306,6 +307,7 @@ tg_store_run_update_progress(tg_store *s, int64_t run_id, int64_t steps_done, in
 		sqlite3_bind_int64(st, 3, steps_total);
 	tg_bind_double(st, 4, tokens_per_s);
 	sqlite3_bind_double(st, 5, tg_store_wallclock());
+	tg_bind_double(st, 6, eta_s);
 	return step_one_run(s, st, run_id, "update progress", err);
 }
 
@@ -362,7 +364,7 @@ tg_store_run_truncate(tg_store *s, int64_t run_id, int64_t after_step, tg_error 
 #define RUN_COLS(config) \
 	"id, created, updated, name, status, " config ", model, method, layers, task, source, targets, seed," \
 	" trainable_params, total_params, flops_per_step, steps_done, steps_total, tokens_per_s, pid, host, error," \
-	" sweep_id, heartbeat"
+	" sweep_id, heartbeat, eta_s"
 
 static void
 read_run(sqlite3_stmt *st, tg_run_info *r)
@@ -395,6 +397,7 @@ read_run(sqlite3_stmt *st, tg_run_info *r)
 	r->error = tg_col_strdup(st, 21);
 	r->sweep_id = sqlite3_column_int64(st, 22);
 	r->heartbeat = tg_col_double(st, 23);
+	r->eta_s = tg_col_double(st, 24);
 }
 
 int

@@ -68,6 +68,9 @@ static const char *const migrations[] = {
 
 	/* 4: each evaluation's chance level (the majority baseline of its set), for TTC; NULL in older rows. */
 	"ALTER TABLE evals ADD COLUMN chance REAL;",
+
+	/* 5: a running run's remaining time as its trainer estimates it (tg_eta), for every front end. */
+	"ALTER TABLE runs ADD COLUMN eta_s REAL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -32,7 +32,7 @@ struct tg_store {
 /* store.c */
 /* A cached statement, reset and with bindings cleared; NULL with err filled ("<db>: prepare <what>: <why>"). */
 sqlite3_stmt *tg_store_stmt(tg_store *s, int id, const char *sql, tg_error *err);
-/* Fill err with "<db>: <what>: <sqlite message>" and a hint for the known causes; returns TG_ERR. */
+/* errors.c: fill err with "<db>: <what>: <sqlite message>" and a hint for the known causes; returns TG_ERR. */
 int  tg_store_fail(tg_store *s, tg_error *err, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int  tg_sqlite_fail(sqlite3 *db, const char *db_path, tg_error *err, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

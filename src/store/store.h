@@ -81,6 +81,7 @@ typedef struct tg_run_info {
 	double        flops_per_step;
 	int64_t       steps_done, steps_total;
 	double        tokens_per_s;
+	double        eta_s;                     /* remaining seconds as the trainer estimates them (tg_eta); NAN none */
 	int64_t       pid;                       /* of the process that last set RUNNING; 0 none */
 	char         *host;
 	double        heartbeat;                 /* Unix time the holder last renewed its lease; NAN none */
@@ -97,9 +98,9 @@ void tg_run_list_free(tg_run_info *runs, int n);
 int tg_store_run_new(tg_store *s, const tg_run_info *info, int64_t *id, tg_error *err);
 /* RUNNING also records this process's pid and host name; error_msg is kept for any status (NULL clears it). */
 int tg_store_run_set_status(tg_store *s, int64_t run_id, tg_run_status st, const char *error_msg, tg_error *err);
-/* steps_total < 0 or tokens_per_s NAN leave those unchanged. */
+/* steps_total < 0 or tokens_per_s NAN leave those unchanged; eta_s is stored as given (NAN: unknown). */
 int tg_store_run_update_progress(tg_store *s, int64_t run_id, int64_t steps_done, int64_t steps_total,
-                                 double tokens_per_s, tg_error *err);
+                                 double tokens_per_s, double eta_s, tg_error *err);
 int tg_store_run_set_params(tg_store *s, int64_t run_id, int64_t trainable_params, int64_t total_params,
                             double flops_per_step, tg_error *err);
 int tg_store_run_delete(tg_store *s, int64_t run_id, tg_error *err);   /* with its steps, evals, artifacts */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gemm.h"
+#include "util/util.h"
 #ifdef HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif
@@ -127,11 +128,11 @@ choose(void)
 	if (s != NULL && *s != '\0') {
 		tg_gemm_backend want;
 		if (!tg_gemm_backend_parse(s, &want))
-			fprintf(stderr, "tamga: TAMGA_GEMM='%s' is not a GEMM backend; using %s (set openblas or onednn)\n",
-			    s, tg_gemm_backend_name(b));
+			tg_notef(NULL, TG_SEV_WARNING, NULL, "TAMGA_GEMM='%s' is not a GEMM backend; using %s (set openblas or "
+			    "onednn)", s, tg_gemm_backend_name(b));
 		else if (want == TG_GEMM_ONEDNN && !tg_gemm_have_onednn())
-			fprintf(stderr, "tamga: TAMGA_GEMM=onednn, but this tamga was built without oneDNN; using OpenBLAS "
-			    "(Debian: apt-get install libdnnl-dev, then configure again)\n");
+			tg_notef(NULL, TG_SEV_WARNING, NULL, "TAMGA_GEMM=onednn, but this tamga was built without oneDNN; using "
+			    "OpenBLAS (Debian: apt-get install libdnnl-dev, then configure again)");
 		else
 			b = want;
 	}
@@ -325,4 +326,38 @@ tg_linear_fused(const float *x, const float *W, const float *b, float *y, int N,
 	(void)x, (void)W, (void)b, (void)y, (void)N, (void)in, (void)out, (void)gelu;
 	return false;
 #endif
+}
+
+/* ---- what runs the GEMMs: the backend and OpenBLAS's build ----------------------------------------------------- */
+#ifdef HAVE_OPENBLAS_GET_PARALLEL
+int openblas_get_parallel(void);
+#endif
+#ifdef HAVE_OPENBLAS_GET_CORENAME
+char *openblas_get_corename(void);
+#endif
+
+int
+tg_blas_parallel_kind(void)
+{
+#ifdef HAVE_OPENBLAS_GET_PARALLEL
+	return openblas_get_parallel();
+#else
+	return -1;
+#endif
+}
+
+const char *
+tg_blas_info(void)
+{
+	static char buf[160];
+	static const char *kinds[] = { "sequential", "pthreads", "openmp" };
+	int k = tg_blas_parallel_kind();
+	const char *core = "unknown";
+
+#ifdef HAVE_OPENBLAS_GET_CORENAME
+	core = openblas_get_corename();
+#endif
+	snprintf(buf, sizeof buf, "GEMM %s; OpenBLAS %s (%s); %d threads", tg_gemm_backend_name(tg_gemm_backend_get()),
+	    core, k >= 0 && k <= 2 ? kinds[k] : "unknown threading", tg_threads_get());
+	return buf;
 }

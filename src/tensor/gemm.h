@@ -43,4 +43,9 @@ bool tg_gemm_backend_parse(const char *s, tg_gemm_backend *out);
 const char *tg_gemm_backend_name(tg_gemm_backend b);
 bool tg_gemm_have_onednn(void);
 
+/* What runs the GEMMs, for --version, bench and selfcheck: "GEMM <backend>; OpenBLAS <core> (openmp|pthreads|
+ * sequential); N threads"; and OpenBLAS's threading: 0 sequential, 1 pthreads, 2 openmp, -1 unknown. */
+const char *tg_blas_info(void);
+int  tg_blas_parallel_kind(void);
+
 #endif

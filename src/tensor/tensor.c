@@ -218,6 +218,33 @@ tg_tensor_narrow(tg_tensor *t, int64_t start, int64_t len, tg_error *err)
 }
 
 tg_tensor *
+tg_tensor_select(tg_tensor *t, int dim, int64_t index, tg_error *err)
+{
+	int64_t shape[TG_MAX_DIMS], stride[TG_MAX_DIMS];
+	tg_tensor *v;
+	int d, k = 0;
+
+	if (t->ndim < 2)
+		return tg_error_set(err, TG_E_SHAPE, "select: a %d-D tensor has no sub-tensors (index it for a number)",
+		    t->ndim), NULL;
+	if (dim < 0 || dim >= t->ndim)
+		return tg_error_set(err, TG_E_SHAPE, "select: dimension %d out of range for a %d-D tensor", dim, t->ndim),
+		    NULL;
+	if (index < 0 || index >= t->shape[dim])
+		return tg_error_set(err, TG_E_SHAPE, "select: index %lld out of range (dimension %d has %lld)",
+		    (long long)index, dim, (long long)t->shape[dim]), NULL;
+	for (d = 0; d < t->ndim; d++)
+		if (d != dim) {
+			shape[k] = t->shape[d];
+			stride[k++] = t->stride[d];
+		}
+	v = view_of(t, t->ndim - 1, shape, t->data + index * t->stride[dim]);
+	for (d = 0; d < TG_MAX_DIMS; d++)
+		v->stride[d] = d < k ? stride[d] : 1;
+	return v;
+}
+
+tg_tensor *
 tg_tensor_transpose(tg_tensor *t, int d0, int d1, tg_error *err)
 {
 	tg_tensor *v;

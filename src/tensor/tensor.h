@@ -66,6 +66,8 @@ tg_tensor *tg_tensor_retain(tg_tensor *t);
 void       tg_tensor_release(tg_tensor *t);                                        /* NULL is fine */
 tg_tensor *tg_tensor_view(tg_tensor *t, int ndim, const int64_t *shape, tg_error *err);  /* reshape, shares */
 tg_tensor *tg_tensor_narrow(tg_tensor *t, int64_t start, int64_t len, tg_error *err);    /* rows of dim 0 */
+/* Sub-tensor index of dimension dim, as a view with that dimension removed (t[i] of a 2-D t is its row i). */
+tg_tensor *tg_tensor_select(tg_tensor *t, int dim, int64_t index, tg_error *err);
 tg_tensor *tg_tensor_transpose(tg_tensor *t, int d0, int d1, tg_error *err);            /* strided view */
 tg_tensor *tg_tensor_contiguous(tg_tensor *t, tg_error *err);      /* retains t if already contiguous */
 tg_tensor *tg_tensor_clone(tg_tensor *t, tg_error *err);           /* a deep copy, no grad, no node */

@@ -74,7 +74,7 @@ tg_trie_step(const tg_trie *t, uint32_t node, uint8_t byte)
 	}
 }
 
-/* A string under normalization: every byte remembers the byte offset in the caller's text it came from, so
+/* unicode.c: a string under normalization: every byte remembers the byte offset in the caller's text it came from, so
  * tokens can be mapped back to whitespace-separated words after any normalizer or pre-tokenizer. */
 typedef struct tg_nstr { char *s; int32_t *orig; size_t n, cap; } tg_nstr;
 void tg_nstr_free(tg_nstr *a);

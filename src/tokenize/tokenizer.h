@@ -3,9 +3,10 @@
  *   tokenizer.c   tg_tokenizer: loading a model folder or file, word indices, encode_words, decode
  *   sp.cc         SentencePiece .model files through libsentencepiece (extern "C" shim); training
  *   wordpiece.c   BERT BasicTokenizer + greedy longest-match-first WordPiece (vocab.txt)
- *   hf-json.c     Hugging Face tokenizer.json: normalizers, pre-tokenizers, Unigram / WordPiece / BPE models
+ *   hf-json.c     Hugging Face tokenizer.json: loading, encode, decode (hf-int.h maps hf-norm.c, hf-pre.c and
+ *                 hf-model.c: its normalizers, pre-tokenizers and Unigram / WordPiece / BPE models)
  *   vocab.c       piece -> id hash table and byte trie
- *   unicode.c     UTF-8 and the Unicode properties the tokenizers need (utf8proc)
+ *   unicode.c     UTF-8, the Unicode properties the tokenizers need (utf8proc), strings with byte origins
  *
  * What is loaded (tg_tokenizer_load), in this order of preference for a folder:
  *   sentencepiece.bpe.model  XLM-R: SentencePiece with the fairseq id mapping of HF XLMRobertaTokenizer:

@@ -305,3 +305,47 @@ tg_nstr_from_text(tg_nstr *out, const char *text, size_t len)
 		i += m;
 	}
 }
+
+/* --- strings with origins ----------------------------------------------------------------------------------------- */
+
+static void
+nstr_reserve(tg_nstr *a, size_t extra)
+{
+	/* s == NULL: nothing allocated yet, even for an empty put (a replacement that deletes a character put
+	 * first wrote its NUL through a NULL pointer; found by fuzz/fuzz-tokenizer-json) */
+	if (a->s != NULL && a->n + extra <= a->cap)
+		return;
+	a->cap = a->cap ? 2 * a->cap : 64;
+	while (a->n + extra > a->cap)
+		a->cap *= 2;
+	a->s = tg_xrealloc(a->s, a->cap + 1);
+	a->orig = tg_xrealloc(a->orig, a->cap * sizeof *a->orig);
+}
+
+void
+tg_nstr_free(tg_nstr *a)
+{
+	free(a->s);
+	free(a->orig);
+	memset(a, 0, sizeof *a);
+}
+
+void
+tg_nstr_put(tg_nstr *a, const char *s, size_t n, int32_t orig)
+{
+	size_t i;
+
+	nstr_reserve(a, n);
+	memcpy(a->s + a->n, s, n);
+	for (i = 0; i < n; i++)
+		a->orig[a->n + i] = orig;
+	a->n += n;
+	a->s[a->n] = '\0';
+}
+
+void
+tg_nstr_putc(tg_nstr *a, int32_t cp, int32_t orig)
+{
+	char buf[4];
+	tg_nstr_put(a, buf, tg_utf8_put(buf, cp), orig);
+}

@@ -207,6 +207,8 @@ tg_ckpt_write(const char *path, tg_params *const *sets, float *const *best, int 
 	tg_st_writer_meta(w, "best", val);
 	snprintf(val, sizeof val, "%a", cs->lr_scale);
 	tg_st_writer_meta(w, "lr_scale", val);
+	if (cs->eval_pending)
+		tg_st_writer_meta(w, "eval_pending", "1");
 	rc = tg_st_writer_write(w, path, err);
 	tg_st_writer_free(w);
 	free(t);
@@ -387,6 +389,11 @@ validate(tg_st_file *f, const char *path, int64_t total, int want_sets, tg_ckpt_
 	s = tg_st_metadata(f, "lr_scale");
 	if (!parse_double(s, &cs->lr_scale) || !(cs->lr_scale >= 0 && cs->lr_scale <= 1))
 		return bad_field(path, "lr_scale", s, "a number from 0 to 1 (the learning-rate backoff factor)", err);
+	s = tg_st_metadata(f, "eval_pending");
+	if (s != NULL && strcmp(s, "1") != 0 && strcmp(s, "0") != 0)
+		return bad_field(path, "eval_pending", s, "1 or 0 (whether the evaluation at the checkpoint's step is still "
+		    "to run)", err);
+	cs->eval_pending = s != NULL && strcmp(s, "1") == 0;
 	snprintf(exp, sizeof exp, "%lld (the checkpoint's step %lld less its %lld skipped steps)",
 	    (long long)(cs->step - cs->skipped), (long long)cs->step, (long long)cs->skipped);
 	for (i = 0; i < nsets; i++) {

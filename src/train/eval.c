@@ -44,10 +44,36 @@ argmax(const float *v, int n)
 	return b;
 }
 
+static void
+eval_progress(const tg_eval_watch *w, const tg_examples *ex, int64_t done, int64_t items)
+{
+	tg_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = TG_EV_EVAL_PROGRESS;
+	ev.what = "evaluate";
+	ev.step = w->step;
+	ev.lang = ex->lang;
+	ev.split = ex->split;
+	ev.set = w->set;
+	ev.n_sets = w->n_sets;
+	ev.done = done;
+	ev.items = items;
+	tg_emit(w->obs, &ev);
+}
+
 int
 tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
     const tg_boot_opts *bo, tg_score *out, int32_t *pred_out, tg_error *err)
 {
+	return tg_evaluate_watch(e, h, t, ex, batch_size, bo, out, pred_out, NULL, err);
+}
+
+int
+tg_evaluate_watch(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
+    const tg_boot_opts *bo, tg_score *out, int32_t *pred_out, const tg_eval_watch *w, tg_error *err)
+{
+	double last = tg_now();
 	tg_task_batch tb = { 0 };
 	int64_t n = ex->n_items, i, start, *idx, *ord;
 	int nc = t->kind == TG_TASK_CHOICE ? ex->n_choices : 1;
@@ -80,6 +106,15 @@ tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_exampl
 		tg_encoder_out eo;
 		tg_tensor *logits;
 
+		if (w != NULL && w->cancel != NULL && *w->cancel) {
+			tg_error_set(err, TG_E_CANCELLED, "evaluate %s %s: cancelled after %lld of %lld items", ex->lang,
+			    ex->split, (long long)start, (long long)n);
+			goto out;
+		}
+		if (w != NULL && (start == 0 || tg_now() - last >= 0.2)) {
+			eval_progress(w, ex, start, n);
+			last = tg_now();
+		}
 		for (i = 0; i < m; i++)
 			idx[i] = ord[start + i];
 		tg_task_batch_fill(&tb, ex, t, idx, m, pad);
@@ -130,6 +165,8 @@ tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_exampl
 		}
 		tg_tensor_release(logits);
 	}
+	if (w != NULL)
+		eval_progress(w, ex, n, n);
 	if (f1) {
 		if (tg_bootstrap_spanf1(prf, n, bo, &out->ci, err) != TG_OK)
 			goto out;

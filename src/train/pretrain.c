@@ -212,8 +212,9 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 	tg_graph *g = NULL;
 	int64_t steps, step, i, k, tokens_run = 0;
 	int rc = TG_ERR, l, vocab;
-	double t0 = tg_now(), last = 0;
-	bool tty = o->progress && isatty(2);
+	double t0 = tg_now();
+	char what[64];
+	tg_eta eta;
 	FILE *f;
 
 	memset(&c, 0, sizeof c);
@@ -239,12 +240,14 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 		if (c.pool[l].n >= 100)
 			snprintf(langs + strlen(langs), sizeof langs - strlen(langs), "%s%s", langs[0] ? "," : "",
 			    c.pool[l].lang);
-	if (o->progress) {
-		fprintf(stderr, "pretrain %s: %d languages from %s, sampling exponent %.2f:", ps->name, c.n, root,
-		    o->temperature);
+	snprintf(what, sizeof what, "pretrain %s", ps->name);
+	{
+		char mix[2048] = "";
 		for (l = 0; l < c.n; l++)
-			fprintf(stderr, " %s %lld (%.1f%%)", c.pool[l].lang, (long long)c.pool[l].n, 100 * c.pool[l].q);
-		fprintf(stderr, "\n");
+			snprintf(mix + strlen(mix), sizeof mix - strlen(mix), " %s %lld (%.1f%%)", c.pool[l].lang,
+			    (long long)c.pool[l].n, 100 * c.pool[l].q);
+		tg_notef(o->obs, TG_SEV_INFO, what, "%d languages from %s, sampling exponent %.2f:%s", c.n, root,
+		    o->temperature, mix);
 	}
 
 	/* 2. tokenizer on a balanced sample */
@@ -265,9 +268,8 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 		    "character_coverage=0.9995 input_sentence_size=%lld shuffle_input_sentence=true "
 		    "num_threads=%d seed_sentencepiece_size=200000 minloglevel=2", (long long)ps->sp_lines,
 		    tg_threads_get());
-		if (o->progress)
-			fprintf(stderr, "pretrain %s: training a %d-piece SentencePiece unigram model on %lld sampled lines\n",
-			    ps->name, ps->vocab, (long long)ps->sp_lines);
+		tg_notef(o->obs, TG_SEV_INFO, what, "training a %d-piece SentencePiece unigram model on %lld sampled lines",
+		    ps->vocab, (long long)ps->sp_lines);
 		if (tg_tokenizer_train_sp(tmp, prefix, ps->vocab, "unigram", opts, err) != TG_OK)
 			goto out;
 	}
@@ -321,10 +323,10 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 	sched.total = steps;
 	sched.min_ratio = 0.05f;
 	g = tg_graph_new();
-	if (o->progress)
-		fprintf(stderr, "pretrain %s: %d layers, width %d, %d heads, vocabulary %d, %lld parameters; %lld steps "
-		    "of %d sequences\n", ps->name, ps->layers, ps->hidden, ps->heads, vocab,
-		    (long long)tg_encoder_param_count(e), (long long)steps, ps->batch);
+	tg_notef(o->obs, TG_SEV_INFO, what, "%d layers, width %d, %d heads, vocabulary %d, %lld parameters; %lld steps "
+	    "of %d sequences", ps->layers, ps->hidden, ps->heads, vocab, (long long)tg_encoder_param_count(e),
+	    (long long)steps, ps->batch);
+	tg_eta_init(&eta);
 	for (step = 0; step < steps; step++) {
 		int64_t B = ps->batch, T = 0, *rows, nmask = 0;
 		int32_t *labels, *mlabels;
@@ -334,7 +336,9 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 		lang_pool *pick[512];
 		int64_t which[512];
 		float lr;
-		double gn;
+		double gn, ts = tg_now();
+		tg_event ev;
+		tg_step_info si = { 0 };
 
 		for (i = 0; i < B; i++) {
 			pick[i] = sample_lang(&c, &rng);
@@ -396,26 +400,35 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 			goto step_fail;
 		gn = tg_clip_grad_norm(&e->params, 1, 1.0);
 		lr = tg_schedule_lr(&sched, step);
-		if (isfinite(gn) && isfinite(loss->data[0]))
-			tg_adamw_step(e->params, &adam, lr, err);
-		if (o->progress && (tg_now() - last > (tty ? 0.2 : 15.0) || step + 1 == steps)) {
-			double el = tg_now() - t0, eta = (steps - step - 1) * el / (step + 1);
-			fprintf(stderr, "%spretrain %s: step %lld/%lld  MLM loss %.3f  %.0f tok/s  ETA %d:%02d%s", tty ?
-			    "\r\033[K" : "", ps->name, (long long)step + 1, (long long)steps, loss->data[0], tokens_run / el,
-			    (int)eta / 60, (int)eta % 60, tty ? "" : "\n");
-			last = tg_now();
+		if (isfinite(gn) && isfinite(loss->data[0]) && tg_adamw_step(e->params, &adam, lr, err) != TG_OK) {
+			tg_encoder_out_free(&eo);
+			goto step_fail;
 		}
-		if (o->on_step != NULL) {
-			tg_step_info si = { 0 };
-			si.step = step + 1;
-			si.total = steps;
-			si.loss = loss->data[0];
-			si.lr = lr;
-			si.grad_norm = gn;
-			si.elapsed_s = tg_now() - t0;
-			si.tokens_per_s = tokens_run / si.elapsed_s;
+		tg_eta_step(&eta, tg_now() - ts);
+		si.step = step + 1;
+		si.total = steps;
+		si.loss = loss->data[0];
+		si.lr = lr;
+		si.grad_norm = gn;
+		si.elapsed_s = tg_now() - t0;
+		si.tokens_per_s = tokens_run / si.elapsed_s;
+		si.eta_s = tg_eta_left(&eta, steps - step - 1, 0);
+		si.skipped = !(isfinite(gn) && isfinite(loss->data[0]));
+		memset(&ev, 0, sizeof ev);
+		ev.kind = TG_EV_STEP;
+		ev.what = what;
+		ev.step = si.step;
+		ev.total = steps;
+		ev.loss = si.loss;
+		ev.lr = lr;
+		ev.grad_norm = gn;
+		ev.tokens_per_s = si.tokens_per_s;
+		ev.elapsed_s = si.elapsed_s;
+		ev.eta_s = si.eta_s;
+		ev.skipped = si.skipped;
+		tg_emit(o->obs, &ev);
+		if (o->on_step != NULL)
 			o->on_step(o->ud, &si);
-		}
 		tg_tensor_release(logits);
 		tg_tensor_release(loss);
 		tg_encoder_out_free(&eo);
@@ -439,12 +452,9 @@ step_fail:
 		free(rows);
 		goto out;
 	}
-	if (tty)
-		fprintf(stderr, "\n");
 	if (tg_encoder_save(e, out, err) != TG_OK)
 		goto out;
-	if (o->progress)
-		fprintf(stderr, "pretrain %s: wrote %s (%.0f s)\n", ps->name, out, tg_now() - t0);
+	tg_notef(o->obs, TG_SEV_INFO, what, "wrote %s (%.0f s)", out, tg_now() - t0);
 	rc = TG_OK;
 out:
 	tg_graph_free(g);

@@ -143,6 +143,16 @@ typedef struct tg_score {
 /* Evaluate encoder + head on examples (inference, no tape). */
 int  tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
     const tg_boot_opts *bo, tg_score *out, tg_error *err);
+/* Who watches an evaluation: a cancel flag checked between batches (a cancelled evaluation fails with
+ * TG_E_CANCELLED), and EVAL_PROGRESS events (set of n_sets at step) to an observer, at most every 0.2 s. */
+typedef struct tg_eval_watch {
+	volatile int      *cancel;
+	const tg_observer *obs;
+	int64_t            step;
+	int                set, n_sets;
+} tg_eval_watch;
+int  tg_evaluate_watch(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
+    const tg_boot_opts *bo, tg_score *out, int32_t *pred, const tg_eval_watch *w, tg_error *err);
 /* The same, also writing what was predicted: TAGGING one tag id per word (pred[ex->wo[i] + j]; -1 for a word
  * cut by truncation, which counts as wrong, or as O for F1), otherwise one class (or choice) per item. */
 int  tg_evaluate_predict(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
@@ -178,7 +188,7 @@ typedef struct tg_train_opts {
 	int64_t  checkpoint_every;     /* steps; 0: at evaluations and at the end */
 	bool     resume;               /* continue from checkpoint_path if it exists */
 	bool     lr_backoff;           /* halve the learning rate after a NaN/Inf step */
-	bool     progress;             /* a progress line on stderr */
+	bool     progress;             /* for front ends: show a progress line (the engine reports through obs) */
 	/* Per-item scores of every evaluation (split 0 = dev, 1 = test), e.g. to write the analysis module's item
 	 * files; NULL: none. */
 	void    *items_ud;
@@ -187,6 +197,10 @@ typedef struct tg_train_opts {
 	struct tg_store *store;        /* NULL: nothing stored */
 	int64_t  run_id;
 	volatile int *cancel;          /* set non-zero (e.g. by SIGINT) to stop after the current step */
+	/* Events (util.h): STEP, EVAL_BEGIN/PROGRESS/END, CHECKPOINT, and notes (resume, skipped steps); NULL: the
+	 * default observer. A cancel during an evaluation stops it between batches; the checkpoint then records the
+	 * evaluation as pending and a resume runs it first, so the run selects as an uninterrupted one would. */
+	const tg_observer *obs;
 	void    *ud;
 	void   (*on_step)(void *ud, const tg_step_info *s);
 	/* Called for every language evaluated; return non-zero to stop training. */
@@ -225,6 +239,7 @@ void tg_train_result_clear(tg_train_result *r);
 typedef struct tg_ckpt_state {
 	int64_t step, best_step, bad_evals, skipped;   /* best_step -1: no evaluation yet */
 	double  best, lr_scale;                        /* best -inf until the first evaluation */
+	bool    eval_pending;                          /* the evaluation at step was cancelled: run it on resume */
 	int64_t adam_step[16];                         /* read only: per set */
 	int     version;                               /* read only */
 	bool    checksum;                              /* read only: the data was verified (version 1 has none) */
@@ -255,8 +270,9 @@ typedef struct tg_pretrain_opts {
 	uint64_t    seed;
 	int64_t     steps;             /* 0: the preset's */
 	double      temperature;       /* language sampling exponent (XLM-R: 0.3) */
-	bool        progress;
+	bool        progress;          /* for front ends: show a progress line (the engine reports through obs) */
 	volatile int *cancel;
+	const tg_observer *obs;        /* notes and STEP events; NULL: the default observer */
 	void       *ud;
 	void      (*on_step)(void *ud, const tg_step_info *s);
 } tg_pretrain_opts;

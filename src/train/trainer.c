@@ -98,24 +98,32 @@ ckpt_write(const char *path, setlist *sl, const tg_ckpt_state *cs, tg_error *err
 }
 
 /* ---- evaluation at a step --------------------------------------------------------------------------------------- */
-/* Evaluate source dev (+ targets); returns the selection score (source dev, or mean target when asked). */
+/* Evaluate source dev (+ targets); returns the selection score (source dev, or mean target when asked). A cancel
+ * stops it between batches (TG_E_CANCELLED). */
 static int
 evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o, int64_t step, bool targets,
     tg_score *scores, int *n_scores, double *sel, bool *stop, tg_error *err)
 {
 	tg_boot_opts bo = { o->boot_resamples, 0.95, o->seed };
+	tg_eval_watch w = { o->cancel, o->obs, step, 0, 0 };
 	int i, n = 0;
 	double tsum = 0;
 
 	*stop = false;
+	for (i = -2; i < (targets ? t->n_eval : 0); i++)
+		if ((i == -2 ? t->dev : i == -1 ? t->test : t->eval[i]) != NULL)
+			w.n_sets++;
 	for (i = -2; i < (targets ? t->n_eval : 0); i++) {
 		const tg_examples *ex = i == -2 ? t->dev : i == -1 ? t->test : t->eval[i];
 		tg_score *s = &scores[n];
 		if (ex == NULL)
 			continue;
 		tg_score_clear(s);
-		if (tg_evaluate(e, h, t, ex, o->eval_batch, &bo, s, err) != TG_OK)
+		w.set = n;
+		if (tg_evaluate_watch(e, h, t, ex, o->eval_batch, &bo, s, NULL, &w, err) != TG_OK) {
+			*n_scores = n;
 			return TG_ERR;
+		}
 		n++;
 		if (i >= 0)
 			tsum += s->score;
@@ -135,8 +143,10 @@ evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o
 			row.ci_high = s->ci.hi;
 			row.n_items = s->n_items;
 			row.is_source = i < 0;
-			if (tg_store_eval_add(o->store, o->run_id, &row, err) != TG_OK)
+			if (tg_store_eval_add(o->store, o->run_id, &row, err) != TG_OK) {
+				*n_scores = n;
 				return TG_ERR;
+			}
 		}
 		if (o->on_eval != NULL && o->on_eval(o->ud, step, s, i < 0))
 			*stop = true;
@@ -146,15 +156,55 @@ evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o
 	return TG_OK;
 }
 
-static void
-fmt_time(char *buf, size_t n, double s)
+/* Evaluations at steps (from, to]: every eval_every steps, at the end of each epoch, and at the last step. */
+static int64_t
+evals_between(const tg_train_opts *o, int64_t spe, int64_t from, int64_t to)
 {
-	if (!(s >= 0) || s > 1e7)
-		snprintf(buf, n, "--:--");
-	else if (s >= 3600)
-		snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, ((int)s / 60) % 60, (int)s % 60);
-	else
-		snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
+	int64_t every = o->eval_every > 0 ? o->eval_every : spe;
+
+	if (to <= from || every <= 0)
+		return 0;
+	return to / every - from / every + (to % every != 0);
+}
+
+static bool
+is_eval_step(const tg_train_opts *o, int64_t spe, int64_t step, int64_t total)
+{
+	return (o->eval_every > 0 && step % o->eval_every == 0) || (o->eval_every <= 0 && step % spe == 0) ||
+	    step == total;
+}
+
+/* What an evaluation costs before one was measured, in training steps: forward passes over every evaluated
+ * sequence, a third of a training step's forward + backward per batch of the same size. */
+static double
+eval_guess_steps(const tg_task *t, const tg_train_opts *o)
+{
+	double seqs = 0, per_step = (double)(o->batch_size > 0 ? o->batch_size : 16) * (o->grad_accum > 0 ?
+	    o->grad_accum : 1);
+	int i;
+
+	seqs += t->dev ? (double)t->dev->n : 0;
+	seqs += t->test ? (double)t->test->n : 0;
+	if (o->eval_targets)
+		for (i = 0; i < t->n_eval; i++)
+			seqs += t->eval[i] ? (double)t->eval[i]->n : 0;
+	if (t->kind == TG_TASK_CHOICE && t->train->n_choices > 0)
+		per_step *= t->train->n_choices;
+	return seqs / (3.0 * per_step);
+}
+
+static void
+emit_simple(const tg_train_opts *o, tg_event_kind kind, int64_t step, int64_t total, const char *path)
+{
+	tg_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = kind;
+	ev.what = "train";
+	ev.step = step;
+	ev.total = total;
+	ev.path = path;
+	tg_emit(o->obs, &ev);
 }
 
 static double
@@ -168,6 +218,105 @@ grads_sqnorm(setlist *sl)
 	return s;
 }
 
+/* The evaluation at a step and what follows it: best-checkpoint bookkeeping, patience, the checkpoint. Sets *stop
+ * (early stop or a callback's wish). Returns TG_OK, TG_ERR (err set), or EVAL_CANCELLED: a cancel during the
+ * evaluation, after checkpointing the step with its evaluation pending. */
+#define EVAL_CANCELLED 1
+typedef struct train_ctx {
+	tg_encoder *e;
+	tg_head *h;
+	const tg_task *t;
+	const tg_train_opts *o;
+	setlist *sl;
+	tg_ckpt_state *cs;
+	tg_score *scores;
+	int *n_scores;
+	tg_train_result *res;
+	tg_eta *eta;
+	int64_t total;
+} train_ctx;
+
+static int
+eval_step(train_ctx *c, int64_t step, bool *stop, tg_error *err)
+{
+	const tg_train_opts *o = c->o;
+	tg_ckpt_state *cs = c->cs;
+	double sel = 0, t0 = tg_now();
+	bool cb_stop = false;
+	tg_event ev;
+	tg_error e1 = { 0 };
+	int k;
+
+	emit_simple(o, TG_EV_EVAL_BEGIN, step, c->total, NULL);
+	if (evaluate_all(c->e, c->h, c->t, o, step, o->eval_targets, c->scores, c->n_scores, &sel, &cb_stop, &e1) !=
+	    TG_OK) {
+		if (e1.code != TG_E_CANCELLED) {
+			if (err != NULL)
+				*err = e1;
+			return TG_ERR;
+		}
+		/* cancelled: the step is checkpointed with its evaluation still to run (a resume runs it first) */
+		cs->step = step;
+		cs->eval_pending = true;
+		if (o->checkpoint_path != NULL) {
+			if (ckpt_write(o->checkpoint_path, c->sl, cs, err) != TG_OK)
+				return TG_ERR;
+			emit_simple(o, TG_EV_CHECKPOINT, step, c->total, o->checkpoint_path);
+		}
+		tg_notef(o->obs, TG_SEV_INFO, NULL, "step %lld: the evaluation was cancelled; a resume runs it first",
+		    (long long)step);
+		return EVAL_CANCELLED;
+	}
+	tg_eta_eval(c->eta, tg_now() - t0);
+	memset(&ev, 0, sizeof ev);
+	ev.kind = TG_EV_EVAL_END;
+	ev.what = "train";
+	ev.step = step;
+	ev.total = c->total;
+	ev.lang = c->t->source;
+	ev.split = c->scores[0].split;
+	ev.metric = c->t->metric;
+	ev.score = c->scores[0].score;
+	ev.ci_lo = c->scores[0].ci.lo;
+	ev.ci_hi = c->scores[0].ci.hi;
+	ev.best = sel > cs->best;
+	ev.n_sets = *c->n_scores;
+	ev.elapsed_s = tg_now() - t0;
+	tg_emit(o->obs, &ev);
+	cs->eval_pending = false;
+	if (sel > cs->best) {
+		setlist *sl = c->sl;
+		cs->best = sel;
+		cs->best_step = step;
+		cs->bad_evals = 0;
+		for (k = 0; k < sl->n; k++) {
+			if (sl->best[k] == NULL)
+				sl->best[k] = tg_xmalloc((size_t)sl->p[k]->total * sizeof(float));
+			memcpy(sl->best[k], sl->p[k]->data, (size_t)sl->p[k]->total * sizeof(float));
+		}
+		for (k = 0; k < c->res->n_scores; k++)
+			tg_score_clear(&c->res->scores[k]);
+		memcpy(c->res->scores, c->scores, (size_t)*c->n_scores * sizeof *c->scores);
+		c->res->n_scores = *c->n_scores;
+		memset(c->scores, 0, (TG_MAX_LANGS + 1) * sizeof *c->scores);   /* item arrays now belong to res */
+		*c->n_scores = 0;
+	} else
+		cs->bad_evals++;
+	if (o->patience > 0 && cs->bad_evals >= o->patience) {
+		c->res->early_stopped = true;
+		*stop = true;
+	}
+	if (cb_stop)
+		*stop = true;
+	cs->step = step;
+	if (o->checkpoint_path != NULL) {
+		if (ckpt_write(o->checkpoint_path, c->sl, cs, err) != TG_OK)
+			return TG_ERR;
+		emit_simple(o, TG_EV_CHECKPOINT, step, c->total, o->checkpoint_path);
+	}
+	return TG_OK;
+}
+
 int
 tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_sets, const tg_train_opts *o,
     tg_train_result *res, tg_error *err)
@@ -179,12 +328,14 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 	tg_adamw adam;
 	tg_schedule sched;
 	tg_ckpt_state cs = { .step = 0, .best_step = -1, .best = -INFINITY, .lr_scale = 1.0 };
-	int64_t spe, total, step, tokens_run = 0, i;
+	int64_t spe, total, step = 0, tokens_run = 0, i;
 	int nc = t->kind == TG_TASK_CHOICE ? t->train->n_choices : 1, cur_epoch = -1, rc = TG_ERR, k;
-	double t0 = tg_now(), last_print = 0;
-	bool tty = o->progress && isatty(2), stop = false;
+	double t0 = tg_now();
+	bool stop = false;
 	tg_score scores[TG_MAX_LANGS + 1];
 	int n_scores = 0;
+	tg_eta eta;
+	train_ctx cx;
 
 	memset(res, 0, sizeof *res);
 	memset(scores, 0, sizeof scores);
@@ -205,23 +356,40 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 	sched.warmup = (int64_t)(o->warmup_ratio * total);
 	sched.total = total;
 	sched.min_ratio = 0.0f;
+	tg_eta_init(&eta);
+	eta.eval_guess_steps = eval_guess_steps(t, o);
+	cx = (train_ctx){ e, h, t, o, &sl, &cs, scores, &n_scores, res, &eta, total };
 
 	if (o->resume && o->checkpoint_path != NULL && access(o->checkpoint_path, F_OK) == 0) {
 		if (tg_ckpt_read(o->checkpoint_path, sl.p, sl.best, sl.n, total, &cs, err) != TG_OK)
 			goto out;
 		res->resumed = true;
+		/* (a pending evaluation's rows stored before the cancel are replaced: tg_store_eval_add upserts) */
 		if (o->store != NULL)
 			tg_store_run_truncate(o->store, o->run_id, cs.step, NULL);
-		if (tty || o->progress)
-			fprintf(stderr, "resuming from %s at step %lld%s\n", o->checkpoint_path, (long long)cs.step,
-			    cs.checksum ? "" : " (a version 1 checkpoint: no checksum to verify its data)");
+		tg_notef(o->obs, TG_SEV_INFO, NULL, "resuming from %s at step %lld%s%s", o->checkpoint_path,
+		    (long long)cs.step, cs.eval_pending ? ", its evaluation first" : "",
+		    cs.checksum ? "" : " (a version 1 checkpoint: no checksum to verify its data)");
+		step = cs.step;
+		if (cs.eval_pending) {
+			int erc = eval_step(&cx, cs.step, &stop, err);
+			if (erc == TG_ERR)
+				goto out;
+			if (erc == EVAL_CANCELLED) {
+				res->cancelled = true;
+				stop = true;
+			}
+			if (stop)
+				goto done;
+		}
 	}
 	for (step = cs.step; step < total; step++) {
 		int epoch = (int)(step / spe), a;
 		int64_t micro0 = (step % spe) * o->grad_accum, step_tokens = 0;
-		double loss_sum = 0, ts = tg_now(), gn;
+		double loss_sum = 0, ts = tg_now(), gn, step_s;
 		float lr;
 		tg_step_info si;
+		tg_event ev;
 		bool finite = true, cancelled;
 
 		if (epoch != cur_epoch) {
@@ -280,8 +448,8 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 		} else {
 			cs.skipped++;
 			res->skipped_steps++;
-			fprintf(stderr, "%sstep %lld: loss or gradient is not finite (loss %g, gradient norm %g); the update "
-			    "was skipped%s\n", tty ? "\r\033[K" : "", (long long)step + 1, loss_sum, gn,
+			tg_notef(o->obs, TG_SEV_WARNING, NULL, "step %lld: loss or gradient is not finite (loss %g, gradient "
+			    "norm %g); the update was skipped%s", (long long)step + 1, loss_sum, gn,
 			    o->lr_backoff ? " and the learning rate halved" : "");
 			if (o->lr_backoff)
 				cs.lr_scale *= 0.5;
@@ -292,6 +460,8 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 				goto out;
 			}
 		}
+		step_s = tg_now() - ts;
+		tg_eta_step(&eta, step_s);
 		tokens_run += step_tokens;
 		memset(&si, 0, sizeof si);
 		si.step = step + 1;
@@ -302,7 +472,8 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 		si.grad_norm = gn;
 		si.elapsed_s = tg_now() - t0;
 		si.tokens_per_s = tokens_run / (si.elapsed_s > 0 ? si.elapsed_s : 1e-9);
-		si.eta_s = (double)(total - step - 1) * si.elapsed_s / (double)(step + 1 - cs.step);
+		/* the steps after this one, and the evaluations from this step on (this step's own is still to come) */
+		si.eta_s = tg_eta_left(&eta, total - step - 1, evals_between(o, spe, step, total));
 		si.skipped = !finite;
 		if (o->store != NULL) {
 			tg_step_row row;
@@ -311,68 +482,56 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			row.loss = loss_sum;
 			row.lr = lr;
 			row.grad_norm = gn;
-			row.tokens_per_s = step_tokens / (tg_now() - ts);
+			row.tokens_per_s = step_tokens / (step_s > 0 ? step_s : 1e-9);
 			row.elapsed_s = si.elapsed_s;
 			if (tg_store_step_add(o->store, o->run_id, &row, err) != TG_OK)
 				goto out;
-			tg_store_run_update_progress(o->store, o->run_id, step + 1, total, si.tokens_per_s, NULL);
+			tg_store_run_update_progress(o->store, o->run_id, step + 1, total, si.tokens_per_s, si.eta_s, NULL);
 		}
+		memset(&ev, 0, sizeof ev);
+		ev.kind = TG_EV_STEP;
+		ev.what = "train";
+		ev.step = si.step;
+		ev.total = total;
+		ev.epoch = epoch;
+		ev.loss = si.loss;
+		ev.lr = si.lr;
+		ev.grad_norm = gn;
+		ev.tokens_per_s = si.tokens_per_s;
+		ev.elapsed_s = si.elapsed_s;
+		ev.eta_s = si.eta_s;
+		ev.skipped = si.skipped;
+		tg_emit(o->obs, &ev);
 		if (o->on_step != NULL)
 			o->on_step(o->ud, &si);
-		if (o->progress && (tg_now() - last_print > (tty ? 0.2 : 10.0) || step + 1 == total)) {
-			char eta[32], el[32];
-			fmt_time(eta, sizeof eta, si.eta_s);
-			fmt_time(el, sizeof el, si.elapsed_s);
-			fprintf(stderr, "%sstep %lld/%lld  epoch %d  loss %.4f  lr %.2e  %.0f tok/s  %s elapsed  ETA %s%s",
-			    tty ? "\r\033[K" : "", (long long)si.step, (long long)total, epoch + 1, si.loss, si.lr,
-			    si.tokens_per_s, el, eta, tty ? "" : "\n");
-			last_print = tg_now();
-		}
 		/* evaluation: every eval_every steps, at the end of each epoch, and at the end. A cancel (Ctrl-C) only
 		 * checkpoints: an evaluation at the cancelled step would compete in checkpoint selection and count toward
-		 * patience, and a resumed run would then select differently from an uninterrupted one. */
+		 * patience, and a resumed run would then select differently from an uninterrupted one. Cancelled at an
+		 * evaluation step, or during its evaluation (checked between batches), the checkpoint records the
+		 * evaluation as pending and a resume runs it first. */
 		cancelled = o->cancel != NULL && *o->cancel;
-		if ((o->eval_every > 0 && (step + 1) % o->eval_every == 0) ||
-		    (o->eval_every <= 0 && (step + 1) % spe == 0) || step + 1 == total) {
-			double sel;
-			bool cb_stop;
-			if (evaluate_all(e, h, t, o, step + 1, o->eval_targets, scores, &n_scores, &sel, &cb_stop, err) !=
-			    TG_OK)
-				goto out;
-			if (o->progress)
-				fprintf(stderr, "%sstep %lld: %s %s %.4f [%.4f, %.4f]%s\n", tty ? "\r\033[K" : "",
-				    (long long)step + 1, t->source, t->metric, scores[0].score, scores[0].ci.lo,
-				    scores[0].ci.hi, sel > cs.best ? "  (best so far)" : "");
-			if (sel > cs.best) {
-				cs.best = sel;
-				cs.best_step = step + 1;
-				cs.bad_evals = 0;
-				for (k = 0; k < sl.n; k++) {
-					if (sl.best[k] == NULL)
-						sl.best[k] = tg_xmalloc((size_t)sl.p[k]->total * sizeof(float));
-					memcpy(sl.best[k], sl.p[k]->data, (size_t)sl.p[k]->total * sizeof(float));
+		if (is_eval_step(o, spe, step + 1, total)) {
+			if (cancelled) {
+				cs.step = step + 1;
+				cs.eval_pending = true;
+				if (o->checkpoint_path != NULL) {
+					if (ckpt_write(o->checkpoint_path, &sl, &cs, err) != TG_OK)
+						goto out;
+					emit_simple(o, TG_EV_CHECKPOINT, step + 1, total, o->checkpoint_path);
 				}
-				for (k = 0; k < res->n_scores; k++)
-					tg_score_clear(&res->scores[k]);
-				memcpy(res->scores, scores, (size_t)n_scores * sizeof *scores);
-				res->n_scores = n_scores;
-				memset(scores, 0, sizeof scores);     /* ownership of item arrays moved to res */
-			} else
-				cs.bad_evals++;
-			if (o->patience > 0 && cs.bad_evals >= o->patience) {
-				res->early_stopped = true;
-				stop = true;
+			} else {
+				int erc = eval_step(&cx, step + 1, &stop, err);
+				if (erc == TG_ERR)
+					goto out;
+				if (erc == EVAL_CANCELLED)
+					cancelled = true;
 			}
-			if (cb_stop)
-				stop = true;
-			cs.step = step + 1;
-			if (o->checkpoint_path != NULL && ckpt_write(o->checkpoint_path, &sl, &cs, err) != TG_OK)
-				goto out;
 		} else if (o->checkpoint_path != NULL &&
 		    ((o->checkpoint_every > 0 && (step + 1) % o->checkpoint_every == 0) || cancelled)) {
 			cs.step = step + 1;
 			if (ckpt_write(o->checkpoint_path, &sl, &cs, err) != TG_OK)
 				goto out;
+			emit_simple(o, TG_EV_CHECKPOINT, step + 1, total, o->checkpoint_path);
 		}
 		if (cancelled) {
 			res->cancelled = true;
@@ -383,6 +542,7 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			break;
 		}
 	}
+done:
 	res->steps = step;
 	res->best_step = cs.best_step;
 	res->best_dev = cs.best;
@@ -404,6 +564,7 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 		q.store = NULL;
 		q.write_items = NULL;
 		q.on_eval = NULL;
+		q.cancel = NULL;
 		if (evaluate_all(e, h, t, &q, cs.best_step, o->eval_targets, res->scores, &res->n_scores, &sel, &cb_stop,
 		    err) != TG_OK)
 			goto out;

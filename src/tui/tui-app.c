@@ -514,13 +514,13 @@ tg_tui_tick(tg_tui *t, double now)
 {
 	char msg[512] = "";
 	tg_error err = { 0 };
+	tg_severity sev;
 	bool was_dirty = t->dirty, reload = t->force_poll;
 	int i;
 
 	t->now = now;
-	if (tg_tui_runs_reap(&t->runs, t->store, msg, sizeof msg) > 0) {
-		tg_tui_message(t, strstr(msg, "fail") || strstr(msg, "killed") || strstr(msg, "before storing") ?
-		    TG_MSG_ERROR : TG_MSG_INFO, "%s", msg);
+	if (tg_tui_runs_reap(&t->runs, t->store, msg, sizeof msg, &sev) > 0) {
+		tg_tui_message(t, sev >= TG_SEV_WARNING ? TG_MSG_ERROR : TG_MSG_INFO, "%s", msg);
 		reload = true;
 	}
 	if (t->runs.nq > 0 && tg_tui_runs_start_queued(&t->runs, t->workspace, &err) < 0)

@@ -338,10 +338,11 @@ describe_exit(int st, char *buf, size_t n)
 }
 
 int
-tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n)
+tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n, tg_severity *sev)
 {
 	int k, changed = 0, keep = 0;
 
+	*sev = TG_SEV_INFO;
 	for (k = 0; k < r->nw; k++) {
 		tg_tui_worker *w = &r->w[k];
 		int st = -1;
@@ -367,6 +368,7 @@ tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n)
 				last_line(w->log, line, sizeof line);
 				snprintf(msg, n, "worker %d %s before storing its run: %s (log: %s)", (int)w->pid, how,
 				    line[0] ? line : "no output", w->log);
+				*sev = TG_SEV_ERROR;
 			} else {
 				tg_run_info ri;
 				tg_run_info_init(&ri);
@@ -379,11 +381,14 @@ tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n)
 					tg_store_run_set_status(s, w->run_id, interrupted ? TG_RUN_CANCELLED : TG_RUN_FAILED,
 					    interrupted ? NULL : why, NULL);
 					snprintf(msg, n, "run #%lld: worker %s", (long long)w->run_id, how);
+					*sev = interrupted ? TG_SEV_WARNING : TG_SEV_ERROR;
 				} else
 					snprintf(msg, n, "run #%lld %s", (long long)w->run_id,
 					    ri.status == TG_RUN_DONE ? "finished" : tg_run_status_name(ri.status));
 				if (ri.status == TG_RUN_FAILED && ri.error)
 					snprintf(msg, n, "run #%lld failed: %s", (long long)w->run_id, ri.error);
+				if (ri.status == TG_RUN_FAILED)
+					*sev = TG_SEV_ERROR;
 				tg_run_info_clear(&ri);
 			}
 		}

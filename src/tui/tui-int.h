@@ -229,7 +229,8 @@ tg_tui_worker *tg_tui_runs_adopt(tg_tui_runs *r, pid_t pid, int64_t run_id, bool
 tg_tui_worker *tg_tui_runs_worker_of(tg_tui_runs *r, int64_t run_id);
 /* Reap exited children, notice adopted workers that died; a run left RUNNING/PAUSED by a dead worker is marked
  * failed. Returns how many workers changed; msg gets a line about the last one. */
-int  tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n);
+/* Exited workers: the last one's message in msg with its severity (a failure is an error, not read from the text). */
+int  tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n, tg_severity *sev);
 int  tg_tui_runs_live(const tg_tui_runs *r);          /* workers not exited */
 void tg_tui_runs_notes(tg_tui_runs *r);               /* refresh the notes of starting workers from their logs */
 int  tg_tui_runs_training(const tg_tui_runs *r);      /* of them, not paused */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "tui/tui-int.h"
 #include "exp/options.h"
+#include "cli/progress.h"
 
 void
 tg_tui_job_init(tg_tui_job *j)
@@ -330,6 +331,7 @@ tg_tui_worker_main(int argc, char **argv)
 	tg_train_result res;
 	tg_error err = { 0 };
 	worker_ctx w;
+	tg_progress pg;
 	char tbuf[512], sbuf[1024], *aj;
 	json_t *a = json_array();
 	struct sigaction sa;
@@ -379,6 +381,10 @@ tg_tui_worker_main(int argc, char **argv)
 	x.train.ud = &w;
 	x.train.on_step = worker_step;
 	x.train.progress = true;
+	/* the log: the engine's events as the CLI prints them to a file (notes with their severity, progress every
+	 * few seconds); the workbench reads the run's state and errors from the store, not from this text */
+	tg_progress_init(&pg, stderr, true);
+	tg_observer_set_default(tg_progress_event, &pg);
 	x.run_ud = &w;
 	x.on_run = on_run;
 	tg_option_format(&x, tg_option_find("targets"), tbuf, sizeof tbuf);
@@ -386,6 +392,7 @@ tg_tui_worker_main(int argc, char **argv)
 	fprintf(stderr, "worker %d: %s %s -> %s, %s\n", (int)getpid(), x.task.task ? x.task.task : "?",
 	    x.task.source ? x.task.source : "?", tbuf[0] ? tbuf : "all", sbuf);
 	rc = tg_experiment_run(&x, &id, &res, &err);
+	tg_progress_end(&pg);
 	free(aj);
 	if (rc != TG_OK) {
 		fprintf(stderr, "tamga: %s\n", err.msg);

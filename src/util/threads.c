@@ -5,16 +5,9 @@
 #include <unistd.h>
 #include <omp.h>
 #include "util.h"
-#include "tensor/gemm.h"
 
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 void openblas_set_num_threads(int);
-#endif
-#ifdef HAVE_OPENBLAS_GET_PARALLEL
-int openblas_get_parallel(void);
-#endif
-#ifdef HAVE_OPENBLAS_GET_CORENAME
-char *openblas_get_corename(void);
 #endif
 
 static int tg_nthreads = 0;
@@ -72,30 +65,4 @@ tg_threads_get(void)
 	if (tg_nthreads == 0)
 		tg_threads_init();
 	return tg_nthreads;
-}
-
-int
-tg_blas_parallel_kind(void)
-{
-#ifdef HAVE_OPENBLAS_GET_PARALLEL
-	return openblas_get_parallel();
-#else
-	return -1;
-#endif
-}
-
-const char *
-tg_blas_info(void)
-{
-	static char buf[160];
-	static const char *kinds[] = { "sequential", "pthreads", "openmp" };
-	int k = tg_blas_parallel_kind();
-	const char *core = "unknown";
-
-#ifdef HAVE_OPENBLAS_GET_CORENAME
-	core = openblas_get_corename();
-#endif
-	snprintf(buf, sizeof buf, "GEMM %s; OpenBLAS %s (%s); %d threads", tg_gemm_backend_name(tg_gemm_backend_get()),
-	    core, k >= 0 && k <= 2 ? kinds[k] : "unknown threading", tg_threads_get());
-	return buf;
 }

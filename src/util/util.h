@@ -7,6 +7,9 @@
  *   timer.c    monotonic clock
  *   file.c     opening input files: regular files only (a FIFO would block open() for ever); creating folders
  *   parse.c    strict numbers and lists from options, environment variables and config fields; "did you mean"
+ *   event.c    events: how the engine reports progress and notes (warnings) to whoever drives it; the engine
+ *              itself never writes to stdout or stderr (tests/arch/t-silent.sh)
+ *   eta.c      the one remaining-time estimate: a moving window of step times plus the evaluations still to come
  */
 #ifndef TG_UTIL_H
 #define TG_UTIL_H
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdbool.h>
 
 #define TG_OK 0
 #define TG_ERR (-1)
@@ -27,7 +31,7 @@ typedef struct tg_error {
 	char hint[256];
 } tg_error;
 
-enum { TG_E_NONE = 0, TG_E_ARG, TG_E_SHAPE, TG_E_NOMEM, TG_E_IO, TG_E_FORMAT, TG_E_STATE, TG_E_NUMERIC };
+enum { TG_E_NONE = 0, TG_E_ARG, TG_E_SHAPE, TG_E_NOMEM, TG_E_IO, TG_E_FORMAT, TG_E_STATE, TG_E_NUMERIC, TG_E_CANCELLED };
 
 /* error.c */
 int  tg_error_set(tg_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -44,14 +48,75 @@ int   tg_xasprintf(char **out, const char *fmt, ...) __attribute__((format(print
 void *tg_aligned_alloc(size_t nbytes);          /* 64-byte aligned; NULL on failure (never aborts) */
 void  tg_aligned_free(void *p);
 
+/* event.c: the engine's observer. Long operations (training, pretraining, an experiment) take a tg_observer and
+ * report structured events through it; code without one (model loading, backend selection) reports notes to the
+ * process's default observer, which front ends set (the CLI prints, the workbench's worker logs with a severity,
+ * Lua prints or hands them to a callback). Without any observer an event is dropped: the engine is silent. */
+typedef enum { TG_SEV_INFO, TG_SEV_WARNING, TG_SEV_ERROR } tg_severity;
+typedef enum {
+	TG_EV_NOTE,          /* severity + msg: one line for the user, no newline */
+	TG_EV_STEP,          /* a training step: step/total, epoch, loss, lr, grad_norm, tokens_per_s, elapsed_s, eta_s */
+	TG_EV_EVAL_BEGIN,    /* an evaluation at step: set 0 of n_sets */
+	TG_EV_EVAL_PROGRESS, /* evaluating lang/split (set i of n_sets): done of items examples */
+	TG_EV_EVAL_END,      /* the evaluation is done: score [ci_lo, ci_hi] of the source (lang), best, elapsed_s */
+	TG_EV_CHECKPOINT     /* a checkpoint written to path at step */
+} tg_event_kind;
+
+typedef struct tg_event {
+	tg_event_kind kind;
+	tg_severity   severity;        /* NOTE (the others are TG_SEV_INFO) */
+	const char   *what;            /* who speaks: "train", "pretrain micro", "run 12", a file, ... (may be NULL) */
+	const char   *msg;             /* NOTE */
+	int64_t       step, total;     /* STEP, EVAL_*, CHECKPOINT */
+	int           epoch;           /* STEP: 0-based */
+	double        loss, lr, grad_norm, tokens_per_s, elapsed_s, eta_s;   /* eta_s: NaN when unknown */
+	bool          skipped;         /* STEP: the update was not applied (NaN/Inf) */
+	const char   *lang, *split, *metric;   /* EVAL_*: the set */
+	int           set, n_sets;     /* EVAL_*: set i of n (0-based) */
+	int64_t       done, items;     /* EVAL_PROGRESS: examples (sequences) done of items */
+	double        score, ci_lo, ci_hi;     /* EVAL_END: the source score */
+	bool          best;            /* EVAL_END: best so far */
+	const char   *path;            /* CHECKPOINT */
+} tg_event;
+
+typedef void (*tg_event_fn)(void *ud, const tg_event *ev);
+typedef struct tg_observer {
+	tg_event_fn fn;
+	void       *ud;
+} tg_observer;
+
+/* Hand ev to o (o NULL or without fn: to the default observer; none: dropped). ev->what etc. live for the call. */
+void tg_emit(const tg_observer *o, const tg_event *ev);
+/* A NOTE event with a formatted message. */
+void tg_notef(const tg_observer *o, tg_severity sev, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The process's default observer (for notes from code that has no observer); fn NULL: none. Returns the old one. */
+tg_observer tg_observer_set_default(tg_event_fn fn, void *ud);
+const char *tg_severity_name(tg_severity s);    /* "info", "warning", "error" */
+
+/* eta.c: remaining time = (steps left) x (median of the last window step times) + (evaluations left) x (mean
+ * measured evaluation cost; before the first one, an estimate from the step time). Steps and evaluations are fed
+ * as they happen; the same estimate serves the CLI, Lua and the workbench (it is stored with the run). */
+#define TG_ETA_WINDOW 32
+typedef struct tg_eta {
+	double  win[TG_ETA_WINDOW];    /* the last step durations (seconds, evaluation time excluded) */
+	int     n_win, head;
+	int64_t n_evals;               /* evaluations measured */
+	double  eval_s;                /* their total time */
+	double  eval_guess_steps;      /* before any was measured: an evaluation costs this many steps (default 0) */
+} tg_eta;
+void   tg_eta_init(tg_eta *e);
+void   tg_eta_step(tg_eta *e, double seconds);       /* one step took this long */
+void   tg_eta_eval(tg_eta *e, double seconds);       /* one evaluation took this long */
+/* Seconds left with steps_left steps and evals_left evaluations to come; NaN before the first step. */
+double tg_eta_left(const tg_eta *e, int64_t steps_left, int64_t evals_left);
+
 /* threads.c */
 #define TG_THREADS_MAX 1024
 int  tg_threads_init(void);          /* reads TAMGA_THREADS (default: online cores); returns the count */
 int  tg_threads_env(int *n, tg_error *err);   /* TAMGA_THREADS checked strictly: *n = 0 when unset; TG_ERR if bad */
 int  tg_threads_set(int n);          /* sets tamga's OpenMP threads and OpenBLAS's threads together */
 int  tg_threads_get(void);
-const char *tg_blas_info(void);      /* "OpenBLAS <core> (openmp|pthreads|sequential), N threads" */
-int  tg_blas_parallel_kind(void);    /* 0 sequential, 1 pthreads, 2 openmp, -1 unknown */
 
 /* rng.c: counter-based generator (SplitMix64 / Philox-like hashing) so that element i of a stream is a pure
  * function of (seed, stream, i): dropout masks replay exactly in backward and threads cannot change results. */

@@ -341,4 +341,18 @@ T.is(tamga.core.complete("tamga.mode")[1], "tamga.model.", "core.complete gives 
 raises("bad argument #1 to 'set_wrapper' (function expected, got number)", "core.store.set_wrapper: type",
   function() return tamga.core.store.set_wrapper(1) end)
 
+-- engine errors reach Lua as (code, message, hint), not text to scrape ----------------------------------------------
+do
+  local spec, msg, e = tamga.core.peft.try_parse("lora:r=x")
+  T.ok(spec == nil and type(e) == "table" and e.code == "arg" and e.message == msg and msg:find("r=x", 1, true),
+    "core.peft.try_parse: nil, message, error {code='arg', message} (" .. tostring(e and e.code) .. ": " .. tostring(msg) .. ")")
+  local m, msg2, e2 = tamga.core.model.load("/nonexistent/model")
+  T.ok(m == nil and type(e2) == "table" and type(e2.code) == "string" and e2.message and msg2:sub(1, #e2.message) == e2.message
+    and (e2.hint == nil or msg2:find(e2.hint, 1, true)), "an expected failure's third value is the error: code "
+    .. tostring(e2 and e2.code) .. ", message, hint")
+  -- the friendly constructors turn it into their own argument error, message intact
+  raises("bad argument #1 to 'lora' (", "peft.lora: an engine error becomes the constructor's argument error",
+    function() return tamga.peft.lora { layers = "0-1", rank = 4, targets = "q+nope" } end)
+end
+
 T.done()

@@ -81,31 +81,33 @@ nan_query_weight(void)
 }
 
 /* Run tg_encoder_load with stderr in a file; returns the encoder, the stderr text in buf. */
+/* The warnings of a load: the engine says them to the default observer (it never writes to stderr itself). */
+typedef struct capture {
+	char  *buf;
+	size_t n;
+} capture;
+
+static void
+on_note(void *ud, const tg_event *ev)
+{
+	capture *c = ud;
+	size_t len = strlen(c->buf);
+
+	if (ev->kind == TG_EV_NOTE && ev->severity == TG_SEV_WARNING)
+		snprintf(c->buf + len, c->n - len, "%s: %s\n", ev->what ? ev->what : "", ev->msg);
+}
+
 static tg_encoder *
 load_capture(const char *dir, char *buf, size_t n, tg_error *err)
 {
-	char path[300];
+	capture c = { buf, n };
+	tg_observer old;
 	tg_encoder *e;
-	FILE *f;
-	int saved, fd;
-	size_t got;
 
-	snprintf(path, sizeof path, "%s/stderr.txt", tmp);
-	fflush(stderr);
-	saved = dup(2);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 2);
-	close(fd);
-	e = tg_encoder_load(dir, err);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
 	buf[0] = '\0';
-	if ((f = fopen(path, "r")) != NULL) {
-		got = fread(buf, 1, n - 1, f);
-		buf[got] = '\0';
-		fclose(f);
-	}
+	old = tg_observer_set_default(on_note, &c);
+	e = tg_encoder_load(dir, err);
+	tg_observer_set_default(old.fn, old.ud);
 	return e;
 }
 

@@ -167,7 +167,7 @@ sequence(const char *ws, outcome *o)
 		snprintf(ev.metric, sizeof ev.metric, "acc");
 		ev.score = 0.5;
 		o->eval_ok = tg_store_eval_add(s, o->id, &ev, &err) == TG_OK;
-		o->progress_ok = tg_store_run_update_progress(s, o->id, NSTEPS, NSTEPS, 100, &err) == TG_OK;
+		o->progress_ok = tg_store_run_update_progress(s, o->id, NSTEPS, NSTEPS, 100, NAN, &err) == TG_OK;
 		if (o->acquired)
 			o->done_ok = tg_store_run_release(s, o->id, TG_RUN_DONE, NULL, &err) == TG_OK;
 		if (o->acquired && !o->done_ok)    /* as tg_experiment_run does */

@@ -207,8 +207,10 @@ test_basic(void)
 	ok(got.name && strcmp(got.name, "run-2") == 0, "unnamed run is called run-2 (%s)", got.name);
 	tg_run_info_clear(&got);
 	ok(tg_store_run_set_status(s, id, TG_RUN_RUNNING, NULL, &err) == TG_OK, "set running");
-	ok(tg_store_run_update_progress(s, id, 50, 1000, 1234.5, &err) == TG_OK, "progress");
-	ok(tg_store_run_update_progress(s, id, 60, -1, NAN, &err) == TG_OK, "progress keeps total and speed");
+	ok(tg_store_run_update_progress(s, id, 50, 1000, 1234.5, 95.5, &err) == TG_OK, "progress");
+	ok(tg_store_run_get(s, id, &got, &err) == TG_OK && got.eta_s == 95.5, "the trainer's ETA is stored (%g)", got.eta_s);
+	tg_run_info_clear(&got);
+	ok(tg_store_run_update_progress(s, id, 60, -1, NAN, NAN, &err) == TG_OK, "progress keeps total and speed");
 	ok(tg_store_run_set_params(s, id3, 295000, 278000000, 1.5e12, &err) == TG_OK, "set parameter counts");
 	ok(tg_store_run_set_status(s, id3, TG_RUN_FAILED, "loss is NaN at step 12", &err) == TG_OK, "set failed");
 	ok(tg_store_run_set_status(s, 77, TG_RUN_DONE, NULL, &err) == TG_ERR && strstr(err.msg, "no such run"),
@@ -576,7 +578,7 @@ kill_round(const char *dir, int64_t total, int kill_after, int pace_us)
 		for (x = 0; x < total; x++) {
 			if (step_add(cw, run, x, 1.0 / (x + 1), &e) != TG_OK)
 				_exit(2);
-			tg_store_run_update_progress(cw, run, x + 1, total, 1000.0, &e);
+			tg_store_run_update_progress(cw, run, x + 1, total, 1000.0, NAN, &e);
 			if (write(fd[1], &x, sizeof x) != sizeof x)   /* reported as written only after the commit */
 				_exit(3);
 			if (pace_us)

@@ -157,6 +157,18 @@ main(void)
 	w = tg_tensor_narrow(n, 1, 2, &err);
 	ok(w != NULL && w->shape[0] == 2 && w->data[0] == 3, "narrow selects rows 1..2");
 	ok(tg_tensor_narrow(n, 2, 2, &err) == NULL && strstr(err.msg, "out of range"), "narrow past the end: %s", err.msg);
+	{   /* select: a sub-tensor as a view with one dimension less (the Lua binding's t[i]) */
+		tg_tensor *r = tg_tensor_select(n, 0, 1, &err), *col = tg_tensor_select(n, 1, 1, &err);
+		ok(r != NULL && r->ndim == 1 && r->shape[0] == 2 && r->numel == 2 && r->data[0] == 3 && r->data[1] == 4 &&
+		    tg_tensor_is_contiguous(r), "select(0, 1) is row 1: (3, 4)");
+		ok(col != NULL && col->ndim == 1 && col->shape[0] == 3 && col->stride[0] == 2 && col->data[0] == 2 &&
+		    col->data[2 * col->stride[0]] == 6 && !tg_tensor_is_contiguous(col), "select(1, 1) is column 1, strided");
+		ok(tg_tensor_select(n, 0, 3, &err) == NULL && strstr(err.msg, "out of range"), "select past the end: %s",
+		    err.msg);
+		ok(tg_tensor_select(r, 0, 0, &err) == NULL && strstr(err.msg, "1-D"), "a 1-D tensor has none: %s", err.msg);
+		tg_tensor_release(r);
+		tg_tensor_release(col);
+	}
 	t = tg_tensor_transpose(n, 0, 1, &err);
 	ok(t != NULL && !tg_tensor_is_contiguous(t) && t->shape[0] == 2 && t->shape[1] == 3, "transpose is a strided view");
 	c = tg_tensor_contiguous(t, &err);

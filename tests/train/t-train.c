@@ -11,14 +11,39 @@
 
 static int stop_after = -1;
 static volatile int cancel_flag;
+/* the ETA shown at each step and when the step ended (ETA test); the evaluation to cancel inside (step, set) */
+static double eta_at[64], time_at[64];
+static int64_t cancel_eval_step = -1, eval_events, progress_after_cancel;
+static double cancel_time;
 
 static void
 on_step(void *ud, const tg_step_info *s)
 {
 	(void)ud;
+	if (s->step < 64) {
+		eta_at[s->step] = s->eta_s;
+		time_at[s->step] = tg_now();
+	}
 	if (stop_after > 0 && s->step == stop_after)
 		cancel_flag = 1;
 }
+
+/* Ctrl-C in the middle of an evaluation: the flag is set at its second set's first progress event. */
+static void
+on_event(void *ud, const tg_event *ev)
+{
+	(void)ud;
+	if (ev->kind != TG_EV_EVAL_PROGRESS)
+		return;
+	eval_events++;
+	if (cancel_flag)
+		progress_after_cancel++;
+	if (ev->step == cancel_eval_step && ev->set == 1 && ev->done == 0 && !cancel_flag) {
+		cancel_flag = 1;
+		cancel_time = tg_now();
+	}
+}
+static tg_observer observer = { on_event, NULL };
 
 static tg_encoder *
 tiny_model(int vocab, tg_error *err)
@@ -66,6 +91,7 @@ run(const char *dir, tg_tokenizer *tok, tg_task *t, const char *ckpt, bool resum
 	o.store = st;
 	o.run_id = run_id;
 	o.on_step = on_step;
+	o.obs = &observer;
 	o.cancel = &cancel_flag;
 	stop_after = stop;
 	cancel_flag = 0;
@@ -166,6 +192,26 @@ main(void)
 	}
 	snprintf(ckpt, sizeof ckpt, "%s/a.ckpt", tmpl);
 	ok(run(tmpl, tok, t, ckpt, false, -1, st, id, &p1, &n1, &r1, &err) == TG_OK, "uninterrupted run: %s", err.msg);
+	{   /* the ETA shown at each step against the time that was really left (evaluations every 10 steps included) */
+		double t_end = tg_now(), rel[64];
+		int k, m = 0;
+		for (k = 12; k <= 50; k++) {
+			double left = t_end - time_at[k];
+			rel[m++] = fabs(eta_at[k] - left) / (left > 1e-3 ? left : 1e-3);
+			if (k % 5 == 0)
+				diag("step %d: ETA %.2f s, really left %.2f s", k, eta_at[k], left);
+		}
+		for (k = 1; k < m; k++) {   /* the median relative error */
+			double v = rel[k];
+			int j = k;
+			for (; j > 0 && rel[j - 1] > v; j--)
+				rel[j] = rel[j - 1];
+			rel[j] = v;
+		}
+		ok(rel[m / 2] < 0.4, "the ETA after the first evaluation is within 40%% of the time left (median error "
+		    "%.0f%%; it counts the evaluations still to come)", 100 * rel[m / 2]);
+		ok(eval_events > 0, "evaluations report progress (%lld events)", (long long)eval_events);
+	}
 	ok(r1.steps == 50 && r1.n_scores == 4, "2 epochs of 25 steps; scores for dev, test and 2 targets (%lld, %d)",
 	    (long long)r1.steps, r1.n_scores);
 	ok(r1.scores[0].score > t->chance + 0.05, "source dev accuracy %.3f beats the majority tag %.3f",
@@ -196,6 +242,32 @@ main(void)
 	ok(r3.best_step == r1.best_step && r3.n_scores == r1.n_scores &&
 	    memcmp(&r3.scores[2].score, &r1.scores[2].score, sizeof(double)) == 0,
 	    "and so are the selected step and the scores (az %.6f vs %.6f)", r3.scores[2].score, r1.scores[2].score);
+
+	/* Ctrl-C during the evaluation at step 20 (its second set): acted on before that set ends, the step checkpointed
+	 * with its evaluation pending; the resumed run evaluates it first and ends bit-identical */
+	unlink(ckpt);
+	tg_train_result_clear(&r2);
+	cancel_eval_step = 20;
+	{
+		double ret;
+		ok(run(tmpl, tok, t, ckpt, false, -1, NULL, 0, &p2, &n2, &r2, &err) == TG_OK && r2.cancelled &&
+		    r2.steps == 20, "Ctrl-C during the evaluation at step 20 stops the run there (%lld steps): %s",
+		    (long long)r2.steps, err.msg);
+		ret = tg_now();
+		ok(cancel_time > 0 && ret - cancel_time < 1.0 && progress_after_cancel == 0,
+		    "within %.3f s, without evaluating another set", ret - cancel_time);
+	}
+	cancel_eval_step = -1;
+	free(p2);
+	tg_train_result_clear(&r2);
+	tg_train_result_clear(&r3);
+	free(p3);
+	ok(run(tmpl, tok, t, ckpt, true, -1, NULL, 0, &p3, &n3, &r3, &err) == TG_OK && r3.resumed,
+	    "resumes from its checkpoint: %s", err.msg);
+	ok(n1 == n3 && memcmp(p1, p3, (size_t)n1 * sizeof(float)) == 0 && r3.best_step == r1.best_step &&
+	    memcmp(&r3.scores[2].score, &r1.scores[2].score, sizeof(double)) == 0,
+	    "parameters, selected step and scores are bit-identical to the uninterrupted run's (best step %lld vs %lld)",
+	    (long long)r3.best_step, (long long)r1.best_step);
 
 	/* a checkpoint from another configuration is refused */
 	f = fopen(ckpt, "r+b");

@@ -1,5 +1,6 @@
 /* Test helper: a workspace with N stored runs (steps and per-language evaluations), for the TUI's start-up time.
  * usage: mkstore DIR [N] */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "mkstore: %s\n", err.msg);
 			return 1;
 		}
-		tg_store_run_update_progress(s, id, 100, 100, 1500.0 + i, NULL);
+		tg_store_run_update_progress(s, id, 100, 100, 1500.0 + i, NAN, NULL);
 		for (k = 1; k <= 100; k += 9) {
 			tg_step_row sr;
 			tg_step_row_init(&sr);

@@ -73,7 +73,7 @@ add_run(tg_store *s, const char *name, const char *spec, double shift)
 	ri.config = cfg;
 	ri.status = TG_RUN_DONE;
 	tg_store_run_new(s, &ri, &id, NULL);
-	tg_store_run_update_progress(s, id, 30, 30, 999, NULL);
+	tg_store_run_update_progress(s, id, 30, 30, 999, NAN, NULL);
 	for (k = 10; k <= 30; k += 10)
 		for (l = 0; l < 4; l++) {
 			tg_eval_row e;
@@ -128,7 +128,7 @@ setup(void)
 	            "\"max_steps\":30}";
 	ri.status = TG_RUN_DONE;
 	tg_store_run_new(s, &ri, &id, &err);
-	tg_store_run_update_progress(s, id, 30, 30, 1234, NULL);
+	tg_store_run_update_progress(s, id, 30, 30, 1234, NAN, NULL);
 	for (k = 1; k <= 30; k++) {
 		tg_step_row sr;
 		tg_step_row_init(&sr);

@@ -166,6 +166,7 @@ static void
 test_store(void)
 {
 	char dir[] = "/tmp/t-tui-series-XXXXXX", cmd[256];
+	tg_severity sev;
 	tg_error err = { 0 };
 	tg_store *s;
 	tg_run_info ri;
@@ -254,7 +255,7 @@ test_store(void)
 	ok(tg_tui_runs_pause(&runs, s, id[1], cmd, sizeof cmd, &err) == TG_ERR && strstr(err.msg, "no live worker"),
 	    "pausing a finished run: %s", err.msg);
 	ok(tg_tui_runs_cancel_run(&runs, id[0], &err) == TG_ERR, "cancelling a run without a worker is refused");
-	ok(tg_tui_runs_live(&runs) == 0 && tg_tui_runs_reap(&runs, s, cmd, sizeof cmd) == 0, "no workers to reap");
+	ok(tg_tui_runs_live(&runs) == 0 && tg_tui_runs_reap(&runs, s, cmd, sizeof cmd, &sev) == 0, "no workers to reap");
 
 	tg_tui_results_init(&res);
 	ok(tg_tui_results_load(&res, s, id[1], 50, &err) == TG_OK && res.step == 30 && res.compared == 2,

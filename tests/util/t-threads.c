@@ -4,6 +4,7 @@
 #include <omp.h>
 #include "../tap.h"
 #include "tensor/tensor.h"
+#include "tensor/gemm.h"
 
 static float
 run_once(tg_tensor *x, tg_tensor *w, tg_tensor *b, float *gsum)

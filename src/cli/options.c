@@ -1,0 +1,142 @@
+/* What every command's option parsing shares: usage errors with a hint, --help, numbers and lists from options,
+ * unknown options with "did you mean", and the command table's usage lines (set by main.c). */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "util/util.h"
+
+const tg_command *tg_cli_commands;
+tg_progress tg_cli_progress;
+
+int
+tg_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tamga %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nhint: run 'tamga %s --help' or 'man tamga'\n", cmd);
+	return 2;
+}
+
+bool
+tg_cli_is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+const tg_command *
+tg_command_find(const char *name)
+{
+	const tg_command *c;
+
+	for (c = tg_cli_commands; c != NULL && c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int
+tg_cli_help(const char *cmd, const char *more)
+{
+	const tg_command *c = tg_command_find(cmd);
+
+	if (c != NULL)
+		printf("usage: %s\n\n%s.\n", c->usage, c->summary);
+	if (more != NULL)
+		printf("\n%s", more);
+	printf("\nSee tamga(1).\n");
+	return 0;
+}
+
+int
+tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	char what[96];
+	tg_error err = { 0 };
+
+	snprintf(what, sizeof what, opt[0] == '-' ? "option '%s'" : "%s", opt);
+	if (tg_parse_int(what, v, lo, hi, out, &err) != TG_OK)
+		return tg_cli_usage_error(cmd, "%s", err.msg);
+	return 0;
+}
+
+int
+tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out)
+{
+	char what[96];
+	tg_error err = { 0 };
+
+	snprintf(what, sizeof what, "option '%s'", opt);
+	if (tg_parse_double(what, v, lo, hi, flags, out, &err) != TG_OK)
+		return tg_cli_usage_error(cmd, "%s", err.msg);
+	return 0;
+}
+
+int
+tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max)
+{
+	char what[96];
+	tg_error err = { 0 };
+	int n;
+
+	snprintf(what, sizeof what, "option '%s'", opt);
+	if ((n = tg_parse_list(what, v, items, max, &err)) < 0)
+		tg_cli_usage_error(cmd, "%s", err.msg);
+	return n;
+}
+
+/* The options named in the command's usage line and in extra: "[--batch N]" gives "--batch". */
+static int
+named_options(const char *cmd, const char *extra, char words[][32], const char **cand, int max)
+{
+	const tg_command *c = tg_command_find(cmd);
+	const char *texts[2] = { c != NULL ? c->usage : NULL, extra }, *p;
+	int n = 0, t;
+
+	for (t = 0; t < 2; t++)
+		for (p = texts[t]; p != NULL && (p = strchr(p, '-')) != NULL && n < max; ) {
+			size_t k = strspn(p, "-abcdefghijklmnopqrstuvwxyz0123456789");
+			if (k > 1 && k < 32 && (p == texts[t] || strchr(" [|(\n", p[-1]) != NULL)) {
+				memcpy(words[n], p, k);
+				words[n][k] = '\0';
+				cand[n] = words[n];
+				n++;
+			}
+			p += k ? k : 1;
+		}
+	return n;
+}
+
+bool
+tg_cli_known_option(const char *cmd, const char *opt, const char *extra)
+{
+	char words[160][32];
+	const char *cand[160];
+	int n = named_options(cmd, extra, words, cand, 160), i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(cand[i], opt) == 0)
+			return true;
+	return false;
+}
+
+int
+tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra)
+{
+	char words[160][32];
+	const char *cand[160], *best;
+	int n = named_options(cmd, extra, words, cand, 160), i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(cand[i], opt) == 0)          /* a known option at the end of the line */
+			return tg_cli_usage_error(cmd, "%s needs a value", opt);
+	if ((best = tg_suggest(opt, cand, n)) != NULL)
+		return tg_cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", opt, best);
+	return tg_cli_usage_error(cmd, "unknown option '%s'", opt);
+}
