@@ -336,6 +336,20 @@ tg_tui_prompt(tg_tui *t, const char *label, const char *init, tg_tui_prompt_fn f
 }
 
 void
+tg_tui_confirm(tg_tui *t, int64_t run_id, tg_tui_confirm_fn fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->confirm_text, sizeof t->confirm_text, fmt, ap);
+	va_end(ap);
+	t->confirm_fn = fn;
+	t->confirm_id = run_id;
+	t->dialog = TG_DLG_CONFIRM;
+	t->dirty = true;
+}
+
+void
 tg_tui_request_quit(tg_tui *t)
 {
 	if (tg_tui_runs_live(&t->runs) > 0 || t->runs.nq > 0) {
@@ -394,6 +408,13 @@ dialog_key(tg_tui *t, int key)
 			return TG_TUI_QUIT;
 		}
 		return TG_TUI_HANDLED;
+	case TG_DLG_CONFIRM:
+		t->dialog = TG_DLG_NONE;
+		if ((key == 'y' || key == 'Y') && t->confirm_fn)
+			t->confirm_fn(t, t->confirm_id);
+		else
+			tg_tui_message(t, TG_MSG_INFO, "nothing changed");
+		return TG_TUI_REDRAW;
 	case TG_DLG_PROMPT:
 		if (key == '\n' || key == '\r') {
 			char text[TG_EDIT_MAX];
@@ -536,9 +557,11 @@ tg_tui_tick(tg_tui *t, double now)
 					if (t->watch_pending_pid[k] == w->pid && !tg_tui_runs_is_marked(&t->runs, w->run_id) &&
 					    t->runs.n_marked < 2)
 						tg_tui_runs_mark(&t->runs, w->run_id);
+				/* a launched run is selected only when no stored run is: the selection stays on the run
+				 * the user was looking at, so a key pressed a moment later acts on that one */
 				if (t->follow_new && w->ours) {
 					int row = tg_tui_runs_find(&t->runs, w->run_id);
-					if (row >= 0)
+					if (row >= 0 && tg_tui_runs_selected(&t->runs) == NULL)
 						tg_tui_runs_select(&t->runs, row);
 					t->follow_new = false;
 				}
@@ -666,6 +689,11 @@ draw_message(tg_tui *t)
 			tg_tui_text(t->screen, lx, y, t->w - lx, p, 0, 0, 0);
 		}
 		tg_tui_attr_span(t->screen, lx + col - off, y, 1, TG_ATTR_REVERSE, 0);
+		return;
+	}
+	if (t->dialog == TG_DLG_CONFIRM) {
+		tg_tui_text(t->screen, 0, y, t->w, t->confirm_text, t->style.color ? TG_COLOR_VERMILLION : 0, 0,
+		    TG_ATTR_BOLD);
 		return;
 	}
 	if (t->msg[0]) {

@@ -36,7 +36,7 @@ const tg_tui_keyhelp tg_tui_keys[] = {
 	{ "space / u", "mark the run for the overlay (two at most) / clear the marks" },
 	{ "Enter", "focus its curves" },
 	{ "p", "pause / resume (SIGTSTP at the next step boundary, SIGCONT)" },
-	{ "c x", "cancel: the run stops after its step, checkpoints, status cancelled (queued: removed)" },
+	{ "c x", "cancel, after y to confirm: the run stops after its step, checkpoints, status cancelled (queued: removed)" },
 	{ "d", "duplicate with changes: load its configuration into Setup" },
 	{ "o", "show the run's log file" },
 	{ "r", "its results" },

@@ -383,8 +383,10 @@ extern const tg_tui_keyhelp tg_tui_keys[];
 
 /* ---- tui-app.c ---------------------------------------------------------------------------------------------- */
 enum { TG_MSG_INFO, TG_MSG_ERROR };
-typedef enum { TG_DLG_NONE, TG_DLG_QUIT, TG_DLG_STOPPING, TG_DLG_PROMPT } tg_tui_dialog;
+typedef enum { TG_DLG_NONE, TG_DLG_QUIT, TG_DLG_STOPPING, TG_DLG_PROMPT, TG_DLG_CONFIRM } tg_tui_dialog;
 typedef void (*tg_tui_prompt_fn)(tg_tui *t, const char *text);
+/* A destructive action on one run, asked first (y confirms); it acts on the id captured when the key was pressed. */
+typedef void (*tg_tui_confirm_fn)(tg_tui *t, int64_t run_id);
 
 struct tg_tui {
 	tg_tui_opts     opts;
@@ -424,6 +426,9 @@ struct tg_tui {
 	tg_tui_edit     prompt;
 	char            prompt_label[64];
 	tg_tui_prompt_fn prompt_fn;
+	char            confirm_text[256];  /* "Cancel run #3 (lora ...)? y/n" */
+	tg_tui_confirm_fn confirm_fn;
+	int64_t         confirm_id;
 	/* curves options */
 	tg_tui_chart_opts chart;
 	/* Lua */
@@ -452,6 +457,8 @@ void    tg_tui_focus_pane(tg_tui *t, tg_tui_pane_id p);   /* in the current view
 tg_tui_pane_id tg_tui_focused(const tg_tui *t);
 int     tg_tui_launch(tg_tui *t);                    /* queue the current configuration (one job per seed) */
 void    tg_tui_prompt(tg_tui *t, const char *label, const char *init, tg_tui_prompt_fn fn);
+void    tg_tui_confirm(tg_tui *t, int64_t run_id, tg_tui_confirm_fn fn, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 void    tg_tui_request_quit(tg_tui *t);
 void    tg_tui_duplicate(tg_tui *t, int64_t run_id);  /* load a run's configuration into the setup */
 void    tg_tui_sync_curves(tg_tui *t);                /* the curves pane follows marks, else the selection */

@@ -23,6 +23,18 @@ runs_free(void *p)
 	free(p);
 }
 
+static void
+cancel_confirmed(tg_tui *t, int64_t run_id)
+{
+	tg_error err = { 0 };
+
+	if (tg_tui_runs_cancel_run(&t->runs, run_id, &err) != TG_OK)
+		tg_tui_error(t, "cancel", &err);
+	else
+		tg_tui_message(t, TG_MSG_INFO, "run #%lld stops after its current step (checkpoint, status cancelled)",
+		    (long long)run_id);
+}
+
 static int
 runs_key(void *p, tg_tui *t, int key)
 {
@@ -99,11 +111,11 @@ runs_key(void *p, tg_tui *t, int key)
 				row.worker->state = TG_W_CANCELLING;
 				tg_tui_message(t, TG_MSG_INFO, "stopping worker %d", (int)row.worker->pid);
 			}
-		} else if (tg_tui_runs_cancel_run(r, row.run->id, &err) != TG_OK)
-			tg_tui_error(t, "cancel", &err);
+		} else if (row.run->status != TG_RUN_RUNNING && row.run->status != TG_RUN_PAUSED)
+			tg_tui_message(t, TG_MSG_ERROR, "cancel: run #%lld is not training", (long long)row.run->id);
 		else
-			tg_tui_message(t, TG_MSG_INFO, "run #%lld stops after its current step (checkpoint, status cancelled)",
-			    (long long)row.run->id);
+			tg_tui_confirm(t, row.run->id, cancel_confirmed, "Cancel run #%lld (%s)? y cancels, any other key "
+			    "keeps it", (long long)row.run->id, row.run->name ? row.run->name : "");
 		break;
 	case 'd':
 		if (have && row.kind == 2)

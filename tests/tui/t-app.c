@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "../tap.h"
 #include "tui/tui-int.h"
 
@@ -430,6 +432,72 @@ test_watch(void)
 	tg_tui_free(t);
 }
 
+/* A run launched from here is stored while the user looks at another run: the selection stays on the user's run,
+ * and c asks before cancelling, naming that run (issue 18, bug 5: c cancelled the newly started run). */
+static void
+test_selection_kept(void)
+{
+	tg_tui *t;
+	pid_t child;
+	tg_run_info *sel;
+	int i, status;
+
+	t = open_app(120, 40, false, true);
+	if (t == NULL)
+		return;
+	keys(t, "2j");
+	sel = tg_tui_runs_selected(&t->runs);
+	ok(sel != NULL && sel->id == 1, "2, j: run #1 is selected");
+	fflush(NULL);
+	if ((child = fork()) == 0) {
+		/* a worker: stores its run (RUNNING, with its pid) and trains a while */
+		tg_store *s = tg_store_open(ws, 0, NULL);
+		tg_run_info ri;
+		int64_t id;
+		tg_run_info_init(&ri);
+		ri.name = "lora 0-1 udpos en->kk";
+		ri.task = "udpos";
+		ri.source = "en";
+		ri.method = "lora";
+		ri.config = "{\"chance\":0.1}";
+		ri.status = TG_RUN_QUEUED;
+		if (s == NULL || tg_store_run_new(s, &ri, &id, NULL) != TG_OK ||
+		    tg_store_run_set_status(s, id, TG_RUN_RUNNING, NULL, NULL) != TG_OK)
+			_exit(2);
+		tg_store_close(s);
+		sleep(20);
+		_exit(0);
+	}
+	tg_tui_runs_adopt(&t->runs, child, 0, true);
+	t->follow_new = true;            /* as tg_tui_launch leaves it */
+	for (i = 0; i < 60 && t->runs.n < 3; i++) {
+		usleep(50000);
+		t->force_poll = true;
+		tg_tui_tick(t, tg_now() + i);
+	}
+	tg_tui_render(t);
+	ok(t->runs.n == 3 && t->runs.w[0].run_id == 3, "the worker's run #3 is stored and matched to the worker");
+	sel = tg_tui_runs_selected(&t->runs);
+	ok(sel != NULL && sel->id == 1, "the selection stays on run #1 (selected: #%lld)", sel ? (long long)sel->id : 0LL);
+	keys(t, "g");
+	sel = tg_tui_runs_selected(&t->runs);
+	ok(sel != NULL && sel->id == 3, "g selects the running run #3 (the newest)");
+	keys(t, "c");
+	ok(t->dialog == TG_DLG_CONFIRM && screen_has(t, "Cancel run #3 (lora 0-1 udpos en->kk)? y cancels"),
+	    "c asks before cancelling, naming the run");
+	keys(t, "j");
+	ok(t->dialog == TG_DLG_NONE && tg_tui_pid_alive(child) && screen_has(t, "nothing changed"),
+	    "another key keeps the run");
+	keys(t, "c");
+	keys(t, "y");
+	for (i = 0; i < 40 && waitpid(child, &status, WNOHANG) == 0; i++)
+		usleep(50000);
+	ok(i < 40, "y cancels it (the worker got its signal)");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, WNOHANG);
+	tg_tui_free(t);
+}
+
 int
 main(void)
 {
@@ -442,6 +510,7 @@ main(void)
 	test_lua();
 	test_new_workspace();
 	test_watch();
+	test_selection_kept();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);
