@@ -288,6 +288,9 @@ typedef struct tg_tui_chart_opts {
 /* Fill chart with the score series of one or two runs (the second dotted, same colour per language). */
 void tg_tui_chart_scores(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o);
 void tg_tui_chart_loss(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o);
+/* The colour, line style and ASCII marker of the series at position pos (among the chart's languages) of run 0 or
+ * 1: distinct colours up to TG_SERIES_COLORS, distinct markers up to 16, the second run dotted with letters. */
+void tg_tui_series_look(int pos, int run, const tg_tui_chart_opts *o, int *color, tg_line_style *style, char *marker);
 /* Colour of a language in every chart of the session (stable across runs). */
 int  tg_tui_lang_color(const char *lang);
 

@@ -202,28 +202,61 @@ chart_common(tg_chart *ch, const tg_tui_chart_opts *o)
 	tg_chart_glyphs(ch, o->ascii ? TG_GLYPHS_ASCII : TG_GLYPHS_BRAILLE);
 }
 
+/* ASCII markers: the first run's languages, the second run's (letters, so an overlay tells both runs and every
+ * language apart without colour). */
+static const char marks1[] = "*+ox#@%&=~$?^!<>";
+static const char marks2[] = "ABCDEFGHJKLMNPRS";
+
+void
+tg_tui_series_look(int pos, int run, const tg_tui_chart_opts *o, int *color, tg_line_style *style, char *marker)
+{
+	int n = (int)sizeof marks1 - 1;
+
+	*color = o->mono ? 0 : tg_palette_series_many(pos);
+	/* past the distinct colours the first run's lines are dashed; the second run's are always dotted */
+	*style = run == 1 ? TG_LINE_DOTTED : pos >= TG_SERIES_COLORS ? TG_LINE_DASHED : TG_LINE_SOLID;
+	*marker = run == 1 ? marks2[pos % n] : marks1[pos % n];
+}
+
 void
 tg_tui_chart_scores(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o)
 {
-	int r, i, k, si;
+	const char *shown[2 * (TG_MAX_LANGS + 2)];
+	int r, i, k, si, nshown = 0;
+	bool own_legend = o->ascii || o->mono;
 
 	chart_common(ch, o);
+	/* a language's position among the languages of the chart picks its colour and marker, so no two series of a
+	 * run look alike (up to TG_SERIES_COLORS colours, 16 markers) */
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			for (k = 0; k < nshown && strcmp(shown[k], runs[r]->lang[i].lang) != 0; k++)
+				;
+			if (k == nshown && nshown < (int)(sizeof shown / sizeof *shown))
+				shown[nshown++] = runs[r]->lang[i].lang;
+		}
 	for (r = 0; r < nruns && r < 2; r++) {
 		const tg_tui_curves *c = runs[r];
 		for (i = 0; i < c->nlang; i++) {
 			const tg_tui_series *s = &c->lang[i];
-			char name[40];
+			char name[40], marker;
 			bool in_first = false;
+			int color, pos;
+			tg_line_style style;
 			if (r == 1)
 				for (k = 0; k < runs[0]->nlang; k++)
 					in_first = in_first || strcmp(runs[0]->lang[k].lang, s->lang) == 0;
-			/* the second run shares the legend of the first: same colour per language, dotted */
-			snprintf(name, sizeof name, "%s%s", in_first ? "" : s->lang, in_first ? "" : r == 1 ? "'" : "");
+			for (pos = 0; pos < nshown && strcmp(shown[pos], s->lang) != 0; pos++)
+				;
+			/* in colour the second run shares the legend of the first (same colour per language, dotted);
+			 * with ASCII markers it has its own entries */
+			snprintf(name, sizeof name, "%s%s", in_first && !own_legend ? "" : s->lang,
+			    r == 1 && (own_legend || !in_first) ? "'" : "");
 			si = tg_chart_series_add(ch, name, (size_t)s->n, s->x, s->y, NULL, NULL, NULL);
 			if (si < 0)
 				continue;
-			tg_chart_series_style(ch, si, o->mono ? 0 : tg_tui_lang_color(s->lang),
-			    r == 0 ? TG_LINE_SOLID : TG_LINE_DOTTED, 0);
+			tg_tui_series_look(pos, r, o, &color, &style, &marker);
+			tg_chart_series_style(ch, si, color, style, o->ascii || o->mono ? marker : 0);
 		}
 	}
 }
