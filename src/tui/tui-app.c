@@ -111,6 +111,13 @@ tg_tui_resize(tg_tui *t, int w, int h)
 void
 tg_tui_config_changed(tg_tui *t)
 {
+	/* the message line says "budget matched" only while it is true */
+	if (strncmp(t->msg, "budget matched", 14) == 0 && !tg_tui_config_pair_matched(&t->cfg)) {
+		char a[32], b[32];
+		tg_tui_message(t, TG_MSG_INFO, "budget no longer matched: %s trains %s, the pair's budget is %s (b matches "
+		    "again)", tg_peft_method_name(t->cfg.method), tg_tui_fmt_int(t->cfg.count_ok ? t->cfg.count.total : 0, a,
+		    sizeof a), tg_tui_fmt_int(t->cfg.pair_budget, b, sizeof b));
+	}
 	t->dirty = true;
 }
 
@@ -323,6 +330,32 @@ tg_tui_launch(tg_tui *t)
 		    t->view == TG_VIEW_RUNS ? "" : "  (2: watch)");
 	t->dirty = true;
 	return TG_OK;
+}
+
+int
+tg_tui_launch_pair(tg_tui *t)
+{
+	tg_tui_config saved = t->cfg;
+	char msg[512], desc[128];
+	int64_t other;
+	tg_error err = { 0 };
+	int rc;
+
+	/* the other side first, then this one: both queued, the Setup left on the side the user had */
+	if (tg_tui_config_match(&t->cfg, msg, sizeof msg, &err) != TG_OK) {
+		t->cfg = saved;
+		tg_tui_error(t, "launch the pair", &err);
+		return TG_ERR;
+	}
+	rc = tg_tui_launch(t);
+	other = t->cfg.count_ok ? t->cfg.count.total : 0;
+	tg_tui_config_method_desc(&t->cfg, desc, sizeof desc);
+	t->cfg = saved;
+	t->cfg.pair_budget = other;
+	snprintf(t->cfg.pair_desc, sizeof t->cfg.pair_desc, "%s", desc);
+	if (rc == TG_OK && (rc = tg_tui_launch(t)) == TG_OK)
+		tg_tui_message(t, TG_MSG_INFO, "launched the pair at one budget: %s", msg);
+	return rc;
 }
 
 void

@@ -68,6 +68,8 @@ typedef struct tg_tui_config {
 	bool              on[TG_PEFT_MAX_LAYERS];
 	int               cursor, anchor;           /* layer rows; anchor >= 0 while a range is being selected */
 	tg_peft_method    partner;                  /* the other method of "match budget" */
+	int64_t           pair_budget;              /* the budget of the last match (0: none): the other side's count */
+	char              pair_desc[192];           /* the other side: "LoRA r=8 on q+v, layers 0-1" */
 	tg_peft_count     count;                    /* of the current spec */
 	bool              count_ok;
 	char              count_err[256];
@@ -111,9 +113,12 @@ void tg_tui_config_set_method(tg_tui_config *c, tg_peft_method m);
 int  tg_tui_config_size(tg_tui_config *c, int dir, tg_error *err);
 /* LoRA targets: cycle q+v, q+k+v, q+k+v+o, all six, q, v, ffn_in+ffn_out. */
 int  tg_tui_config_next_targets(tg_tui_config *c, int dir, tg_error *err);
-/* Match budget: size the partner method (LoRA <-> the last adapter method, Pfeiffer by default) on the same layers
- * to the current spec's trainable parameters, and make it current. msg gets a one-line summary. */
+/* Match budget, the README's comparison in one key: from LoRA, the partner adapter method (the last one used,
+ * Pfeiffer by default) on all layers; from an adapter, LoRA on the early layers (the first half); sized to the
+ * current spec's trainable parameters (within 5%), and made current. msg gets a one-line summary. */
 int  tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err);
+/* Whether the current spec still trains the matched budget (within 5%); false when nothing was matched. */
+bool tg_tui_config_pair_matched(const tg_tui_config *c);
 /* What a layer row says is attached ("LoRA q,v r=8", "Pfeiffer m=4", "frozen"). */
 char *tg_tui_config_layer_desc(const tg_tui_config *c, int layer, char *buf, size_t n);
 /* A short description of the method and sizes ("LoRA r=8 on q+v", "Pfeiffer reduction 16 (m=4)"). */
@@ -459,6 +464,7 @@ void    tg_tui_set_view(tg_tui *t, tg_tui_view v);
 void    tg_tui_focus_pane(tg_tui *t, tg_tui_pane_id p);   /* in the current view, when it is shown */
 tg_tui_pane_id tg_tui_focused(const tg_tui *t);
 int     tg_tui_launch(tg_tui *t);                    /* queue the current configuration (one job per seed) */
+int     tg_tui_launch_pair(tg_tui *t);               /* match the budget (b) and queue both sides */
 void    tg_tui_prompt(tg_tui *t, const char *label, const char *init, tg_tui_prompt_fn fn);
 void    tg_tui_confirm(tg_tui *t, int64_t run_id, tg_tui_confirm_fn fn, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

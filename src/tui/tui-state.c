@@ -456,7 +456,9 @@ tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err)
 	tg_peft_spec s;
 	int64_t budget;
 	double ratio = 0;
-	char d1[128], d2[128], lay[128];
+	char d1[128], d2[128], lay[128], from_lay[128];
+	bool on[TG_PEFT_MAX_LAYERS];
+	int i;
 
 	if (!c->count_ok)
 		return tg_error_set(err, TG_E_STATE, "match budget: %.200s", c->count_err[0] ? c->count_err : "nothing to count");
@@ -469,9 +471,13 @@ tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err)
 		                                                                             : TG_PEFT_PFEIFFER;
 	else
 		to = TG_PEFT_LORA;
+	/* the pair compared in the README: LoRA on the early layers, the adapter on all layers */
+	for (i = 0; i < c->n_layers; i++)
+		on[i] = to == TG_PEFT_LORA ? i < (c->n_layers + 1) / 2 : true;
 	tg_tui_config_method_desc(c, d1, sizeof d1);
+	tg_layers_format(c->on, c->n_layers, from_lay, sizeof from_lay);
 	s = c->spec[to];
-	tg_layers_format(c->on, c->n_layers, s.layers, sizeof s.layers);
+	tg_layers_format(on, c->n_layers, s.layers, sizeof s.layers);
 	s.leave_out[0] = '\0';
 	if (to != TG_PEFT_LORA) {
 		s.n_reduction = 0;
@@ -480,14 +486,24 @@ tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err)
 	if (tg_peft_match(&s, &c->enc, budget, 0.05, &ratio, err) != TG_OK)
 		return TG_ERR;
 	c->spec[to] = s;
+	memcpy(c->on, on, sizeof(bool) * (size_t)c->n_layers);
 	c->partner = from == TG_PEFT_LORA || tg_peft_method_is_adapter(from) ? from : c->partner;
 	c->method = to;
 	tg_tui_config_recount(c);
 	tg_tui_config_method_desc(c, d2, sizeof d2);
 	tg_layers_format(c->on, c->n_layers, lay, sizeof lay);
-	snprintf(msg, n, "budget matched on layers %s: %s trains %lld, %s %lld (ratio %.3f)", lay, d2,
-	    (long long)(c->count_ok ? c->count.total : 0), d1, (long long)budget, ratio);
+	c->pair_budget = budget;
+	snprintf(c->pair_desc, sizeof c->pair_desc, "%.120s, layers %.60s", d1, from_lay);
+	snprintf(msg, n, "budget matched: %s on layers %s trains %lld, %s on layers %s %lld (ratio %.3f); B launches "
+	    "both", d2, lay, (long long)(c->count_ok ? c->count.total : 0), d1, from_lay, (long long)budget, ratio);
 	return TG_OK;
+}
+
+bool
+tg_tui_config_pair_matched(const tg_tui_config *c)
+{
+	return c->pair_budget > 0 && c->count_ok && c->count.total > 0 &&
+	    fabs((double)c->count.total / (double)c->pair_budget - 1.0) <= 0.05;
 }
 
 /* ---- task ------------------------------------------------------------------------------------------------------ */

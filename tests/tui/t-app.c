@@ -217,8 +217,19 @@ test_setup_view(void)
 	keys(t, "m");
 	ok(screen_has(t, "Pfeiffer") && t->cfg.method == TG_PEFT_PFEIFFER, "m switches to Pfeiffer");
 	keys(t, "++b");
-	ok(t->cfg.method == TG_PEFT_LORA && t->cfg.spec[TG_PEFT_LORA].r == 8 && screen_has(t, "budget matched"),
-	    "b matches LoRA to Pfeiffer's budget (reduction 4, m=16: LoRA r=8)");
+	ok(t->cfg.method == TG_PEFT_LORA && t->cfg.spec[TG_PEFT_LORA].r == 17 && screen_has(t, "budget matched") &&
+	    tg_tui_config_n_on(&t->cfg) == 2 && t->cfg.on[0] && t->cfg.on[1],
+	    "b on Pfeiffer (all layers, m=16) gives early-layer LoRA sized to its budget (layers 0-1, r=17; r=%d, %d on)",
+	    t->cfg.spec[TG_PEFT_LORA].r, tg_tui_config_n_on(&t->cfg));
+	ok(screen_has(t, "total 8,704+head, budget 8,512: matched"), "the total line says the budget is matched");
+	if (!screen_has(t, "total 8,704+head, budget 8,512: matched"))
+		dump(t);
+	keys(t, "a");
+	ok(!screen_has(t, "budget matched") && screen_has(t, "budget no longer matched") &&
+	    screen_has(t, "NOT the budget 8,512"), "a (all layers) doubles the count: the status says it is no longer "
+	    "matched");
+	if (!screen_has(t, "budget no longer matched"))
+		dump(t);
 	keys(t, "=");
 	ok(t->dialog == TG_DLG_PROMPT && screen_has(t, "layers ("), "= asks for a layer selection");
 	key(t, TG_KEY_CTRL('u'));
