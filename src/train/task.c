@@ -564,6 +564,34 @@ tg_task_languages(const char *task, const char *data_root, const char **out, int
 	return n;
 }
 
+int
+tg_task_sources(const char *task, const char *data_root, const char **out, int max, tg_error *err)
+{
+	static const char *order[] = { "en", "tr", "az", "kk", "ky", "uz", "ug", "tt", "tk", "ba", "sah", "cv", "ota",
+		"otk" };
+	const char *root = tg_data_root(data_root, err);
+	const char *corpus = strcmp(task, "ner") == 0 ? "panx" : NULL;
+	tg_registry *r;
+	int n = 0;
+	size_t i;
+
+	if (root == NULL || (r = tg_registry_scan(root, err)) == NULL)
+		return -1;
+	for (i = 0; i < sizeof order / sizeof *order && n < max; i++) {
+		bool ok;
+		if (strcmp(task, "copa") == 0)
+			ok = has_split(r, "copa", order[i], "test", "xcopa");
+		else if (strcmp(task, "nli") == 0)
+			ok = has_split(r, "nli", order[i], "train", NULL);
+		else
+			ok = has_split(r, task, order[i], "train", corpus) && has_split(r, task, order[i], "dev", corpus);
+		if (ok)
+			out[n++] = order[i];
+	}
+	tg_registry_free(r);
+	return n;
+}
+
 tg_task *
 tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_config *cfg, tg_error *err)
 {

@@ -97,6 +97,9 @@ double   tg_examples_chance(const tg_task *t, const tg_examples *ex);
 uint64_t tg_eval_sample_seed(const char *dataset, const char *lang, const char *split);
 /* The languages that have evaluation data for a task (for "all targets"). */
 int      tg_task_languages(const char *task, const char *data_root, const char **out, int max, tg_error *err);
+/* The languages a task can train on under the data root (udpos, ner: a train and a dev split; copa: XCOPA test;
+ * nli: a train split), in the canonical order; the count, or -1 with err set (no data root). */
+int      tg_task_sources(const char *task, const char *data_root, const char **out, int max, tg_error *err);
 
 /* ---- batch.c ----------------------------------------------------------------------------------------------------- */
 typedef struct tg_task_batch {

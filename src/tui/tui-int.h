@@ -180,6 +180,7 @@ typedef struct tg_tui_worker {
 	double        started;
 	bool          announced;     /* the app has seen its run id */
 	char          note[160];     /* while starting: the last line of its log ("building the 'small' model") */
+	bool          failed;        /* exited before storing its run: kept as a "failed" row, note = its error */
 } tg_tui_worker;
 
 typedef struct tg_tui_row_cache {   /* last loss and timing of a run, refreshed when steps_done changes */
@@ -206,7 +207,7 @@ typedef struct tg_tui_runs {
 
 /* A row of the runs pane. */
 typedef struct tg_tui_row {
-	int            kind;          /* 0 queued job, 1 starting worker, 2 stored run */
+	int            kind;          /* 0 queued job, 1 starting worker (or a failed launch), 2 stored run */
 	int            index;         /* into queue, w or list */
 	tg_run_info   *run;           /* kind 2 */
 	tg_tui_worker *worker;        /* the worker of the row, if any */
@@ -233,9 +234,11 @@ int  tg_tui_runs_start_queued(tg_tui_runs *r, const char *workspace, tg_error *e
 tg_tui_worker *tg_tui_runs_adopt(tg_tui_runs *r, pid_t pid, int64_t run_id, bool ours);
 tg_tui_worker *tg_tui_runs_worker_of(tg_tui_runs *r, int64_t run_id);
 /* Reap exited children, notice adopted workers that died; a run left RUNNING/PAUSED by a dead worker is marked
- * failed. Returns how many workers changed; msg gets a line about the last one. */
+ * failed; a worker that exited before storing its run stays as a failed row with its error (tg_tui_runs_dismiss
+ * removes it). Returns how many workers changed; msg gets a line about the last one. */
 int  tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n);
 int  tg_tui_runs_live(const tg_tui_runs *r);          /* workers not exited */
+void tg_tui_runs_dismiss(tg_tui_runs *r, tg_tui_worker *w);   /* drop a failed launch's row */
 void tg_tui_runs_notes(tg_tui_runs *r);               /* refresh the notes of starting workers from their logs */
 int  tg_tui_runs_training(const tg_tui_runs *r);      /* of them, not paused */
 /* The cached last loss and elapsed time of a run (fetched when steps_done changed). */

@@ -106,6 +106,9 @@ runs_key(void *p, tg_tui *t, int key)
 			memmove(r->queue + row.index, r->queue + row.index + 1, sizeof *r->queue * (size_t)(r->nq - row.index - 1));
 			r->nq--;
 			tg_tui_message(t, TG_MSG_INFO, "removed a queued launch");
+		} else if (row.kind == 1 && row.worker->failed) {
+			tg_tui_runs_dismiss(r, row.worker);
+			tg_tui_message(t, TG_MSG_INFO, "removed the failed launch");
 		} else if (row.kind == 1) {
 			if (tg_tui_worker_cancel(row.worker->pid) == TG_OK) {
 				row.worker->state = TG_W_CANCELLING;
@@ -194,7 +197,7 @@ runs_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 			snprintf(line, sizeof line, "  %-6.6s%s %-9s%11s %7s %7s %6s", b1, tg_tui_pad(name, sizeof name,
 			    row.worker->note[0] ? row.worker->note : row.worker->label, namew, false),
 			    tg_tui_run_status_text(NULL, row.worker), "-", "-", "-", "-");
-			stcol = color ? TG_COLOR_ORANGE : 0;
+			stcol = color ? (row.worker->failed ? TG_COLOR_VERMILLION : TG_COLOR_ORANGE) : 0;
 		} else {
 			tg_run_info *ru = row.run;
 			const tg_tui_row_cache *lc = NULL;

@@ -559,8 +559,24 @@ tg_tui_config_set_task(tg_tui_config *c, const char *task, tg_error *err)
 int
 tg_tui_config_set_source(tg_tui_config *c, const char *src, tg_error *err)
 {
+	const char *ok[TG_MAX_LANGS];
+	char list[256] = "";
+	int n, i;
+
 	if (src == NULL || *src == '\0' || strlen(src) >= sizeof c->source)
 		return tg_error_set(err, TG_E_ARG, "source: expected a language code such as en or tr");
+	/* refuse a source the task cannot train on here, before a worker fails on it (without a data root the
+	 * launch says why) */
+	if ((n = tg_task_sources(c->task, c->data_root[0] ? c->data_root : NULL, ok, TG_MAX_LANGS, NULL)) >= 0) {
+		for (i = 0; i < n && strcmp(ok[i], src) != 0; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", ok[i]);
+		if (i == n) {
+			tg_error_set(err, TG_E_ARG, "source '%s': %s has no training data for it here", src, c->task);
+			if (n == 0)
+				return tg_error_hint(err, "'tamga data list' shows which languages have a train split");
+			return tg_error_hint(err, "sources with training data: %s", list);
+		}
+	}
 	snprintf(c->source, sizeof c->source, "%s", src);
 	return load_langs(c, err);
 }

@@ -438,8 +438,19 @@ test_watch(void)
 		tg_tui_tick(t, tg_now());
 	}
 	tg_tui_render(t);
-	ok(t->runs.nw == 0 && strstr(t->msg, "exited with status 3 before storing its run"), "its exit is reaped and "
-	    "reported: %s", t->msg);
+	ok(t->runs.nw == 1 && t->runs.w[0].failed && strstr(t->msg, "launch failed:") == t->msg &&
+	    strstr(t->msg, "exited with status 3 before storing its run"), "its exit is reaped and reported, the cause "
+	    "first: %s", t->msg);
+	/* issue 18, bug 9: a launch that failed had no row; it stays as a failed row until dismissed */
+	ok(screen_has(t, "pid") && screen_has(t, "failed"), "the failed launch is a row with status failed");
+	if (!screen_has(t, "failed"))
+		dump(t);
+	tg_tui_focus_pane(t, TG_PANE_RUNS);
+	keys(t, "g");
+	keys(t, "c");
+	ok(t->runs.nw == 0 && screen_has(t, "removed the failed launch"), "c on it removes the row");
+	if (t->runs.nw != 0)
+		dump(t);
 	tg_tui_free(t);
 }
 

@@ -218,6 +218,10 @@ test_task(void)
 		tg_tui_config_set_targets_all(&c, false);
 		ok(tg_tui_config_n_targets(&c) == 0, "none");
 		tg_tui_config_set_targets(&c, "kk", &err);
+		/* issue 18, bug 9: Setup accepted source az (no training data) and the launch failed out of sight */
+		ok(tg_tui_config_set_source(&c, "az", &err) == TG_ERR && strstr(err.msg, "source 'az'") &&
+		    strstr(err.hint, "tr") && strcmp(c.source, "en") == 0, "source az (no train split) is refused: %s (%s)",
+		    err.msg, err.hint);
 		ok(tg_tui_config_set_source(&c, "tr", &err) == TG_OK, "source tr");
 		ok(tg_tui_config_n_targets(&c) == 1 && strcmp(tg_tui_config_targets_string(&c, buf, sizeof buf), "kk") == 0,
 		    "changing the source keeps the chosen targets");
