@@ -93,6 +93,19 @@ function M.opts(t, n, fname, spec, optional, level)
   return t
 end
 
+-- The name of list closest to word (at most 2 edits), or nil: for "did you mean" suggestions.
+function M.suggest(word, list)
+  local best, bd = nil, 3
+  for _, name in ipairs(list) do
+    local d = distance(word, name)
+    -- on a tie the name that starts like the word wins ("kz": kk rather than az)
+    if d < bd or (d == bd and best and best:sub(1, 1) ~= word:sub(1, 1) and name:sub(1, 1) == word:sub(1, 1)) then
+      best, bd = name, d
+    end
+  end
+  return best
+end
+
 -- Check one positional argument.
 function M.check(v, kind, n, fname, level)
   if not accepts(kind, v) then
