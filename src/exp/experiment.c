@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,6 @@ tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 	const tg_score *src;
 	int i;
 
-	(void)t;
 	if (res->n_scores == 0)
 		return;
 	src = &res->scores[res->n_source > 1 ? 1 : 0];
@@ -70,6 +70,22 @@ tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 	fprintf(f, "TTC = (A_t - c_t) / (A_s - c_s), A_s = %s %s; %s; undefined when A_s <= c_s; * = at or below "
 	    "chance\nbest step %lld of %lld\n", src->lang, src->split, TG_CHANCE_ABOUT, (long long)res->best_step,
 	    (long long)res->steps);
+	/* the task's warnings (a target the tokenizer cannot read) under the table they qualify */
+	fputs(res->warnings, f);
+	(void)t;
+}
+
+/* The "warning: ..." parts of a task's note, one per line. */
+static void
+task_warnings(const tg_task *t, char *buf, size_t n)
+{
+	const char *w;
+
+	buf[0] = '\0';
+	for (w = strstr(t->note, "warning: "); w != NULL; w = strstr(w + 1, "warning: ")) {
+		const char *end = strstr(w, "; ");
+		snprintf(buf + strlen(buf), n - strlen(buf), "%.*s\n", (int)(end ? end - w : (ptrdiff_t)strlen(w)), w);
+	}
 }
 
 
@@ -438,6 +454,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		    t->name, t->source, targets, (long long)tg_peft_trainable(peft), t->note);
 	if (tg_train(e, h, t, sets, 1, &to, res, err) != TG_OK)
 		goto out;
+	task_warnings(t, res->warnings, sizeof res->warnings);
 	snprintf(adir, sizeof adir, "%s/adapters/run-%lld", ws, (long long)id);
 	if (save_adapter(st, id, x->save_adapter ? x->save_adapter : adir, model_dir, t, peft, h, err) != TG_OK)
 		goto out;

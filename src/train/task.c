@@ -856,6 +856,26 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 			snprintf(t->note + strlen(t->note), sizeof t->note - strlen(t->note), "; %lld evaluated words have "
 			    "no subword piece (scored wrong, or O for F1)", (long long)unpieced);
 	}
+	/* a target whose text the tokenizer mostly cannot read (Old Turkic script: 40% <unk>) scores near 0 for that
+	 * reason alone: say so wherever the note is shown */
+	for (i = 0; i < t->n_eval; i++) {
+		const tg_examples *ex = t->eval[i];
+		int32_t unk = tg_tokenizer_specials(tok)->unk;
+		int64_t k, n_tok = 0, n_unk = 0;
+		if (ex == NULL || ex->off == NULL || unk < 0)
+			continue;
+		for (k = 0; k < ex->off[ex->n]; k++) {
+			int32_t id = ex->ids[k];
+			if (id == c.cls || id == c.sep || id == c.pad)
+				continue;
+			n_tok++;
+			n_unk += id == unk;
+		}
+		if (n_tok > 0 && n_unk * 10 >= n_tok)
+			snprintf(t->note + strlen(t->note), sizeof t->note - strlen(t->note), "; warning: %.0f%% of %s's "
+			    "evaluation tokens are unknown to the tokenizer (a script it does not cover), so its scores say "
+			    "little", 100.0 * (double)n_unk / (double)n_tok, ex->lang);
+	}
 	tg_registry_free(r);
 	tg_label_map_free(map);
 	tg_labels_free(any);

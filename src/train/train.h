@@ -206,6 +206,8 @@ typedef struct tg_train_result {
 	double  chance;                /* c_s, of the source score TTC divides by; every score has its own chance:
 	                                * TTC = tg_ttc(A_t, scores[t].chance, A_s, chance) */
 	int     n_source;              /* scores[0] = source dev, scores[1] = source test when n_source == 2 */
+	char    warnings[512];         /* the task's warnings ("warning: ..." parts of tg_task.note), one per line;
+	                                * filled by the experiment (exp.h), printed under the result table */
 } tg_train_result;
 
 /* TTC of score i (a target) of a result: tg_ttc(A_t, c_t, A_s, c_s) with A_s the source test score when there is
