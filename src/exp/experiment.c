@@ -135,6 +135,25 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 	tg_items_store(c->workspace, run_id, step, split ? TG_SPLIT_TEST : TG_SPLIT_DEV, s->lang, metric, s);
 }
 
+/* A float option as the decimal it was given: the shortest text that reads back as the same float (%.9g), not the
+ * double it widens to (5e-4f is 0.00050000002374872565 as a double). */
+static json_t *
+json_float(float f)
+{
+	char b[32];
+
+	snprintf(b, sizeof b, "%.9g", (double)f);
+	for (int p = 1; p < 9; p++) {
+		char c[32];
+		snprintf(c, sizeof c, "%.*g", p, (double)f);
+		if (strtof(c, NULL) == f) {
+			snprintf(b, sizeof b, "%s", c);
+			break;
+		}
+	}
+	return json_real(strtod(b, NULL));
+}
+
 static json_t *
 config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *spec, const tg_task *t)
 {
@@ -166,10 +185,10 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "batch_size", json_integer(x->train.batch_size));
 	json_object_set_new(o, "batch_tokens", json_integer(x->train.batch_tokens));
 	json_object_set_new(o, "grad_accum", json_integer(x->train.grad_accum));
-	json_object_set_new(o, "lr", json_real(x->train.lr));
-	json_object_set_new(o, "weight_decay", json_real(x->train.weight_decay));
-	json_object_set_new(o, "warmup_ratio", json_real(x->train.warmup_ratio));
-	json_object_set_new(o, "clip", json_real(x->train.clip));
+	json_object_set_new(o, "lr", json_float(x->train.lr));
+	json_object_set_new(o, "weight_decay", json_float(x->train.weight_decay));
+	json_object_set_new(o, "warmup_ratio", json_float(x->train.warmup_ratio));
+	json_object_set_new(o, "clip", json_float(x->train.clip));
 	json_object_set_new(o, "seed", json_integer((json_int_t)x->train.seed));
 	json_object_set_new(o, "select_on", json_string(x->train.select_on_target ? "target (mean)" : "source dev"));
 	json_object_set_new(o, "threads", json_integer(tg_threads_get()));

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A target whose script the tokenizer does not cover (otk, Old Turkic: about a third of its tokens are <unk> with
+# What a run prints and stores. A target whose script the tokenizer does not cover (otk, Old Turkic: about a third of its tokens are <unk> with
 # the micro model's tokenizer) is flagged under the result table of tamga train, and the run's stored note says so;
 # a target the tokenizer reads (kk) is not (issue 18, bug 14: otk scored 0.000 without a word). Prints TAP.
 T=${TAMGA_TEST_BUILDDIR:-.}/tamga
@@ -20,6 +20,13 @@ t "the table is followed by a warning for otk" \
 t "none for kk" '! grep -q "of kk.s evaluation tokens" "$tmp/out"'
 t "the stored run's note keeps the warning" \
 	'sqlite3 "$tmp/ws/tamga.db" "select config from runs" | grep -q "otk.s evaluation tokens are unknown"'
+# issue 18 (polish): stored floats without noise: the learning rate 5e-4 was stored as 0.00050000002374872565
+cfg=$(sqlite3 "$tmp/ws/tamga.db" "select config from runs")
+t "the stored config has lr 0.0005, weight_decay 0.01, warmup_ratio 0.1 as given" \
+	'echo "$cfg" | grep -q "\"lr\":0.0005," && echo "$cfg" | grep -q "\"weight_decay\":0.01[,}]" &&
+	 echo "$cfg" | grep -q "\"warmup_ratio\":0.1,"'
+t "no real in it has more than 17 significant digits of noise (no 00000000 or 99999999 runs)" \
+	'! echo "$cfg" | grep -Eq "[0-9]\.[0-9]*(00000000|99999999)[0-9]"'
 [ $fail = 0 ] || sed 's/^/# /' "$tmp/out" "$tmp/err"
 echo "1..$n"
 exit $fail
