@@ -53,6 +53,7 @@ int tg_cmd_sweep(int argc, char **argv);
 /* cmd-runs.c */
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);
+int tg_cmd_rm(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
 /* cmd-eval.c */
 int tg_cmd_eval(int argc, char **argv);

@@ -47,6 +47,10 @@ const char *tg_workspace_default(void);
 /* Print the per-language table of a result: score [CI] and TTC against the source. */
 void tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res);
 
+/* ---- remove.c: a stored run away: its rows and its files (checkpoint, log, adapter folder, item scores). A run
+ * that trains (a live lease) is refused with TG_E_STATE. Used by `tamga rm` and the workbench's D. */
+int  tg_run_remove(tg_store *s, int64_t run_id, tg_error *err);
+
 /* ---- evalonly.c ----------------------------------------------------------------------------------------------
  * A stored run's model + PEFT module + head (its adapter folder) scored on any file by the training-time
  * evaluation code; the score (with its bootstrap CI) is stored with the run at its selected checkpoint under the

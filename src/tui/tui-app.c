@@ -479,6 +479,19 @@ tg_tui_key(tg_tui *t, int key)
 	t->dirty = true;
 	if (t->dialog != TG_DLG_NONE)
 		return dialog_key(t, key) | (t->quit_now ? TG_TUI_QUIT : 0);
+	if (t->log_path[0]) {            /* the log pane: Up/Down/PgUp/PgDn scroll, any other key closes it */
+		if (key == TG_KEY_UP || key == 'k')
+			t->log_scroll++;
+		else if (key == TG_KEY_DOWN || key == 'j')
+			t->log_scroll = t->log_scroll > 0 ? t->log_scroll - 1 : 0;
+		else if (key == TG_KEY_PPAGE)
+			t->log_scroll += t->h / 2;
+		else if (key == TG_KEY_NPAGE)
+			t->log_scroll = t->log_scroll > t->h / 2 ? t->log_scroll - t->h / 2 : 0;
+		else
+			t->log_path[0] = '\0';
+		return TG_TUI_REDRAW;
+	}
 	if (t->help) {
 		r = pane_types[TG_PANE_HELP]->key(t->pane[TG_PANE_HELP], t, key);
 		if (r == TG_TUI_IGNORED)
@@ -741,6 +754,48 @@ draw_message(tg_tui *t)
 		    t->style.color ? 0 : TG_ATTR_DIM);
 }
 
+/* The log pane: the last lines of a run's log over the panes (a worker's progress lines keep their last update). */
+static void
+draw_log(tg_tui *t)
+{
+	tg_tui_rect r = { 1, 1, t->w - 2, t->h - 3 }, in;
+	char title[1200], line[1024], **lines = NULL;
+	int n = 0, cap = 0, i, rows, first;
+	FILE *f;
+
+	if (!t->log_path[0] || r.w < 20 || r.h < 4)
+		return;
+	tg_tui_fill(t->screen, r, 0, 0);
+	snprintf(title, sizeof title, "Log: %s (Up/Down scroll, any other key closes)", t->log_path);
+	in = tg_tui_box(t->screen, r, title, true, &t->style);
+	if ((f = fopen(t->log_path, "r")) == NULL) {
+		snprintf(line, sizeof line, "no log yet: %s", strerror(errno));
+		tg_tui_text(t->screen, in.x + 1, in.y, in.w - 2, line, 0, 0, 0);
+		return;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *p = line + strlen(line), *cr;
+		while (p > line && (p[-1] == '\n' || p[-1] == '\r'))
+			*--p = '\0';
+		cr = strrchr(line, '\r');
+		if (n == cap)
+			lines = tg_xrealloc(lines, sizeof *lines * (size_t)(cap = cap ? cap * 2 : 64));
+		lines[n++] = tg_xstrdup(cr ? cr + 1 : line);
+	}
+	fclose(f);
+	rows = in.h;
+	if (t->log_scroll > n - rows)
+		t->log_scroll = n - rows > 0 ? n - rows : 0;
+	first = n - rows - t->log_scroll;
+	if (first < 0)
+		first = 0;
+	for (i = 0; i < rows && first + i < n; i++)
+		tg_tui_text(t->screen, in.x + 1, in.y + i, in.w - 2, lines[first + i], 0, 0, 0);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
 static void
 draw_dialog(tg_tui *t)
 {
@@ -803,6 +858,7 @@ tg_tui_render(tg_tui *t)
 	}
 	if (t->help)
 		pane_types[TG_PANE_HELP]->draw(t->pane[TG_PANE_HELP], t, t->screen, (tg_tui_rect){ 0, 0, t->w, t->h }, true);
+	draw_log(t);
 	draw_dialog(t);
 	draw_message(t);
 	draw_status(t);

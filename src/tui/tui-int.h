@@ -292,7 +292,15 @@ typedef struct tg_tui_chart_opts {
 	bool      show_raw;
 	bool      ascii;
 	bool      mono;           /* no colour: ASCII markers tell the series apart */
+	bool      bands;          /* 95% CI bands (the intervals stored with each evaluation) */
+	char      langs[128];     /* the languages shown, "az,kk" ("" = all) */
 } tg_tui_chart_opts;
+/* Whether the chart shows a language (o->langs). */
+bool tg_tui_chart_shows(const tg_tui_chart_opts *o, const char *lang);
+/* The score chart of one or two runs as a figure (PNG, SVG or PDF by the extension): the languages, overlay and
+ * bands on screen, the same colours and line styles. */
+int  tg_tui_chart_export(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char *path,
+    tg_error *err);
 /* Fill chart with the score series of one or two runs (the second dotted, same colour per language). */
 void tg_tui_chart_scores(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o);
 void tg_tui_chart_loss(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o);
@@ -438,6 +446,8 @@ struct tg_tui {
 	char            prompt_label[64];
 	tg_tui_prompt_fn prompt_fn;
 	char            confirm_text[256];  /* "Cancel run #3 (lora ...)? y/n" */
+	char            log_path[1100];     /* the log shown over the screen ("": none); any key closes it */
+	int             log_scroll;         /* lines up from the end */
 	tg_tui_confirm_fn confirm_fn;
 	int64_t         confirm_id;
 	/* curves options */

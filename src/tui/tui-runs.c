@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui/tui-int.h"
+#include "exp/exp.h"
 
 typedef struct runs_pane {
 	int rows;     /* rows that fit (from the last draw) */
@@ -33,6 +34,25 @@ cancel_confirmed(tg_tui *t, int64_t run_id)
 	else
 		tg_tui_message(t, TG_MSG_INFO, "run #%lld stops after its current step (checkpoint, status cancelled)",
 		    (long long)run_id);
+}
+
+static void
+delete_confirmed(tg_tui *t, int64_t run_id)
+{
+	tg_error err = { 0 };
+
+	if (t->store == NULL || tg_run_remove(t->store, run_id, &err) != TG_OK)
+		tg_tui_error(t, "delete", &err);
+	else {
+		tg_tui_message(t, TG_MSG_INFO, "deleted run #%lld (its rows, checkpoint, log and adapter)", (long long)run_id);
+		t->force_poll = true;
+		for (int k = 0; k < t->runs.n_marked; k++)
+			if (t->runs.marked[k] == run_id) {
+				t->runs.marked[k] = t->runs.marked[t->runs.n_marked - 1];
+				t->runs.n_marked--;
+				break;
+			}
+	}
 }
 
 static int
@@ -125,12 +145,21 @@ runs_key(void *p, tg_tui *t, int key)
 			tg_tui_duplicate(t, row.run->id);
 		break;
 	case 'o':
+		/* the log over the screen (Up/Down scroll, any other key closes it) */
 		if (have && (row.worker || row.kind == 2)) {
 			if (row.kind == 2)
-				tg_tui_message(t, TG_MSG_INFO, "log: %s/logs/run-%lld.log", t->workspace, (long long)row.run->id);
+				snprintf(t->log_path, sizeof t->log_path, "%s/logs/run-%lld.log", t->workspace,
+				    (long long)row.run->id);
 			else
-				tg_tui_message(t, TG_MSG_INFO, "log: %s", row.worker->log);
+				snprintf(t->log_path, sizeof t->log_path, "%s", row.worker->log);
+			t->log_scroll = 0;
 		}
+		break;
+	case 'D':
+		if (have && row.kind == 2)
+			tg_tui_confirm(t, row.run->id, delete_confirmed, "Delete run #%lld (%s) with its scores, checkpoint, log "
+			    "and adapter? y deletes, any other key keeps it", (long long)row.run->id,
+			    row.run->name ? row.run->name : "");
 		break;
 	case 'r':
 		if (have && row.kind == 2)
@@ -248,5 +277,5 @@ runs_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 
 const tg_tui_pane_type tg_tui_pane_runs = {
 	"runs", runs_init, runs_free, NULL, runs_key, runs_draw,
-	"Up/Down select  space overlay  Enter curves  p pause/resume  c cancel  d duplicate  o log  r results  J jobs",
+	"Up/Down select  space overlay  Enter curves  p pause/resume  c cancel  D delete  d duplicate  o log  r results",
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui/tui-int.h"
+#include "plot/plot.h"
 
 /* Canonical language order (source languages first), for stable colours and legends. */
 static const char *const lang_order[] = { "en", "tr", "az", "tk", "kk", "ky", "tt", "ba", "uz", "ug", "sah", "cv",
@@ -230,6 +231,8 @@ tg_tui_chart_scores(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, c
 	 * run look alike (up to TG_SERIES_COLORS colours, 16 markers) */
 	for (r = 0; r < nruns && r < 2; r++)
 		for (i = 0; i < runs[r]->nlang; i++) {
+			if (!tg_tui_chart_shows(o, runs[r]->lang[i].lang))
+				continue;
 			for (k = 0; k < nshown && strcmp(shown[k], runs[r]->lang[i].lang) != 0; k++)
 				;
 			if (k == nshown && nshown < (int)(sizeof shown / sizeof *shown))
@@ -243,16 +246,20 @@ tg_tui_chart_scores(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, c
 			bool in_first = false;
 			int color, pos;
 			tg_line_style style;
+			if (!tg_tui_chart_shows(o, s->lang))
+				continue;
 			if (r == 1)
 				for (k = 0; k < runs[0]->nlang; k++)
-					in_first = in_first || strcmp(runs[0]->lang[k].lang, s->lang) == 0;
+					in_first = in_first || (strcmp(runs[0]->lang[k].lang, s->lang) == 0 &&
+					    tg_tui_chart_shows(o, s->lang));
 			for (pos = 0; pos < nshown && strcmp(shown[pos], s->lang) != 0; pos++)
 				;
 			/* in colour the second run shares the legend of the first (same colour per language, dotted);
 			 * with ASCII markers it has its own entries */
 			snprintf(name, sizeof name, "%s%s", in_first && !own_legend ? "" : s->lang,
 			    r == 1 && (own_legend || !in_first) ? "'" : "");
-			si = tg_chart_series_add(ch, name, (size_t)s->n, s->x, s->y, NULL, NULL, NULL);
+			si = tg_chart_series_add(ch, name, (size_t)s->n, s->x, s->y, o->bands ? s->lo : NULL,
+			    o->bands ? s->hi : NULL, NULL);
 			if (si < 0)
 				continue;
 			tg_tui_series_look(pos, r, o, &color, &style, &marker);
@@ -275,4 +282,83 @@ tg_tui_chart_loss(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, con
 		if (si >= 0)
 			tg_chart_series_style(ch, si, o->mono ? 0 : colors[r], r == 0 ? TG_LINE_SOLID : TG_LINE_DOTTED, 0);
 	}
+}
+
+bool
+tg_tui_chart_shows(const tg_tui_chart_opts *o, const char *lang)
+{
+	const char *p = o->langs;
+	size_t n = strlen(lang);
+
+	if (*p == '\0' || strcmp(p, "all") == 0)
+		return true;
+	while (*p) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		if (strncmp(p, lang, n) == 0 && (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
+			return true;
+		while (*p && *p != ',')
+			p++;
+	}
+	return false;
+}
+
+int
+tg_tui_chart_export(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char *path,
+    tg_error *err)
+{
+	tg_plot *p;
+	char title[160], name[64];
+	const char *shown[2 * (TG_MAX_LANGS + 2)];
+	int r, i, k, nshown = 0, rc, added = 0;
+
+	if (tg_plot_format_of(path, err) < 0)
+		return TG_ERR;
+	if (nruns == 0)
+		return tg_error_set(err, TG_E_STATE, "export: no run on the chart (select one in the Runs pane)");
+	snprintf(title, sizeof title, "%s per language: #%lld%s%s", runs[0]->metric[0] ? runs[0]->metric : "score",
+	    (long long)runs[0]->run_id, nruns > 1 ? " (solid) vs dotted #" : "", "");
+	if (nruns > 1)
+		snprintf(title + strlen(title), sizeof title - strlen(title), "%lld", (long long)runs[1]->run_id);
+	p = tg_plot_new(TG_PLOT_LINE, title);
+	tg_plot_axis(p, "step", runs[0]->metric[0] ? runs[0]->metric : "score", false, false);
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			if (!tg_tui_chart_shows(o, runs[r]->lang[i].lang))
+				continue;
+			for (k = 0; k < nshown && strcmp(shown[k], runs[r]->lang[i].lang) != 0; k++)
+				;
+			if (k == nshown)
+				shown[nshown++] = runs[r]->lang[i].lang;
+		}
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			const tg_tui_series *s = &runs[r]->lang[i];
+			tg_tui_chart_opts co = *o;
+			int si, color, pos;
+			tg_line_style style;
+			char marker;
+			if (!tg_tui_chart_shows(o, s->lang) || s->n == 0)
+				continue;
+			for (pos = 0; pos < nshown && strcmp(shown[pos], s->lang) != 0; pos++)
+				;
+			co.mono = false;
+			tg_tui_series_look(pos, r, &co, &color, &style, &marker);
+			if (nruns > 1)
+				snprintf(name, sizeof name, "#%lld %s", (long long)runs[r]->run_id, s->lang);
+			else
+				snprintf(name, sizeof name, "%s", s->lang);
+			si = tg_plot_series_add(p, name, (size_t)s->n, s->x, s->y, o->bands ? s->lo : NULL, o->bands ? s->hi : NULL);
+			if (si >= 0) {
+				tg_plot_series_style(p, si, color, style);
+				added++;
+			}
+		}
+	if (added == 0) {
+		tg_plot_free(p);
+		return tg_error_set(err, TG_E_STATE, "export: no language of the chart has points yet");
+	}
+	rc = tg_plot_save(p, path, 1000, 600, err);
+	tg_plot_free(p);
+	return rc;
 }

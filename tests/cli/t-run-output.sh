@@ -27,6 +27,13 @@ t "the stored config has lr 0.0005, weight_decay 0.01, warmup_ratio 0.1 as given
 	 echo "$cfg" | grep -q "\"warmup_ratio\":0.1,"'
 t "no real in it has more than 17 significant digits of noise (no 00000000 or 99999999 runs)" \
 	'! echo "$cfg" | grep -Eq "[0-9]\.[0-9]*(00000000|99999999)[0-9]"'
+# tamga rm: the run's rows and files go; an unknown run is an error (issue 18)
+out=$("$T" rm 1 -w "$tmp/ws" 2>&1); rc=$?
+t "tamga rm 1 removes the run" '[ $rc = 0 ] && [ "$out" = "removed run 1" ]'
+t "its checkpoint, adapter and rows are gone" '[ ! -e "$tmp/ws/checkpoints/run-1.ckpt" ] && [ ! -e "$tmp/ws/adapters/run-1" ] &&
+	[ "$(sqlite3 "$tmp/ws/tamga.db" "select count(*) from runs; select count(*) from evals")" = "$(printf "0\n0")" ]'
+out=$("$T" rm 7 -w "$tmp/ws" 2>&1); rc=$?
+t "tamga rm of an unknown run: exit 1 naming it" '[ $rc = 1 ] && echo "$out" | grep -q "7"'
 [ $fail = 0 ] || sed 's/^/# /' "$tmp/out" "$tmp/err"
 echo "1..$n"
 exit $fail

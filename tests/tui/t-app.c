@@ -6,6 +6,7 @@
 #include <string.h>
 #include <signal.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "../tap.h"
 #include "tui/tui-int.h"
@@ -291,7 +292,7 @@ test_runs_views(void)
 	keys(t, "k");
 	ok(t->ncurves == 1 && tg_tui_curves_langs_with_points(&t->curves[0]) == 4, "the selected run's curves: 4 "
 	    "languages");
-	ok(screen_has(t, "dev accuracy per language") && screen_has(t, "en") && screen_has(t, "kk") &&
+	ok(screen_has(t, "accuracy per language (dev, else test)") && screen_has(t, "en") && screen_has(t, "kk") &&
 	    screen_has(t, "training loss"), "score and loss charts with titles and legends");
 	keys(t, "s");
 	ok(t->chart.smooth == TG_SMOOTH_NONE, "s belongs to the curves pane, not the runs pane");
@@ -520,6 +521,63 @@ test_selection_kept(void)
 	tg_tui_free(t);
 }
 
+/* The curves pane: languages shown, CI bands, export of the chart on screen; the runs pane: the log pane and
+ * deleting a run after a question (issue 18: what TensorBoard, W&B and htop users expect). */
+static void
+test_chart_tools(void)
+{
+	tg_tui *t = open_app(120, 40, false, true);
+	char path[400], logdir[300];
+	FILE *f;
+
+	if (t == NULL)
+		return;
+	keys(t, "2");
+	tg_tui_focus_pane(t, TG_PANE_RUNS);
+	keys(t, "gj");                   /* run #2 (#3 is test_selection_kept's, without points) */
+	tg_tui_focus_pane(t, TG_PANE_CURVES);
+	keys(t, "l");
+	ok(t->dialog == TG_DLG_PROMPT && screen_has(t, "languages shown"), "l asks for the languages shown");
+	key(t, TG_KEY_CTRL('u'));
+	keys(t, "az,kk\n");
+	ok(strcmp(t->chart.langs, "az,kk") == 0 && screen_has(t, "languages az,kk") && screen_has(t, "── az") &&
+	    !screen_has(t, "── tt"), "az,kk: the chart shows az and kk only");
+	if (!screen_has(t, "── az"))
+		dump(t);
+	keys(t, "b");
+	ok(t->chart.bands && screen_has(t, "95% CI bands"), "b turns the CI bands on");
+	keys(t, "e");
+	ok(t->dialog == TG_DLG_PROMPT && screen_has(t, "export the chart"), "e asks where to export");
+	key(t, TG_KEY_CTRL('u'));
+	snprintf(path, sizeof path, "%s/out/chart.svg\n", dir);
+	keys(t, path);
+	path[strlen(path) - 1] = '\0';
+	ok(access(path, F_OK) == 0 && screen_has(t, "wrote "), "the chart is written as SVG (%s)", path);
+	tg_tui_focus_pane(t, TG_PANE_RUNS);
+	snprintf(logdir, sizeof logdir, "%s/logs", ws);
+	mkdir(logdir, 0755);
+	snprintf(path, sizeof path, "%s/run-2.log", logdir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "run 2: the first line\nstep 1/30\rstep 2/30\nthe last line of run 2\n");
+		fclose(f);
+	}
+	keys(t, "gjo");
+	ok(t->log_path[0] && screen_has(t, "Log: ") && screen_has(t, "the last line of run 2") &&
+	    screen_has(t, "step 2/30") && !screen_has(t, "step 1/30"), "o shows the run's log over the screen (progress "
+	    "lines at their last update)");
+	keys(t, "x");
+	ok(!t->log_path[0] && !screen_has(t, "Log: "), "any other key closes it");
+	keys(t, "D");
+	ok(t->dialog == TG_DLG_CONFIRM && screen_has(t, "Delete run #2"), "D asks before deleting, naming the run");
+	keys(t, "y");
+	t->force_poll = true;
+	tg_tui_tick(t, tg_now() + 5);
+	tg_tui_render(t);
+	ok(tg_tui_runs_get(&t->runs, 2) == NULL && access(path, F_OK) != 0 && screen_has(t, "deleted run #2"),
+	    "y deletes it: gone from the list, its log removed");
+	tg_tui_free(t);
+}
+
 int
 main(void)
 {
@@ -533,6 +591,7 @@ main(void)
 	test_new_workspace();
 	test_watch();
 	test_selection_kept();
+	test_chart_tools();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);
