@@ -758,7 +758,7 @@ draw_message(tg_tui *t)
 static void
 draw_log(tg_tui *t)
 {
-	tg_tui_rect r = { 1, 1, t->w - 2, t->h - 3 }, in;
+	tg_tui_rect r = { 0, 1, t->w, t->h - 3 }, in;
 	char title[1200], line[1024], **lines = NULL;
 	int n = 0, cap = 0, i, rows, first;
 	FILE *f;
