@@ -167,7 +167,8 @@ runs_key(void *p, tg_tui *t, int key)
 		break;
 	case 'J':
 		r->max_jobs = r->max_jobs % 4 + 1;
-		tg_tui_message(t, TG_MSG_INFO, "%d run%s train at a time", r->max_jobs, r->max_jobs == 1 ? "" : "s");
+		tg_tui_message(t, TG_MSG_INFO, "%d run%s at a time; the others queue", r->max_jobs,
+		    r->max_jobs == 1 ? " trains" : "s train");
 		break;
 	default:
 		return TG_TUI_IGNORED;
@@ -214,12 +215,23 @@ runs_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 		if (!tg_tui_runs_row(r, i, &row))
 			break;
 		if (row.kind == 0) {
+			/* the name the run will be stored under ("lora 0-1 udpos en->az,kk"), and its seed */
 			tg_tui_job *j = &r->queue[row.index];
-			snprintf(name, sizeof name, "%.120s %s %s->%.80s seed %llu", j->peft, j->task, j->source, j->targets,
-			    (unsigned long long)j->seed);
-			tg_tui_pad(b1, sizeof b1, name, namew, false);
-			snprintf(line, sizeof line, "  %-6s%s %-9s%11s %7s %7s %6s", "-", tg_tui_pad(name, sizeof name, name,
-			    namew, false), "queued", "-", "-", "-", "-");
+			tg_peft_spec qs;
+			if (j->name[0])
+				snprintf(name, sizeof name, "%.120s seed %llu", j->name, (unsigned long long)j->seed);
+			else if (tg_peft_spec_parse(&qs, j->peft, NULL) == TG_OK)
+				snprintf(name, sizeof name, "%s %s %s %s->%.80s seed %llu", tg_peft_method_name(qs.method), qs.layers,
+				    j->task, j->source, j->targets[0] ? j->targets : "all", (unsigned long long)j->seed);
+			else
+				snprintf(name, sizeof name, "%.120s %s %s->%.80s seed %llu", j->peft, j->task, j->source, j->targets,
+				    (unsigned long long)j->seed);
+			{
+				/* padded into its own buffer: padding name into itself printed an empty name */
+				char padded[256];
+				snprintf(line, sizeof line, "  %-6s%s %-9s%11s %7s %7s %6s", "-", tg_tui_pad(padded, sizeof padded,
+				    name, namew, false), "queued", "-", "-", "-", "-");
+			}
 			stcol = color ? TG_COLOR_GRAY : 0;
 		} else if (row.kind == 1) {
 			snprintf(b1, sizeof b1, "pid%d", (int)row.worker->pid);
@@ -239,7 +251,10 @@ runs_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 				snprintf(step, sizeof step, "%lld/%lld", (long long)ru->steps_done, (long long)ru->steps_total);
 			else
 				snprintf(step, sizeof step, "%lld", (long long)ru->steps_done);
-			if (active && lc && isfinite(lc->elapsed) && ru->steps_done > 0 && ru->steps_total > ru->steps_done)
+			/* no ETA while paused (or pausing): nothing is being estimated */
+			if (active && ru->status == TG_RUN_RUNNING && !(row.worker && (row.worker->state == TG_W_PAUSED ||
+			    row.worker->state == TG_W_PAUSING)) && lc && isfinite(lc->elapsed) && ru->steps_done > 0 &&
+			    ru->steps_total > ru->steps_done)
 				tg_tui_fmt_duration(lc->elapsed / (double)ru->steps_done * (double)(ru->steps_total -
 				    ru->steps_done), eta, sizeof eta);
 			snprintf(b1, sizeof b1, "#%lld", (long long)ru->id);

@@ -578,6 +578,67 @@ test_chart_tools(void)
 	tg_tui_free(t);
 }
 
+/* Rows of the runs pane: a paused run shows no ETA, a queued launch shows the name its run will get (issue 18). */
+static void
+test_run_rows(void)
+{
+	tg_tui *t;
+	tg_store *s;
+	tg_run_info ri;
+	tg_tui_job j;
+	int64_t id;
+	int k;
+	char row[512];
+	bool found = false;
+
+	if ((s = tg_store_open(ws, 0, NULL)) == NULL)
+		return;
+	tg_run_info_init(&ri);
+	ri.name = "paused lora run";
+	ri.task = "udpos";
+	ri.source = "en";
+	ri.method = "lora";
+	ri.config = "{\"chance\":0.1}";
+	ri.status = TG_RUN_PAUSED;
+	tg_store_run_new(s, &ri, &id, NULL);
+	tg_store_run_update_progress(s, id, 10, 100, 500, NULL);
+	for (k = 1; k <= 10; k++) {
+		tg_step_row sr;
+		tg_step_row_init(&sr);
+		sr.step = k;
+		sr.loss = 1.0;
+		sr.elapsed_s = k;
+		tg_store_step_add(s, id, &sr, NULL);
+	}
+	tg_store_close(s);
+	if ((t = open_app(120, 40, false, true)) == NULL)
+		return;
+	tg_tui_job_init(&j);
+	snprintf(j.peft, sizeof j.peft, "lora:layers=0-1,targets=q+v,r=8,alpha=16");
+	snprintf(j.task, sizeof j.task, "udpos");
+	snprintf(j.source, sizeof j.source, "en");
+	snprintf(j.targets, sizeof j.targets, "kk");
+	j.seed = 3;
+	keys(t, "2");
+	tg_tui_runs_enqueue(&t->runs, &j);
+	tg_tui_render(t);                /* no tick: the queued launch is not started here */
+	for (k = 0; k < t->h; k++) {
+		tg_tui_row_text(t, k, row, sizeof row);
+		if (strstr(row, "#4    paused lora run")) {
+			found = true;
+			ok(strstr(row, "paused") && strstr(row, "10/100") && strstr(row, " - │"), "a paused run shows no ETA: %s",
+			    row);
+		}
+	}
+	ok(found, "the paused run is listed");
+	ok(screen_has(t, "lora 0-1 udpos en->kk seed 3") && screen_has(t, "queued"), "a queued launch shows the name its "
+	    "run will get");
+	if (!screen_has(t, "seed 3"))
+		dump(t);
+	t->runs.nq = 0;
+	tg_tui_free(t);
+}
+
 int
 main(void)
 {
@@ -592,6 +653,7 @@ main(void)
 	test_watch();
 	test_selection_kept();
 	test_chart_tools();
+	test_run_rows();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);
