@@ -128,7 +128,7 @@ tg_cmd_show(int argc, char **argv)
 		return 1;
 	}
 	printf("run %lld: %s\n  status   %s%s\n  method   %s (layers %s)\n  task     %s, %s -> %s\n  model    %s\n"
-	    "  seed     %lld\n  params   %lld trainable of %lld\n  steps    %lld/%lld, %.0f tokens/s\n", (long long)r.id,
+	    "  seed     %lld\n  params   %lld trainable (PEFT + head) of %lld\n  steps    %lld/%lld, %.0f tokens/s\n", (long long)r.id,
 	    r.name ? r.name : "", tg_run_status_name(r.status), r.error ? "" : "", r.method ? r.method : "-",
 	    r.layers ? r.layers : "-", r.task ? r.task : "-", r.source ? r.source : "-", r.targets ? r.targets : "-",
 	    r.model ? r.model : "-", (long long)r.seed, (long long)r.trainable_params, (long long)r.total_params,

@@ -468,9 +468,12 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	if (to.resume && access(ckpt, F_OK) != 0 && tg_store_run_truncate(st, id, -1, err) != TG_OK)
 		goto out;                        /* nothing to continue from: start over, without the old rows */
 	sets[0] = tg_peft_params(peft);
+	/* one definition of trainable, the one the store keeps and `runs` shows: the PEFT parameters and the head */
 	if (to.progress)
-		fprintf(stderr, "run %lld: %s on %s, %s -> %s; %lld trainable parameters; %s\n", (long long)id, specbuf,
-		    t->name, t->source, targets, (long long)tg_peft_trainable(peft), t->note);
+		fprintf(stderr, "run %lld: %s on %s, %s -> %s; %lld trainable parameters (%lld PEFT + %lld head); %s\n",
+		    (long long)id, specbuf, t->name, t->source, targets, (long long)(tg_peft_trainable(peft) +
+		    tg_params_count(h->params, false)), (long long)tg_peft_trainable(peft),
+		    (long long)tg_params_count(h->params, false), t->note);
 	if (tg_train(e, h, t, sets, 1, &to, res, err) != TG_OK)
 		goto out;
 	task_warnings(t, res->warnings, sizeof res->warnings);

@@ -27,6 +27,13 @@ t "the stored config has lr 0.0005, weight_decay 0.01, warmup_ratio 0.1 as given
 	 echo "$cfg" | grep -q "\"warmup_ratio\":0.1,"'
 t "no real in it has more than 17 significant digits of noise (no 00000000 or 99999999 runs)" \
 	'! echo "$cfg" | grep -Eq "[0-9]\.[0-9]*(00000000|99999999)[0-9]"'
+# one definition of trainable (issue 18: runs showed 37,137 where train said 32,768): train's line names both parts
+# and their sum is what the store keeps
+tr=$(sed -n 's/.*; \([0-9]*\) trainable parameters (\([0-9]*\) PEFT + \([0-9]*\) head);.*/\1 \2 \3/p' "$tmp/err")
+n_all=$(echo "$tr" | cut -d' ' -f1); n_peft=$(echo "$tr" | cut -d' ' -f2); n_head=$(echo "$tr" | cut -d' ' -f3)
+st=$(sqlite3 "$tmp/ws/tamga.db" "select trainable_params from runs where id = 1")
+t "train says 'N trainable parameters (P PEFT + H head)' with N = P + H = the stored count ($tr; stored $st)" \
+	'[ -n "$n_head" ] && [ "$n_all" = $((n_peft + n_head)) ] && [ "$n_all" = "$st" ]'
 # tamga rm: the run's rows and files go; an unknown run is an error (issue 18)
 out=$("$T" rm 1 -w "$tmp/ws" 2>&1); rc=$?
 t "tamga rm 1 removes the run" '[ $rc = 0 ] && [ "$out" = "removed run 1" ]'
