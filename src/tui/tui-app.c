@@ -195,6 +195,13 @@ tg_tui_new(const tg_tui_opts *o, int w, int h, const tg_tui_style *st, tg_error 
 		tg_tui_error(t, "model", &e2);
 	if (tg_tui_config_set_task(&t->cfg, "udpos", &e2) != TG_OK && t->msg[0] == '\0')
 		tg_tui_error(t, "data", &e2);
+	/* the Setup of the last session (layers, method, task, languages, sizes); the model comes from this one */
+	{
+		char sp[4200];
+		tg_error e3 = { 0 };
+		if (tg_tui_setup_path(sp, sizeof sp) != NULL && tg_tui_config_load(&t->cfg, sp, &e3) != TG_OK)
+			tg_tui_error(t, "setup", &e3);
+	}
 	if (t->store && tg_tui_runs_reload(&t->runs, t->store, &e2) != TG_OK)
 		tg_tui_error(t, "runs", &e2);
 	adopt_live(t);
@@ -239,6 +246,11 @@ tg_tui_free(tg_tui *t)
 
 	if (t == NULL)
 		return;
+	{
+		char sp[4200];
+		if (t->cfg.n_layers > 0 && tg_tui_setup_path(sp, sizeof sp) != NULL)
+			tg_tui_config_save(&t->cfg, sp, NULL);
+	}
 	for (i = 0; i < TG_NPANES; i++)
 		if (pane_types[i]->free)
 			pane_types[i]->free(t->pane[i]);

@@ -138,6 +138,11 @@ int  tg_tui_config_seeds(const char *s, uint64_t *out, int max, tg_error *err);
 void tg_tui_config_job(const tg_tui_config *c, uint64_t seed, tg_tui_job *j);
 /* Duplicate a stored run: load its configuration JSON (peft, task, source, targets, sizes, seed). */
 int  tg_tui_config_from_run(tg_tui_config *c, const char *config_json, tg_error *err);
+/* The Setup between sessions: $XDG_STATE_HOME/tamga/setup.json, else ~/.local/state/tamga/setup.json (NULL when
+ * neither is set); saved on leaving the workbench, loaded when it opens (a missing file is the first session). */
+char *tg_tui_setup_path(char *buf, size_t n);
+int  tg_tui_config_save(const tg_tui_config *c, const char *path, tg_error *err);
+int  tg_tui_config_load(tg_tui_config *c, const char *path, tg_error *err);
 
 /* ---- tui-edit.c: a line editor ------------------------------------------------------------------------------- */
 #define TG_EDIT_MAX 1024

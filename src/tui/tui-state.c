@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "tui/tui-int.h"
 #include "exp/exp.h"
 
@@ -761,6 +762,88 @@ tg_tui_config_from_run(tg_tui_config *c, const char *config_json, tg_error *err)
 				c->eval_every = strtoll(b, NULL, 10);
 		}
 	}
+	json_decref(o);
+	return rc;
+}
+
+/* ---- the Setup between sessions ------------------------------------------------------------------------------- */
+
+char *
+tg_tui_setup_path(char *buf, size_t n)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && *xdg == '/')
+		snprintf(buf, n, "%s/tamga/setup.json", xdg);
+	else if (home != NULL && *home)
+		snprintf(buf, n, "%s/.local/state/tamga/setup.json", home);
+	else
+		return NULL;
+	return buf;
+}
+
+int
+tg_tui_config_save(const tg_tui_config *c, const char *path, tg_error *err)
+{
+	json_t *o = json_object(), *tg = json_array();
+	char spec[1024], dir[1100], tmp[1200];
+	const char *slash = strrchr(path, '/');
+	int i, rc;
+
+	json_object_set_new(o, "setup", json_integer(1));
+	json_object_set_new(o, "peft", json_string(tg_tui_config_spec_string(c, spec, sizeof spec)));
+	json_object_set_new(o, "task", json_string(c->task));
+	json_object_set_new(o, "source", json_string(c->source));
+	for (i = 0; i < c->n_langs; i++)
+		if (c->target_on[i])
+			json_array_append_new(tg, json_string(c->langs[i]));
+	json_object_set_new(o, "targets", tg);
+	json_object_set_new(o, "max_train", json_integer(c->max_train));
+	json_object_set_new(o, "max_eval", json_integer(c->max_eval));
+	json_object_set_new(o, "max_steps", json_integer(c->steps));
+	json_object_set_new(o, "eval_every", json_integer(c->eval_every));
+	json_object_set_new(o, "batch_size", json_integer(c->batch));
+	{
+		char lr[32];
+		snprintf(lr, sizeof lr, "%.9g", c->lr);        /* as given (the default is a float): 0.0005 */
+		json_object_set_new(o, "lr", json_real(strtod(lr, NULL)));
+	}
+	json_object_set_new(o, "seeds", json_string(c->seeds));
+	if (slash != NULL) {
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+		tg_mkdirs(dir, 0700);
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);       /* written whole, then renamed: never half a file */
+	rc = json_dump_file(o, tmp, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(o);
+	if (rc != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return tg_error_set(err, TG_E_IO, "%s: cannot write the setup: %s", path, strerror(errno));
+	}
+	return TG_OK;
+}
+
+int
+tg_tui_config_load(tg_tui_config *c, const char *path, tg_error *err)
+{
+	json_error_t je;
+	json_t *o = json_load_file(path, 0, &je), *v;
+	char *text;
+	int rc;
+
+	if (o == NULL) {
+		if (access(path, F_OK) != 0)
+			return TG_OK;                       /* the first session */
+		return tg_error_set(err, TG_E_FORMAT, "%s:%d: the saved setup is not JSON (%s); it is replaced on quit",
+		    path, je.line, je.text);
+	}
+	text = json_dumps(o, JSON_COMPACT);
+	rc = tg_tui_config_from_run(c, text, err);
+	free(text);
+	if ((v = json_object_get(o, "seeds")) && json_is_string(v) && strlen(json_string_value(v)) < sizeof c->seeds)
+		snprintf(c->seeds, sizeof c->seeds, "%s", json_string_value(v));
+	if ((v = json_object_get(o, "eval_every")) && json_is_integer(v) && json_integer_value(v) > 0)
+		c->eval_every = json_integer_value(v);
 	json_decref(o);
 	return rc;
 }

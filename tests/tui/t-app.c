@@ -639,12 +639,49 @@ test_run_rows(void)
 	tg_tui_free(t);
 }
 
+/* The Setup is remembered between sessions (issue 18): change layers, method and steps, leave, open again. */
+static void
+test_setup_remembered(void)
+{
+	tg_tui *t = open_app(80, 24, false, true);
+	char path[400];
+
+	if (t == NULL)
+		return;
+	keys(t, "=");
+	key(t, TG_KEY_CTRL('u'));
+	keys(t, "1,3\n");
+	tg_tui_config_set_method(&t->cfg, TG_PEFT_PFEIFFER);
+	t->cfg.steps = 1234;
+	snprintf(t->cfg.seeds, sizeof t->cfg.seeds, "2-4");
+	tg_tui_free(t);
+	snprintf(path, sizeof path, "%s/state/tamga/setup.json", dir);
+	ok(access(path, F_OK) == 0, "leaving saves the Setup (%s)", path);
+	t = open_app(80, 24, false, true);
+	if (t == NULL)
+		return;
+	ok(t->cfg.method == TG_PEFT_PFEIFFER && !t->cfg.on[0] && t->cfg.on[1] && !t->cfg.on[2] && t->cfg.on[3] &&
+	    t->cfg.steps == 1234 && strcmp(t->cfg.seeds, "2-4") == 0, "the next session opens with it: Pfeiffer on "
+	    "layers 1 and 3, 1234 steps, seeds 2-4");
+	if (t->cfg.steps != 1234 || t->cfg.method != TG_PEFT_PFEIFFER) {
+		char sp[512];
+		diag("method %d steps %lld seeds %s on %d%d%d%d msg %s", (int)t->cfg.method, (long long)t->cfg.steps,
+		    t->cfg.seeds, t->cfg.on[0], t->cfg.on[1], t->cfg.on[2], t->cfg.on[3], t->msg);
+		diag("spec %s", tg_tui_config_spec_string(&t->cfg, sp, sizeof sp));
+		system("cat $XDG_STATE_HOME/tamga/setup.json");
+	}
+	tg_tui_free(t);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	char cmd[300];
 
 	setup();
+	snprintf(cmd, sizeof cmd, "%s/state", dir);
+	setenv("XDG_STATE_HOME", cmd, 1);      /* the saved Setup lives here, not in the real home */
 	test_setup_view();
 	test_runs_views();
 	test_ascii_mono();
@@ -654,6 +691,7 @@ main(void)
 	test_selection_kept();
 	test_chart_tools();
 	test_run_rows();
+	test_setup_remembered();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);
