@@ -78,6 +78,11 @@ curves_key(void *p, tg_tui *t, int key)
 	case 'l':
 		tg_tui_prompt(t, "languages shown (az,kk or all)", o->langs[0] ? o->langs : "all", on_langs);
 		break;
+	case 'M':
+		o->multiples = (o->multiples + 1) % 3;
+		tg_tui_message(t, TG_MSG_INFO, "small multiples (a panel per language): %s", o->multiples == 0 ?
+		    "when more than 8 series" : o->multiples == 1 ? "on" : "off");
+		break;
 	case 'e': {
 		char path[1200];
 		if (t->ncurves == 0) {
@@ -181,10 +186,36 @@ curves_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 	/* true to the split shown: the source's dev set, a target's dev set where it has one, else its test set */
 	snprintf(title, sizeof title, "%s per language (dev, else test)", t->curves[0].metric[0] ?
 	    t->curves[0].metric : "score");
-	ch = tg_chart_new(title);
-	tg_tui_chart_scores(ch, runs, t->ncurves, &t->chart);
-	tg_chart_render_at(ch, g, a.x, a.y, a.w, a.h, NULL);
-	tg_chart_free(ch);
+	{
+		const char *langs[2 * (TG_MAX_LANGS + 2)];
+		int nl = tg_tui_chart_langs(runs, t->ncurves, &t->chart, langs, (int)(sizeof langs / sizeof *langs));
+		int cols = 1, rows, k;
+		/* small multiples: a panel per language with the runs overlaid, when many series share one axis */
+		bool multi = t->chart.multiples == 1 || (t->chart.multiples == 0 && nl * t->ncurves > 8);
+		while (cols * cols < nl)
+			cols++;
+		while (cols > 1 && a.w / cols < 22)
+			cols--;
+		rows = nl > 0 ? (nl + cols - 1) / cols : 1;
+		if (multi && nl > 1 && (a.h - 1) / rows >= 5) {
+			int pw = a.w / cols, ph = (a.h - 1) / rows;
+			tg_tui_text(g, a.x + 1, a.y, a.w - 2, title, 0, 0, TG_ATTR_BOLD);
+			for (k = 0; k < nl; k++) {
+				ch = tg_chart_new(langs[k]);
+				tg_tui_chart_lang(ch, runs, t->ncurves, langs[k], &t->chart);
+				tg_chart_render_at(ch, g, a.x + (k % cols) * pw, a.y + 1 + (k / cols) * ph, pw - 1, ph, NULL);
+				tg_chart_free(ch);
+				/* the panel's language at its top right (small charts drop their titles) */
+				tg_tui_text(g, a.x + (k % cols) * pw + pw - 2 - (int)strlen(langs[k]), a.y + 1 + (k / cols) * ph,
+				    (int)strlen(langs[k]), langs[k], color ? tg_tui_lang_color(langs[k]) : 0, 0, TG_ATTR_BOLD);
+			}
+		} else {
+			ch = tg_chart_new(title);
+			tg_tui_chart_scores(ch, runs, t->ncurves, &t->chart);
+			tg_chart_render_at(ch, g, a.x, a.y, a.w, a.h, NULL);
+			tg_chart_free(ch);
+		}
+	}
 	ch = tg_chart_new("training loss");
 	tg_tui_chart_loss(ch, runs, t->ncurves, &t->chart);
 	tg_chart_render_at(ch, g, b.x, b.y, b.w, b.h, NULL);
@@ -193,5 +224,5 @@ curves_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 
 const tg_tui_pane_type tg_tui_pane_curves = {
 	"curves", curves_init, NULL, NULL, curves_key, curves_draw,
-	"Up/Down run  space overlay  u no overlay  l languages  b bands  e export  s smoothing  w raw  g ASCII  Tab runs",
+	"Up/Down run  space overlay  l languages  b bands  M panels  e export  s smoothing  w raw  g ASCII  Tab runs",
 };

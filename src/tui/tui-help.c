@@ -52,6 +52,7 @@ const tg_tui_keyhelp tg_tui_keys[] = {
 	{ "l", "the languages shown (az,kk or all)" },
 	{ "b", "95% confidence bands (the intervals stored with each evaluation)" },
 	{ "e", "export the chart on screen to PNG, SVG or PDF (workspace/plots by default)" },
+	{ "M", "small multiples, a panel per language with the runs overlaid: when many series, on, off" },
 	{ NULL, "Results" },
 	{ "Up/Down", "previous / next run" },
 	{ "d", "duplicate the run with changes" },

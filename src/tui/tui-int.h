@@ -298,8 +298,15 @@ typedef struct tg_tui_chart_opts {
 	bool      ascii;
 	bool      mono;           /* no colour: ASCII markers tell the series apart */
 	bool      bands;          /* 95% CI bands (the intervals stored with each evaluation) */
+	int       multiples;      /* small multiples, a panel per language: 0 auto (many series), 1 on, 2 off */
 	char      langs[128];     /* the languages shown, "az,kk" ("" = all) */
 } tg_tui_chart_opts;
+/* One panel of the small multiples: the runs' series of one language (first run solid, second dotted). */
+void tg_tui_chart_lang(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const char *lang,
+    const tg_tui_chart_opts *o);
+/* The languages the score chart shows (in chart order), at most max; the count. */
+int  tg_tui_chart_langs(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char **out,
+    int max);
 /* Whether the chart shows a language (o->langs). */
 bool tg_tui_chart_shows(const tg_tui_chart_opts *o, const char *lang);
 /* The score chart of one or two runs as a figure (PNG, SVG or PDF by the extension): the languages, overlay and

@@ -362,3 +362,45 @@ tg_tui_chart_export(const tg_tui_curves *const *runs, int nruns, const tg_tui_ch
 	tg_plot_free(p);
 	return rc;
 }
+
+int
+tg_tui_chart_langs(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char **out, int max)
+{
+	int r, i, k, n = 0;
+
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			if (!tg_tui_chart_shows(o, runs[r]->lang[i].lang) || runs[r]->lang[i].n == 0)
+				continue;
+			for (k = 0; k < n && strcmp(out[k], runs[r]->lang[i].lang) != 0; k++)
+				;
+			if (k == n && n < max)
+				out[n++] = runs[r]->lang[i].lang;
+		}
+	return n;
+}
+
+void
+tg_tui_chart_lang(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const char *lang,
+    const tg_tui_chart_opts *o)
+{
+	static const int colors[2] = { TG_COLOR_BLUE, TG_COLOR_VERMILLION };
+	static const char marks[2] = { '*', 'o' };
+	int r, i, si;
+
+	chart_common(ch, o);
+	tg_chart_options(ch, nruns > 1, true);
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			const tg_tui_series *s = &runs[r]->lang[i];
+			char name[40];
+			if (strcmp(s->lang, lang) != 0)
+				continue;
+			snprintf(name, sizeof name, "#%lld", (long long)runs[r]->run_id);
+			si = tg_chart_series_add(ch, name, (size_t)s->n, s->x, s->y, o->bands ? s->lo : NULL,
+			    o->bands ? s->hi : NULL, NULL);
+			if (si >= 0)
+				tg_chart_series_style(ch, si, o->mono ? 0 : colors[r], r == 0 ? TG_LINE_SOLID : TG_LINE_DOTTED,
+				    o->ascii || o->mono ? marks[r] : 0);
+		}
+}

@@ -202,6 +202,21 @@ test_distinct_looks(void)
 	ok(n == 18 && same == 0, "ASCII: 18 legend entries (both runs) with 18 markers (%d entries, %d pairs alike)", n,
 	    same);
 	ok(grid_has(g, "sah'"), "the second run's languages are named with a prime");
+	{
+		/* small multiples: a panel per language, the two runs overlaid in it */
+		const char *ls[40];
+		tg_chart *pc = tg_chart_new("kk");
+		int nl;
+		o.ascii = false;
+		snprintf(o.langs, sizeof o.langs, "az,kk,sah");
+		nl = tg_tui_chart_langs(both, 2, &o, ls, 40);
+		ok(nl == 3 && strcmp(ls[0], "az") == 0 && strcmp(ls[2], "sah") == 0, "l az,kk,sah: three languages shown");
+		tg_tui_chart_lang(pc, both, 2, "kk", &o);
+		ok(tg_chart_series_count(pc) == 2, "the kk panel holds both runs");
+		tg_chart_free(pc);
+		o.langs[0] = '\0';
+		ok(tg_tui_chart_langs(both, 2, &o, ls, 40) == 9, "all languages: nine");
+	}
 	tg_chart_free(ch);
 	tg_cells_free(g);
 	tg_tui_curves_clear(&c);
