@@ -11,7 +11,7 @@ local model = tamga.model.load(arg[1] or tamga.model.default())   -- HF folder o
 print(model)                                                       -- layers, sizes, params
 local task  = tamga.task.udpos{ source = "tr", targets = {"az","kk","ky","uz","ug","tt","sah"},
                                 max_train = 300, max_eval = 100 }
-local early = tamga.peft.lora{ layers = "0-1", targets = {"q","v"}, rank = 8, alpha = 16 }
+local early = tamga.peft.lora{ layers = "0-1", targets = {"q","v"}, rank = 16, alpha = 32 }
 local adapt = tamga.peft.adapter{ kind = "pfeiffer", layers = "all", budget = early:params(model) }
 for _, peft in ipairs{ early, adapt } do
   local run = tamga.train{ model = model, task = task, peft = peft, epochs = 2, seed = 1, lr = 5e-3,

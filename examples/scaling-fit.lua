@@ -33,6 +33,10 @@ end
 local function g(v) return v == nil and "-" or ("%.4g"):format(v) end
 
 local function show(title, points, form)
+  if #points < 3 then   -- runs whose source stayed at chance have no TTC, hence no point
+    print(("\n%s, %s: only %d points with a defined TTC; a fit needs 3 (train longer)"):format(title, form, #points))
+    return
+  end
   local fit, err = tamga.analysis.scaling(points, { form = form, heldout = true })
   if not fit then
     print(("\n%s, %s: %s"):format(title, form, err))

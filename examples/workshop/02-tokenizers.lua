@@ -15,7 +15,8 @@ local sentences = {
 }
 for _, lang in ipairs { "tr", "az", "kk", "ug" } do
   local s = sentences[lang]
-  print(("%-3s %-24s -> %s"):format(lang, s, table.concat(tok:pieces(s), " ")))
+  -- util.pad pads to the display width: %-24s would count bytes (2 per Cyrillic letter) and misalign the column
+  print(("%-3s %s -> %s"):format(lang, tamga.util.pad(s, 22), table.concat(tok:pieces(s), " ")))
 end
 
 -- Fertility (subwords per word) and continued words on 100 test sentences of each language.

@@ -7,14 +7,22 @@ print("pretraining languages: " .. table.concat(model.languages, " "))
 
 -- Masked-word guesses (a tiny model guesses badly: that is fine, look at what kind of pieces it proposes).
 for _, c in ipairs(model:fill_mask("Bugün hava çok <mask> .", 5)) do
-  print(("  %-12s %.3f"):format(c.piece, c.p))
+  print(("  %s %.3f"):format(tamga.util.pad(c.piece, 12), c.p))   -- pad by display width, not bytes
 end
 
 -- Hidden states of one sentence: one (tokens x hidden) tensor per layer; index 1 is the embedding layer.
+-- Per layer: the mean length of a token's vector, and how alike the tokens' vectors are (the mean cosine between
+-- two different tokens of the sentence): it rises in the upper layers of many encoders, where every token carries
+-- the context of the whole sentence.
 local layers, pieces = model:hidden_states("Ankara Türkiye'nin başkentidir.")
 print("tokens: " .. table.concat(pieces, " "))
 for i, h in ipairs(layers) do
-  print(("  layer %d: %d x %d, mean norm per token %.2f"):format(i - 1, h:size(1), h:size(2), h:norm() / h:size(1)))
+  local n, norms = h:size(1), 0
+  for t = 1, n do norms = norms + h[t]:norm() end
+  local cos = tamga.tensor.cosine_matrix(h, h)
+  local alike = n > 1 and (cos:sum() - cos:diag():sum()) / (n * (n - 1)) or 0
+  print(("  layer %d: %d tokens x %d, mean token-vector norm %6.2f, mean cosine between tokens %.3f"):format(i - 1,
+    n, h:size(2), norms / n, alike))
 end
 
 -- Sentence vectors (mean over tokens) of translations vs unrelated sentences.

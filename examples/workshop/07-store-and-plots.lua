@@ -1,11 +1,12 @@
 -- Exercise 7: every run is stored in the workspace ($TAMGA_WORKSPACE, else ./tamga-workspace). Read it back,
--- report, and draw figures for a paper.
+-- report, and draw figures for a paper (into FOLDER, by default the workspace's plots/ folder, beside what
+-- `tamga plot` writes).
 --   tamga run examples/workshop/07-store-and-plots.lua [MODEL] [FOLDER]
 local tamga = require "tamga"
-local folder = arg[2] or "workshop-plots"
-os.execute("mkdir -p '" .. folder .. "'")
 
-local store = assert(tamga.store.open())
+local store = assert(tamga.store.open(nil, { create = true }))   -- a fresh workspace is created
+local folder = arg[2] or (store.dir .. "/plots")
+os.execute("mkdir -p '" .. folder .. "'")
 local runs = store:runs { task = "udpos", status = "done" }
 if #runs == 0 then
   -- nothing stored yet: make one run so that there is something to look at
@@ -25,9 +26,14 @@ print(tamga.plot.curves(last, { text = true, width = 70, height = 12 }))
 assert(tamga.plot.curves(last)):save(folder .. "/curves.png", 800, 480)
 local cells = tamga.analysis.ttc_runs { table.unpack(runs, math.max(1, #runs - 5)) }
 local m = tamga.analysis.matrix(cells, { rows = "method" })
-tamga.plot.heatmap { title = "TTC by method", values = m.values, rows = m.rows, cols = m.cols, center = 1,
-  x_label = "target", y_label = "method" }:save(folder .. "/ttc.svg")
-print("wrote " .. folder .. "/curves.png and " .. folder .. "/ttc.svg")
+if #m.rows == 0 then   -- TTC is undefined while a run's source is at or below its chance
+  print("no defined TTC in these runs yet (their sources are at chance): no heat map")
+  print("wrote " .. folder .. "/curves.png")
+else
+  tamga.plot.heatmap { title = "TTC by method", values = m.values, rows = m.rows, cols = m.cols, center = 1,
+    x_label = "target", y_label = "method" }:save(folder .. "/ttc.svg")
+  print("wrote " .. folder .. "/curves.png and " .. folder .. "/ttc.svg")
+end
 
 -- Try:
 --   1. store:report({ids...}) gives a Markdown table for several runs; {format = "csv"} for a spreadsheet.

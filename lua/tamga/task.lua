@@ -52,6 +52,26 @@ local function new(name, t)
   for _, k in ipairs { "max_train", "max_eval" } do
     if t[k] ~= nil and t[k] < 1 then util.argerror(1, name, k .. " must be positive", 3) end
   end
+  -- languages without data under the data root fail here, with a suggestion ("kz": did you mean 'kk'?), not
+  -- later as a run that returns nothing; without a data root the run says why
+  local list = core.data.list { task = name, data = t.data }
+  if list then
+    local eval, train, names = {}, {}, {}
+    for _, e in ipairs(list) do
+      if e.split == "train" then train[e.lang] = true
+      elseif not eval[e.lang] then eval[e.lang] = true; names[#names + 1] = e.lang end
+    end
+    table.sort(names)
+    local function check(l, what, ok)
+      if ok then return end
+      local best = util.suggest(l, names)
+      util.argerror(1, name, ("%s: no %s data for '%s' under the data root%s (languages: %s)"):format(what,
+        what == "field 'source'" and "training" or "evaluation", l,
+        best and ("; did you mean '" .. best .. "'?") or "", table.concat(names, ",")), 4)
+    end
+    if next(train) then check(source, "field 'source'", train[source]) end
+    for _, l in ipairs(targets or {}) do check(l, "field 'targets'", eval[l]) end
+  end
   if t.max_len ~= nil and (t.max_len < 8 or t.max_len > 8192) then
     util.argerror(1, name, "max_len must be from 8 to 8192", 3)
   end

@@ -3,7 +3,8 @@
 -- return a tamga.Run. on_step(ev) sees {step, total, epoch, loss, lr, grad_norm, tokens_per_s, elapsed, eta};
 -- on_eval(ev) sees {step, lang, split, score, lo, hi, n, source} for every language evaluated and stops the run
 -- when it returns true (so does on_step). Ctrl-C stops the run after the current step and raises "interrupted!".
--- Expected failures (no data for a language, a model that cannot be read) return nil, message.
+-- Failures (no data for a language, a model that cannot be read, a budget no size matches) raise an error with
+-- the engine's message and hint, so a script stops where the cause is.
 local core = require "tamga.core"
 local util = require "tamga.util"
 local Run = require "tamga.run"
@@ -45,7 +46,7 @@ function M.train(t)
   end
   o.model = t.model or core.default_model()
   local r, err, e = core.train.run(o)
-  if not r then return nil, err, e and e.run, e end
+  if not r then error("tamga.train: " .. tostring(err) .. (e and e.run and (" (run " .. e.run .. ")") or ""), 2) end
   return Run.new(r)
 end
 

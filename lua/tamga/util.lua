@@ -93,6 +93,19 @@ function M.opts(t, n, fname, spec, optional, level)
   return t
 end
 
+-- The name of list closest to word (at most 2 edits), or nil: for "did you mean" suggestions.
+function M.suggest(word, list)
+  local best, bd = nil, 3
+  for _, name in ipairs(list) do
+    local d = distance(word, name)
+    -- on a tie the name that starts like the word wins ("kz": kk rather than az)
+    if d < bd or (d == bd and best and best:sub(1, 1) ~= word:sub(1, 1) and name:sub(1, 1) == word:sub(1, 1)) then
+      best, bd = name, d
+    end
+  end
+  return best
+end
+
 -- Check one positional argument.
 function M.check(v, kind, n, fname, level)
   if not accepts(kind, v) then
@@ -117,6 +130,39 @@ function M.count(v)
   return tostring(math.tointeger(v) or v)
 end
 
+-- Display width of UTF-8 text in a terminal: one column per character, none for combining marks and zero-width
+-- characters (Arabic vowel signs, U+200B-U+200F), two for CJK and other wide characters. string.format's %-20s
+-- counts bytes, which misaligns Cyrillic and Arabic columns.
+local function zero_width(c)
+  return (c >= 0x300 and c <= 0x36F) or (c >= 0x483 and c <= 0x489) or (c >= 0x591 and c <= 0x5BD) or
+      (c >= 0x610 and c <= 0x61A) or (c >= 0x64B and c <= 0x65F) or c == 0x670 or (c >= 0x6D6 and c <= 0x6DC) or
+      (c >= 0x6DF and c <= 0x6E4) or (c >= 0x6E7 and c <= 0x6E8) or (c >= 0x6EA and c <= 0x6ED) or
+      (c >= 0x200B and c <= 0x200F) or (c >= 0x202A and c <= 0x202E) or (c >= 0x2060 and c <= 0x2064) or
+      (c >= 0xFE00 and c <= 0xFE0F) or c == 0xFEFF
+end
+local function wide(c)
+  return (c >= 0x1100 and c <= 0x115F) or (c >= 0x2E80 and c <= 0xA4CF) or (c >= 0xAC00 and c <= 0xD7A3) or
+      (c >= 0xF900 and c <= 0xFAFF) or (c >= 0xFE30 and c <= 0xFE4F) or (c >= 0xFF00 and c <= 0xFF60) or
+      (c >= 0xFFE0 and c <= 0xFFE6) or (c >= 0x1F300 and c <= 0x1FAFF) or (c >= 0x20000 and c <= 0x3FFFD)
+end
+
+function M.width(s)
+  s = tostring(s)
+  if not utf8.len(s) then return #s end
+  local w = 0
+  for _, c in utf8.codes(s) do
+    w = w + (zero_width(c) and 0 or wide(c) and 2 or 1)
+  end
+  return w
+end
+
+-- s padded with spaces to display width w (on the left when right is true); longer text is left as it is.
+function M.pad(s, w, right)
+  s = tostring(s)
+  local fill = string.rep(" ", math.max(0, w - M.width(s)))
+  return right and fill .. s or s .. fill
+end
+
 -- A text table: rows of strings; numbers right-aligned, the rest left-aligned.
 function M.table(header, rows)
   local w = {}
@@ -125,7 +171,7 @@ function M.table(header, rows)
   for _, r in ipairs(all) do
     for i, c in ipairs(r) do
       c = tostring(c)
-      if not w[i] or utf8.len(c) and utf8.len(c) > w[i] then w[i] = utf8.len(c) or #c end
+      if not w[i] or M.width(c) > w[i] then w[i] = M.width(c) end
     end
   end
   local out = {}
@@ -133,7 +179,7 @@ function M.table(header, rows)
     local cells = {}
     for i, c in ipairs(r) do
       local s = tostring(c)
-      local pad = string.rep(" ", w[i] - (utf8.len(s) or #s))
+      local pad = string.rep(" ", w[i] - M.width(s))
       if ri > 1 and (type(c) == "number" or s:match("^[-+]?[%d.]+$") or s == "-") then
         cells[i] = pad .. s
       else

@@ -34,6 +34,10 @@ enum {
 	TG_COLOR_BLACK,        /* #000000 */
 	TG_COLOR_GRAY,         /* #808080 axes, frames, muted text */
 	TG_COLOR_WHITE,        /* #FFFFFF text on dark heat-map buckets */
+	TG_COLOR_WINE,         /* #882255 four more series colours from Paul Tol's muted scheme, for charts with more */
+	TG_COLOR_TEAL,         /* #44AA99 than seven series (tg_palette_series_many) */
+	TG_COLOR_OLIVE,        /* #999933 */
+	TG_COLOR_INDIGO,       /* #332288 */
 	TG_COLOR_SEQ,          /* first of TG_SEQ_BUCKETS sequential buckets */
 	TG_COLOR_COUNT = TG_COLOR_SEQ + 8
 };
@@ -45,6 +49,10 @@ typedef enum { TG_CMAP_VIRIDIS = 0, TG_CMAP_DIVERGING } tg_cmap;
 bool  tg_palette_rgb(int color, uint8_t rgb[3]);         /* false for TG_COLOR_DEFAULT or an unknown index */
 const char *tg_palette_name(int color);                  /* "blue", "seq3", "default" */
 int   tg_palette_series(int i, int ncolors);             /* colour of series i, cycling over the first ncolors */
+/* Colour of series i among TG_SERIES_COLORS distinct ones (the seven Okabe-Ito colours, then wine, teal, olive,
+ * indigo), cycling past them. */
+#define TG_SERIES_COLORS 11
+int   tg_palette_series_many(int i);
 int   tg_palette_xterm256(int color);                    /* nearest xterm-256 index, -1 for the default colour */
 int   tg_palette_ansi8(int color);                       /* nearest of the 8 basic ANSI colours, -1 for default */
 /* A colour map at t in [0,1] (clamped; NaN gives mid-gray), as 0..1 floats. Diverging: blue - white - vermillion. */

@@ -16,10 +16,15 @@ static const uint8_t fixed_rgb[TG_COLOR_SEQ][3] = {
 	{ 0x00, 0x00, 0x00 },   /* black */
 	{ 0x80, 0x80, 0x80 },   /* gray */
 	{ 0xFF, 0xFF, 0xFF },   /* white */
+	{ 0x88, 0x22, 0x55 },   /* wine (Tol muted) */
+	{ 0x44, 0xAA, 0x99 },   /* teal */
+	{ 0x99, 0x99, 0x33 },   /* olive */
+	{ 0x33, 0x22, 0x88 },   /* indigo */
 };
 
 static const char *const fixed_names[TG_COLOR_SEQ] = {
 	"default", "blue", "vermillion", "green", "orange", "purple", "sky", "yellow", "black", "gray", "white",
+	"wine", "teal", "olive", "indigo",
 };
 
 /* matplotlib's viridis sampled at 0, 1/8, ..., 1. */
@@ -103,6 +108,17 @@ tg_palette_series(int i, int ncolors)
 	return TG_COLOR_BLUE + i % ncolors;
 }
 
+int
+tg_palette_series_many(int i)
+{
+	static const int more[TG_SERIES_COLORS - 7] = { TG_COLOR_WINE, TG_COLOR_TEAL, TG_COLOR_OLIVE, TG_COLOR_INDIGO };
+
+	if (i < 0)
+		i = 0;
+	i %= TG_SERIES_COLORS;
+	return i < 7 ? TG_COLOR_BLUE + i : more[i - 7];
+}
+
 static long
 dist2(const uint8_t a[3], int r, int g, int b)
 {
@@ -148,7 +164,7 @@ tg_palette_ansi8(int color)
 		{ 0, 0, 0 }, { 205, 0, 0 }, { 0, 205, 0 }, { 205, 205, 0 },
 		{ 0, 0, 238 }, { 205, 0, 205 }, { 0, 205, 205 }, { 229, 229, 229 },
 	};
-	static const int fixed[TG_COLOR_SEQ] = { -1, 4, 1, 2, 3, 5, 6, 3, 0, 7, 7 };
+	static const int fixed[TG_COLOR_SEQ] = { -1, 4, 1, 2, 3, 5, 6, 3, 0, 7, 7, 5, 6, 3, 4 };
 	uint8_t rgb[3];
 	long best_d = -1, d;
 	int best = -1, i;

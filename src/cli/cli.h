@@ -98,6 +98,7 @@ int tg_cli_gather(const char *workspace, bool verbose, struct tg_gather_stats *s
 /* cmd-runs.c */
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);
+int tg_cmd_rm(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
 /* cmd-eval.c */
 int tg_cmd_eval(int argc, char **argv);

@@ -451,19 +451,26 @@ static int
 cmd_probe(opts *o)
 {
 	const char *src[64], *tgt[256], *root;
-	char *sl = tg_xstrdup(o->sources ? o->sources : "en"), *tl = tg_xstrdup(o->targets ? o->targets :
-	    default_targets);
-	int ns = split_list(sl, src, 64), nt = split_list(tl, tgt, 256), i, j, nres = 0, rc = 1;
+	/* the default targets of the probe include tr: en-tr is a pair like any other (Tatoeba has 1,000) */
+	char *sl = tg_xstrdup(o->sources ? o->sources : "en"), *tl = NULL;
+	int ns, nt, i, j, nres = 0, rc = 1;
 	const char *corpus = o->corpus ? o->corpus : "tatoeba";
 	tg_error err = { 0 };
 	tg_registry *r = NULL;
 	tg_encoder *e = NULL;
 	tg_tokenizer *tok = NULL;
-	tg_probe_result *res = tg_xcalloc((size_t)(ns * nt > 0 ? ns * nt : 1), sizeof *res);
+	tg_probe_result *res;
 	tg_probe_opts po = { 0 };
 	progress_ud pu = { "", isatty(2) != 0 };
 	FILE *f;
 
+	if (o->targets)
+		tl = tg_xstrdup(o->targets);
+	else
+		tg_xasprintf(&tl, "tr,%s", default_targets);
+	ns = split_list(sl, src, 64);
+	nt = split_list(tl, tgt, 256);
+	res = tg_xcalloc((size_t)(ns * nt > 0 ? ns * nt : 1), sizeof *res);
 	if (o->model == NULL) {
 		free(sl);
 		free(tl);
@@ -502,6 +509,10 @@ cmd_probe(opts *o)
 				continue;
 			}
 			snprintf(pu.label, sizeof pu.label, "probe %s-%s", src[i], tgt[j]);
+			/* one line per pair also when stderr is not a terminal: a long probe is never silent */
+			if (!pu.tty)
+				fprintf(stderr, "tamga analyze probe: %s-%s, %lld %s pairs, %d layers\n", src[i], tgt[j],
+				    (long long)n, corpus, e->cfg.num_layers + 1);
 			if (tg_probe_pairs_from_text(tok, a, b, n, max_len, &pp, &err) == TG_OK) {
 				tg_probe_result *pr = &res[nres];
 

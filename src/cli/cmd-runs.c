@@ -133,7 +133,7 @@ tg_cmd_show(int argc, char **argv)
 		return 1;
 	}
 	printf("run %lld: %s\n  status   %s%s\n  method   %s (layers %s)\n  task     %s, %s -> %s\n  model    %s\n"
-	    "  seed     %lld\n  params   %lld trainable of %lld\n  steps    %lld/%lld, %.0f tokens/s\n", (long long)r.id,
+	    "  seed     %lld\n  params   %lld trainable (PEFT + head) of %lld\n  steps    %lld/%lld, %.0f tokens/s\n", (long long)r.id,
 	    r.name ? r.name : "", tg_run_status_name(r.status), r.error ? "" : "", r.method ? r.method : "-",
 	    r.layers ? r.layers : "-", r.task ? r.task : "-", r.source ? r.source : "-", r.targets ? r.targets : "-",
 	    r.model ? r.model : "-", (long long)r.seed, (long long)r.trainable_params, (long long)r.total_params,
@@ -248,4 +248,51 @@ tg_cmd_report(int argc, char **argv)
 	tg_store_close(s);
 	free(ids);
 	return 0;
+}
+
+/* tamga rm RUN...: remove stored runs (rows and files); a run that trains is refused. */
+int
+tg_cmd_rm(int argc, char **argv)
+{
+	const char *ws = NULL;
+	tg_error err = { 0 };
+	tg_store *s;
+	int64_t ids[256];
+	int n = 0, i, rc = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (tg_cli_is_help(argv[i]))
+			return tg_cli_help("rm", NULL);
+		if ((strcmp(argv[i], "--workspace") == 0 || strcmp(argv[i], "-w") == 0) && i + 1 < argc)
+			ws = argv[++i];
+		else if (argv[i][0] != '-') {
+			if (n == 256)
+				return tg_cli_usage_error("rm", "at most 256 runs at a time");
+			if (tg_cli_int("rm", "run id", argv[i], 1, 1000000000000000LL, &ids[n]))
+				return 2;
+			n++;
+		} else
+			return tg_cli_known_option("rm", argv[i], NULL) ? tg_cli_usage_error("rm", "%s needs a value",
+			    argv[i]) : tg_cli_unknown_option("rm", argv[i], NULL);
+	}
+	if (n == 0)
+		return tg_cli_usage_error("rm", "which runs? (tamga rm RUN [RUN...]; 'tamga runs' lists them)");
+	if ((s = tg_store_open(ws ? ws : tg_workspace_default(), 0, &err)) == NULL) {
+		fprintf(stderr, "tamga rm: %s\n", err.msg);
+		if (err.hint[0])
+			fprintf(stderr, "hint: %s\n", err.hint);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&err, 0, sizeof err);
+		if (tg_run_remove(s, ids[i], &err) != TG_OK) {
+			fprintf(stderr, "tamga rm: %s\n", err.msg);
+			if (err.hint[0])
+				fprintf(stderr, "hint: %s\n", err.hint);
+			rc = 1;
+		} else
+			printf("removed run %lld\n", (long long)ids[i]);
+	}
+	tg_store_close(s);
+	return rc;
 }

@@ -40,6 +40,8 @@ const tg_command tg_commands[] = {
 	{ "runs", tg_cmd_runs, "tamga runs [--workspace DIR] [--task T] [--method M] [--status S] [--json]",
 	  "list the runs of a workspace" },
 	{ "show", tg_cmd_show, "tamga show RUN [--workspace DIR]", "one run: configuration, status, selected scores" },
+	{ "rm", tg_cmd_rm, "tamga rm RUN [RUN...] [--workspace DIR]",
+	  "remove stored runs with their steps, scores, checkpoint, log and adapter (not while they train)" },
 	{ "report", tg_cmd_report,
 	  "tamga report [RUN...] [--workspace DIR] [--task T] [--method M] [--split test|dev] [--format md|csv|json]",
 	  "per-language scores with CIs, trainable parameters and TTC for finished runs" },

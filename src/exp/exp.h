@@ -83,6 +83,10 @@ int   tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats 
  * (malloc'd). */
 char *tg_shard_path(const char *workspace, const char *run_name);
 
+/* ---- remove.c: a stored run away: its rows and its files (checkpoint, log, adapter folder, item scores). A run
+ * that trains (a live lease) is refused with TG_E_STATE. Used by `tamga rm` and the workbench's D. */
+int  tg_run_remove(tg_store *s, int64_t run_id, tg_error *err);
+
 /* ---- evalonly.c ----------------------------------------------------------------------------------------------
  * A stored run's model + PEFT module + head (its adapter folder) scored on any file by the training-time
  * evaluation code; the score (with its bootstrap CI) is stored with the run at its selected checkpoint under the

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,6 @@ tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 	const tg_score *src;
 	int i;
 
-	(void)t;
 	if (res->n_scores == 0)
 		return;
 	src = &res->scores[res->n_source > 1 ? 1 : 0];
@@ -58,6 +58,22 @@ tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 	fprintf(f, "TTC = (A_t - c_t) / (A_s - c_s), A_s = %s %s; %s; undefined when A_s <= c_s; * = at or below "
 	    "chance\nbest step %lld of %lld\n", src->lang, src->split, TG_CHANCE_ABOUT, (long long)res->best_step,
 	    (long long)res->steps);
+	/* the task's warnings (a target the tokenizer cannot read) under the table they qualify */
+	fputs(res->warnings, f);
+	(void)t;
+}
+
+/* The "warning: ..." parts of a task's note, one per line. */
+static void
+task_warnings(const tg_task *t, char *buf, size_t n)
+{
+	const char *w;
+
+	buf[0] = '\0';
+	for (w = strstr(t->note, "warning: "); w != NULL; w = strstr(w + 1, "warning: ")) {
+		const char *end = strstr(w, "; ");
+		snprintf(buf + strlen(buf), n - strlen(buf), "%.*s\n", (int)(end ? end - w : (ptrdiff_t)strlen(w)), w);
+	}
 }
 
 
@@ -107,6 +123,25 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 	tg_items_store(c->workspace, run_id, step, split ? TG_SPLIT_TEST : TG_SPLIT_DEV, s->lang, metric, s);
 }
 
+/* A float option as the decimal it was given: the shortest text that reads back as the same float (%.9g), not the
+ * double it widens to (5e-4f is 0.00050000002374872565 as a double). */
+static json_t *
+json_float(float f)
+{
+	char b[32];
+
+	snprintf(b, sizeof b, "%.9g", (double)f);
+	for (int p = 1; p < 9; p++) {
+		char c[32];
+		snprintf(c, sizeof c, "%.*g", p, (double)f);
+		if (strtof(c, NULL) == f) {
+			snprintf(b, sizeof b, "%s", c);
+			break;
+		}
+	}
+	return json_real(strtod(b, NULL));
+}
+
 static json_t *
 config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *spec, const tg_task *t)
 {
@@ -138,10 +173,10 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "batch_size", json_integer(x->train.batch_size));
 	json_object_set_new(o, "batch_tokens", json_integer(x->train.batch_tokens));
 	json_object_set_new(o, "grad_accum", json_integer(x->train.grad_accum));
-	json_object_set_new(o, "lr", json_real(x->train.lr));
-	json_object_set_new(o, "weight_decay", json_real(x->train.weight_decay));
-	json_object_set_new(o, "warmup_ratio", json_real(x->train.warmup_ratio));
-	json_object_set_new(o, "clip", json_real(x->train.clip));
+	json_object_set_new(o, "lr", json_float(x->train.lr));
+	json_object_set_new(o, "weight_decay", json_float(x->train.weight_decay));
+	json_object_set_new(o, "warmup_ratio", json_float(x->train.warmup_ratio));
+	json_object_set_new(o, "clip", json_float(x->train.clip));
 	json_object_set_new(o, "seed", json_integer((json_int_t)x->train.seed));
 	json_object_set_new(o, "select_on", json_string(x->train.select_on_target ? "target (mean)" : "source dev"));
 	json_object_set_new(o, "threads", json_integer(tg_threads_get()));
@@ -420,11 +455,14 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	if (to.resume && access(ckpt, F_OK) != 0 && tg_store_run_truncate(st, id, -1, err) != TG_OK)
 		goto out;                        /* nothing to continue from: start over, without the old rows */
 	sets[0] = tg_peft_params(peft);
+	/* one definition of trainable, the one the store keeps and `runs` shows: the PEFT parameters and the head */
 	{
 		char who[32];
 		snprintf(who, sizeof who, "run %lld", (long long)id);
-		tg_notef(to.obs, TG_SEV_INFO, who, "%s on %s, %s -> %s; %lld trainable parameters; %s", specbuf, t->name,
-		    t->source, targets, (long long)tg_peft_trainable(peft), t->note);
+		tg_notef(to.obs, TG_SEV_INFO, who, "%s on %s, %s -> %s; %lld trainable parameters (%lld PEFT + %lld head); %s",
+		    specbuf, t->name, t->source, targets, (long long)(tg_peft_trainable(peft) +
+		    tg_params_count(h->params, false)), (long long)tg_peft_trainable(peft),
+		    (long long)tg_params_count(h->params, false), t->note);
 	}
 	rc = tg_train(e, h, t, sets, 1, &to, res, err);
 	if (hb.lost)
@@ -435,6 +473,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		goto out;
 	}
 	rc = TG_ERR;
+	task_warnings(t, res->warnings, sizeof res->warnings);
 	snprintf(adir, sizeof adir, "%s/adapters/run-%lld", ws, (long long)id);
 	if (save_adapter(st, id, x->save_adapter ? x->save_adapter : adir, model_dir, t, peft, h, err) != TG_OK)
 		goto out;

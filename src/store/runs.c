@@ -102,7 +102,65 @@ config_text(json_t *cfg, const char *key)
 	return out;
 }
 
-/* Parse, check it is an object, and re-serialize compact with sorted keys (equal configs compare equal). */
+/* JSON text with every real number written as the shortest decimal that reads back as the same double (%.15g,
+ * %.16g or %.17g): jansson writes %.17g, so 0.0005 became 0.00050000000000000001. Strings are copied as they are. */
+static char *
+json_shortest_reals(const char *in)
+{
+	size_t n = strlen(in), o = 0;
+	char *out = tg_xmalloc(n + 1);
+	const char *p = in;
+
+	while (*p) {
+		if (*p == '"') {                       /* a string, with its escapes */
+			out[o++] = *p++;
+			while (*p && *p != '"') {
+				if (*p == '\\' && p[1])
+					out[o++] = *p++;
+				out[o++] = *p++;
+			}
+			if (*p)
+				out[o++] = *p++;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			const char *q = p;
+			char num[64], best[64];
+			bool real = false;
+			while (*q && strchr("0123456789+-.eE", *q)) {
+				real = real || *q == '.' || *q == 'e' || *q == 'E';
+				q++;
+			}
+			if (real && (size_t)(q - p) < sizeof num) {
+				double v;
+				memcpy(num, p, (size_t)(q - p));
+				num[q - p] = '\0';
+				v = strtod(num, NULL);
+				snprintf(best, sizeof best, "%s", num);
+				for (int prec = 15; prec <= 17; prec++) {
+					snprintf(num, sizeof num, "%.*g", prec, v);
+					if (strtod(num, NULL) == v) {
+						if (!strpbrk(num, ".eE") && strlen(num) + 2 < sizeof num)
+							strcat(num, ".0");          /* still a real */
+						if (strlen(num) <= strlen(best))
+							snprintf(best, sizeof best, "%s", num);
+						break;
+					}
+				}
+				memcpy(out + o, best, strlen(best));
+				o += strlen(best);
+			} else {
+				memcpy(out + o, p, (size_t)(q - p));
+				o += (size_t)(q - p);
+			}
+			p = q;
+		} else
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Parse, check it is an object, and re-serialize compact with sorted keys (equal configs compare equal), reals in
+ * their shortest form. */
 static int
 config_normalize(tg_store *s, const char *text, const char *what, json_t **cfg, char **norm, tg_error *err)
 {
@@ -125,6 +183,11 @@ config_normalize(tg_store *s, const char *text, const char *what, json_t **cfg, 
 		return tg_error_hint(err, "wrap the settings in {...}");
 	}
 	*norm = json_dumps(*cfg, JSON_COMPACT | JSON_SORT_KEYS);
+	if (*norm != NULL) {
+		char *sh = json_shortest_reals(*norm);
+		free(*norm);
+		*norm = sh;
+	}
 	if (*norm == NULL) {
 		json_decref(*cfg);
 		*cfg = NULL;

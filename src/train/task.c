@@ -564,6 +564,34 @@ tg_task_languages(const char *task, const char *data_root, const char **out, int
 	return n;
 }
 
+int
+tg_task_sources(const char *task, const char *data_root, const char **out, int max, tg_error *err)
+{
+	static const char *order[] = { "en", "tr", "az", "kk", "ky", "uz", "ug", "tt", "tk", "ba", "sah", "cv", "ota",
+		"otk" };
+	const char *root = tg_data_root(data_root, err);
+	const char *corpus = strcmp(task, "ner") == 0 ? "panx" : NULL;
+	tg_registry *r;
+	int n = 0;
+	size_t i;
+
+	if (root == NULL || (r = tg_registry_scan(root, err)) == NULL)
+		return -1;
+	for (i = 0; i < sizeof order / sizeof *order && n < max; i++) {
+		bool ok;
+		if (strcmp(task, "copa") == 0)
+			ok = has_split(r, "copa", order[i], "test", "xcopa");
+		else if (strcmp(task, "nli") == 0)
+			ok = has_split(r, "nli", order[i], "train", NULL);
+		else
+			ok = has_split(r, task, order[i], "train", corpus) && has_split(r, task, order[i], "dev", corpus);
+		if (ok)
+			out[n++] = order[i];
+	}
+	tg_registry_free(r);
+	return n;
+}
+
 tg_task *
 tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_config *cfg, tg_error *err)
 {
@@ -827,6 +855,26 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 		if (unpieced > 0)
 			snprintf(t->note + strlen(t->note), sizeof t->note - strlen(t->note), "; %lld evaluated words have "
 			    "no subword piece (scored wrong, or O for F1)", (long long)unpieced);
+	}
+	/* a target whose text the tokenizer mostly cannot read (Old Turkic script: 40% <unk>) scores near 0 for that
+	 * reason alone: say so wherever the note is shown */
+	for (i = 0; i < t->n_eval; i++) {
+		const tg_examples *ex = t->eval[i];
+		int32_t unk = tg_tokenizer_specials(tok)->unk;
+		int64_t k, n_tok = 0, n_unk = 0;
+		if (ex == NULL || ex->off == NULL || unk < 0)
+			continue;
+		for (k = 0; k < ex->off[ex->n]; k++) {
+			int32_t id = ex->ids[k];
+			if (id == c.cls || id == c.sep || id == c.pad)
+				continue;
+			n_tok++;
+			n_unk += id == unk;
+		}
+		if (n_tok > 0 && n_unk * 10 >= n_tok)
+			snprintf(t->note + strlen(t->note), sizeof t->note - strlen(t->note), "; warning: %.0f%% of %s's "
+			    "evaluation tokens are unknown to the tokenizer (a script it does not cover), so its scores say "
+			    "little", 100.0 * (double)n_unk / (double)n_tok, ex->lang);
 	}
 	tg_registry_free(r);
 	tg_label_map_free(map);

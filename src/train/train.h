@@ -97,6 +97,9 @@ double   tg_examples_chance(const tg_task *t, const tg_examples *ex);
 uint64_t tg_eval_sample_seed(const char *dataset, const char *lang, const char *split);
 /* The languages that have evaluation data for a task (for "all targets"). */
 int      tg_task_languages(const char *task, const char *data_root, const char **out, int max, tg_error *err);
+/* The languages a task can train on under the data root (udpos, ner: a train and a dev split; copa: XCOPA test;
+ * nli: a train split), in the canonical order; the count, or -1 with err set (no data root). */
+int      tg_task_sources(const char *task, const char *data_root, const char **out, int max, tg_error *err);
 
 /* ---- batch.c ----------------------------------------------------------------------------------------------------- */
 typedef struct tg_task_batch {
@@ -217,6 +220,8 @@ typedef struct tg_train_result {
 	double  chance;                /* c_s, of the source score TTC divides by; every score has its own chance:
 	                                * TTC = tg_ttc(A_t, scores[t].chance, A_s, chance) */
 	int     n_source;              /* scores[0] = source dev, scores[1] = source test when n_source == 2 */
+	char    warnings[512];         /* the task's warnings ("warning: ..." parts of tg_task.note), one per line;
+	                                * filled by the experiment (exp.h), printed under the result table */
 } tg_train_result;
 
 /* TTC of score i (a target) of a result: tg_ttc(A_t, c_t, A_s, c_s) with A_s the source test score when there is

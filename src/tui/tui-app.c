@@ -112,6 +112,13 @@ tg_tui_resize(tg_tui *t, int w, int h)
 void
 tg_tui_config_changed(tg_tui *t)
 {
+	/* the message line says "budget matched" only while it is true */
+	if (strncmp(t->msg, "budget matched", 14) == 0 && !tg_tui_config_pair_matched(&t->cfg)) {
+		char a[32], b[32];
+		tg_tui_message(t, TG_MSG_INFO, "budget no longer matched: %s trains %s, the pair's budget is %s (b matches "
+		    "again)", tg_peft_method_name(t->cfg.method), tg_tui_fmt_int(t->cfg.count_ok ? t->cfg.count.total : 0, a,
+		    sizeof a), tg_tui_fmt_int(t->cfg.pair_budget, b, sizeof b));
+	}
 	t->dirty = true;
 }
 
@@ -194,6 +201,13 @@ tg_tui_new(const tg_tui_opts *o, int w, int h, const tg_tui_style *st, tg_error 
 		tg_tui_error(t, "model", &e2);
 	if (tg_tui_config_set_task(&t->cfg, "udpos", &e2) != TG_OK && t->msg[0] == '\0')
 		tg_tui_error(t, "data", &e2);
+	/* the Setup of the last session (layers, method, task, languages, sizes); the model comes from this one */
+	{
+		char sp[4200];
+		tg_error e3 = { 0 };
+		if (tg_tui_setup_path(sp, sizeof sp) != NULL && tg_tui_config_load(&t->cfg, sp, &e3) != TG_OK)
+			tg_tui_error(t, "setup", &e3);
+	}
 	if (t->store && tg_tui_runs_reload(&t->runs, t->store, &e2) != TG_OK)
 		tg_tui_error(t, "runs", &e2);
 	adopt_live(t);
@@ -238,6 +252,11 @@ tg_tui_free(tg_tui *t)
 
 	if (t == NULL)
 		return;
+	{
+		char sp[4200];
+		if (t->cfg.n_layers > 0 && tg_tui_setup_path(sp, sizeof sp) != NULL)
+			tg_tui_config_save(&t->cfg, sp, NULL);
+	}
 	for (i = 0; i < TG_NPANES; i++)
 		if (pane_types[i]->free)
 			pane_types[i]->free(t->pane[i]);
@@ -331,6 +350,32 @@ tg_tui_launch(tg_tui *t)
 	return TG_OK;
 }
 
+int
+tg_tui_launch_pair(tg_tui *t)
+{
+	tg_tui_config saved = t->cfg;
+	char msg[512], desc[128];
+	int64_t other;
+	tg_error err = { 0 };
+	int rc;
+
+	/* the other side first, then this one: both queued, the Setup left on the side the user had */
+	if (tg_tui_config_match(&t->cfg, msg, sizeof msg, &err) != TG_OK) {
+		t->cfg = saved;
+		tg_tui_error(t, "launch the pair", &err);
+		return TG_ERR;
+	}
+	rc = tg_tui_launch(t);
+	other = t->cfg.count_ok ? t->cfg.count.total : 0;
+	tg_tui_config_method_desc(&t->cfg, desc, sizeof desc);
+	t->cfg = saved;
+	t->cfg.pair_budget = other;
+	snprintf(t->cfg.pair_desc, sizeof t->cfg.pair_desc, "%s", desc);
+	if (rc == TG_OK && (rc = tg_tui_launch(t)) == TG_OK)
+		tg_tui_message(t, TG_MSG_INFO, "launched the pair at one budget: %s", msg);
+	return rc;
+}
+
 void
 tg_tui_prompt(tg_tui *t, const char *label, const char *init, tg_tui_prompt_fn fn)
 {
@@ -338,6 +383,20 @@ tg_tui_prompt(tg_tui *t, const char *label, const char *init, tg_tui_prompt_fn f
 	tg_tui_edit_set(&t->prompt, init);
 	t->prompt_fn = fn;
 	t->dialog = TG_DLG_PROMPT;
+	t->dirty = true;
+}
+
+void
+tg_tui_confirm(tg_tui *t, int64_t run_id, tg_tui_confirm_fn fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->confirm_text, sizeof t->confirm_text, fmt, ap);
+	va_end(ap);
+	t->confirm_fn = fn;
+	t->confirm_id = run_id;
+	t->dialog = TG_DLG_CONFIRM;
 	t->dirty = true;
 }
 
@@ -400,6 +459,13 @@ dialog_key(tg_tui *t, int key)
 			return TG_TUI_QUIT;
 		}
 		return TG_TUI_HANDLED;
+	case TG_DLG_CONFIRM:
+		t->dialog = TG_DLG_NONE;
+		if ((key == 'y' || key == 'Y') && t->confirm_fn)
+			t->confirm_fn(t, t->confirm_id);
+		else
+			tg_tui_message(t, TG_MSG_INFO, "nothing changed");
+		return TG_TUI_REDRAW;
 	case TG_DLG_PROMPT:
 		if (key == '\n' || key == '\r') {
 			char text[TG_EDIT_MAX];
@@ -431,6 +497,19 @@ tg_tui_key(tg_tui *t, int key)
 	t->dirty = true;
 	if (t->dialog != TG_DLG_NONE)
 		return dialog_key(t, key) | (t->quit_now ? TG_TUI_QUIT : 0);
+	if (t->log_path[0]) {            /* the log pane: Up/Down/PgUp/PgDn scroll, any other key closes it */
+		if (key == TG_KEY_UP || key == 'k')
+			t->log_scroll++;
+		else if (key == TG_KEY_DOWN || key == 'j')
+			t->log_scroll = t->log_scroll > 0 ? t->log_scroll - 1 : 0;
+		else if (key == TG_KEY_PPAGE)
+			t->log_scroll += t->h / 2;
+		else if (key == TG_KEY_NPAGE)
+			t->log_scroll = t->log_scroll > t->h / 2 ? t->log_scroll - t->h / 2 : 0;
+		else
+			t->log_path[0] = '\0';
+		return TG_TUI_REDRAW;
+	}
 	if (t->help) {
 		r = pane_types[TG_PANE_HELP]->key(t->pane[TG_PANE_HELP], t, key);
 		if (r == TG_TUI_IGNORED)
@@ -542,9 +621,11 @@ tg_tui_tick(tg_tui *t, double now)
 					if (t->watch_pending_pid[k] == w->pid && !tg_tui_runs_is_marked(&t->runs, w->run_id) &&
 					    t->runs.n_marked < 2)
 						tg_tui_runs_mark(&t->runs, w->run_id);
+				/* a launched run is selected only when no stored run is: the selection stays on the run
+				 * the user was looking at, so a key pressed a moment later acts on that one */
 				if (t->follow_new && w->ours) {
 					int row = tg_tui_runs_find(&t->runs, w->run_id);
-					if (row >= 0)
+					if (row >= 0 && tg_tui_runs_selected(&t->runs) == NULL)
 						tg_tui_runs_select(&t->runs, row);
 					t->follow_new = false;
 				}
@@ -674,6 +755,11 @@ draw_message(tg_tui *t)
 		tg_tui_attr_span(t->screen, lx + col - off, y, 1, TG_ATTR_REVERSE, 0);
 		return;
 	}
+	if (t->dialog == TG_DLG_CONFIRM) {
+		tg_tui_text(t->screen, 0, y, t->w, t->confirm_text, t->style.color ? TG_COLOR_VERMILLION : 0, 0,
+		    TG_ATTR_BOLD);
+		return;
+	}
 	if (t->msg[0]) {
 		tg_tui_text(t->screen, 0, y, t->w, t->msg, t->msg_kind == TG_MSG_ERROR && t->style.color ?
 		    TG_COLOR_VERMILLION : 0, 0, t->msg_kind == TG_MSG_ERROR ? TG_ATTR_BOLD : 0);
@@ -684,6 +770,48 @@ draw_message(tg_tui *t)
 	else if (fp < TG_NPANES && pane_types[fp]->hints)
 		tg_tui_text(t->screen, 0, y, t->w, pane_types[fp]->hints, t->style.color ? TG_COLOR_GRAY : 0, 0,
 		    t->style.color ? 0 : TG_ATTR_DIM);
+}
+
+/* The log pane: the last lines of a run's log over the panes (a worker's progress lines keep their last update). */
+static void
+draw_log(tg_tui *t)
+{
+	tg_tui_rect r = { 0, 1, t->w, t->h - 3 }, in;
+	char title[1200], line[1024], **lines = NULL;
+	int n = 0, cap = 0, i, rows, first;
+	FILE *f;
+
+	if (!t->log_path[0] || r.w < 20 || r.h < 4)
+		return;
+	tg_tui_fill(t->screen, r, 0, 0);
+	snprintf(title, sizeof title, "Log: %s (Up/Down scroll, any other key closes)", t->log_path);
+	in = tg_tui_box(t->screen, r, title, true, &t->style);
+	if ((f = fopen(t->log_path, "r")) == NULL) {
+		snprintf(line, sizeof line, "no log yet: %s", strerror(errno));
+		tg_tui_text(t->screen, in.x + 1, in.y, in.w - 2, line, 0, 0, 0);
+		return;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *p = line + strlen(line), *cr;
+		while (p > line && (p[-1] == '\n' || p[-1] == '\r'))
+			*--p = '\0';
+		cr = strrchr(line, '\r');
+		if (n == cap)
+			lines = tg_xrealloc(lines, sizeof *lines * (size_t)(cap = cap ? cap * 2 : 64));
+		lines[n++] = tg_xstrdup(cr ? cr + 1 : line);
+	}
+	fclose(f);
+	rows = in.h;
+	if (t->log_scroll > n - rows)
+		t->log_scroll = n - rows > 0 ? n - rows : 0;
+	first = n - rows - t->log_scroll;
+	if (first < 0)
+		first = 0;
+	for (i = 0; i < rows && first + i < n; i++)
+		tg_tui_text(t->screen, in.x + 1, in.y + i, in.w - 2, lines[first + i], 0, 0, 0);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
 }
 
 static void
@@ -748,6 +876,7 @@ tg_tui_render(tg_tui *t)
 	}
 	if (t->help)
 		pane_types[TG_PANE_HELP]->draw(t->pane[TG_PANE_HELP], t, t->screen, (tg_tui_rect){ 0, 0, t->w, t->h }, true);
+	draw_log(t);
 	draw_dialog(t);
 	draw_message(t);
 	draw_status(t);

@@ -1,4 +1,5 @@
 /* Pane: live dev score per language over steps for the selected run (or two overlaid runs), and the loss. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,37 @@ curves_init(tg_tui *t)
 {
 	(void)t;
 	return NULL;
+}
+
+static void
+on_langs(tg_tui *t, const char *text)
+{
+	snprintf(t->chart.langs, sizeof t->chart.langs, "%s", strcmp(text, "all") == 0 ? "" : text);
+	tg_tui_message(t, TG_MSG_INFO, "the chart shows %s", t->chart.langs[0] ? t->chart.langs : "every language");
+}
+
+static void
+on_export(tg_tui *t, const char *path)
+{
+	const tg_tui_curves *runs[2];
+	tg_error err = { 0 };
+	char dir[1100];
+	const char *slash = strrchr(path, '/');
+	int i;
+
+	for (i = 0; i < t->ncurves; i++)
+		runs[i] = &t->curves[i];
+	if (slash != NULL) {
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+		if (dir[0] && tg_mkdirs(dir, 0755) != 0) {
+			tg_tui_message(t, TG_MSG_ERROR, "export: cannot create %s: %s", dir, strerror(errno));
+			return;
+		}
+	}
+	if (tg_tui_chart_export(runs, t->ncurves, &t->chart, path, &err) != TG_OK)
+		tg_tui_error(t, "export", &err);
+	else
+		tg_tui_message(t, TG_MSG_INFO, "wrote %s", path);
 }
 
 static int
@@ -38,6 +70,33 @@ curves_key(void *p, tg_tui *t, int key)
 	case 'g':
 		o->ascii = !o->ascii;
 		break;
+	case 'b':
+		o->bands = !o->bands;
+		tg_tui_message(t, TG_MSG_INFO, "%s", o->bands ? "95% CI bands on (the intervals stored with each "
+		    "evaluation)" : "CI bands off");
+		break;
+	case 'l':
+		tg_tui_prompt(t, "languages shown (az,kk or all)", o->langs[0] ? o->langs : "all", on_langs);
+		break;
+	case 'M':
+		o->multiples = (o->multiples + 1) % 3;
+		tg_tui_message(t, TG_MSG_INFO, "small multiples (a panel per language): %s", o->multiples == 0 ?
+		    "when more than 8 series" : o->multiples == 1 ? "on" : "off");
+		break;
+	case 'e': {
+		char path[1200];
+		if (t->ncurves == 0) {
+			tg_tui_message(t, TG_MSG_ERROR, "export: no run on the chart");
+			break;
+		}
+		if (t->ncurves > 1)
+			snprintf(path, sizeof path, "%s/plots/curves-%lld-%lld.png", t->workspace,
+			    (long long)t->curves[0].run_id, (long long)t->curves[1].run_id);
+		else
+			snprintf(path, sizeof path, "%s/plots/curves-%lld.png", t->workspace, (long long)t->curves[0].run_id);
+		tg_tui_prompt(t, "export the chart to (.png, .svg or .pdf)", path, on_export);
+		break;
+	}
 	case 'u':
 		t->runs.n_marked = 0;
 		tg_tui_sync_curves(t);
@@ -89,7 +148,8 @@ curves_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 	bool color = t->style.color;
 
 	(void)p;
-	snprintf(title, sizeof title, "Curves: %s", smooth_name(&t->chart, sm, sizeof sm));
+	snprintf(title, sizeof title, "Curves: %s%s%s%s", smooth_name(&t->chart, sm, sizeof sm), t->chart.bands ?
+	    ", 95% CI bands" : "", t->chart.langs[0] ? ", languages " : "", t->chart.langs);
 	in = tg_tui_box(g, r, title, focused, &t->style);
 	if (in.w < 20 || in.h < 4)
 		return;
@@ -123,11 +183,39 @@ curves_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 		a = (tg_tui_rect){ in.x, in.y + 1, in.w, sh };
 		b = (tg_tui_rect){ in.x, in.y + 1 + sh, in.w, in.h - 1 - sh };
 	}
-	snprintf(title, sizeof title, "dev %s per language", t->curves[0].metric[0] ? t->curves[0].metric : "score");
-	ch = tg_chart_new(title);
-	tg_tui_chart_scores(ch, runs, t->ncurves, &t->chart);
-	tg_chart_render_at(ch, g, a.x, a.y, a.w, a.h, NULL);
-	tg_chart_free(ch);
+	/* true to the split shown: the source's dev set, a target's dev set where it has one, else its test set */
+	snprintf(title, sizeof title, "%s per language (dev, else test)", t->curves[0].metric[0] ?
+	    t->curves[0].metric : "score");
+	{
+		const char *langs[2 * (TG_MAX_LANGS + 2)];
+		int nl = tg_tui_chart_langs(runs, t->ncurves, &t->chart, langs, (int)(sizeof langs / sizeof *langs));
+		int cols = 1, rows, k;
+		/* small multiples: a panel per language with the runs overlaid, when many series share one axis */
+		bool multi = t->chart.multiples == 1 || (t->chart.multiples == 0 && nl * t->ncurves > 8);
+		while (cols * cols < nl)
+			cols++;
+		while (cols > 1 && a.w / cols < 22)
+			cols--;
+		rows = nl > 0 ? (nl + cols - 1) / cols : 1;
+		if (multi && nl > 1 && (a.h - 1) / rows >= 5) {
+			int pw = a.w / cols, ph = (a.h - 1) / rows;
+			tg_tui_text(g, a.x + 1, a.y, a.w - 2, title, 0, 0, TG_ATTR_BOLD);
+			for (k = 0; k < nl; k++) {
+				ch = tg_chart_new(langs[k]);
+				tg_tui_chart_lang(ch, runs, t->ncurves, langs[k], &t->chart);
+				tg_chart_render_at(ch, g, a.x + (k % cols) * pw, a.y + 1 + (k / cols) * ph, pw - 1, ph, NULL);
+				tg_chart_free(ch);
+				/* the panel's language at its top right (small charts drop their titles) */
+				tg_tui_text(g, a.x + (k % cols) * pw + pw - 2 - (int)strlen(langs[k]), a.y + 1 + (k / cols) * ph,
+				    (int)strlen(langs[k]), langs[k], color ? tg_tui_lang_color(langs[k]) : 0, 0, TG_ATTR_BOLD);
+			}
+		} else {
+			ch = tg_chart_new(title);
+			tg_tui_chart_scores(ch, runs, t->ncurves, &t->chart);
+			tg_chart_render_at(ch, g, a.x, a.y, a.w, a.h, NULL);
+			tg_chart_free(ch);
+		}
+	}
 	ch = tg_chart_new("training loss");
 	tg_tui_chart_loss(ch, runs, t->ncurves, &t->chart);
 	tg_chart_render_at(ch, g, b.x, b.y, b.w, b.h, NULL);
@@ -136,5 +224,5 @@ curves_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 
 const tg_tui_pane_type tg_tui_pane_curves = {
 	"curves", curves_init, NULL, NULL, curves_key, curves_draw,
-	"Up/Down run  space overlay  u no overlay  s smoothing  w raw too  g braille/ASCII  Tab runs",
+	"Up/Down run  space overlay  l languages  b bands  M panels  e export  s smoothing  w raw  g ASCII  Tab runs",
 };

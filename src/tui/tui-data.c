@@ -38,7 +38,7 @@ n_starting(const tg_tui_runs *r)
 	int i, k = 0;
 
 	for (i = 0; i < r->nw; i++)
-		k += r->w[i].run_id == 0 && r->w[i].state != TG_W_EXITED;
+		k += r->w[i].run_id == 0 && (r->w[i].state != TG_W_EXITED || r->w[i].failed);
 	return k;
 }
 
@@ -74,7 +74,7 @@ tg_tui_runs_row(tg_tui_runs *r, int i, tg_tui_row *row)
 	}
 	i -= r->nq;
 	for (k = 0; k < r->nw; k++)
-		if (r->w[k].run_id == 0 && r->w[k].state != TG_W_EXITED && i-- == 0) {
+		if (r->w[k].run_id == 0 && (r->w[k].state != TG_W_EXITED || r->w[k].failed) && i-- == 0) {
 			row->kind = 1;
 			row->index = k;
 			row->worker = &r->w[k];
@@ -296,8 +296,9 @@ tg_tui_runs_start_queued(tg_tui_runs *r, const char *workspace, tg_error *err)
 }
 
 /* The last non-empty line of a file (a worker's log), for messages. */
+/* The last line of a log (no_hint: the last one that is not a "hint:" line, the error itself). */
 static void
-last_line(const char *path, char *buf, size_t n)
+last_line_of(const char *path, char *buf, size_t n, bool no_hint)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
@@ -310,10 +311,16 @@ last_line(const char *path, char *buf, size_t n)
 		while (p > line && (p[-1] == '\n' || p[-1] == '\r' || p[-1] == ' '))
 			*--p = '\0';
 		p = strrchr(line, '\r');     /* progress lines: keep the last update */
-		if (line[0])
+		if (line[0] && !(no_hint && strncmp(line, "hint:", 5) == 0))
 			snprintf(buf, n, "%s", p ? p + 1 : line);
 	}
 	fclose(f);
+}
+
+static void
+last_line(const char *path, char *buf, size_t n)
+{
+	last_line_of(path, buf, n, false);
 }
 
 void
@@ -365,9 +372,12 @@ tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n, tg_severity *
 			char how[64], line[512];
 			describe_exit(st, how, sizeof how);
 			if (w->run_id == 0) {
-				last_line(w->log, line, sizeof line);
-				snprintf(msg, n, "worker %d %s before storing its run: %s (log: %s)", (int)w->pid, how,
-				    line[0] ? line : "no output", w->log);
+				/* the cause first: the message line is cut at the screen's width */
+				last_line_of(w->log, line, sizeof line, true);
+				snprintf(msg, n, "launch failed: %s (worker %d %s before storing its run; log: %s)",
+				    line[0] ? line : "no output", (int)w->pid, how, w->log[0] ? w->log : "none");
+				snprintf(w->note, sizeof w->note, "%s", line[0] ? line : how);
+				w->failed = true;
 				*sev = TG_SEV_ERROR;
 			} else {
 				tg_run_info ri;
@@ -393,12 +403,24 @@ tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n, tg_severity *
 			}
 		}
 	}
-	/* drop exited workers */
+	/* drop exited workers; failed launches stay as rows */
 	for (k = 0; k < r->nw; k++)
-		if (r->w[k].state != TG_W_EXITED)
+		if (r->w[k].state != TG_W_EXITED || r->w[k].failed)
 			r->w[keep++] = r->w[k];
 	r->nw = keep;
 	return changed;
+}
+
+void
+tg_tui_runs_dismiss(tg_tui_runs *r, tg_tui_worker *w)
+{
+	int k = (int)(w - r->w);
+
+	if (k < 0 || k >= r->nw || !w->failed)
+		return;
+	memmove(r->w + k, r->w + k + 1, sizeof *r->w * (size_t)(r->nw - k - 1));
+	r->nw--;
+	tg_tui_runs_select(r, r->sel);
 }
 
 const tg_tui_row_cache *
@@ -503,6 +525,8 @@ const char *
 tg_tui_run_status_text(const tg_run_info *run, const tg_tui_worker *w)
 {
 	if (w != NULL) {
+		if (w->failed)
+			return "failed";
 		switch (w->state) {
 		case TG_W_STARTING: return "starting";
 		case TG_W_PAUSING: return "pausing";

@@ -68,6 +68,8 @@ typedef struct tg_tui_config {
 	bool              on[TG_PEFT_MAX_LAYERS];
 	int               cursor, anchor;           /* layer rows; anchor >= 0 while a range is being selected */
 	tg_peft_method    partner;                  /* the other method of "match budget" */
+	int64_t           pair_budget;              /* the budget of the last match (0: none): the other side's count */
+	char              pair_desc[192];           /* the other side: "LoRA r=8 on q+v, layers 0-1" */
 	tg_peft_count     count;                    /* of the current spec */
 	bool              count_ok;
 	char              count_err[256];
@@ -111,9 +113,12 @@ void tg_tui_config_set_method(tg_tui_config *c, tg_peft_method m);
 int  tg_tui_config_size(tg_tui_config *c, int dir, tg_error *err);
 /* LoRA targets: cycle q+v, q+k+v, q+k+v+o, all six, q, v, ffn_in+ffn_out. */
 int  tg_tui_config_next_targets(tg_tui_config *c, int dir, tg_error *err);
-/* Match budget: size the partner method (LoRA <-> the last adapter method, Pfeiffer by default) on the same layers
- * to the current spec's trainable parameters, and make it current. msg gets a one-line summary. */
+/* Match budget, the README's comparison in one key: from LoRA, the partner adapter method (the last one used,
+ * Pfeiffer by default) on all layers; from an adapter, LoRA on the early layers (the first half); sized to the
+ * current spec's trainable parameters (within 5%), and made current. msg gets a one-line summary. */
 int  tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err);
+/* Whether the current spec still trains the matched budget (within 5%); false when nothing was matched. */
+bool tg_tui_config_pair_matched(const tg_tui_config *c);
 /* What a layer row says is attached ("LoRA q,v r=8", "Pfeiffer m=4", "frozen"). */
 char *tg_tui_config_layer_desc(const tg_tui_config *c, int layer, char *buf, size_t n);
 /* A short description of the method and sizes ("LoRA r=8 on q+v", "Pfeiffer reduction 16 (m=4)"). */
@@ -133,6 +138,11 @@ int  tg_tui_config_seeds(const char *s, uint64_t *out, int max, tg_error *err);
 void tg_tui_config_job(const tg_tui_config *c, uint64_t seed, tg_tui_job *j);
 /* Duplicate a stored run: load its configuration JSON (peft, task, source, targets, sizes, seed). */
 int  tg_tui_config_from_run(tg_tui_config *c, const char *config_json, tg_error *err);
+/* The Setup between sessions: $XDG_STATE_HOME/tamga/setup.json, else ~/.local/state/tamga/setup.json (NULL when
+ * neither is set); saved on leaving the workbench, loaded when it opens (a missing file is the first session). */
+char *tg_tui_setup_path(char *buf, size_t n);
+int  tg_tui_config_save(const tg_tui_config *c, const char *path, tg_error *err);
+int  tg_tui_config_load(tg_tui_config *c, const char *path, tg_error *err);
 
 /* ---- tui-edit.c: a line editor ------------------------------------------------------------------------------- */
 #define TG_EDIT_MAX 1024
@@ -175,6 +185,7 @@ typedef struct tg_tui_worker {
 	double        started;
 	bool          announced;     /* the app has seen its run id */
 	char          note[160];     /* while starting: the last line of its log ("building the 'small' model") */
+	bool          failed;        /* exited before storing its run: kept as a "failed" row, note = its error */
 } tg_tui_worker;
 
 typedef struct tg_tui_row_cache {   /* last loss and timing of a run, refreshed when steps_done changes */
@@ -201,7 +212,7 @@ typedef struct tg_tui_runs {
 
 /* A row of the runs pane. */
 typedef struct tg_tui_row {
-	int            kind;          /* 0 queued job, 1 starting worker, 2 stored run */
+	int            kind;          /* 0 queued job, 1 starting worker (or a failed launch), 2 stored run */
 	int            index;         /* into queue, w or list */
 	tg_run_info   *run;           /* kind 2 */
 	tg_tui_worker *worker;        /* the worker of the row, if any */
@@ -228,10 +239,12 @@ int  tg_tui_runs_start_queued(tg_tui_runs *r, const char *workspace, tg_error *e
 tg_tui_worker *tg_tui_runs_adopt(tg_tui_runs *r, pid_t pid, int64_t run_id, bool ours);
 tg_tui_worker *tg_tui_runs_worker_of(tg_tui_runs *r, int64_t run_id);
 /* Reap exited children, notice adopted workers that died; a run left RUNNING/PAUSED by a dead worker is marked
- * failed. Returns how many workers changed; msg gets a line about the last one. */
-/* Exited workers: the last one's message in msg with its severity (a failure is an error, not read from the text). */
+ * failed; a worker that exited before storing its run stays as a failed row with its error (tg_tui_runs_dismiss
+ * removes it). Returns how many workers changed; msg gets a line about the last one, with its severity (a failure
+ * is an error, not read from the text). */
 int  tg_tui_runs_reap(tg_tui_runs *r, tg_store *s, char *msg, size_t n, tg_severity *sev);
 int  tg_tui_runs_live(const tg_tui_runs *r);          /* workers not exited */
+void tg_tui_runs_dismiss(tg_tui_runs *r, tg_tui_worker *w);   /* drop a failed launch's row */
 void tg_tui_runs_notes(tg_tui_runs *r);               /* refresh the notes of starting workers from their logs */
 int  tg_tui_runs_training(const tg_tui_runs *r);      /* of them, not paused */
 /* The cached last loss and elapsed time of a run (fetched when steps_done changed). */
@@ -285,10 +298,28 @@ typedef struct tg_tui_chart_opts {
 	bool      show_raw;
 	bool      ascii;
 	bool      mono;           /* no colour: ASCII markers tell the series apart */
+	bool      bands;          /* 95% CI bands (the intervals stored with each evaluation) */
+	int       multiples;      /* small multiples, a panel per language: 0 auto (many series), 1 on, 2 off */
+	char      langs[128];     /* the languages shown, "az,kk" ("" = all) */
 } tg_tui_chart_opts;
+/* One panel of the small multiples: the runs' series of one language (first run solid, second dotted). */
+void tg_tui_chart_lang(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const char *lang,
+    const tg_tui_chart_opts *o);
+/* The languages the score chart shows (in chart order), at most max; the count. */
+int  tg_tui_chart_langs(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char **out,
+    int max);
+/* Whether the chart shows a language (o->langs). */
+bool tg_tui_chart_shows(const tg_tui_chart_opts *o, const char *lang);
+/* The score chart of one or two runs as a figure (PNG, SVG or PDF by the extension): the languages, overlay and
+ * bands on screen, the same colours and line styles. */
+int  tg_tui_chart_export(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char *path,
+    tg_error *err);
 /* Fill chart with the score series of one or two runs (the second dotted, same colour per language). */
 void tg_tui_chart_scores(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o);
 void tg_tui_chart_loss(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o);
+/* The colour, line style and ASCII marker of the series at position pos (among the chart's languages) of run 0 or
+ * 1: distinct colours up to TG_SERIES_COLORS, distinct markers up to 16, the second run dotted with letters. */
+void tg_tui_series_look(int pos, int run, const tg_tui_chart_opts *o, int *color, tg_line_style *style, char *marker);
 /* Colour of a language in every chart of the session (stable across runs). */
 int  tg_tui_lang_color(const char *lang);
 
@@ -384,8 +415,10 @@ extern const tg_tui_keyhelp tg_tui_keys[];
 
 /* ---- tui-app.c ---------------------------------------------------------------------------------------------- */
 enum { TG_MSG_INFO, TG_MSG_ERROR };
-typedef enum { TG_DLG_NONE, TG_DLG_QUIT, TG_DLG_STOPPING, TG_DLG_PROMPT } tg_tui_dialog;
+typedef enum { TG_DLG_NONE, TG_DLG_QUIT, TG_DLG_STOPPING, TG_DLG_PROMPT, TG_DLG_CONFIRM } tg_tui_dialog;
 typedef void (*tg_tui_prompt_fn)(tg_tui *t, const char *text);
+/* A destructive action on one run, asked first (y confirms); it acts on the id captured when the key was pressed. */
+typedef void (*tg_tui_confirm_fn)(tg_tui *t, int64_t run_id);
 
 struct tg_tui {
 	tg_tui_opts     opts;
@@ -425,6 +458,11 @@ struct tg_tui {
 	tg_tui_edit     prompt;
 	char            prompt_label[64];
 	tg_tui_prompt_fn prompt_fn;
+	char            confirm_text[256];  /* "Cancel run #3 (lora ...)? y/n" */
+	char            log_path[1100];     /* the log shown over the screen ("": none); any key closes it */
+	int             log_scroll;         /* lines up from the end */
+	tg_tui_confirm_fn confirm_fn;
+	int64_t         confirm_id;
 	/* curves options */
 	tg_tui_chart_opts chart;
 	/* Lua */
@@ -452,7 +490,10 @@ void    tg_tui_set_view(tg_tui *t, tg_tui_view v);
 void    tg_tui_focus_pane(tg_tui *t, tg_tui_pane_id p);   /* in the current view, when it is shown */
 tg_tui_pane_id tg_tui_focused(const tg_tui *t);
 int     tg_tui_launch(tg_tui *t);                    /* queue the current configuration (one job per seed) */
+int     tg_tui_launch_pair(tg_tui *t);               /* match the budget (b) and queue both sides */
 void    tg_tui_prompt(tg_tui *t, const char *label, const char *init, tg_tui_prompt_fn fn);
+void    tg_tui_confirm(tg_tui *t, int64_t run_id, tg_tui_confirm_fn fn, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 void    tg_tui_request_quit(tg_tui *t);
 void    tg_tui_duplicate(tg_tui *t, int64_t run_id);  /* load a run's configuration into the setup */
 void    tg_tui_sync_curves(tg_tui *t);                /* the curves pane follows marks, else the selection */

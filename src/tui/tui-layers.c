@@ -140,6 +140,9 @@ layers_key(void *p, tg_tui *t, int key)
 		if (tg_tui_config_next_targets(c, -1, &err) != TG_OK)
 			tg_tui_error(t, NULL, &err);
 		break;
+	case 'B':
+		tg_tui_launch_pair(t);
+		break;
 	case 'b':
 		if (tg_tui_config_match(c, msg, sizeof msg, &err) != TG_OK)
 			tg_tui_error(t, NULL, &err);
@@ -221,10 +224,16 @@ layers_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 	y = in.y + in.h - 3;
 	if (c->count_ok) {
 		char a[32], b[32];
-		snprintf(line, sizeof line, "total %s trainable, %d of %d layers%s%s (+ head)",
-		    tg_tui_fmt_int(c->count.total, a, sizeof a), tg_tui_config_n_on(c), c->n_layers,
-		    c->count.embed ? ", embeddings " : "", c->count.embed ? tg_tui_fmt_int(c->count.embed, b, sizeof b) : "");
-		tg_tui_text(g, in.x + 1, y, in.w - 2, line, 0, 0, TG_ATTR_BOLD);
+		bool unmatched = c->pair_budget > 0 && !tg_tui_config_pair_matched(c);
+		if (c->pair_budget > 0)       /* the match holds only while the count stays within 5% */
+			snprintf(line, sizeof line, "total %s+head, %s %s%s", tg_tui_fmt_int(c->count.total, a, sizeof a),
+			    unmatched ? "NOT the budget" : "budget", tg_tui_fmt_int(c->pair_budget, b, sizeof b),
+			    unmatched ? "" : ": matched");
+		else
+			snprintf(line, sizeof line, "total %s trainable, %d of %d layers%s%s (+ head)",
+			    tg_tui_fmt_int(c->count.total, a, sizeof a), tg_tui_config_n_on(c), c->n_layers,
+			    c->count.embed ? ", embeddings " : "", c->count.embed ? tg_tui_fmt_int(c->count.embed, b, sizeof b) : "");
+		tg_tui_text(g, in.x + 1, y, in.w - 2, line, unmatched && color ? TG_COLOR_VERMILLION : 0, 0, TG_ATTR_BOLD);
 	} else
 		tg_tui_text(g, in.x + 1, y, in.w - 2, c->count_err, color ? TG_COLOR_VERMILLION : 0, 0, TG_ATTR_BOLD);
 	/* the spec string, wrapped onto two lines when the pane is narrow */
@@ -236,5 +245,5 @@ layers_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 
 const tg_tui_pane_type tg_tui_pane_layers = {
 	"layers", layers_init, layers_free, NULL, layers_key, layers_draw,
-	"space toggle  v range  a/x/i all/none/invert  = layers  m method  +/- size  t targets  b match budget  L launch",
+	"space toggle  v range  a/x/i all/none/invert  = layers  m method  +/- size  t targets  b match budget (B: launch the pair)  L launch",
 };

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 
 #define FRAME_S 0.033      /* at most ~30 frames a second */
+#define IDLE_END_S 2.0    /* --max-frames: an idle screen ends after this long */
 #define IDLE_MS 40         /* key polling while nothing changes: keys are answered within this */
 
 static volatile sig_atomic_t got_int, got_term;
@@ -40,7 +41,7 @@ tg_tui_run(const tg_tui_opts *o)
 	tg_tui_style st;
 	tg_error err = { 0 };
 	struct sigaction sa, old_int, old_term, old_hup;
-	double last_draw = -1;
+	double last_draw = -1, last_active = tg_now();
 	bool full = true;
 	int w, h, rc = 0;
 	char cap[512];
@@ -78,6 +79,8 @@ tg_tui_run(const tg_tui_opts *o)
 	for (;;) {
 		int key = tg_term_getkey(tm, t->dirty ? 0 : IDLE_MS), n = 0, fl;
 		double now;
+		if (key != -1)
+			last_active = tg_now();
 		while (key != -1) {
 			if (key == TG_KEY_RESIZE) {
 				tg_term_size(tm, &w, &h);
@@ -115,6 +118,12 @@ tg_tui_run(const tg_tui_opts *o)
 			if (o->max_frames > 0 && t->frames >= o->max_frames)
 				goto done;
 		}
+		/* --max-frames also ends an idle screen, one that will not change by itself: nothing training or queued
+		 * and no key for IDLE_END_S (the load average on the status line does not count) */
+		if (tg_tui_runs_live(&t->runs) > 0 || t->runs.nq > 0 || t->dialog != TG_DLG_NONE)
+			last_active = now;
+		if (o->max_frames > 0 && t->frames > 0 && now - last_active >= IDLE_END_S)
+			goto done;
 	}
 done:
 	sig_tui = NULL;

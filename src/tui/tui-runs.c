@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui/tui-int.h"
+#include "exp/exp.h"
 
 typedef struct runs_pane {
 	int rows;     /* rows that fit (from the last draw) */
@@ -21,6 +22,37 @@ static void
 runs_free(void *p)
 {
 	free(p);
+}
+
+static void
+cancel_confirmed(tg_tui *t, int64_t run_id)
+{
+	tg_error err = { 0 };
+
+	if (tg_tui_runs_cancel_run(&t->runs, run_id, &err) != TG_OK)
+		tg_tui_error(t, "cancel", &err);
+	else
+		tg_tui_message(t, TG_MSG_INFO, "run #%lld stops after its current step (checkpoint, status cancelled)",
+		    (long long)run_id);
+}
+
+static void
+delete_confirmed(tg_tui *t, int64_t run_id)
+{
+	tg_error err = { 0 };
+
+	if (t->store == NULL || tg_run_remove(t->store, run_id, &err) != TG_OK)
+		tg_tui_error(t, "delete", &err);
+	else {
+		tg_tui_message(t, TG_MSG_INFO, "deleted run #%lld (its rows, checkpoint, log and adapter)", (long long)run_id);
+		t->force_poll = true;
+		for (int k = 0; k < t->runs.n_marked; k++)
+			if (t->runs.marked[k] == run_id) {
+				t->runs.marked[k] = t->runs.marked[t->runs.n_marked - 1];
+				t->runs.n_marked--;
+				break;
+			}
+	}
 }
 
 static int
@@ -94,28 +126,40 @@ runs_key(void *p, tg_tui *t, int key)
 			memmove(r->queue + row.index, r->queue + row.index + 1, sizeof *r->queue * (size_t)(r->nq - row.index - 1));
 			r->nq--;
 			tg_tui_message(t, TG_MSG_INFO, "removed a queued launch");
+		} else if (row.kind == 1 && row.worker->failed) {
+			tg_tui_runs_dismiss(r, row.worker);
+			tg_tui_message(t, TG_MSG_INFO, "removed the failed launch");
 		} else if (row.kind == 1) {
 			if (tg_tui_worker_cancel(row.worker->pid) == TG_OK) {
 				row.worker->state = TG_W_CANCELLING;
 				tg_tui_message(t, TG_MSG_INFO, "stopping worker %d", (int)row.worker->pid);
 			}
-		} else if (tg_tui_runs_cancel_run(r, row.run->id, &err) != TG_OK)
-			tg_tui_error(t, "cancel", &err);
+		} else if (row.run->status != TG_RUN_RUNNING && row.run->status != TG_RUN_PAUSED)
+			tg_tui_message(t, TG_MSG_ERROR, "cancel: run #%lld is not training", (long long)row.run->id);
 		else
-			tg_tui_message(t, TG_MSG_INFO, "run #%lld stops after its current step (checkpoint, status cancelled)",
-			    (long long)row.run->id);
+			tg_tui_confirm(t, row.run->id, cancel_confirmed, "Cancel run #%lld (%s)? y cancels, any other key "
+			    "keeps it", (long long)row.run->id, row.run->name ? row.run->name : "");
 		break;
 	case 'd':
 		if (have && row.kind == 2)
 			tg_tui_duplicate(t, row.run->id);
 		break;
 	case 'o':
+		/* the log over the screen (Up/Down scroll, any other key closes it) */
 		if (have && (row.worker || row.kind == 2)) {
 			if (row.kind == 2)
-				tg_tui_message(t, TG_MSG_INFO, "log: %s/logs/run-%lld.log", t->workspace, (long long)row.run->id);
+				snprintf(t->log_path, sizeof t->log_path, "%s/logs/run-%lld.log", t->workspace,
+				    (long long)row.run->id);
 			else
-				tg_tui_message(t, TG_MSG_INFO, "log: %s", row.worker->log);
+				snprintf(t->log_path, sizeof t->log_path, "%s", row.worker->log);
+			t->log_scroll = 0;
 		}
+		break;
+	case 'D':
+		if (have && row.kind == 2)
+			tg_tui_confirm(t, row.run->id, delete_confirmed, "Delete run #%lld (%s) with its scores, checkpoint, log "
+			    "and adapter? y deletes, any other key keeps it", (long long)row.run->id,
+			    row.run->name ? row.run->name : "");
 		break;
 	case 'r':
 		if (have && row.kind == 2)
@@ -123,7 +167,8 @@ runs_key(void *p, tg_tui *t, int key)
 		break;
 	case 'J':
 		r->max_jobs = r->max_jobs % 4 + 1;
-		tg_tui_message(t, TG_MSG_INFO, "%d run%s train at a time", r->max_jobs, r->max_jobs == 1 ? "" : "s");
+		tg_tui_message(t, TG_MSG_INFO, "%d run%s at a time; the others queue", r->max_jobs,
+		    r->max_jobs == 1 ? " trains" : "s train");
 		break;
 	default:
 		return TG_TUI_IGNORED;
@@ -170,19 +215,30 @@ runs_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 		if (!tg_tui_runs_row(r, i, &row))
 			break;
 		if (row.kind == 0) {
+			/* the name the run will be stored under ("lora 0-1 udpos en->az,kk"), and its seed */
 			tg_tui_job *j = &r->queue[row.index];
-			snprintf(name, sizeof name, "%.120s %s %s->%.80s seed %llu", j->peft, j->task, j->source, j->targets,
-			    (unsigned long long)j->seed);
-			tg_tui_pad(b1, sizeof b1, name, namew, false);
-			snprintf(line, sizeof line, "  %-6s%s %-9s%11s %7s %7s %6s", "-", tg_tui_pad(name, sizeof name, name,
-			    namew, false), "queued", "-", "-", "-", "-");
+			tg_peft_spec qs;
+			if (j->name[0])
+				snprintf(name, sizeof name, "%.120s seed %llu", j->name, (unsigned long long)j->seed);
+			else if (tg_peft_spec_parse(&qs, j->peft, NULL) == TG_OK)
+				snprintf(name, sizeof name, "%s %s %s %s->%.80s seed %llu", tg_peft_method_name(qs.method), qs.layers,
+				    j->task, j->source, j->targets[0] ? j->targets : "all", (unsigned long long)j->seed);
+			else
+				snprintf(name, sizeof name, "%.120s %s %s->%.80s seed %llu", j->peft, j->task, j->source, j->targets,
+				    (unsigned long long)j->seed);
+			{
+				/* padded into its own buffer: padding name into itself printed an empty name */
+				char padded[256];
+				snprintf(line, sizeof line, "  %-6s%s %-9s%11s %7s %7s %6s", "-", tg_tui_pad(padded, sizeof padded,
+				    name, namew, false), "queued", "-", "-", "-", "-");
+			}
 			stcol = color ? TG_COLOR_GRAY : 0;
 		} else if (row.kind == 1) {
 			snprintf(b1, sizeof b1, "pid%d", (int)row.worker->pid);
 			snprintf(line, sizeof line, "  %-6.6s%s %-9s%11s %7s %7s %6s", b1, tg_tui_pad(name, sizeof name,
 			    row.worker->note[0] ? row.worker->note : row.worker->label, namew, false),
 			    tg_tui_run_status_text(NULL, row.worker), "-", "-", "-", "-");
-			stcol = color ? TG_COLOR_ORANGE : 0;
+			stcol = color ? (row.worker->failed ? TG_COLOR_VERMILLION : TG_COLOR_ORANGE) : 0;
 		} else {
 			tg_run_info *ru = row.run;
 			const tg_tui_row_cache *lc = NULL;
@@ -195,7 +251,10 @@ runs_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 				snprintf(step, sizeof step, "%lld/%lld", (long long)ru->steps_done, (long long)ru->steps_total);
 			else
 				snprintf(step, sizeof step, "%lld", (long long)ru->steps_done);
-			if (active && lc && isfinite(lc->elapsed) && ru->steps_done > 0 && ru->steps_total > ru->steps_done)
+			/* no ETA while paused (or pausing): nothing is being estimated */
+			if (active && ru->status == TG_RUN_RUNNING && !(row.worker && (row.worker->state == TG_W_PAUSED ||
+			    row.worker->state == TG_W_PAUSING)) && lc && isfinite(lc->elapsed) && ru->steps_done > 0 &&
+			    ru->steps_total > ru->steps_done)
 				tg_tui_fmt_duration(lc->elapsed / (double)ru->steps_done * (double)(ru->steps_total -
 				    ru->steps_done), eta, sizeof eta);
 			snprintf(b1, sizeof b1, "#%lld", (long long)ru->id);
@@ -233,5 +292,5 @@ runs_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect rect, bool focused)
 
 const tg_tui_pane_type tg_tui_pane_runs = {
 	"runs", runs_init, runs_free, NULL, runs_key, runs_draw,
-	"Up/Down select  space overlay  Enter curves  p pause/resume  c cancel  d duplicate  o log  r results  J jobs",
+	"Up/Down select  space overlay  Enter curves  p pause/resume  c cancel  D delete  d duplicate  o log  r results",
 };

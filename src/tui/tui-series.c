@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui/tui-int.h"
+#include "plot/plot.h"
 
 /* Canonical language order (source languages first), for stable colours and legends. */
 static const char *const lang_order[] = { "en", "tr", "az", "tk", "kk", "ky", "tt", "ba", "uz", "ug", "sah", "cv",
@@ -202,28 +203,67 @@ chart_common(tg_chart *ch, const tg_tui_chart_opts *o)
 	tg_chart_glyphs(ch, o->ascii ? TG_GLYPHS_ASCII : TG_GLYPHS_BRAILLE);
 }
 
+/* ASCII markers: the first run's languages, the second run's (letters, so an overlay tells both runs and every
+ * language apart without colour). */
+static const char marks1[] = "*+ox#@%&=~$?^!<>";
+static const char marks2[] = "ABCDEFGHJKLMNPRS";
+
+void
+tg_tui_series_look(int pos, int run, const tg_tui_chart_opts *o, int *color, tg_line_style *style, char *marker)
+{
+	int n = (int)sizeof marks1 - 1;
+
+	*color = o->mono ? 0 : tg_palette_series_many(pos);
+	/* past the distinct colours the first run's lines are dashed; the second run's are always dotted */
+	*style = run == 1 ? TG_LINE_DOTTED : pos >= TG_SERIES_COLORS ? TG_LINE_DASHED : TG_LINE_SOLID;
+	*marker = run == 1 ? marks2[pos % n] : marks1[pos % n];
+}
+
 void
 tg_tui_chart_scores(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o)
 {
-	int r, i, k, si;
+	const char *shown[2 * (TG_MAX_LANGS + 2)];
+	int r, i, k, si, nshown = 0;
+	bool own_legend = o->ascii || o->mono;
 
 	chart_common(ch, o);
+	/* a language's position among the languages of the chart picks its colour and marker, so no two series of a
+	 * run look alike (up to TG_SERIES_COLORS colours, 16 markers) */
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			if (!tg_tui_chart_shows(o, runs[r]->lang[i].lang))
+				continue;
+			for (k = 0; k < nshown && strcmp(shown[k], runs[r]->lang[i].lang) != 0; k++)
+				;
+			if (k == nshown && nshown < (int)(sizeof shown / sizeof *shown))
+				shown[nshown++] = runs[r]->lang[i].lang;
+		}
 	for (r = 0; r < nruns && r < 2; r++) {
 		const tg_tui_curves *c = runs[r];
 		for (i = 0; i < c->nlang; i++) {
 			const tg_tui_series *s = &c->lang[i];
-			char name[40];
+			char name[40], marker;
 			bool in_first = false;
+			int color, pos;
+			tg_line_style style;
+			if (!tg_tui_chart_shows(o, s->lang))
+				continue;
 			if (r == 1)
 				for (k = 0; k < runs[0]->nlang; k++)
-					in_first = in_first || strcmp(runs[0]->lang[k].lang, s->lang) == 0;
-			/* the second run shares the legend of the first: same colour per language, dotted */
-			snprintf(name, sizeof name, "%s%s", in_first ? "" : s->lang, in_first ? "" : r == 1 ? "'" : "");
-			si = tg_chart_series_add(ch, name, (size_t)s->n, s->x, s->y, NULL, NULL, NULL);
+					in_first = in_first || (strcmp(runs[0]->lang[k].lang, s->lang) == 0 &&
+					    tg_tui_chart_shows(o, s->lang));
+			for (pos = 0; pos < nshown && strcmp(shown[pos], s->lang) != 0; pos++)
+				;
+			/* in colour the second run shares the legend of the first (same colour per language, dotted);
+			 * with ASCII markers it has its own entries */
+			snprintf(name, sizeof name, "%s%s", in_first && !own_legend ? "" : s->lang,
+			    r == 1 && (own_legend || !in_first) ? "'" : "");
+			si = tg_chart_series_add(ch, name, (size_t)s->n, s->x, s->y, o->bands ? s->lo : NULL,
+			    o->bands ? s->hi : NULL, NULL);
 			if (si < 0)
 				continue;
-			tg_chart_series_style(ch, si, o->mono ? 0 : tg_tui_lang_color(s->lang),
-			    r == 0 ? TG_LINE_SOLID : TG_LINE_DOTTED, 0);
+			tg_tui_series_look(pos, r, o, &color, &style, &marker);
+			tg_chart_series_style(ch, si, color, style, o->ascii || o->mono ? marker : 0);
 		}
 	}
 }
@@ -242,4 +282,125 @@ tg_tui_chart_loss(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, con
 		if (si >= 0)
 			tg_chart_series_style(ch, si, o->mono ? 0 : colors[r], r == 0 ? TG_LINE_SOLID : TG_LINE_DOTTED, 0);
 	}
+}
+
+bool
+tg_tui_chart_shows(const tg_tui_chart_opts *o, const char *lang)
+{
+	const char *p = o->langs;
+	size_t n = strlen(lang);
+
+	if (*p == '\0' || strcmp(p, "all") == 0)
+		return true;
+	while (*p) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		if (strncmp(p, lang, n) == 0 && (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
+			return true;
+		while (*p && *p != ',')
+			p++;
+	}
+	return false;
+}
+
+int
+tg_tui_chart_export(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char *path,
+    tg_error *err)
+{
+	tg_plot *p;
+	char title[160], name[64];
+	const char *shown[2 * (TG_MAX_LANGS + 2)];
+	int r, i, k, nshown = 0, rc, added = 0;
+
+	if (tg_plot_format_of(path, err) < 0)
+		return TG_ERR;
+	if (nruns == 0)
+		return tg_error_set(err, TG_E_STATE, "export: no run on the chart (select one in the Runs pane)");
+	snprintf(title, sizeof title, "%s per language: #%lld%s%s", runs[0]->metric[0] ? runs[0]->metric : "score",
+	    (long long)runs[0]->run_id, nruns > 1 ? " (solid) vs dotted #" : "", "");
+	if (nruns > 1)
+		snprintf(title + strlen(title), sizeof title - strlen(title), "%lld", (long long)runs[1]->run_id);
+	p = tg_plot_new(TG_PLOT_LINE, title);
+	tg_plot_axis(p, "step", runs[0]->metric[0] ? runs[0]->metric : "score", false, false);
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			if (!tg_tui_chart_shows(o, runs[r]->lang[i].lang))
+				continue;
+			for (k = 0; k < nshown && strcmp(shown[k], runs[r]->lang[i].lang) != 0; k++)
+				;
+			if (k == nshown)
+				shown[nshown++] = runs[r]->lang[i].lang;
+		}
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			const tg_tui_series *s = &runs[r]->lang[i];
+			tg_tui_chart_opts co = *o;
+			int si, color, pos;
+			tg_line_style style;
+			char marker;
+			if (!tg_tui_chart_shows(o, s->lang) || s->n == 0)
+				continue;
+			for (pos = 0; pos < nshown && strcmp(shown[pos], s->lang) != 0; pos++)
+				;
+			co.mono = false;
+			tg_tui_series_look(pos, r, &co, &color, &style, &marker);
+			if (nruns > 1)
+				snprintf(name, sizeof name, "#%lld %s", (long long)runs[r]->run_id, s->lang);
+			else
+				snprintf(name, sizeof name, "%s", s->lang);
+			si = tg_plot_series_add(p, name, (size_t)s->n, s->x, s->y, o->bands ? s->lo : NULL, o->bands ? s->hi : NULL);
+			if (si >= 0) {
+				tg_plot_series_style(p, si, color, style);
+				added++;
+			}
+		}
+	if (added == 0) {
+		tg_plot_free(p);
+		return tg_error_set(err, TG_E_STATE, "export: no language of the chart has points yet");
+	}
+	rc = tg_plot_save(p, path, 1000, 600, err);
+	tg_plot_free(p);
+	return rc;
+}
+
+int
+tg_tui_chart_langs(const tg_tui_curves *const *runs, int nruns, const tg_tui_chart_opts *o, const char **out, int max)
+{
+	int r, i, k, n = 0;
+
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			if (!tg_tui_chart_shows(o, runs[r]->lang[i].lang) || runs[r]->lang[i].n == 0)
+				continue;
+			for (k = 0; k < n && strcmp(out[k], runs[r]->lang[i].lang) != 0; k++)
+				;
+			if (k == n && n < max)
+				out[n++] = runs[r]->lang[i].lang;
+		}
+	return n;
+}
+
+void
+tg_tui_chart_lang(tg_chart *ch, const tg_tui_curves *const *runs, int nruns, const char *lang,
+    const tg_tui_chart_opts *o)
+{
+	static const int colors[2] = { TG_COLOR_BLUE, TG_COLOR_VERMILLION };
+	static const char marks[2] = { '*', 'o' };
+	int r, i, si;
+
+	chart_common(ch, o);
+	tg_chart_options(ch, nruns > 1, true);
+	for (r = 0; r < nruns && r < 2; r++)
+		for (i = 0; i < runs[r]->nlang; i++) {
+			const tg_tui_series *s = &runs[r]->lang[i];
+			char name[40];
+			if (strcmp(s->lang, lang) != 0)
+				continue;
+			snprintf(name, sizeof name, "#%lld", (long long)runs[r]->run_id);
+			si = tg_chart_series_add(ch, name, (size_t)s->n, s->x, s->y, o->bands ? s->lo : NULL,
+			    o->bands ? s->hi : NULL, NULL);
+			if (si >= 0)
+				tg_chart_series_style(ch, si, o->mono ? 0 : colors[r], r == 0 ? TG_LINE_SOLID : TG_LINE_DOTTED,
+				    o->ascii || o->mono ? marks[r] : 0);
+		}
 }

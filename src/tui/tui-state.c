@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "tui/tui-int.h"
 #include "exp/options.h"
 
@@ -457,7 +458,9 @@ tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err)
 	tg_peft_spec s;
 	int64_t budget;
 	double ratio = 0;
-	char d1[128], d2[128], lay[128];
+	char d1[128], d2[128], lay[128], from_lay[128];
+	bool on[TG_PEFT_MAX_LAYERS];
+	int i;
 
 	if (!c->count_ok)
 		return tg_error_set(err, TG_E_STATE, "match budget: %.200s", c->count_err[0] ? c->count_err : "nothing to count");
@@ -470,9 +473,13 @@ tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err)
 		                                                                             : TG_PEFT_PFEIFFER;
 	else
 		to = TG_PEFT_LORA;
+	/* the pair compared in the README: LoRA on the early layers, the adapter on all layers */
+	for (i = 0; i < c->n_layers; i++)
+		on[i] = to == TG_PEFT_LORA ? i < (c->n_layers + 1) / 2 : true;
 	tg_tui_config_method_desc(c, d1, sizeof d1);
+	tg_layers_format(c->on, c->n_layers, from_lay, sizeof from_lay);
 	s = c->spec[to];
-	tg_layers_format(c->on, c->n_layers, s.layers, sizeof s.layers);
+	tg_layers_format(on, c->n_layers, s.layers, sizeof s.layers);
 	s.leave_out[0] = '\0';
 	if (to != TG_PEFT_LORA) {
 		s.n_reduction = 0;
@@ -481,14 +488,24 @@ tg_tui_config_match(tg_tui_config *c, char *msg, size_t n, tg_error *err)
 	if (tg_peft_match(&s, &c->enc, budget, 0.05, &ratio, err) != TG_OK)
 		return TG_ERR;
 	c->spec[to] = s;
+	memcpy(c->on, on, sizeof(bool) * (size_t)c->n_layers);
 	c->partner = from == TG_PEFT_LORA || tg_peft_method_is_adapter(from) ? from : c->partner;
 	c->method = to;
 	tg_tui_config_recount(c);
 	tg_tui_config_method_desc(c, d2, sizeof d2);
 	tg_layers_format(c->on, c->n_layers, lay, sizeof lay);
-	snprintf(msg, n, "budget matched on layers %s: %s trains %lld, %s %lld (ratio %.3f)", lay, d2,
-	    (long long)(c->count_ok ? c->count.total : 0), d1, (long long)budget, ratio);
+	c->pair_budget = budget;
+	snprintf(c->pair_desc, sizeof c->pair_desc, "%.120s, layers %.60s", d1, from_lay);
+	snprintf(msg, n, "budget matched: %s on layers %s trains %lld, %s on layers %s %lld (ratio %.3f); B launches "
+	    "both", d2, lay, (long long)(c->count_ok ? c->count.total : 0), d1, from_lay, (long long)budget, ratio);
 	return TG_OK;
+}
+
+bool
+tg_tui_config_pair_matched(const tg_tui_config *c)
+{
+	return c->pair_budget > 0 && c->count_ok && c->count.total > 0 &&
+	    fabs((double)c->count.total / (double)c->pair_budget - 1.0) <= 0.05;
 }
 
 /* ---- task ------------------------------------------------------------------------------------------------------ */
@@ -544,8 +561,24 @@ tg_tui_config_set_task(tg_tui_config *c, const char *task, tg_error *err)
 int
 tg_tui_config_set_source(tg_tui_config *c, const char *src, tg_error *err)
 {
+	const char *ok[TG_MAX_LANGS];
+	char list[256] = "";
+	int n, i;
+
 	if (src == NULL || *src == '\0' || strlen(src) >= sizeof c->source)
 		return tg_error_set(err, TG_E_ARG, "source: expected a language code such as en or tr");
+	/* refuse a source the task cannot train on here, before a worker fails on it (without a data root the
+	 * launch says why) */
+	if ((n = tg_task_sources(c->task, c->data_root[0] ? c->data_root : NULL, ok, TG_MAX_LANGS, NULL)) >= 0) {
+		for (i = 0; i < n && strcmp(ok[i], src) != 0; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", ok[i]);
+		if (i == n) {
+			tg_error_set(err, TG_E_ARG, "source '%s': %s has no training data for it here", src, c->task);
+			if (n == 0)
+				return tg_error_hint(err, "'tamga data list' shows which languages have a train split");
+			return tg_error_hint(err, "sources with training data: %s", list);
+		}
+	}
 	snprintf(c->source, sizeof c->source, "%s", src);
 	return load_langs(c, err);
 }
@@ -730,6 +763,88 @@ tg_tui_config_from_run(tg_tui_config *c, const char *config_json, tg_error *err)
 				c->eval_every = strtoll(b, NULL, 10);
 		}
 	}
+	json_decref(o);
+	return rc;
+}
+
+/* ---- the Setup between sessions ------------------------------------------------------------------------------- */
+
+char *
+tg_tui_setup_path(char *buf, size_t n)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && *xdg == '/')
+		snprintf(buf, n, "%s/tamga/setup.json", xdg);
+	else if (home != NULL && *home)
+		snprintf(buf, n, "%s/.local/state/tamga/setup.json", home);
+	else
+		return NULL;
+	return buf;
+}
+
+int
+tg_tui_config_save(const tg_tui_config *c, const char *path, tg_error *err)
+{
+	json_t *o = json_object(), *tg = json_array();
+	char spec[1024], dir[1100], tmp[1200];
+	const char *slash = strrchr(path, '/');
+	int i, rc;
+
+	json_object_set_new(o, "setup", json_integer(1));
+	json_object_set_new(o, "peft", json_string(tg_tui_config_spec_string(c, spec, sizeof spec)));
+	json_object_set_new(o, "task", json_string(c->task));
+	json_object_set_new(o, "source", json_string(c->source));
+	for (i = 0; i < c->n_langs; i++)
+		if (c->target_on[i])
+			json_array_append_new(tg, json_string(c->langs[i]));
+	json_object_set_new(o, "targets", tg);
+	json_object_set_new(o, "max_train", json_integer(c->max_train));
+	json_object_set_new(o, "max_eval", json_integer(c->max_eval));
+	json_object_set_new(o, "max_steps", json_integer(c->steps));
+	json_object_set_new(o, "eval_every", json_integer(c->eval_every));
+	json_object_set_new(o, "batch_size", json_integer(c->batch));
+	{
+		char lr[32];
+		snprintf(lr, sizeof lr, "%.9g", c->lr);        /* as given (the default is a float): 0.0005 */
+		json_object_set_new(o, "lr", json_real(strtod(lr, NULL)));
+	}
+	json_object_set_new(o, "seeds", json_string(c->seeds));
+	if (slash != NULL) {
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+		tg_mkdirs(dir, 0700);
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);       /* written whole, then renamed: never half a file */
+	rc = json_dump_file(o, tmp, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(o);
+	if (rc != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return tg_error_set(err, TG_E_IO, "%s: cannot write the setup: %s", path, strerror(errno));
+	}
+	return TG_OK;
+}
+
+int
+tg_tui_config_load(tg_tui_config *c, const char *path, tg_error *err)
+{
+	json_error_t je;
+	json_t *o = json_load_file(path, 0, &je), *v;
+	char *text;
+	int rc;
+
+	if (o == NULL) {
+		if (access(path, F_OK) != 0)
+			return TG_OK;                       /* the first session */
+		return tg_error_set(err, TG_E_FORMAT, "%s:%d: the saved setup is not JSON (%s); it is replaced on quit",
+		    path, je.line, je.text);
+	}
+	text = json_dumps(o, JSON_COMPACT);
+	rc = tg_tui_config_from_run(c, text, err);
+	free(text);
+	if ((v = json_object_get(o, "seeds")) && json_is_string(v) && strlen(json_string_value(v)) < sizeof c->seeds)
+		snprintf(c->seeds, sizeof c->seeds, "%s", json_string_value(v));
+	if ((v = json_object_get(o, "eval_every")) && json_is_integer(v) && json_integer_value(v) > 0)
+		c->eval_every = json_integer_value(v);
 	json_decref(o);
 	return rc;
 }

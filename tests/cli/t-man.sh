@@ -15,6 +15,15 @@ for p in tamga.1 tamga.5 tamga-lua.3; do
 	else w=$(LC_ALL=C.UTF-8 MANWIDTH=100 man --warnings -l "$M/$p" 2>&1 >/dev/null | head -3); fi
 	if [ -z "$w" ]; then echo "ok $n - $p renders without warnings"; else echo "not ok $n - $p: $w"; fail=1; fi
 done
+# prose swallowed by a flag macro renders as flags: "(--lr-backoff -also -halves -the ...)" (issue 18)
+if command -v mandoc >/dev/null 2>&1; then
+	for p in tamga.1 tamga.5 tamga-lua.3; do
+		[ -f "$M/$p" ] || continue
+		n=$((n+1))
+		w=$(mandoc -T ascii "$M/$p" | col -b | grep -E '(^| |\()-[a-z]+ -[a-z]+ -[a-z]+ -[a-z]+' | head -2)
+		if [ -z "$w" ]; then echo "ok $n - $p: no words rendered as flags"; else echo "not ok $n - $p: words rendered as flags: $w"; fail=1; fi
+	done
+fi
 [ $n -gt 10 ] || { n=$((n+1)); echo "not ok $n - found only $n commands in tamga --help"; fail=1; }
 echo "1..$n"
 exit $fail

@@ -106,7 +106,9 @@ if [ -n "$M" ] && [ -f "$M/config.json" ] && [ -n "$TAMGA_DATA" ] && ls "$TAMGA_
 	t "train --source kk (no dev split): the reason and the fix" \
 		'[ $rc = 1 ] && echo "$out" | grep -q "source language .kk. has a train split but no dev split" && echo "$out" | grep -q "hint: .*--source [a-z]* --targets kk"'
 	out=$(tg run -e "local r, e = tamga.train{model='$M', task=tamga.task.udpos{source='kk'}, steps=1, workspace='$tmp/ws'} print(r, e)" 2>&1)
-	t "Lua tamga.train: nil and the same message, not 'failed'" 'echo "$out" | grep -q "^nil.*no dev split" && ! echo "$out" | grep -q "failed"'
+	# tamga.train raises (issue 18, bug 10: a nil a script dropped), with the same message and hint
+	t "Lua tamga.train: raises the same message and hint, not 'failed'" \
+		'echo "$out" | grep -q "tamga.train: .*no dev split" && echo "$out" | grep -q "^hint: .*--targets kk" && ! echo "$out" | grep -q "failed"'
 else
 	skip "no micro model, or the data root has a kk udpos dev split"
 	skip "no micro model, or the data root has a kk udpos dev split"

@@ -82,7 +82,8 @@ end
 -- tamga.model -----------------------------------------------------------------------------------------------------
 raises("bad argument #1 to 'load' (string expected, got number)", "model.load: type", function() return tamga.model.load(1) end)
 raises("bad argument #2 to 'load' (unknown option 'bild'; did you mean 'build'?)", "model.load: option", function() return tamga.model.load("micro", { bild = false }) end)
-fails("no such folder, and not a preset", "model.load: missing folder returns nil, message", function() return tamga.model.load("/nonexistent/model") end)
+raises("no such folder, and not a preset", "model.load: a missing folder raises", function() return tamga.model.load("/nonexistent/model") end)
+raises("did you mean 'small'?", "model.load: a typo of a preset raises with a suggestion", function() return tamga.model.load("smal") end)
 T.ok(type(tamga.model.default()) == "string", "model.default takes no arguments")
 T.ok(#tamga.model.presets() >= 3, "model.presets takes no arguments")
 T.is(tamga.model.is(3), false, "model.is: any value")
@@ -191,9 +192,13 @@ raises("field 'schedule': constant, linear or cosine", "train: schedule",
   function() return tamga.train { task = task, schedule = "x" } end)
 raises("give budget or match, not both", "train: budget and match",
   function() return tamga.train { task = task, budget = 10, match = lora } end)
-fails("no evaluation data for target 'xx'", "train: a task without data returns nil, message", function()
-  return tamga.train { model = model, task = tamga.task.udpos { source = "tr", targets = { "xx" }, max_train = 8,
-    max_eval = 4 } }
+-- issue 18, bug 10: typos failed quietly (the task was accepted, tamga.train returned nil with no message)
+raises("bad argument #1 to 'udpos' (field 'targets': no evaluation data for 'kz' under the data root; did you mean 'kk'?",
+  "udpos: a target without data raises with a suggestion", function() return tamga.task.udpos { targets = { "kz" } } end)
+raises("field 'source': no training data for 'az' under the data root", "udpos: a source without training data raises",
+  function() return tamga.task.udpos { source = "az" } end)
+raises("tamga.train: ", "train: a run that cannot start raises with the engine's message", function()
+  return tamga.train { model = model, task = task, peft = tamga.peft.adapter { kind = "pfeiffer", budget = 5 }, steps = 1 }
 end)
 raises("stop here", "train: an error in on_eval is raised after the run stops", function()
   return tamga.train { model = model, task = task, peft = lora, steps = 2, eval_every = 1,

@@ -92,9 +92,25 @@ has 04-peft-budgets '^budget [0-9]+ -> pfeiffer:layers=all' "an adapter matched 
 has 05-first-run '^step +[0-9]+/[0-9]+ +loss' "on_step progress"
 has 05-first-run '^mean TTC' "the report"
 has 05-first-run 'training loss' "the loss chart"
-has 06-early-vs-late '^(early LoRA|late LoRA|adapter) +[0-9]+ parameters' "three methods" 3
+has 06-early-vs-late '^(early LoRA|late LoRA|adapter) +[0-9]+ parameters in the encoder \(\+ [0-9]+ in the head\)' \
+	"three methods, each with one parameter count (encoder) and the head apart" 3
 has 06-early-vs-late '^mean TTC over az, kk, ky, uz$' "the bars"
-has 07-store-and-plots '^wrote workshop-plots/curves\.png and workshop-plots/ttc\.svg$' "the figures"
+has 07-store-and-plots "^wrote $TAMGA_WORKSPACE/plots/curves\.png and $TAMGA_WORKSPACE/plots/ttc\.svg\$" \
+	"the figures, in the workspace's plots folder"
+n=$((n + 1))
+if [ ! -e workshop-plots ] && [ -s "$TAMGA_WORKSPACE/plots/curves.png" ]; then echo "ok $n - 07: nothing written into the current folder"
+else fail=1; echo "not ok $n - 07: nothing written into the current folder (workshop-plots/ or no plots/curves.png)"; fi
+# issue 18, bug 12: 03 printed "mean norm per token 1.89" (a Frobenius norm over the token count) for every layer
+has 03-model '^  layer [0-9]: [0-9]+ tokens x [0-9]+, mean token-vector norm +[0-9.]+, mean cosine between tokens -?[0-9.]+$' \
+	"per layer: mean token-vector norm and mean cosine between tokens" 3
+# 02 and 03 pad by display width: the '->' of the sentence lines (Latin, Cyrillic, Arabic) in one column
+n=$((n + 1))
+cols=$(grep -E '^(tr|az|kk|ug)  .* -> ' 02-tokenizers.out | python3 -c '
+import sys, unicodedata
+def w(s): return sum(0 if unicodedata.combining(c) or unicodedata.category(c) == "Cf" else 1 for c in s)
+print(" ".join(sorted({str(w(l.split(" -> ")[0])) for l in sys.stdin})))')
+if [ -n "$cols" ] && [ "$(echo "$cols" | wc -w)" = 1 ]; then echo "ok $n - 02: the sentence column is aligned in every script (width $cols)"
+else fail=1; echo "not ok $n - 02: the sentence column is aligned in every script (widths: $cols)"; grep -E '^(tr|az|kk|ug)  ' 02-tokenizers.out | sed 's/^/# /'; fi
 
 echo "1..$n"
 exit $fail

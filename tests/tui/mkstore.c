@@ -62,6 +62,8 @@ main(int argc, char **argv)
 			snprintf(e.lang, sizeof e.lang, "en");
 			snprintf(e.metric, sizeof e.metric, "accuracy");
 			e.score = 0.5 + 0.003 * st;
+			e.ci_low = e.score - 0.04;          /* stored intervals, for the bands */
+			e.ci_high = e.score + 0.04;
 			e.is_source = true;
 			e.n_items = 100;
 			tg_store_eval_add(s, id, &e, NULL);
@@ -69,7 +71,9 @@ main(int argc, char **argv)
 				snprintf(e.lang, sizeof e.lang, "%s", langs[k]);
 				e.split = TG_SPLIT_TEST;
 				e.is_source = false;
-				e.score = 0.3 + 0.002 * st + 0.01 * k + 0.0001 * (i % 50);
+				e.score = 0.3 + 0.002 * st + 0.01 * k + 0.0001 * (i % 50) + 0.03 * (i % 2) * (k % 3);
+				e.ci_low = e.score - 0.03 - 0.005 * k;
+				e.ci_high = e.score + 0.03 + 0.005 * k;
 				tg_store_eval_add(s, id, &e, NULL);
 			}
 		}

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include "../tap.h"
 #include "tui/tui-int.h"
 
@@ -215,8 +218,19 @@ test_setup_view(void)
 	keys(t, "m");
 	ok(screen_has(t, "Pfeiffer") && t->cfg.method == TG_PEFT_PFEIFFER, "m switches to Pfeiffer");
 	keys(t, "++b");
-	ok(t->cfg.method == TG_PEFT_LORA && t->cfg.spec[TG_PEFT_LORA].r == 8 && screen_has(t, "budget matched"),
-	    "b matches LoRA to Pfeiffer's budget (reduction 4, m=16: LoRA r=8)");
+	ok(t->cfg.method == TG_PEFT_LORA && t->cfg.spec[TG_PEFT_LORA].r == 17 && screen_has(t, "budget matched") &&
+	    tg_tui_config_n_on(&t->cfg) == 2 && t->cfg.on[0] && t->cfg.on[1],
+	    "b on Pfeiffer (all layers, m=16) gives early-layer LoRA sized to its budget (layers 0-1, r=17; r=%d, %d on)",
+	    t->cfg.spec[TG_PEFT_LORA].r, tg_tui_config_n_on(&t->cfg));
+	ok(screen_has(t, "total 8,704+head, budget 8,512: matched"), "the total line says the budget is matched");
+	if (!screen_has(t, "total 8,704+head, budget 8,512: matched"))
+		dump(t);
+	keys(t, "a");
+	ok(!screen_has(t, "budget matched") && screen_has(t, "budget no longer matched") &&
+	    screen_has(t, "NOT the budget 8,512"), "a (all layers) doubles the count: the status says it is no longer "
+	    "matched");
+	if (!screen_has(t, "budget no longer matched"))
+		dump(t);
 	keys(t, "=");
 	ok(t->dialog == TG_DLG_PROMPT && screen_has(t, "layers ("), "= asks for a layer selection");
 	key(t, TG_KEY_CTRL('u'));
@@ -278,7 +292,7 @@ test_runs_views(void)
 	keys(t, "k");
 	ok(t->ncurves == 1 && tg_tui_curves_langs_with_points(&t->curves[0]) == 4, "the selected run's curves: 4 "
 	    "languages");
-	ok(screen_has(t, "dev accuracy per language") && screen_has(t, "en") && screen_has(t, "kk") &&
+	ok(screen_has(t, "accuracy per language (dev, else test)") && screen_has(t, "en") && screen_has(t, "kk") &&
 	    screen_has(t, "training loss"), "score and loss charts with titles and legends");
 	keys(t, "s");
 	ok(t->chart.smooth == TG_SMOOTH_NONE, "s belongs to the curves pane, not the runs pane");
@@ -425,9 +439,239 @@ test_watch(void)
 		tg_tui_tick(t, tg_now());
 	}
 	tg_tui_render(t);
-	ok(t->runs.nw == 0 && strstr(t->msg, "exited with status 3 before storing its run"), "its exit is reaped and "
-	    "reported: %s", t->msg);
+	ok(t->runs.nw == 1 && t->runs.w[0].failed && strstr(t->msg, "launch failed:") == t->msg &&
+	    strstr(t->msg, "exited with status 3 before storing its run"), "its exit is reaped and reported, the cause "
+	    "first: %s", t->msg);
+	/* issue 18, bug 9: a launch that failed had no row; it stays as a failed row until dismissed */
+	ok(screen_has(t, "pid") && screen_has(t, "failed"), "the failed launch is a row with status failed");
+	if (!screen_has(t, "failed"))
+		dump(t);
+	tg_tui_focus_pane(t, TG_PANE_RUNS);
+	keys(t, "g");
+	keys(t, "c");
+	ok(t->runs.nw == 0 && screen_has(t, "removed the failed launch"), "c on it removes the row");
+	if (t->runs.nw != 0)
+		dump(t);
 	tg_tui_free(t);
+}
+
+/* A run launched from here is stored while the user looks at another run: the selection stays on the user's run,
+ * and c asks before cancelling, naming that run (issue 18, bug 5: c cancelled the newly started run). */
+static void
+test_selection_kept(void)
+{
+	tg_tui *t;
+	pid_t child;
+	tg_run_info *sel;
+	int i, status;
+
+	t = open_app(120, 40, false, true);
+	if (t == NULL)
+		return;
+	keys(t, "2j");
+	sel = tg_tui_runs_selected(&t->runs);
+	ok(sel != NULL && sel->id == 1, "2, j: run #1 is selected");
+	fflush(NULL);
+	if ((child = fork()) == 0) {
+		/* a worker: stores its run (RUNNING, with its pid) and trains a while */
+		tg_store *s = tg_store_open(ws, 0, NULL);
+		tg_run_info ri;
+		int64_t id;
+		tg_run_info_init(&ri);
+		ri.name = "lora 0-1 udpos en->kk";
+		ri.task = "udpos";
+		ri.source = "en";
+		ri.method = "lora";
+		ri.config = "{\"chance\":0.1}";
+		ri.status = TG_RUN_QUEUED;
+		if (s == NULL || tg_store_run_new(s, &ri, &id, NULL) != TG_OK ||
+		    tg_store_run_set_status(s, id, TG_RUN_RUNNING, NULL, NULL) != TG_OK)
+			_exit(2);
+		tg_store_close(s);
+		sleep(20);
+		_exit(0);
+	}
+	tg_tui_runs_adopt(&t->runs, child, 0, true);
+	t->follow_new = true;            /* as tg_tui_launch leaves it */
+	for (i = 0; i < 60 && t->runs.n < 3; i++) {
+		usleep(50000);
+		t->force_poll = true;
+		tg_tui_tick(t, tg_now() + i);
+	}
+	tg_tui_render(t);
+	ok(t->runs.n == 3 && t->runs.w[0].run_id == 3, "the worker's run #3 is stored and matched to the worker");
+	sel = tg_tui_runs_selected(&t->runs);
+	ok(sel != NULL && sel->id == 1, "the selection stays on run #1 (selected: #%lld)", sel ? (long long)sel->id : 0LL);
+	keys(t, "g");
+	sel = tg_tui_runs_selected(&t->runs);
+	ok(sel != NULL && sel->id == 3, "g selects the running run #3 (the newest)");
+	keys(t, "c");
+	ok(t->dialog == TG_DLG_CONFIRM && screen_has(t, "Cancel run #3 (lora 0-1 udpos en->kk)? y cancels"),
+	    "c asks before cancelling, naming the run");
+	keys(t, "j");
+	ok(t->dialog == TG_DLG_NONE && tg_tui_pid_alive(child) && screen_has(t, "nothing changed"),
+	    "another key keeps the run");
+	keys(t, "c");
+	keys(t, "y");
+	for (i = 0; i < 40 && waitpid(child, &status, WNOHANG) == 0; i++)
+		usleep(50000);
+	ok(i < 40, "y cancels it (the worker got its signal)");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, WNOHANG);
+	tg_tui_free(t);
+}
+
+/* The curves pane: languages shown, CI bands, export of the chart on screen; the runs pane: the log pane and
+ * deleting a run after a question (issue 18: what TensorBoard, W&B and htop users expect). */
+static void
+test_chart_tools(void)
+{
+	tg_tui *t = open_app(120, 40, false, true);
+	char path[400], logdir[300];
+	FILE *f;
+
+	if (t == NULL)
+		return;
+	keys(t, "2");
+	tg_tui_focus_pane(t, TG_PANE_RUNS);
+	keys(t, "gj");                   /* run #2 (#3 is test_selection_kept's, without points) */
+	tg_tui_focus_pane(t, TG_PANE_CURVES);
+	keys(t, "l");
+	ok(t->dialog == TG_DLG_PROMPT && screen_has(t, "languages shown"), "l asks for the languages shown");
+	key(t, TG_KEY_CTRL('u'));
+	keys(t, "az,kk\n");
+	ok(strcmp(t->chart.langs, "az,kk") == 0 && screen_has(t, "languages az,kk") && screen_has(t, "── az") &&
+	    !screen_has(t, "── tt"), "az,kk: the chart shows az and kk only");
+	if (!screen_has(t, "── az"))
+		dump(t);
+	keys(t, "b");
+	ok(t->chart.bands && screen_has(t, "95% CI bands"), "b turns the CI bands on");
+	keys(t, "e");
+	ok(t->dialog == TG_DLG_PROMPT && screen_has(t, "export the chart"), "e asks where to export");
+	key(t, TG_KEY_CTRL('u'));
+	snprintf(path, sizeof path, "%s/out/chart.svg\n", dir);
+	keys(t, path);
+	path[strlen(path) - 1] = '\0';
+	ok(access(path, F_OK) == 0 && screen_has(t, "wrote "), "the chart is written as SVG (%s)", path);
+	tg_tui_focus_pane(t, TG_PANE_RUNS);
+	snprintf(logdir, sizeof logdir, "%s/logs", ws);
+	mkdir(logdir, 0755);
+	snprintf(path, sizeof path, "%s/run-2.log", logdir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "run 2: the first line\nstep 1/30\rstep 2/30\nthe last line of run 2\n");
+		fclose(f);
+	}
+	keys(t, "gjo");
+	ok(t->log_path[0] && screen_has(t, "Log: ") && screen_has(t, "the last line of run 2") &&
+	    screen_has(t, "step 2/30") && !screen_has(t, "step 1/30"), "o shows the run's log over the screen (progress "
+	    "lines at their last update)");
+	keys(t, "x");
+	ok(!t->log_path[0] && !screen_has(t, "Log: "), "any other key closes it");
+	keys(t, "D");
+	ok(t->dialog == TG_DLG_CONFIRM && screen_has(t, "Delete run #2"), "D asks before deleting, naming the run");
+	keys(t, "y");
+	t->force_poll = true;
+	tg_tui_tick(t, tg_now() + 5);
+	tg_tui_render(t);
+	ok(tg_tui_runs_get(&t->runs, 2) == NULL && access(path, F_OK) != 0 && screen_has(t, "deleted run #2"),
+	    "y deletes it: gone from the list, its log removed");
+	tg_tui_free(t);
+}
+
+/* Rows of the runs pane: a paused run shows no ETA, a queued launch shows the name its run will get (issue 18). */
+static void
+test_run_rows(void)
+{
+	tg_tui *t;
+	tg_store *s;
+	tg_run_info ri;
+	tg_tui_job j;
+	int64_t id;
+	int k;
+	char row[512];
+	bool found = false;
+
+	if ((s = tg_store_open(ws, 0, NULL)) == NULL)
+		return;
+	tg_run_info_init(&ri);
+	ri.name = "paused lora run";
+	ri.task = "udpos";
+	ri.source = "en";
+	ri.method = "lora";
+	ri.config = "{\"chance\":0.1}";
+	ri.status = TG_RUN_PAUSED;
+	tg_store_run_new(s, &ri, &id, NULL);
+	tg_store_run_update_progress(s, id, 10, 100, 500, NULL);
+	for (k = 1; k <= 10; k++) {
+		tg_step_row sr;
+		tg_step_row_init(&sr);
+		sr.step = k;
+		sr.loss = 1.0;
+		sr.elapsed_s = k;
+		tg_store_step_add(s, id, &sr, NULL);
+	}
+	tg_store_close(s);
+	if ((t = open_app(120, 40, false, true)) == NULL)
+		return;
+	tg_tui_job_init(&j);
+	snprintf(j.peft, sizeof j.peft, "lora:layers=0-1,targets=q+v,r=8,alpha=16");
+	snprintf(j.task, sizeof j.task, "udpos");
+	snprintf(j.source, sizeof j.source, "en");
+	snprintf(j.targets, sizeof j.targets, "kk");
+	j.seed = 3;
+	keys(t, "2");
+	tg_tui_runs_enqueue(&t->runs, &j);
+	tg_tui_render(t);                /* no tick: the queued launch is not started here */
+	for (k = 0; k < t->h; k++) {
+		tg_tui_row_text(t, k, row, sizeof row);
+		if (strstr(row, "#4    paused lora run")) {
+			found = true;
+			ok(strstr(row, "paused") && strstr(row, "10/100") && strstr(row, " - │"), "a paused run shows no ETA: %s",
+			    row);
+		}
+	}
+	ok(found, "the paused run is listed");
+	ok(screen_has(t, "lora 0-1 udpos en->kk seed 3") && screen_has(t, "queued"), "a queued launch shows the name its "
+	    "run will get");
+	if (!screen_has(t, "seed 3"))
+		dump(t);
+	t->runs.nq = 0;
+	tg_tui_free(t);
+}
+
+/* The Setup is remembered between sessions (issue 18): change layers, method and steps, leave, open again. */
+static void
+test_setup_remembered(void)
+{
+	tg_tui *t = open_app(80, 24, false, true);
+	char path[400];
+
+	if (t == NULL)
+		return;
+	keys(t, "=");
+	key(t, TG_KEY_CTRL('u'));
+	keys(t, "1,3\n");
+	tg_tui_config_set_method(&t->cfg, TG_PEFT_PFEIFFER);
+	t->cfg.steps = 1234;
+	snprintf(t->cfg.seeds, sizeof t->cfg.seeds, "2-4");
+	tg_tui_free(t);
+	snprintf(path, sizeof path, "%s/state/tamga/setup.json", dir);
+	ok(access(path, F_OK) == 0, "leaving saves the Setup (%s)", path);
+	t = open_app(80, 24, false, true);
+	if (t == NULL)
+		return;
+	ok(t->cfg.method == TG_PEFT_PFEIFFER && !t->cfg.on[0] && t->cfg.on[1] && !t->cfg.on[2] && t->cfg.on[3] &&
+	    t->cfg.steps == 1234 && strcmp(t->cfg.seeds, "2-4") == 0, "the next session opens with it: Pfeiffer on "
+	    "layers 1 and 3, 1234 steps, seeds 2-4");
+	if (t->cfg.steps != 1234 || t->cfg.method != TG_PEFT_PFEIFFER) {
+		char sp[512];
+		diag("method %d steps %lld seeds %s on %d%d%d%d msg %s", (int)t->cfg.method, (long long)t->cfg.steps,
+		    t->cfg.seeds, t->cfg.on[0], t->cfg.on[1], t->cfg.on[2], t->cfg.on[3], t->msg);
+		diag("spec %s", tg_tui_config_spec_string(&t->cfg, sp, sizeof sp));
+		system("cat $XDG_STATE_HOME/tamga/setup.json");
+	}
+	tg_tui_free(t);
+	unlink(path);
 }
 
 int
@@ -436,12 +680,18 @@ main(void)
 	char cmd[300];
 
 	setup();
+	snprintf(cmd, sizeof cmd, "%s/state", dir);
+	setenv("XDG_STATE_HOME", cmd, 1);      /* the saved Setup lives here, not in the real home */
 	test_setup_view();
 	test_runs_views();
 	test_ascii_mono();
 	test_lua();
 	test_new_workspace();
 	test_watch();
+	test_selection_kept();
+	test_chart_tools();
+	test_run_rows();
+	test_setup_remembered();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);

@@ -132,6 +132,97 @@ test_curves(void)
 	ok(c.nlang == 0 && c.lx == NULL && c.last_step == -1, "clear");
 }
 
+/* Legend entries of a rendered chart: the key's first cell (glyph and colour) and the name after it. */
+typedef struct legend_entry { char key[8], name[16]; int fg; } legend_entry;
+
+static int
+legend(const tg_cells *g, legend_entry *e, int max)
+{
+	int x, y, n = 0, k;
+
+	for (y = 0; y < g->h; y++)
+		for (x = 0; x + 3 < g->w; x++) {
+			const tg_cell *c = &g->c[y * g->w + x];
+			if ((x > 0 && strcmp(c[-1].ch, " ") != 0) || strcmp(c[0].ch, c[1].ch) != 0 || strcmp(c[0].ch, " ") == 0 ||
+			    strcmp(c[2].ch, " ") != 0 || c[3].ch[0] < 'a' || c[3].ch[0] > 'z' || n >= max)
+				continue;
+			snprintf(e[n].key, sizeof e[n].key, "%s", c[0].ch);
+			e[n].fg = c[0].fg;
+			for (k = 0; x + 3 + k < g->w && k < 15 && strcmp(c[3 + k].ch, " ") != 0; k++)
+				e[n].name[k] = c[3 + k].ch[0];
+			e[n].name[k] = '\0';
+			n++;
+			x += 3 + k;
+		}
+	return n;
+}
+
+/* Nine languages of two runs: no two series of the chart look alike, in colour (the first run's legend) and in
+ * ASCII (both runs' legends); issue 18, bug 6: 7 colours for 9 series, tr and sah one ASCII glyph, every language
+ * of the second run drawn with '.' */
+static void
+test_distinct_looks(void)
+{
+	static const char *langs[9] = { "tr", "az", "kk", "ky", "tt", "ba", "uz", "ug", "sah" };
+	tg_eval_row rows[18];
+	tg_tui_curves c, d;
+	const tg_tui_curves *both[2] = { &c, &d };
+	tg_tui_chart_opts o = { TG_SMOOTH_NONE, 0, false, false, false };
+	legend_entry e[40];
+	tg_chart *ch = tg_chart_new("dev accuracy");
+	tg_cells *g = tg_cells_new(220, 24);
+	int i, k, n, same = 0;
+
+	for (i = 0; i < 9; i++) {
+		rows[2 * i] = ev(10, i == 0 ? TG_SPLIT_DEV : TG_SPLIT_TEST, langs[i], i == 0, 0.2 + 0.05 * i);
+		rows[2 * i + 1] = ev(20, i == 0 ? TG_SPLIT_DEV : TG_SPLIT_TEST, langs[i], i == 0, 0.25 + 0.05 * i);
+	}
+	tg_tui_curves_init(&c, 1);
+	tg_tui_curves_init(&d, 2);
+	tg_tui_curves_set_evals(&c, rows, 18);
+	tg_tui_curves_set_evals(&d, rows, 18);
+	tg_tui_chart_scores(ch, both, 2, &o);
+	tg_chart_render(ch, g, NULL);
+	n = legend(g, e, 40);
+	for (i = 0; i < n; i++)
+		for (k = i + 1; k < n; k++)
+			same += e[i].fg == e[k].fg;
+	ok(n == 9 && same == 0, "colour: 9 legend entries in 9 colours (%d entries, %d pairs alike)", n, same);
+	o.ascii = true;
+	tg_tui_chart_scores(ch, both, 2, &o);
+	tg_cells_clear(g);
+	tg_chart_render(ch, g, NULL);
+	n = legend(g, e, 40);
+	for (i = same = 0; i < n; i++)
+		for (k = i + 1; k < n; k++)
+			if (strcmp(e[i].key, e[k].key) == 0) {
+				same++;
+				diag("%s and %s share the marker %s", e[i].name, e[k].name, e[i].key);
+			}
+	ok(n == 18 && same == 0, "ASCII: 18 legend entries (both runs) with 18 markers (%d entries, %d pairs alike)", n,
+	    same);
+	ok(grid_has(g, "sah'"), "the second run's languages are named with a prime");
+	{
+		/* small multiples: a panel per language, the two runs overlaid in it */
+		const char *ls[40];
+		tg_chart *pc = tg_chart_new("kk");
+		int nl;
+		o.ascii = false;
+		snprintf(o.langs, sizeof o.langs, "az,kk,sah");
+		nl = tg_tui_chart_langs(both, 2, &o, ls, 40);
+		ok(nl == 3 && strcmp(ls[0], "az") == 0 && strcmp(ls[2], "sah") == 0, "l az,kk,sah: three languages shown");
+		tg_tui_chart_lang(pc, both, 2, "kk", &o);
+		ok(tg_chart_series_count(pc) == 2, "the kk panel holds both runs");
+		tg_chart_free(pc);
+		o.langs[0] = '\0';
+		ok(tg_tui_chart_langs(both, 2, &o, ls, 40) == 9, "all languages: nine");
+	}
+	tg_chart_free(ch);
+	tg_cells_free(g);
+	tg_tui_curves_clear(&c);
+	tg_tui_curves_clear(&d);
+}
+
 static void
 test_results(void)
 {
@@ -300,6 +391,7 @@ int
 main(void)
 {
 	test_curves();
+	test_distinct_looks();
 	test_results();
 	test_store();
 	test_format();

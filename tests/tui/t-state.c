@@ -142,15 +142,31 @@ test_match(void)
 	int64_t lora;
 
 	base_config(&c);
-	tg_tui_config_set_layers(&c, "0-3", &err);
+	tg_tui_config_set_layers(&c, "0-5", &err);
+	c.spec[TG_PEFT_LORA].r = 16;       /* 294,912: a budget both sides reach within 5% */
+	tg_tui_config_recount(&c);
 	lora = c.count.total;
 	ok(tg_tui_config_match(&c, msg, sizeof msg, &err) == TG_OK, "match budget: %s", msg);
 	ok(c.method == TG_PEFT_PFEIFFER && fabs((double)c.count.total / (double)lora - 1) <= 0.05,
-	    "Pfeiffer on layers 0-3 sized within 5%% of LoRA's %lld (got %lld)", (long long)lora, (long long)c.count.total);
-	ok(tg_tui_config_n_on(&c) == 4 && c.on[0] && c.on[3] && !c.on[4], "on the same layers");
-	ok(strstr(msg, "0-3") && strstr(msg, "Pfeiffer"), "the message names layers and method");
+	    "Pfeiffer on all layers sized within 5%% of LoRA's %lld (got %lld)", (long long)lora, (long long)c.count.total);
+	ok(tg_tui_config_n_on(&c) == 12, "the adapter goes on all layers (the README's pair; %d on)",
+	    tg_tui_config_n_on(&c));
+	ok(strstr(msg, "0-5") && strstr(msg, "all") && strstr(msg, "Pfeiffer"), "the message names layers and method");
+	ok(tg_tui_config_pair_matched(&c), "the pair is matched");
 	ok(tg_tui_config_match(&c, msg, sizeof msg, &err) == TG_OK && c.method == TG_PEFT_LORA &&
 	    fabs((double)c.count.total / (double)lora - 1) <= 0.05, "matching again sizes LoRA back (%s)", msg);
+	ok(tg_tui_config_n_on(&c) == 6 && c.on[0] && c.on[5] && !c.on[6], "LoRA on the early layers (the first half)");
+	/* issue 18, bug 8: from Pfeiffer on all layers, b gave LoRA on all layers; after b then a, the count doubled
+	 * while the status still said "budget matched" */
+	tg_tui_config_set_method(&c, TG_PEFT_PFEIFFER);
+	tg_tui_config_set_all(&c, true);
+	ok(tg_tui_config_match(&c, msg, sizeof msg, &err) == TG_OK && c.method == TG_PEFT_LORA &&
+	    tg_tui_config_n_on(&c) == 6 && !c.on[11], "Pfeiffer on all layers, b: LoRA on layers 0-5, not all (%d on)",
+	    tg_tui_config_n_on(&c));
+	ok(tg_tui_config_pair_matched(&c), "matched (%lld vs %lld)", (long long)c.count.total, (long long)c.pair_budget);
+	tg_tui_config_set_all(&c, true);
+	ok(!tg_tui_config_pair_matched(&c), "a (all layers) doubles the count: no longer matched (%lld vs %lld)",
+	    (long long)c.count.total, (long long)c.pair_budget);
 	tg_tui_config_set_method(&c, TG_PEFT_HOULSBY);
 	tg_tui_config_set_method(&c, TG_PEFT_LORA);
 	c.spec[TG_PEFT_LORA].r = 16;       /* a budget Houlsby's bottleneck steps can reach within 5% */
@@ -202,6 +218,10 @@ test_task(void)
 		tg_tui_config_set_targets_all(&c, false);
 		ok(tg_tui_config_n_targets(&c) == 0, "none");
 		tg_tui_config_set_targets(&c, "kk", &err);
+		/* issue 18, bug 9: Setup accepted source az (no training data) and the launch failed out of sight */
+		ok(tg_tui_config_set_source(&c, "az", &err) == TG_ERR && strstr(err.msg, "source 'az'") &&
+		    strstr(err.hint, "tr") && strcmp(c.source, "en") == 0, "source az (no train split) is refused: %s (%s)",
+		    err.msg, err.hint);
 		ok(tg_tui_config_set_source(&c, "tr", &err) == TG_OK, "source tr");
 		ok(tg_tui_config_n_targets(&c) == 1 && strcmp(tg_tui_config_targets_string(&c, buf, sizeof buf), "kk") == 0,
 		    "changing the source keeps the chosen targets");

@@ -100,7 +100,7 @@ pgrep -f "tamga tui --worker --workspace $WS" > "$TMP/pids" 2>/dev/null
 t0=$(now_ms)
 wait_for "── az" 150 && wait_for "── kk" 5 && wait_for "── tt" 5
 ok $? "curves appear for three target languages ($(( ($(now_ms) - t0) / 1000 )) s)"
-cap | grep -q "dev accuracy per language"; ok $? "the score chart has its title"
+cap | grep -q "accuracy per language (dev, else test)"; ok $? "the score chart has its title, true to the splits shown"
 cap | LC_ALL=C grep -q "$(printf '\342')[$(printf '\240-\243')]"; ok $? "the curves are drawn in braille"
 
 # keys are answered while the run trains, and the curves move
