@@ -248,6 +248,22 @@ typedef struct tg_pretrain_preset {
 } tg_pretrain_preset;
 extern const tg_pretrain_preset tg_pretrain_presets[];
 
+/* The pretraining recipe (tamga pretrain --recipe key=value,...); zero shape/schedule fields take the preset's. */
+typedef struct tg_pretrain_recipe {
+	double tlm;          /* share of sequences that are English<->language pairs (translation LM); 0: MLM only */
+	double bridge;       /* share of those that pair a Cyrillic/Arabic-script line with its Latin transliteration */
+	int    translit;     /* 1: such lines are also seen in Latin (half the time), tamga-script(7) */
+	int    pack;         /* 1: sequences packed with lines up to seq_len (0: one line per sequence) */
+	int    wwm;          /* 1: whole-word masking (0: token masking) */
+	double lr;           /* peak learning rate (0: the preset's); schedule: warm-up, constant, linear decay over the
+	                      * last tenth of the steps */
+	int    warmup_steps;  /* steps of linear warm-up */
+	int    batch, seq_len, layers, hidden, heads, ffn, vocab;   /* 0: the preset's */
+} tg_pretrain_recipe;
+void tg_pretrain_recipe_default(tg_pretrain_recipe *r);
+int  tg_pretrain_recipe_parse(tg_pretrain_recipe *r, const char *s, tg_error *err);   /* on top of r */
+void tg_pretrain_recipe_format(const tg_pretrain_recipe *r, char *buf, size_t n);
+
 typedef struct tg_pretrain_opts {
 	const char *preset;            /* micro, small, base */
 	const char *data_root;         /* NULL: the default data root */
@@ -255,6 +271,8 @@ typedef struct tg_pretrain_opts {
 	uint64_t    seed;
 	int64_t     steps;             /* 0: the preset's */
 	double      temperature;       /* language sampling exponent (XLM-R: 0.3) */
+	tg_pretrain_recipe recipe;     /* tg_pretrain_recipe_default */
+	int64_t     checkpoint_every;  /* steps between checkpoints (pretrain.ckpt + pretrain.state); 0: 100 */
 	bool        progress;
 	volatile int *cancel;
 	void       *ud;
@@ -269,5 +287,16 @@ const char *tg_pretrain_default_dir(const char *preset, char *buf, size_t n);
  * text, then a BERT-style encoder with masked-LM; writes a Hugging Face folder (config.json, model.safetensors,
  * spm.model). */
 int tg_pretrain(const tg_pretrain_opts *o, tg_error *err);
+
+/* The pretraining text of a data root (for tests and reports): lines per language (scripts of one language share
+ * a pool; one line in 100 is held out for the per-language MLM loss) and English<->language pairs. */
+typedef struct tg_pretrain_corpus tg_pretrain_corpus;
+tg_pretrain_corpus *tg_pretrain_corpus_new(void);
+int         tg_pretrain_corpus_load(tg_pretrain_corpus *c, const char *root, tg_error *err);
+/* 0 when lang has neither lines nor pairs. */
+int         tg_pretrain_corpus_count(const tg_pretrain_corpus *c, const char *lang, int64_t *lines, int64_t *held,
+                                     int64_t *pairs);
+const char *tg_pretrain_corpus_line(const tg_pretrain_corpus *c, const char *lang, int64_t k);
+void        tg_pretrain_corpus_free(tg_pretrain_corpus *c);
 
 #endif
