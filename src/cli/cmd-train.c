@@ -25,6 +25,7 @@ static const char more_help[] =
     "  --weight-decay X      0..10       --warmup X  0..1 of the steps       --clip X  gradient norm clip, 0..1e6\n"
     "  --schedule S          learning-rate schedule                  --max-len N  tokens per sentence, 8..8192\n"
     "  --bootstrap N         resamples for the intervals, 10..1e6\n"
+    "  --script S            native (default) or latin: Turkic Cyrillic and Arabic script transliterated, tamga-script(7)\n"
     "  --select-on-target    select the checkpoint on the targets' mean dev score\n"
     "  --lr-backoff  --words  --quiet  --no-build\n";
 
@@ -79,6 +80,11 @@ parse(int argc, char **argv, tg_experiment *x, char *tbuf, size_t tn, bool *json
 		else if (strcmp(a, "--target-corpus") == 0) x->task.ner_target_corpus = v;
 		else if (strcmp(a, "--label-map") == 0) x->task.label_map = v;
 		else if (strcmp(a, "--source-test") == 0) x->task.source_test = v;
+		else if (strcmp(a, "--script") == 0) {
+			tg_error se = { 0 };
+			if (tg_script_choice_parse(v, &x->task.script, &se) != TG_OK)
+				return tg_cli_usage_error("train", "%s (%s)", se.msg, se.hint);
+		}
 		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) x->workspace = v;
 		else if (strcmp(a, "--name") == 0) x->name = v;
 		else if (strcmp(a, "--save-adapter") == 0) x->save_adapter = v;

@@ -129,7 +129,7 @@ static const char *const train_opts[] = {
 	"budget", "match", "epochs", "steps", "batch", "batch_tokens", "accum", "lr", "weight_decay", "warmup", "clip",
 	"schedule", "seed", "eval_every", "patience", "select_on_target", "eval_targets", "bootstrap", "workspace",
 	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", "source_corpus", "target_corpus", "label_map",
-	"source_test", NULL
+	"source_test", "script", NULL
 };
 
 static const char *
@@ -222,6 +222,12 @@ l_run(lua_State *L)
 	x.task.ner_target_corpus = tg_lua_optfield_str(L, 1, 1, "target_corpus", NULL);
 	x.task.label_map = tg_lua_optfield_str(L, 1, 1, "label_map", NULL);
 	x.task.source_test = tg_lua_optfield_str(L, 1, 1, "source_test", NULL);
+	{
+		const char *sc = tg_lua_optfield_str(L, 1, 1, "script", NULL);
+		tg_error se = { 0 };
+		if (sc != NULL && tg_script_choice_parse(sc, &x.task.script, &se) != TG_OK)
+			return luaL_argerror(L, 1, lua_pushfstring(L, "field 'script': %s (%s)", se.msg, se.hint));
+	}
 	luaL_argcheck(L, x.task.max_train >= 0 && x.task.max_eval >= 0, 1, "max_train and max_eval must not be negative");
 	luaL_argcheck(L, x.task.max_len >= 8 && x.task.max_len <= 8192, 1, "max_len must be from 8 to 8192");
 

@@ -28,6 +28,7 @@ tg_pretrain_opts_init(tg_pretrain_opts *o)
 	o->seed = 1;
 	o->temperature = 0.3;
 	tg_pretrain_recipe_default(&o->recipe);
+	o->f16 = true;
 }
 
 const tg_pretrain_preset *
@@ -1030,8 +1031,8 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 		goto out;
 	}
 
-	/* 3. tokenize every line once */
-	if (corpus_tokenize(c, tok, err) != TG_OK)
+	/* 3. tokenize every line once (not needed when a resumed run has no step left: it only writes the model) */
+	if (!(resume && st.step >= steps) && corpus_tokenize(c, tok, err) != TG_OK)
 		goto out;
 	if (o->progress)
 		fprintf(stderr, "pretrain %s: text read and tokenized in %.0f s\n", ps->name, tg_now() - t0);
@@ -1194,7 +1195,7 @@ step_fail:
 	}
 	if (tty)
 		fprintf(stderr, "\n");
-	if (tg_encoder_save(e, out, err) != TG_OK)
+	if (tg_encoder_save_as(e, out, o->f16, err) != TG_OK)
 		goto out;
 	hl = tg_xcalloc((size_t)c->n + 1, sizeof(double));
 	hc = tg_xcalloc((size_t)c->n + 1, sizeof(int64_t));

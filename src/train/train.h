@@ -59,6 +59,8 @@ typedef struct tg_task_opts {
 	 * corpus of the data root's registry file), and a label map (tg_label_map_load: "ontonotes" or a file) that
 	 * brings their tags to PAN-X's PER/ORG/LOC. */
 	const char *ner_source_corpus, *ner_target_corpus, *label_map;
+	tg_script_choice script;       /* latin: every input transliterated (training and evaluation alike),
+	                                * tamga-script(7); default native */
 	const char *source_test;       /* corpus of the source test set TTC divides by (e.g. "tuecl", the Turkish side
 	                                * of the parallel TueCL treebanks, same domain as az/ky/tt tuecl); NULL: every
 	                                * test file of the source */
@@ -273,6 +275,7 @@ typedef struct tg_pretrain_opts {
 	double      temperature;       /* language sampling exponent (XLM-R: 0.3) */
 	tg_pretrain_recipe recipe;     /* tg_pretrain_recipe_default */
 	int64_t     checkpoint_every;  /* steps between checkpoints (pretrain.ckpt + pretrain.state); 0: 100 */
+	bool        f16;               /* model.safetensors in F16 (default true) */
 	bool        progress;
 	volatile int *cancel;
 	void       *ud;
