@@ -35,7 +35,7 @@ tg_cmd_pretrain(int argc, char **argv)
 		if (tg_cli_is_help(a))
 			return tg_cli_help("pretrain", "more options: --temperature X (language sampling exponent, 0..1, default "
 			    "0.3), --recipe key=value,... (tlm bridge translit pack wwm lr warmup batch seq_len layers hidden "
-			    "heads ffn vocab; see tamga-pretrain(1)), --quiet\n");
+			    "heads ffn vocab; see tamga(1)), --checkpoint-every N, --quiet\n");
 		if (strcmp(a, "--force") == 0) {
 			force = true;
 			continue;
@@ -72,7 +72,7 @@ tg_cmd_pretrain(int argc, char **argv)
 					fprintf(stderr, "hint: %s\n", err.hint);
 				return 2;
 			}
-		} else if (strcmp(a, "--temperature --recipe --checkpoint-every") == 0) {
+		} else if (strcmp(a, "--temperature") == 0) {
 			if (tg_cli_double("pretrain", a, v, 0, 1, TG_PARSE_LO_OPEN, &d))
 				return 2;
 			o.temperature = d;
