@@ -155,6 +155,7 @@ typedef struct seg {
 	int32_t *ids;
 	uint8_t *ws;
 	int32_t  n;
+	bool     borrowed;             /* the arrays belong to the same line's segment in a language pool */
 } seg;
 
 /* Lines of one language (monolingual use), with their Latin transliteration where the script differs. */
@@ -297,6 +298,8 @@ pair_add(pair_pool *p, const char *en, const char *xx)
 static void
 seg_free(seg *s)
 {
+	if (s->borrowed)
+		return;
 	free(s->ids);
 	free(s->ws);
 }
@@ -542,6 +545,47 @@ seg_encode(const tg_tokenizer *tok, const char *s, seg *out, tg_error *err)
 	return TG_OK;
 }
 
+/* Line -> index in a pool (open addressing on the line's hash). */
+typedef struct line_index {
+	int64_t *slot;      /* index + 1; 0 = empty */
+	uint64_t mask;
+} line_index;
+
+static void
+index_build(line_index *x, const lang_pool *p)
+{
+	uint64_t cap = 16;
+	int64_t k;
+
+	x->slot = NULL;
+	x->mask = 0;
+	if (p == NULL || p->n == 0)
+		return;
+	while (cap < (uint64_t)p->n * 2)
+		cap <<= 1;
+	x->slot = tg_xcalloc(cap, sizeof(int64_t));
+	x->mask = cap - 1;
+	for (k = 0; k < p->n; k++) {
+		uint64_t h = str_hash(p->line[k]) & x->mask;
+		while (x->slot[h] != 0)
+			h = (h + 1) & x->mask;
+		x->slot[h] = k + 1;
+	}
+}
+
+static int64_t
+index_find(const line_index *x, const lang_pool *p, const char *s)
+{
+	uint64_t h;
+
+	if (x->slot == NULL)
+		return -1;
+	for (h = str_hash(s) & x->mask; x->slot[h] != 0; h = (h + 1) & x->mask)
+		if (strcmp(p->line[x->slot[h] - 1], s) == 0)
+			return x->slot[h] - 1;
+	return -1;
+}
+
 static int
 corpus_tokenize(corpus *c, const tg_tokenizer *tok, tg_error *err)
 {
@@ -560,14 +604,46 @@ corpus_tokenize(corpus *c, const tg_tokenizer *tok, tg_error *err)
 				return TG_ERR;
 		}
 	}
-	for (i = 0; i < c->n_pairs; i++) {
-		pair_pool *p = &c->pair[i];
-		p->ten = tg_xcalloc((size_t)(p->n ? p->n : 1), sizeof(seg));
-		p->txx = tg_xcalloc((size_t)(p->n ? p->n : 1), sizeof(seg));
-		for (k = 0; k < p->n; k++)
-			if (seg_encode(tok, p->en[k], &p->ten[k], err) != TG_OK ||
-			    seg_encode(tok, p->xx[k], &p->txx[k], err) != TG_OK)
+	/* a pair side that is also a line of its language's pool shares that line's tokens (most are: eBible and UDHR
+	 * both sides, UI strings the translation side) */
+	{
+		line_index en;
+		lang_pool *pe = NULL;
+		for (i = 0; i < c->n; i++)
+			if (strcmp(c->pool[i].lang, "en") == 0)
+				pe = &c->pool[i];
+		index_build(&en, pe);
+		for (i = 0; i < c->n_pairs; i++) {
+			pair_pool *p = &c->pair[i];
+			lang_pool *px = NULL;
+			line_index xx;
+			int j;
+			for (j = 0; j < c->n; j++)
+				if (strcmp(c->pool[j].lang, p->lang) == 0)
+					px = &c->pool[j];
+			index_build(&xx, px);
+			p->ten = tg_xcalloc((size_t)(p->n ? p->n : 1), sizeof(seg));
+			p->txx = tg_xcalloc((size_t)(p->n ? p->n : 1), sizeof(seg));
+			for (k = 0; k < p->n; k++) {
+				int64_t a = index_find(&en, pe, p->en[k]), b = index_find(&xx, px, p->xx[k]);
+				if (a >= 0) {
+					p->ten[k] = pe->tok[a];
+					p->ten[k].borrowed = true;
+				} else if (seg_encode(tok, p->en[k], &p->ten[k], err) != TG_OK)
+					break;
+				if (b >= 0) {
+					p->txx[k] = px->tok[b];
+					p->txx[k].borrowed = true;
+				} else if (seg_encode(tok, p->xx[k], &p->txx[k], err) != TG_OK)
+					break;
+			}
+			free(xx.slot);
+			if (k < p->n) {
+				free(en.slot);
 				return TG_ERR;
+			}
+		}
+		free(en.slot);
 	}
 	return TG_OK;
 }
