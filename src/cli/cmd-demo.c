@@ -32,13 +32,14 @@ tg_cmd_demo(int argc, char **argv)
 		int64_t n;
 		int k;
 		if (tg_cli_is_help(a))
-			return tg_cli_help("demo", "more options: --seed N, --quiet\n");
+			return tg_cli_help("demo", "more options: --seed N, --lr X (fine-tuning rate, default 2e-3), --evals N "
+			    "(evaluations per run, default 5), --script native|latin (tamga-script(7)), --quiet\n");
 		if (strcmp(a, "--json") == 0) { json = true; headless = true; continue; }
 		if (strcmp(a, "--headless") == 0) { headless = true; continue; }
 		if (strcmp(a, "--quiet") == 0) { o.progress = false; continue; }
 		if (v == NULL)
-			return tg_cli_known_option("demo", a, "--seed") ? tg_cli_usage_error("demo", "%s needs a value", a) :
-			    tg_cli_unknown_option("demo", a, "--seed --quiet");
+			return tg_cli_known_option("demo", a, "--seed --lr --evals --script") ? tg_cli_usage_error("demo", "%s needs a value", a) :
+			    tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --quiet");
 		i++;
 		if (strcmp(a, "--preset") == 0 || strcmp(a, "--model") == 0) o.preset = v;
 		else if (strcmp(a, "--data") == 0) o.data_root = v;
@@ -64,8 +65,20 @@ tg_cmd_demo(int argc, char **argv)
 			if (tg_cli_int("demo", a, v, 0, INT64_MAX, &n))
 				return 2;
 			o.seed = (uint64_t)n;
+		} else if (strcmp(a, "--evals") == 0) {
+			if (tg_cli_int("demo", a, v, 1, 1000, &n))
+				return 2;
+			o.evals = (int)n;
+		} else if (strcmp(a, "--lr") == 0) {
+			double d;
+			if (tg_cli_double("demo", a, v, 0, 10, TG_PARSE_LO_OPEN, &d))
+				return 2;
+			o.lr = (float)d;
+		} else if (strcmp(a, "--script") == 0) {
+			if (tg_script_choice_parse(v, &o.script, &err) != TG_OK)
+				return tg_cli_usage_error("demo", "%s (%s)", err.msg, err.hint);
 		} else
-			return tg_cli_unknown_option("demo", a, "--seed --quiet");
+			return tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --quiet");
 	}
 	(void)headless;
 	signal(SIGINT, on_sigint);

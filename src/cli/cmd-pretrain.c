@@ -34,7 +34,8 @@ tg_cmd_pretrain(int argc, char **argv)
 		double d;
 		if (tg_cli_is_help(a))
 			return tg_cli_help("pretrain", "more options: --temperature X (language sampling exponent, 0..1, default "
-			    "0.3), --quiet\n");
+			    "0.3), --recipe key=value,... (tlm bridge translit pack wwm lr warmup batch seq_len layers hidden "
+			    "heads ffn vocab; see tamga(1)), --checkpoint-every N, --quiet\n");
 		if (strcmp(a, "--force") == 0) {
 			force = true;
 			continue;
@@ -44,8 +45,8 @@ tg_cmd_pretrain(int argc, char **argv)
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_known_option("pretrain", a, "--temperature") ? tg_cli_usage_error("pretrain",
-			    "%s needs a value", a) : tg_cli_unknown_option("pretrain", a, "--temperature --quiet");
+			return tg_cli_known_option("pretrain", a, "--temperature --recipe --checkpoint-every") ? tg_cli_usage_error("pretrain",
+			    "%s needs a value", a) : tg_cli_unknown_option("pretrain", a, "--temperature --recipe --checkpoint-every --quiet");
 		if (strcmp(a, "--preset") == 0)
 			o.preset = v;
 		else if (strcmp(a, "--data") == 0)
@@ -60,12 +61,23 @@ tg_cmd_pretrain(int argc, char **argv)
 			if (tg_cli_int("pretrain", a, v, 1, 1000000000000LL, &n))
 				return 2;
 			o.steps = n;
+		} else if (strcmp(a, "--checkpoint-every") == 0) {
+			if (tg_cli_int("pretrain", a, v, 1, 1000000000000LL, &n))
+				return 2;
+			o.checkpoint_every = n;
+		} else if (strcmp(a, "--recipe") == 0) {
+			if (tg_pretrain_recipe_parse(&o.recipe, v, &err) != TG_OK) {
+				tg_cli_usage_error("pretrain", "%s", err.msg);
+				if (err.hint[0])
+					fprintf(stderr, "hint: %s\n", err.hint);
+				return 2;
+			}
 		} else if (strcmp(a, "--temperature") == 0) {
 			if (tg_cli_double("pretrain", a, v, 0, 1, TG_PARSE_LO_OPEN, &d))
 				return 2;
 			o.temperature = d;
 		} else
-			return tg_cli_unknown_option("pretrain", a, "--temperature --quiet");
+			return tg_cli_unknown_option("pretrain", a, "--temperature --recipe --checkpoint-every --quiet");
 		i++;
 	}
 	if (tg_pretrain_preset_find(o.preset) == NULL)
@@ -78,7 +90,15 @@ tg_cmd_pretrain(int argc, char **argv)
 		fprintf(stderr, "tamga pretrain: %s already holds a model (use --force to train again)\n", o.out_dir);
 		return 0;
 	}
+	if (force) {    /* start again: no resuming an earlier run's checkpoint */
+		char p[4300];
+		snprintf(p, sizeof p, "%s/pretrain.ckpt", o.out_dir);
+		unlink(p);
+		snprintf(p, sizeof p, "%s/pretrain.state", o.out_dir);
+		unlink(p);
+	}
 	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
 	o.cancel = &interrupted;
 	tg_cli_progress.steps = o.progress;
 	if (tg_pretrain(&o, &err) != TG_OK) {

@@ -21,6 +21,7 @@
 #ifndef TG_DATA_H
 #define TG_DATA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "util/util.h"
@@ -288,5 +289,30 @@ typedef struct tg_trunc_stats {
 int64_t tg_align_first_subword(const int32_t *word_labels, int64_t n_words, const int32_t *word_of,
                                int64_t n_tokens, int64_t max_len, int32_t *out, tg_trunc_stats *st, tg_error *err);
 void    tg_trunc_stats_print(const tg_trunc_stats *st, FILE *fp);
+
+
+/* ---- script bridging (translit.c; tables in tamga-script(7)) ------------------------------------------------------ */
+
+/* The script a task's text is read in: as written, or Cyrillic and Arabic-script Turkic transliterated into one
+ * Latin Turkic orthography (a research variable: --script). */
+typedef enum tg_script_choice { TG_SCRIPT_AS_WRITTEN = 0, TG_SCRIPT_TO_LATIN = 1 } tg_script_choice;
+int         tg_script_choice_parse(const char *s, tg_script_choice *out, tg_error *err);
+const char *tg_script_choice_name(tg_script_choice s);   /* "native", "latin" */
+
+/* s[0..len) of language lang (kk ky tt ba sah ug uz-Cyrl ...; the language picks its letter table) -> a malloc'd,
+ * NUL-terminated Latin string (*outlen its length when not NULL). Only Cyrillic and Arabic letters change; other
+ * text (Latin, digits, punctuation, invalid UTF-8) is copied. Deterministic, never fails. */
+char *tg_translit_latin(const char *lang, const char *s, size_t len, size_t *outlen);
+/* The reverse (Latin -> Cyrillic, or Arabic for ug): exact for words whose letters are not ambiguous. */
+char *tg_translit_native(const char *lang, const char *s, size_t len, size_t *outlen);
+/* true when s has a Cyrillic or Arabic character (something tg_translit_latin would change or copy as is). */
+bool  tg_translit_applies(const char *s, size_t len);
+typedef struct tg_translit_letter {
+	uint32_t    native, native_upper;   /* code points (native_upper 0: caseless) */
+	const char *latin, *latin_upper;
+	bool        ambiguous;              /* shared with another letter, several Latin letters, or dropped */
+} tg_translit_letter;
+/* The letter table of lang (at most max rows written); returns the number of rows. */
+int   tg_translit_table(const char *lang, tg_translit_letter *out, int max);
 
 #endif

@@ -128,10 +128,14 @@ void tg_items_store(const char *workspace, int64_t run_id, int64_t step, tg_spli
 void tg_eval_result_clear(tg_eval_result *r);
 
 /* models.c */
-/* Resolve a model name to a folder: an existing folder is itself; a preset name is its cached folder, built by
- * pretraining when missing and build is true. */
+/* Resolve a model name to a folder: an existing folder is itself; a preset name is its cached folder (built by
+ * tamga pretrain), else the copy shipped with tamga (tg_model_shipped), else it is pretrained when build is true. */
 const char *tg_model_resolve(const char *name, bool build, const char *data_root, char *buf, size_t n,
     tg_error *err);
+/* The shipped folder of a preset: $TAMGA_SHIPPED_MODELS/<preset> when that variable is set (and only there), else
+ * the source tree's models/<preset>, else the installed $(pkgdatadir)/models/<preset>; NULL when none has a
+ * config.json. */
+const char *tg_model_shipped(const char *preset, char *buf, size_t n);
 /* The default model: $TAMGA_MODEL, else the "small" preset. */
 const char *tg_model_default(void);
 
@@ -148,6 +152,9 @@ typedef struct tg_demo_opts {
 	int         n_targets;         /* default: az kk ky uz ug tt sah */
 	int64_t     max_train, max_eval;
 	int         epochs;
+	float       lr;                /* fine-tuning learning rate of both methods */
+	int         evals;             /* evaluations per run (the learning curves' points) */
+	tg_script_choice script;       /* native, or every input transliterated to Latin (tamga-script(7)) */
 	uint64_t    seed;
 	bool        progress;          /* for front ends: show progress (the engine reports through obs) */
 	volatile int *cancel;

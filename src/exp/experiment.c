@@ -167,6 +167,7 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "max_len", json_integer(x->task.max_len));
 	if (x->task.source_test != NULL)
 		json_object_set_new(o, "source_test", json_string(x->task.source_test));
+	json_object_set_new(o, "script", json_string(tg_script_choice_name(x->task.script)));
 	json_object_set_new(o, "train_examples", json_integer(t->train->n_items));
 	json_object_set_new(o, "epochs", json_integer(x->train.epochs));
 	json_object_set_new(o, "max_steps", json_integer(x->train.max_steps));

@@ -13,6 +13,40 @@ tg_model_default(void)
 }
 
 const char *
+tg_model_shipped(const char *preset, char *buf, size_t n)
+{
+	const char *dirs[3];
+	const char *env = getenv("TAMGA_SHIPPED_MODELS");
+	struct stat st;
+	char cfg[4300];
+	int i;
+
+	dirs[0] = env != NULL && *env ? env : NULL;
+#ifdef TAMGA_SHIPPED_MODELS
+	dirs[1] = TAMGA_SHIPPED_MODELS;
+#else
+	dirs[1] = NULL;
+#endif
+#ifdef TAMGA_INSTALLED_MODELS
+	dirs[2] = TAMGA_INSTALLED_MODELS;
+#else
+	dirs[2] = NULL;
+#endif
+	for (i = 0; i < 3; i++) {
+		if (dirs[i] == NULL)
+			continue;
+		snprintf(cfg, sizeof cfg, "%s/%s/config.json", dirs[i], preset);
+		if (stat(cfg, &st) == 0) {
+			snprintf(buf, n, "%s/%s", dirs[i], preset);
+			return buf;
+		}
+		if (i == 0)           /* an explicit TAMGA_SHIPPED_MODELS is the only place looked at */
+			break;
+	}
+	return NULL;
+}
+
+const char *
 tg_model_resolve(const char *name, bool build, const char *data_root, char *buf, size_t n, tg_error *err)
 {
 	struct stat st;
@@ -41,6 +75,10 @@ tg_model_resolve(const char *name, bool build, const char *data_root, char *buf,
 	snprintf(cfg, sizeof cfg, "%s/config.json", buf);
 	if (stat(cfg, &st) == 0)
 		return buf;
+	/* not built here: the copy shipped in the repository (models/<preset>), or the installed one */
+	if (tg_model_shipped(name, buf, n) != NULL)
+		return buf;
+	tg_pretrain_default_dir(name, buf, n);
 	if (!build) {
 		tg_error_set(err, TG_E_ARG, "model preset '%s' is not built yet (%s)", name, buf);
 		tg_error_hint(err, "run 'tamga pretrain --preset %s' once", name);

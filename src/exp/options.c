@@ -17,6 +17,7 @@ enum {
 	C_BOOL,       /* bool */
 	C_NBOOL,      /* bool holding the opposite (words: task.fused_mwt) */
 	C_SCHED,      /* tg_sched_kind */
+	C_SCRIPT,     /* tg_script_choice */
 	C_TARGETS,    /* task.targets / n_targets, split in targets_buf */
 	C_SPEC,       /* tg_peft_spec */
 	C_MATCH       /* tg_peft_spec match + has_match */
@@ -63,6 +64,9 @@ static const tg_option table[] = {
 	{ .name = "source-test", .kind = TG_OPT_STR, .off = OFF(task.source_test), .ctype = C_STR, .arg = "CORPUS",
 	  .help = "the corpus of the source test set TTC divides by; unset: every test file of the source",
 	  .shows = ALL },
+	{ .name = "script", .kind = TG_OPT_ENUM, .off = OFF(task.script), .ctype = C_SCRIPT, .values = "native|latin",
+	  .def = "native", .arg = "S", .help = "latin: Turkic Cyrillic and Arabic-script inputs transliterated (training "
+	  "and evaluation alike), tamga-script(7)", .shows = ALL | TUI },
 	/* the PEFT method */
 	{ .name = "peft", .kind = TG_OPT_PEFT, .off = OFF(peft), .ctype = C_SPEC,
 	  .def = "lora:layers=0-1,targets=q+v,r=8,alpha=16", .def_lua = "head", .arg = "SPEC",
@@ -308,6 +312,8 @@ set_enum(tg_experiment *x, const tg_option *o, const char *text, tg_surface s, t
 					return TG_ERR;
 				*(tg_sched_kind *)at(x, o) = sc.kind;
 			}
+			if (o->ctype == C_SCRIPT && tg_script_choice_parse(text, (tg_script_choice *)at(x, o), err) != TG_OK)
+				return TG_ERR;
 			return TG_OK;
 		}
 		v += k + (v[k] == '|');
@@ -563,6 +569,7 @@ tg_option_format(const tg_experiment *x, const tg_option *o, char *buf, size_t n
 		}
 		break;
 	}
+	case C_SCRIPT: snprintf(buf, n, "%s", tg_script_choice_name(*(const tg_script_choice *)p)); break;
 	case C_TARGETS:
 		for (i = 0; i < x->task.n_targets; i++)
 			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", x->task.targets[i]);

@@ -219,6 +219,12 @@ fail:
 int
 tg_encoder_save(const tg_encoder *e, const char *dir, tg_error *err)
 {
+	return tg_encoder_save_as(e, dir, false, err);
+}
+
+int
+tg_encoder_save_as(const tg_encoder *e, const char *dir, bool f16, tg_error *err)
+{
 	tg_st_writer *w;
 	const char *prefix = "";
 	char path[4096], **names;
@@ -229,6 +235,7 @@ tg_encoder_save(const tg_encoder *e, const char *dir, tg_error *err)
 	if (e->has_mlm)
 		prefix = e->cfg.arch == TG_ARCH_BERT ? "bert." : "roberta.";
 	w = tg_st_writer_new();
+	tg_st_writer_f16(w, f16);
 	names = tg_xcalloc((size_t)e->params->n, sizeof *names);
 	for (i = 0; i < e->params->n; i++) {
 		tg_tensor *v = e->params->views[i];

@@ -114,5 +114,7 @@ tg_encoder *tg_encoder_load(const char *dir, tg_error *err);
  * implies must be there with its shape ("config.json has 1024 layers, the weights hold 2"). */
 int tg_encoder_check_weights(const char *dir, const tg_encoder_config *cfg, tg_error *err);
 int tg_encoder_save(const tg_encoder *e, const char *dir, tg_error *err);
+/* The same, the weights as F16 (half the size; what the shipped default model uses) when f16. */
+int tg_encoder_save_as(const tg_encoder *e, const char *dir, bool f16, tg_error *err);
 
 #endif

@@ -945,7 +945,50 @@ struct tg_st_writer {
 	int                nmeta;
 	char             **mkey, **mval;
 	char               bad[320];         /* the first misuse, reported by tg_st_writer_write */
+	bool               f16;              /* write F16 (round to nearest even) instead of F32 */
 };
+
+void
+tg_st_writer_f16(tg_st_writer *w, bool on)
+{
+	w->f16 = on;
+}
+
+/* float32 -> IEEE binary16, round to nearest even; overflow -> infinity, NaN stays NaN. */
+uint16_t
+tg_f32_to_f16(float f)
+{
+	uint32_t x, sign, mant;
+	int32_t exp;
+	uint16_t h;
+
+	memcpy(&x, &f, 4);
+	sign = (x >> 16) & 0x8000u;
+	exp = (int32_t)((x >> 23) & 0xff);
+	mant = x & 0x7fffffu;
+	if (exp == 0xff)
+		return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u | (mant >> 13) : 0));
+	exp = exp - 127 + 15;
+	if (exp >= 0x1f)
+		return (uint16_t)(sign | 0x7c00u);
+	if (exp <= 0) {                 /* subnormal or zero */
+		uint32_t m, shift, half, rest;
+		if (exp < -10)
+			return (uint16_t)sign;
+		m = mant | 0x800000u;
+		shift = (uint32_t)(14 - exp);
+		h = (uint16_t)(m >> shift);
+		half = 1u << (shift - 1);
+		rest = m & ((1u << shift) - 1);
+		if (rest > half || (rest == half && (h & 1)))
+			h++;
+		return (uint16_t)(sign | h);
+	}
+	h = (uint16_t)(sign | ((uint32_t)exp << 10) | (mant >> 13));
+	if ((mant & 0x1fffu) > 0x1000u || ((mant & 0x1fffu) == 0x1000u && (h & 1)))
+		h++;                    /* a carry into the exponent is the right rounding, up to infinity */
+	return h;
+}
 
 typedef struct { char *s; size_t len, cap; } st_buf;
 
@@ -1185,15 +1228,15 @@ st_header(tg_st_writer *w, st_buf *h)
 		if (i || w->nmeta > 0)
 			sb_puts(h, ",");
 		sb_json_str(h, t->name);
-		sb_puts(h, ":{\"dtype\":\"F32\",\"shape\":[");
+		sb_puts(h, w->f16 ? ":{\"dtype\":\"F16\",\"shape\":[" : ":{\"dtype\":\"F32\",\"shape\":[");
 		for (j = 0; j < t->ndim; j++) {
 			snprintf(num, sizeof num, "%s%lld", j ? "," : "", (long long)t->shape[j]);
 			sb_puts(h, num);
 		}
 		snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-		    (unsigned long long)(off + t->nbytes));
+		    (unsigned long long)(off + (w->f16 ? t->nbytes / 2 : t->nbytes)));
 		sb_puts(h, num);
-		off += t->nbytes;
+		off += w->f16 ? t->nbytes / 2 : t->nbytes;
 	}
 	sb_puts(h, "}");
 	while (h->len % 8 != 0)
@@ -1253,6 +1296,18 @@ tg_st_writer_write(tg_st_writer *w, const char *path, tg_error *err)
 		goto fail;
 	for (i = 0; i < w->n; i++) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (w->f16) {
+			uint16_t chunk[4096];
+			uint64_t k, n = w->t[i].nbytes / 4;
+			for (k = 0; k < n; k += 4096) {
+				uint64_t m = n - k < 4096 ? n - k : 4096, j;
+				for (j = 0; j < m; j++)
+					chunk[j] = tg_f32_to_f16(w->t[i].data[k + j]);
+				if (st_write_all(fd, chunk, m * 2) != 0)
+					goto fail;
+			}
+			continue;
+		}
 		if (st_write_all(fd, w->t[i].data, w->t[i].nbytes) != 0)
 			goto fail;
 #else

@@ -12,6 +12,7 @@
 #ifndef TG_SAFETENSORS_H
 #define TG_SAFETENSORS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "util/util.h"
@@ -86,5 +87,8 @@ void          tg_st_writer_add(tg_st_writer *w, const char *name, int ndim, cons
 void          tg_st_writer_meta(tg_st_writer *w, const char *key, const char *value);
 int           tg_st_writer_write(tg_st_writer *w, const char *path, tg_error *err);
 void          tg_st_writer_free(tg_st_writer *w);
+/* Write every tensor as F16 (round to nearest even) instead of F32. */
+void          tg_st_writer_f16(tg_st_writer *w, bool on);
+uint16_t      tg_f32_to_f16(float f);
 
 #endif

@@ -146,6 +146,7 @@ typedef struct enc_ctx {
 	bool    double_sep;            /* RoBERTa/XLM-R pairs: <s> a </s></s> b </s> */
 	bool    use_types;             /* BERT pairs: token type 1 for the second segment */
 	int     max_len;
+	tg_script_choice script;       /* latin: Cyrillic and Arabic-script text transliterated first (--script) */
 } enc_ctx;
 
 static int
@@ -154,6 +155,7 @@ enc_init(enc_ctx *c, const tg_tokenizer *tok, const tg_encoder_config *cfg, int 
 	const tg_tok_specials *s = tg_tokenizer_specials(tok);
 
 	c->tok = tok;
+	c->script = TG_SCRIPT_AS_WRITTEN;
 	c->cls = s->cls >= 0 ? s->cls : s->bos;
 	c->sep = s->sep >= 0 ? s->sep : s->eos;
 	c->pad = s->pad >= 0 ? s->pad : 0;
@@ -179,7 +181,16 @@ add_tagging(ex_builder *b, const enc_ctx *c, char **words, const int32_t *tags, 
 	int n, i;
 	int64_t kept, w;
 
-	n = tg_tokenizer_encode_words(c->tok, (const char *const *)words, (int)nw, &ids, &word_of, err);
+	if (c->script == TG_SCRIPT_TO_LATIN) {
+		char **lw = tg_xmalloc((size_t)(nw ? nw : 1) * sizeof(char *));
+		for (w = 0; w < nw; w++)
+			lw[w] = tg_translit_latin(b->ex->lang, words[w], strlen(words[w]), NULL);
+		n = tg_tokenizer_encode_words(c->tok, (const char *const *)lw, (int)nw, &ids, &word_of, err);
+		for (w = 0; w < nw; w++)
+			free(lw[w]);
+		free(lw);
+	} else
+		n = tg_tokenizer_encode_words(c->tok, (const char *const *)words, (int)nw, &ids, &word_of, err);
 	if (n < 0)
 		return TG_ERR;
 	seq = tg_xmalloc((size_t)(n + 2) * sizeof(int32_t));
@@ -229,11 +240,18 @@ add_pair(ex_builder *b, const enc_ctx *c, const char *a, const char *bb, tg_erro
 {
 	int32_t *ia = NULL, *ib = NULL, *seq, *ty;
 	int na, nb, room, k = 0, i;
+	char *la = NULL, *lb = NULL;
 
+	if (c->script == TG_SCRIPT_TO_LATIN) {
+		a = la = tg_translit_latin(b->ex->lang, a, strlen(a), NULL);
+		bb = lb = tg_translit_latin(b->ex->lang, bb, strlen(bb), NULL);
+	}
 	na = tg_tokenizer_encode(c->tok, a, strlen(a), &ia, NULL, err);
+	nb = na < 0 ? -1 : tg_tokenizer_encode(c->tok, bb, strlen(bb), &ib, NULL, err);
+	free(la);
+	free(lb);
 	if (na < 0)
 		return TG_ERR;
-	nb = tg_tokenizer_encode(c->tok, bb, strlen(bb), &ib, NULL, err);
 	if (nb < 0) {
 		free(ia);
 		return TG_ERR;
@@ -608,6 +626,7 @@ tg_task_build(const tg_task_opts *o, const tg_tokenizer *tok, const tg_encoder_c
 
 	if (root == NULL || enc_init(&c, tok, cfg, o->max_len ? o->max_len : 128, err) != TG_OK)
 		goto fail;
+	c.script = o->script;
 	if (o->label_map != NULL && (map = tg_label_map_load(o->label_map, err)) == NULL)
 		goto fail;
 	if ((r = tg_registry_scan(root, err)) == NULL)

@@ -59,6 +59,8 @@ typedef struct tg_task_opts {
 	 * corpus of the data root's registry file), and a label map (tg_label_map_load: "ontonotes" or a file) that
 	 * brings their tags to PAN-X's PER/ORG/LOC. */
 	const char *ner_source_corpus, *ner_target_corpus, *label_map;
+	tg_script_choice script;       /* latin: every input transliterated (training and evaluation alike),
+	                                * tamga-script(7); default native */
 	const char *source_test;       /* corpus of the source test set TTC divides by (e.g. "tuecl", the Turkish side
 	                                * of the parallel TueCL treebanks, same domain as az/ky/tt tuecl); NULL: every
 	                                * test file of the source */
@@ -268,6 +270,22 @@ typedef struct tg_pretrain_preset {
 } tg_pretrain_preset;
 extern const tg_pretrain_preset tg_pretrain_presets[];
 
+/* The pretraining recipe (tamga pretrain --recipe key=value,...); zero shape/schedule fields take the preset's. */
+typedef struct tg_pretrain_recipe {
+	double tlm;          /* share of sequences that are English<->language pairs (translation LM); 0: MLM only */
+	double bridge;       /* share of those that pair a Cyrillic/Arabic-script line with its Latin transliteration */
+	int    translit;     /* 1: such lines are also seen in Latin (half the time), tamga-script(7) */
+	int    pack;         /* 1: sequences packed with lines up to seq_len (0: one line per sequence) */
+	int    wwm;          /* 1: whole-word masking (0: token masking) */
+	double lr;           /* peak learning rate (0: the preset's); schedule: warm-up, constant, linear decay over the
+	                      * last tenth of the steps */
+	int    warmup_steps;  /* steps of linear warm-up */
+	int    batch, seq_len, layers, hidden, heads, ffn, vocab;   /* 0: the preset's */
+} tg_pretrain_recipe;
+void tg_pretrain_recipe_default(tg_pretrain_recipe *r);
+int  tg_pretrain_recipe_parse(tg_pretrain_recipe *r, const char *s, tg_error *err);   /* on top of r */
+void tg_pretrain_recipe_format(const tg_pretrain_recipe *r, char *buf, size_t n);
+
 typedef struct tg_pretrain_opts {
 	const char *preset;            /* micro, small, base */
 	const char *data_root;         /* NULL: the default data root */
@@ -275,6 +293,9 @@ typedef struct tg_pretrain_opts {
 	uint64_t    seed;
 	int64_t     steps;             /* 0: the preset's */
 	double      temperature;       /* language sampling exponent (XLM-R: 0.3) */
+	tg_pretrain_recipe recipe;     /* tg_pretrain_recipe_default */
+	int64_t     checkpoint_every;  /* steps between checkpoints (pretrain.ckpt + pretrain.state); 0: 100 */
+	bool        f16;               /* model.safetensors in F16 (default true) */
 	bool        progress;          /* for front ends: show a progress line (the engine reports through obs) */
 	volatile int *cancel;
 	const tg_observer *obs;        /* notes and STEP events; NULL: the default observer */
@@ -290,5 +311,16 @@ const char *tg_pretrain_default_dir(const char *preset, char *buf, size_t n);
  * text, then a BERT-style encoder with masked-LM; writes a Hugging Face folder (config.json, model.safetensors,
  * spm.model). */
 int tg_pretrain(const tg_pretrain_opts *o, tg_error *err);
+
+/* The pretraining text of a data root (for tests and reports): lines per language (scripts of one language share
+ * a pool; one line in 100 is held out for the per-language MLM loss) and English<->language pairs. */
+typedef struct tg_pretrain_corpus tg_pretrain_corpus;
+tg_pretrain_corpus *tg_pretrain_corpus_new(void);
+int         tg_pretrain_corpus_load(tg_pretrain_corpus *c, const char *root, tg_error *err);
+/* 0 when lang has neither lines nor pairs. */
+int         tg_pretrain_corpus_count(const tg_pretrain_corpus *c, const char *lang, int64_t *lines, int64_t *held,
+                                     int64_t *pairs);
+const char *tg_pretrain_corpus_line(const tg_pretrain_corpus *c, const char *lang, int64_t k);
+void        tg_pretrain_corpus_free(tg_pretrain_corpus *c);
 
 #endif

@@ -8,7 +8,7 @@ for c in $("$T" --help | awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print 
 	if grep -q "^\.It Cm $c\b" "$M/tamga.1"; then echo "ok $n - tamga(1) documents '$c'"
 	else echo "not ok $n - tamga(1) has no '.It Cm $c' entry for the subcommand '$c'"; fail=1; fi
 done
-for p in tamga.1 tamga.5 tamga-lua.3; do
+for p in tamga.1 tamga.5 tamga-lua.3 tamga-script.7; do
 	[ -f "$M/$p" ] || continue
 	n=$((n+1))
 	if command -v mandoc >/dev/null 2>&1; then w=$(mandoc -T lint -W warning "$M/$p" 2>&1 | grep -v "STYLE\|referenced manual not found" | head -3)
