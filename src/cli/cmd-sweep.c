@@ -79,6 +79,54 @@ point_name(char *name, size_t n, const char *prefix, const axis *ax, int nax, lo
 	return len <= MAX_NAME && len < n ? 0 : -1;
 }
 
+/* Every point through the options setter before anything runs (exp/options.c): the common options as `tamga train`
+ * reads them, each axis an option a grid may vary, each value valid for it. 0, or 2 after the message. */
+static int
+check_grid(const axis *ax, int nax, char **common, int nc)
+{
+	tg_experiment x;
+	tg_error err = { 0 };
+	char **cv = tg_xcalloc((size_t)nc + 2, sizeof *cv);
+	const char *best;
+	int i, j, r;
+
+	tg_experiment_init(&x);
+	cv[0] = "train";
+	for (i = 0; i < nc; i++)
+		cv[i + 1] = common[i];
+	for (i = 1; i <= nc; i++) {
+		if (strcmp(cv[i], "--json") == 0 || strcmp(cv[i], "--quiet") == 0)
+			continue;
+		if ((r = tg_option_argv(&x, nc + 1, cv, &i, &err)) == 1)
+			continue;
+		free(cv);
+		if (r != 0)
+			return tg_cli_usage_error("sweep", "%s", err.msg);
+		if ((best = tg_option_suggest(common[i - 1], TG_SURFACE_CLI)) != NULL)
+			return tg_cli_usage_error("sweep", "unknown option '%s'; did you mean '%s'?", common[i - 1], best);
+		return tg_cli_unknown_option("sweep", common[i - 1], NULL);
+	}
+	free(cv);
+	for (j = 0; j < nax; j++) {
+		const tg_option *o = tg_option_find(ax[j].key);
+		if (o == NULL && (best = tg_option_suggest(ax[j].key, TG_SURFACE_SWEEP)) != NULL)
+			return tg_cli_usage_error("sweep", "--grid %s: not an option of tamga train; did you mean '%s'?",
+			    ax[j].key, best);
+		if (o == NULL)
+			return tg_cli_usage_error("sweep", "--grid %s: not an option of tamga train (see 'tamga train "
+			    "--help')", ax[j].key);
+		if (!(o->shows & TG_SHOW_SWEEP))
+			return tg_cli_usage_error("sweep", "--grid %s: not an option a grid varies (the sweep names each "
+			    "run and resumes it; the workspace is one for the sweep)", ax[j].key);
+		for (i = 0; i < ax[j].n; i++) {
+			tg_experiment y = x;
+			if (tg_option_set(&y, o, ax[j].val[i], TG_SURFACE_SWEEP, &err) != TG_OK)
+				return tg_cli_usage_error("sweep", "--grid %s: %s", ax[j].key, err.msg);
+		}
+	}
+	return 0;
+}
+
 static int
 sweep(int argc, char **argv, axis *ax, int *pnax, char **common, const char **sopts)
 {
@@ -191,6 +239,8 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common, const char **so
 			return tg_cli_usage_error("sweep", "the run name of point %ld ('%.60s...') is longer than %d bytes; "
 			    "use a shorter --prefix or shorter values", k + 1, name, MAX_NAME);
 	}
+	if (check_grid(ax, nax, common, nc) != 0)
+		return 2;
 	/* the points: the common options, then one option per axis (the last given wins), read into an experiment
 	 * through the options schema (exp/options.h), so a bad value stops the sweep before anything is launched, and
 	 * written back by its serializer as the point's full train options (every option a sweep shows) */
@@ -210,9 +260,22 @@ sweep(int argc, char **argv, axis *ax, int *pnax, char **common, const char **so
 		for (j = nax - 1; j >= 0; j--) {
 			int vi = (int)(r % ax[j].n);
 			r /= ax[j].n;
-			tg_xasprintf(&keys[j], "--%s", ax[j].key);
-			av[nc + 2 * j] = keys[j];
-			av[nc + 2 * j + 1] = ax[j].val[vi];
+			const tg_option *o = tg_option_find(ax[j].key);     /* check_grid: one of the table */
+			if (o->kind == TG_OPT_BOOL) {
+				/* a flag: --words or --no-words (true/false, 1/0, yes/no, on/off: check_grid read it) */
+				tg_experiment y;
+				char b[8];
+				tg_experiment_init(&y);
+				tg_option_set(&y, o, ax[j].val[vi], TG_SURFACE_SWEEP, NULL);
+				tg_xasprintf(&keys[j], "--%s%s", strcmp(tg_option_format(&y, o, b, sizeof b), "true") == 0 ?
+				    "" : "no-", o->name);
+				av[nc + 2 * j] = keys[j];
+				av[nc + 2 * j + 1] = "--quiet";    /* a flag takes no value: this slot is skipped below */
+			} else {
+				tg_xasprintf(&keys[j], "--%s", o->name);
+				av[nc + 2 * j] = keys[j];
+				av[nc + 2 * j + 1] = ax[j].val[vi];
+			}
 		}
 		tg_experiment_init(&x);
 		for (q = 0; q < ac && rc == 0; q++) {

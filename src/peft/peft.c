@@ -227,11 +227,48 @@ hk_mlm(void *ud, tg_graph *g, tg_tensor *h, tg_error *err)
 }
 
 /* ---- creation ---------------------------------------------------------------------------------------------------- */
+/* Declaring a parameter returns its handle (its index in the parameter set) and records where its view goes: after
+ * tg_params_alloc, wire() points every destination at the view of its own handle. So the module that declared a
+ * tensor is the one that gets it, whatever order the declarations are made or read in. */
+typedef struct wiring {
+	struct { tg_tensor **dst; int h; } *w;
+	int n;
+} wiring;
+
 static int
-add(tg_params *ps, const char *name, int64_t a, int64_t b, tg_error *err)
+declare_shape(tg_params *ps, wiring *wr, tg_tensor **dst, const char *name, int ndim, const int64_t *shape,
+    tg_error *err)
+{
+	int h = tg_params_add(ps, name, ndim, shape, err);
+
+	if (h < 0)
+		return -1;
+	wr->w = tg_xrealloc(wr->w, (size_t)(wr->n + 1) * sizeof *wr->w);
+	wr->w[wr->n].dst = dst;
+	wr->w[wr->n].h = h;
+	wr->n++;
+	return h;
+}
+
+/* a matrix (a, b), or a vector (a) when b is 0 */
+static int
+declare(tg_params *ps, wiring *wr, tg_tensor **dst, const char *name, int64_t a, int64_t b, tg_error *err)
 {
 	int64_t s[2] = { a, b };
-	return tg_params_add(ps, name, b > 0 ? 2 : 1, s, err) < 0 ? TG_ERR : TG_OK;
+
+	return declare_shape(ps, wr, dst, name, b > 0 ? 2 : 1, s, err);
+}
+
+static void
+wire(const tg_params *ps, wiring *wr)
+{
+	int k;
+
+	for (k = 0; k < wr->n; k++)
+		*wr->w[k].dst = ps->views[wr->w[k].h];
+	free(wr->w);
+	wr->w = NULL;
+	wr->n = 0;
 }
 
 static const char *adapter_prefix[2] = { "attention.output.adapter", "output.adapter" };
@@ -337,8 +374,10 @@ tg_peft_new(const tg_encoder *e, const tg_peft_spec *spec, uint64_t seed, tg_err
 {
 	tg_peft *p = tg_xcalloc(1, sizeof *p);
 	tg_peft_plan *pl = tg_xmalloc(sizeof *pl);
+	wiring wr = { NULL, 0 };
 	char name[256];
-	int l, s, k, i;
+	int l, s, k, i, h;
+	int *lora_h = NULL, *bn_h = NULL, inv_h[8];
 
 	p->spec = *spec;
 	p->cfg = e->cfg;
@@ -350,16 +389,24 @@ tg_peft_new(const tg_encoder *e, const tg_peft_spec *spec, uint64_t seed, tg_err
 		tg_error_set(err, TG_E_ARG, "full: mlm=1 but this model has no masked-LM head");
 		goto fail;
 	}
-	/* declare */
+	/* declare, each tensor with the module field it goes to. The handles kept (the last of each module) only seed
+	 * the initialisation: a module's seed is param_seed(seed, its last handle + 1), as it always was, so weights
+	 * stay bit-identical to earlier versions. */
+	if (spec->method == TG_PEFT_LORA) {
+		p->lora = tg_xcalloc((size_t)pl->nl * TG_NSITES, sizeof *p->lora);
+		lora_h = tg_xcalloc((size_t)pl->nl * TG_NSITES, sizeof *lora_h);
+	}
 	for (l = 0; l < pl->nl; l++)
 		for (s = 0; s < TG_NSITES; s++)
 			if (pl->r[l][s] > 0) {
+				tg_lora_mod *m = &p->lora[l * TG_NSITES + s];
 				snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_A.weight", l, tg_site_hf_name(s));
-				if (add(p->params, name, pl->r[l][s], tg_peft_site_in(pl, s), err))
+				if (declare(p->params, &wr, &m->a, name, pl->r[l][s], tg_peft_site_in(pl, s), err) < 0)
 					goto fail;
 				snprintf(name, sizeof name, "encoder.layer.%d.%s.lora_B.weight", l, tg_site_hf_name(s));
-				if (add(p->params, name, tg_peft_site_out(pl, s), pl->r[l][s], err))
+				if ((h = declare(p->params, &wr, &m->b, name, tg_peft_site_out(pl, s), pl->r[l][s], err)) < 0)
 					goto fail;
+				lora_h[l * TG_NSITES + s] = h;
 			}
 	if (pl->inv) {
 		int64_t shp[8][2] = {
@@ -367,25 +414,31 @@ tg_peft_new(const tg_encoder *e, const tg_peft_spec *spec, uint64_t seed, tg_err
 			{ pl->inv_hg, pl->d1 }, { pl->inv_hg, 0 }, { pl->d2, pl->inv_hg }, { pl->d2, 0 }
 		};
 		for (k = 0; k < 8; k++)
-			if (add(p->params, inv_names[k], shp[k][0], shp[k][1], err))
+			if ((inv_h[k] = declare(p->params, &wr, &p->inv[k], inv_names[k], shp[k][0], shp[k][1], err)) < 0)
 				goto fail;
+	}
+	if (tg_peft_method_is_adapter(spec->method)) {
+		p->bn = tg_xcalloc((size_t)pl->nl * 2, sizeof *p->bn);
+		bn_h = tg_xcalloc((size_t)pl->nl * 2, sizeof *bn_h);
 	}
 	for (l = 0; l < pl->nl; l++)
 		for (k = 0; k < 2; k++)
 			if (pl->m[l][k] > 0) {
 				int64_t m = pl->m[l][k], d = pl->d;
+				tg_bn_mod *bm = &p->bn[l * 2 + k];
 				snprintf(name, sizeof name, "encoder.layer.%d.%s.down.weight", l, adapter_prefix[k]);
-				if (add(p->params, name, m, d, err))
+				if (declare(p->params, &wr, &bm->dw, name, m, d, err) < 0)
 					goto fail;
 				snprintf(name, sizeof name, "encoder.layer.%d.%s.down.bias", l, adapter_prefix[k]);
-				if (add(p->params, name, m, 0, err))
+				if (declare(p->params, &wr, &bm->db, name, m, 0, err) < 0)
 					goto fail;
 				snprintf(name, sizeof name, "encoder.layer.%d.%s.up.weight", l, adapter_prefix[k]);
-				if (add(p->params, name, d, m, err))
+				if (declare(p->params, &wr, &bm->uw, name, d, m, err) < 0)
 					goto fail;
 				snprintf(name, sizeof name, "encoder.layer.%d.%s.up.bias", l, adapter_prefix[k]);
-				if (add(p->params, name, d, 0, err))
+				if ((h = declare(p->params, &wr, &bm->ub, name, d, 0, err)) < 0)
 					goto fail;
+				bn_h[l * 2 + k] = h;
 			}
 	collect_base(p, e);
 	for (i = 0; i < p->nbase; i++) {
@@ -396,58 +449,45 @@ tg_peft_new(const tg_encoder *e, const tg_peft_spec *spec, uint64_t seed, tg_err
 			    spec->method));
 			goto fail;
 		}
-		if (tg_params_add(p->params, v->name, v->ndim, v->shape, err) < 0)
+		/* a copy of the base tensor: the same name and shape */
+		if (declare_shape(p->params, &wr, &p->base[i].view, v->name, v->ndim, v->shape, err) < 0)
 			goto fail;
 	}
 	if (tg_params_alloc(p->params, true, err) != TG_OK)
 		goto fail;
+	wire(p->params, &wr);
 
-	/* point and initialise */
-	i = 0;
-	if (spec->method == TG_PEFT_LORA) {
-		p->lora = tg_xcalloc((size_t)pl->nl * TG_NSITES, sizeof *p->lora);
-		for (l = 0; l < pl->nl; l++)
-			for (s = 0; s < TG_NSITES; s++)
-				if (pl->r[l][s] > 0) {
-					tg_lora_mod *m = &p->lora[l * TG_NSITES + s];
-					m->a = p->params->views[i++];
-					m->b = p->params->views[i++];
-					m->r = pl->r[l][s];
-					m->scale = pl->scale[l][s];
-					if (spec->lora_init == TG_LORA_INIT_GAUSSIAN)
-						tg_tensor_rand_normal(m->a, param_seed(seed, i), 0.0f, 1.0f / (float)m->r);
-					else {   /* kaiming_uniform_(a=sqrt(5)): bound = 1 / sqrt(fan_in) */
-						float bound = 1.0f / sqrtf((float)m->a->shape[1]);
-						tg_tensor_rand_uniform(m->a, param_seed(seed, i), -bound, bound);
-					}
+	/* initialise, module by module */
+	for (l = 0; lora_h != NULL && l < pl->nl; l++)
+		for (s = 0; s < TG_NSITES; s++)
+			if (pl->r[l][s] > 0) {
+				tg_lora_mod *m = &p->lora[l * TG_NSITES + s];
+				uint64_t ms = param_seed(seed, lora_h[l * TG_NSITES + s] + 1);
+				m->r = pl->r[l][s];
+				m->scale = pl->scale[l][s];
+				if (spec->lora_init == TG_LORA_INIT_GAUSSIAN)
+					tg_tensor_rand_normal(m->a, ms, 0.0f, 1.0f / (float)m->r);
+				else {   /* kaiming_uniform_(a=sqrt(5)): bound = 1 / sqrt(fan_in) */
+					float bound = 1.0f / sqrtf((float)m->a->shape[1]);
+					tg_tensor_rand_uniform(m->a, ms, -bound, bound);
 				}
-	}
-	if (pl->inv) {
-		for (k = 0; k < 8; k++, i++) {
-			p->inv[k] = p->params->views[i];
-			if (k % 2 == 0)
-				tg_tensor_rand_normal(p->inv[k], param_seed(seed, i), 0.0f, 0.02f);
-		}
-	}
-	if (tg_peft_method_is_adapter(spec->method)) {
-		p->bn = tg_xcalloc((size_t)pl->nl * 2, sizeof *p->bn);
-		for (l = 0; l < pl->nl; l++)
-			for (k = 0; k < 2; k++)
-				if (pl->m[l][k] > 0) {
-					tg_bn_mod *m = &p->bn[l * 2 + k];
-					bool bert = spec->adapter_init == TG_ADAPTER_INIT_BERT;
-					m->m = pl->m[l][k];
-					m->dw = p->params->views[i++];
-					m->db = p->params->views[i++];
-					m->uw = p->params->views[i++];
-					m->ub = p->params->views[i++];
-					tg_tensor_rand_normal(m->dw, param_seed(seed, i), 0.0f, bert ? 0.02f : 0.01f);
-					if (bert)
-						tg_tensor_rand_normal(m->uw, param_seed(seed, i + 1), 0.0f, 0.02f);
-				}
-	}
+			}
+	if (pl->inv)
+		for (k = 0; k < 8; k += 2)
+			tg_tensor_rand_normal(p->inv[k], param_seed(seed, inv_h[k]), 0.0f, 0.02f);
+	for (l = 0; bn_h != NULL && l < pl->nl; l++)
+		for (k = 0; k < 2; k++)
+			if (pl->m[l][k] > 0) {
+				tg_bn_mod *m = &p->bn[l * 2 + k];
+				bool bert = spec->adapter_init == TG_ADAPTER_INIT_BERT;
+				int last = bn_h[l * 2 + k];
+				m->m = pl->m[l][k];
+				tg_tensor_rand_normal(m->dw, param_seed(seed, last + 1), 0.0f, bert ? 0.02f : 0.01f);
+				if (bert)
+					tg_tensor_rand_normal(m->uw, param_seed(seed, last + 2), 0.0f, 0.02f);
+			}
 	for (k = 0; k < p->nbase; k++) {
-		tg_tensor *v = p->params->views[i++];
+		tg_tensor *v = p->base[k].view;
 		const tg_tensor *src = tg_params_get(e->params, v->name);
 		if (src == NULL || src->numel != v->numel) {
 			tg_error_set(err, TG_E_STATE, "%s: base tensor '%s' not found in the model", tg_peft_method_name(
@@ -455,8 +495,9 @@ tg_peft_new(const tg_encoder *e, const tg_peft_spec *spec, uint64_t seed, tg_err
 			goto fail;
 		}
 		memcpy(v->data, src->data, (size_t)v->numel * sizeof(float));
-		p->base[k].view = v;
 	}
+	free(lora_h);
+	free(bn_h);
 	build_modules(p);
 	p->hooks.ud = p;
 	p->hooks.wants_linear = hk_wants;
@@ -466,6 +507,9 @@ tg_peft_new(const tg_encoder *e, const tg_peft_spec *spec, uint64_t seed, tg_err
 	p->hooks.mlm_decoder = hk_mlm;
 	return p;
 fail:
+	free(wr.w);
+	free(lora_h);
+	free(bn_h);
 	tg_peft_free(p);
 	return NULL;
 }
