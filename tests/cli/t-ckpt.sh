@@ -9,12 +9,13 @@ PY=${PYTHON3:-python3}
 if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n=0; fail=0
-t() { n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+# last: the exit status of the command just before the check ($? itself is reset by the count)
+t() { last=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
 args="--model $M --task udpos --source tr --targets az --peft lora:layers=0-1,targets=q+v,r=4 --steps 8
       --max-train 64 --max-eval 20 --eval-every 4 --batch 8 --seed 3 --bootstrap 20 --json"
 w=$tmp/w
 "$T" train $args -w "$w" >"$tmp/a.json" 2>"$tmp/a.err"
-t "a short run finishes" '[ $? = 0 ] && grep -q "\"steps\":8" "$tmp/a.json"'
+t "a short run finishes" '[ $last = 0 ] && grep -q "\"steps\":8" "$tmp/a.json"'
 ck=$w/checkpoints/run-1.ckpt
 t "it leaves a checkpoint" '[ -f "$ck" ]'
 [ -f "$ck" ] || { sed 's/^/# /' "$tmp/a.err" | tail -5; echo "1..$n"; exit 1; }

@@ -7,14 +7,15 @@ M=${TAMGA_TEST_MICRO:-}
 if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
 tmp=$(mktemp -d); trap 'kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 n=0; fail=0
-t() { n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+# last: the exit status of the command just before the check ($? itself is reset by the count)
+t() { last=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
 args="--model $M --task udpos --source tr --targets az,kk --peft lora:layers=0-1,targets=q+v,r=4 --epochs 3
       --max-train 320 --max-eval 40 --eval-every 10 --batch 16 --seed 3 --bootstrap 100 --json"
 steps() { sqlite3 "$1/tamga.db" "select count(*) from steps" 2>/dev/null || echo 0; }
 
 # reference: uninterrupted
 "$T" train $args -w "$tmp/a" >"$tmp/a.json" 2>"$tmp/a.err"
-t "an uninterrupted run finishes" '[ $? = 0 ] && grep -q "\"steps\":60" "$tmp/a.json"'
+t "an uninterrupted run finishes" '[ $last = 0 ] && grep -q "\"steps\":60" "$tmp/a.json"'
 
 # the same run, killed with SIGKILL after its step 15 is in the store, then resumed
 "$T" train $args -w "$tmp/b" >"$tmp/b.json" 2>"$tmp/b.err" &

@@ -65,6 +65,6 @@ for w in lua tui sweep; do
 	d=$(cmp "$tmp/cli.json" "$tmp/$w.json" 2>&1); rc=$?
 	t "$w stores the configuration train stores" '[ $rc = 0 ] && [ -s "$tmp/$w.json" ]' || echo "$d"
 done
-t "the configuration has the options given" 'grep -q "\"lr\": *0.00100000" "$tmp/cli.json" && grep -q "\"max_steps\": *2" "$tmp/cli.json" && grep -q "r=4" "$tmp/cli.json"'
+t "the configuration has the options given" 'grep -Eq "\"lr\": *0\.0010*[,}]" "$tmp/cli.json" && grep -q "\"max_steps\": *2" "$tmp/cli.json" && grep -q "r=4" "$tmp/cli.json"'
 echo "1..$n"
 exit $fail

@@ -601,7 +601,7 @@ test_run_rows(void)
 	ri.config = "{\"chance\":0.1}";
 	ri.status = TG_RUN_PAUSED;
 	tg_store_run_new(s, &ri, &id, NULL);
-	tg_store_run_update_progress(s, id, 10, 100, 500, NULL);
+	tg_store_run_update_progress(s, id, 10, 100, 500, 90.0, NULL);    /* a stored ETA of 1:30 */
 	for (k = 1; k <= 10; k++) {
 		tg_step_row sr;
 		tg_step_row_init(&sr);
