@@ -46,7 +46,7 @@ const tg_command tg_commands[] = {
 	{ "predict", tg_cmd_predict,
 	  "tamga predict RUN --data FILE --format F --lang L --out FILE|- [eval options]",
 	  "write a run's predictions: CoNLL-U with predicted UPOS, word/gold/predicted IOB2, or one label per item" },
-	{ "analyze", tg_cmd_analyze, "tamga analyze ttc|features|predict|scaling|probe [options]", "TTC over seeds and items, language features, predictive TTC, scaling model, alignment probe" },
+	{ "analyze", tg_cmd_analyze, "tamga analyze ttc|compare|features|predict|scaling|probe [options]", "TTC over seeds and items, paired method comparison, language features, predictive TTC, scaling model, alignment probe" },
 	{ "plot", tg_cmd_plot, "tamga plot curves|ttc|probe|scaling [options] -o FILE.png|svg|pdf", "learning curves, TTC heat maps, probe by layer, scaling fit as PNG, SVG or PDF" },
 	{ "tokstats", tg_cmd_tokstats, "tamga tokstats [--data DIR] [--tokenizer PATH] [--langs L,...] [--format text|md|csv|json]", "tokenizer statistics per language: fertility, continued words, UNK, script; type overlap" },
 	{ "info", tg_cmd_info,
