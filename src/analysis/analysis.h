@@ -4,6 +4,7 @@
  *   items.c      per-item score files ("tamga-items 1") that the trainer writes next to each evaluation
  *   compare.c    two methods paired on seeds and items: differences in score, A_t - c_t and TTC, hierarchical
  *                bootstrap (seeds, then items), Holm across targets; one selection's seed means for reports
+ *   study.c      a study protocol's sweep commands and its report (Markdown, HTML with inline SVG, PDF via cairo)
  *   ttc.c        Turkic Transfer Coefficient per (task, method, layers, source, target): seeds and item bootstrap;
  *                source benefit dTTC; source x target and method x target matrices
  *   corpus.c     a sample of sentences per language from the data root (text, Tatoeba, UD, parallel sets)
@@ -245,6 +246,42 @@ typedef struct tg_arm_scores {
 tg_arm_scores *tg_arm_scores_compute(tg_store *s, const tg_compare_sel *sel, const char *task, bool dev, double level,
                                      tg_error *err);
 void           tg_arm_scores_free(tg_arm_scores *a);
+
+/* ---- study.c: a study protocol and its report -------------------------------------------------------------------
+ * An arm is one PEFT configuration (method, layer set, budget); its runs are the sweep points named
+ * "study:<name> arm=<arm> task=T source=S seed=N". The protocol file (Lua) is read by the command (src/lua). */
+typedef struct tg_study_arm {
+	char    name[64], peft[256], match[256];
+	int64_t budget;                /* --budget N (0: none) */
+	int     window_lo, window_hi;  /* the layers of a LoRA window arm; -1 for other arms */
+} tg_study_arm;
+
+typedef struct tg_study {
+	char          name[64], question[512], path[4096], model[1024], reference[64];
+	char        **tasks, **sources, **targets, **train;   /* train: extra `tamga train` words ("--epochs", "1") */
+	int           ntasks, nsources, ntargets, ntrain;
+	int64_t      *seeds;
+	int           nseeds, narms, workers, n_boot;
+	tg_study_arm *arm;
+	uint64_t      checksum;        /* of the protocol file (FNV-1a 64) */
+} tg_study;
+
+/* What the report records beside the store: where and with what it ran. */
+typedef struct tg_study_env {
+	const char   *version, *workspace, *model, *model_sum, *data_root, *data_sum, *launcher, *tmpdir;
+	const char   *protocol_text;   /* the protocol file, shown in full */
+	const double *peak_mib;        /* [narms] peak resident memory of each arm's sweep; NaN unknown (may be NULL) */
+} tg_study_env;
+
+void tg_study_free(tg_study *st);
+void tg_study_prefix(const tg_study *st, int arm, char *buf, size_t n);
+/* argv of `tamga sweep` (argv[0] "sweep") for one arm, NULL-terminated; returns argc. Free with tg_study_argv_free. */
+int  tg_study_sweep_argv(const tg_study *st, int arm, const char *ws, const char *launcher, char ***argv);
+void tg_study_argv_free(char **argv);
+/* FNV-1a 64 of a file's bytes; -1 when it cannot be read. */
+int  tg_file_checksum(const char *path, uint64_t *h, int64_t *bytes);
+/* report.md, report.html (self-contained: plots inline as SVG) and report.pdf in outdir (which must exist). */
+int  tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const char *outdir, tg_error *err);
 
 /* ---- corpus.c ---------------------------------------------------------------------------------------------------- */
 typedef struct tg_lang_text {

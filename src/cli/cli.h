@@ -10,6 +10,7 @@
  *   cmd-sweep.c    tamga sweep: a grid of training runs, N workers, finished runs skipped
  *   cmd-runs.c     tamga runs / show / report: the experiment store
  *   cmd-eval.c     tamga eval / predict: a stored run scored on any file, predictions written out
+ *   cmd-study.c    tamga study run / report: a protocol expanded into sweeps, and its HTML/Markdown/PDF report
  */
 #ifndef TG_CLI_H
 #define TG_CLI_H
@@ -50,6 +51,8 @@ int tg_cmd_train(int argc, char **argv);
 int tg_cmd_train_point(int argc, char **argv);
 /* cmd-sweep.c */
 int tg_cmd_sweep(int argc, char **argv);
+/* cmd-study.c */
+int tg_cmd_study(int argc, char **argv);
 /* cmd-runs.c */
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);

@@ -47,6 +47,8 @@ const tg_command tg_commands[] = {
 	  "tamga predict RUN --data FILE --format F --lang L --out FILE|- [eval options]",
 	  "write a run's predictions: CoNLL-U with predicted UPOS, word/gold/predicted IOB2, or one label per item" },
 	{ "analyze", tg_cmd_analyze, "tamga analyze ttc|compare|features|predict|scaling|probe [options]", "TTC over seeds and items, paired method comparison, language features, predictive TTC, scaling model, alignment probe" },
+	{ "study", tg_cmd_study, "tamga study run|report PROTOCOL.lua [--workspace DIR] [--workers N] [--launcher L] [--dry-run] [-o DIR]",
+	  "a study protocol: one sweep per arm (resumable), then a report (HTML with SVG plots, Markdown, PDF)" },
 	{ "plot", tg_cmd_plot, "tamga plot curves|ttc|probe|scaling [options] -o FILE.png|svg|pdf", "learning curves, TTC heat maps, probe by layer, scaling fit as PNG, SVG or PDF" },
 	{ "tokstats", tg_cmd_tokstats, "tamga tokstats [--data DIR] [--tokenizer PATH] [--langs L,...] [--format text|md|csv|json]", "tokenizer statistics per language: fertility, continued words, UNK, script; type overlap" },
 	{ "info", tg_cmd_info,
