@@ -260,6 +260,8 @@ typedef struct tg_study {
 	char          name[64], question[512], path[4096], model[1024], reference[64];
 	char        **tasks, **sources, **targets, **train;   /* train: extra `tamga train` words ("--epochs", "1") */
 	int           ntasks, nsources, ntargets, ntrain;
+	char       ***task_sources;    /* [ntasks]: the sources of that task when the protocol sets them, else NULL */
+	int          *ntask_sources;
 	int64_t      *seeds;
 	int           nseeds, narms, workers, n_boot;
 	tg_study_arm *arm;
@@ -275,8 +277,11 @@ typedef struct tg_study_env {
 
 void tg_study_free(tg_study *st);
 void tg_study_prefix(const tg_study *st, int arm, char *buf, size_t n);
-/* argv of `tamga sweep` (argv[0] "sweep") for one arm, NULL-terminated; returns argc. Free with tg_study_argv_free. */
-int  tg_study_sweep_argv(const tg_study *st, int arm, const char *ws, const char *launcher, char ***argv);
+/* The sources of task ti (its own list, else the study's). */
+char *const *tg_study_sources(const tg_study *st, int ti, int *n);
+/* argv of `tamga sweep` (argv[0] "sweep") for one arm and task, NULL-terminated; returns argc. Free with
+ * tg_study_argv_free. */
+int  tg_study_sweep_argv(const tg_study *st, int arm, int task, const char *ws, const char *launcher, char ***argv);
 void tg_study_argv_free(char **argv);
 /* FNV-1a 64 of a file's bytes; -1 when it cannot be read. */
 int  tg_file_checksum(const char *path, uint64_t *h, int64_t *bytes);

@@ -28,6 +28,15 @@ tg_study_free(tg_study *st)
 		free(st->targets[i]);
 	for (i = 0; i < st->ntrain; i++)
 		free(st->train[i]);
+	for (i = 0; st->task_sources != NULL && i < st->ntasks; i++) {
+		int j;
+
+		for (j = 0; j < st->ntask_sources[i]; j++)
+			free(st->task_sources[i][j]);
+		free(st->task_sources[i]);
+	}
+	free(st->task_sources);
+	free(st->ntask_sources);
 	free(st->tasks);
 	free(st->sources);
 	free(st->targets);
@@ -61,10 +70,23 @@ join(char *const *v, int n, const char *sep)
 	return s;
 }
 
-/* argv of `tamga sweep` for one arm (argv[0] = "sweep"); every string malloc'd, the array NULL-terminated. */
-int
-tg_study_sweep_argv(const tg_study *st, int arm, const char *ws, const char *launcher, char ***out)
+char *const *
+tg_study_sources(const tg_study *st, int ti, int *n)
 {
+	if (st->task_sources != NULL && st->task_sources[ti] != NULL) {
+		*n = st->ntask_sources[ti];
+		return st->task_sources[ti];
+	}
+	*n = st->nsources;
+	return st->sources;
+}
+
+/* argv of `tamga sweep` for one arm and task (argv[0] = "sweep"); every string malloc'd, the array NULL-terminated. */
+int
+tg_study_sweep_argv(const tg_study *st, int arm, int task, const char *ws, const char *launcher, char ***out)
+{
+	int nsrc;
+	char *const *src = tg_study_sources(st, task, &nsrc);
 	const tg_study_arm *a = &st->arm[arm];
 	char **av = tg_xcalloc((size_t)(32 + st->ntrain), sizeof *av), *s;
 	char buf[320];
@@ -76,11 +98,9 @@ tg_study_sweep_argv(const tg_study *st, int arm, const char *ws, const char *lau
 	ADD("--prefix");
 	ADD(buf);
 	ADD("--grid");
-	s = join(st->tasks, st->ntasks, "|");
-	tg_xasprintf(&av[n++], "task=%s", s);
-	free(s);
+	tg_xasprintf(&av[n++], "task=%s", st->tasks[task]);
 	ADD("--grid");
-	s = join(st->sources, st->nsources, "|");
+	s = join(src, nsrc, "|");
 	tg_xasprintf(&av[n++], "source=%s", s);
 	free(s);
 	ADD("--grid");
@@ -698,6 +718,23 @@ write_pdf(const char *path, const doc *d, const char *title, tg_error *err)
 
 /* ---- the content ------------------------------------------------------------------------------------------------- */
 
+static int
+nsrc_of(const tg_study *st, int ti)
+{
+	int n;
+
+	tg_study_sources(st, ti, &n);
+	return n;
+}
+
+static const char *
+src_of(const tg_study *st, int ti, int si)
+{
+	int n;
+
+	return tg_study_sources(st, ti, &n)[si];
+}
+
 static const tg_arm_cell *
 arm_cell(const tg_arm_scores *a, const char *task, const char *source, const char *target)
 {
@@ -887,8 +924,8 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 	/* ---- the answers first ---- */
 	doc_text(&d, B_H2, "Answers");
 	for (ti = 0; ti < st->ntasks; ti++)
-		for (si = 0; si < st->nsources; si++) {
-			const char *task = st->tasks[ti], *src = st->sources[si];
+		for (si = 0; si < nsrc_of(st, ti); si++) {
+			const char *task = st->tasks[ti], *src = src_of(st, ti, si);
 			char **tg;
 			int nt = targets_of(sc, st->narms, task, src, &tg), best = -1, worst = -1;
 			double bestv = -INFINITY, worstv = INFINITY, *mean = tg_xcalloc((size_t)st->narms, sizeof *mean);
@@ -961,8 +998,8 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 	/* ---- scores ---- */
 	doc_text(&d, B_H2, "Scores by arm and target");
 	for (ti = 0; ti < st->ntasks; ti++)
-		for (si = 0; si < st->nsources; si++) {
-			const char *task = st->tasks[ti], *src = st->sources[si];
+		for (si = 0; si < nsrc_of(st, ti); si++) {
+			const char *task = st->tasks[ti], *src = src_of(st, ti, si);
 			char **tg;
 			int nt = targets_of(sc, st->narms, task, src, &tg);
 			block *t;
@@ -1004,15 +1041,17 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 	doc_text(&d, B_P, "Each arm against the reference arm %s, and the earliest LoRA window against the latest, per "
 	    "target: runs paired by seed on the same test items; hierarchical bootstrap (seeds, then items); p-values "
 	    "Holm-corrected across the targets of each task and source.", ref >= 0 ? st->arm[ref].name : "(none set)");
-	cmps = tg_xcalloc((size_t)(st->narms + 1) * (size_t)(st->ntasks * st->nsources) + 1, sizeof *cmps);
+	for (ti = 0, k = 0; ti < st->ntasks; ti++)
+		k += nsrc_of(st, ti);
+	cmps = tg_xcalloc((size_t)(st->narms + 1) * (size_t)k + 1, sizeof *cmps);
 	for (ti = 0; ti < st->ntasks; ti++)
-		for (si = 0; si < st->nsources; si++) {
+		for (si = 0; si < nsrc_of(st, ti); si++) {
 			int lo = -1, hi = -1;
 
 			for (i = 0; ref >= 0 && i < st->narms; i++) {
 				if (i == ref || sc[i]->n == 0 || sc[ref]->n == 0)
 					continue;
-				compare_block(&d, s, st, i, ref, st->tasks[ti], st->sources[si], 1, st->n_boot, &cmps[ncmp], err);
+				compare_block(&d, s, st, i, ref, st->tasks[ti], src_of(st, ti, si), 1, st->n_boot, &cmps[ncmp], err);
 				if (cmps[ncmp] == NULL)
 					goto out;
 				ncmp++;
@@ -1026,7 +1065,7 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 					hi = i;
 			}
 			if (lo >= 0 && hi >= 0 && lo != hi && lo != ref && hi != ref) {
-				compare_block(&d, s, st, lo, hi, st->tasks[ti], st->sources[si], 1, st->n_boot, &cmps[ncmp], err);
+				compare_block(&d, s, st, lo, hi, st->tasks[ti], src_of(st, ti, si), 1, st->n_boot, &cmps[ncmp], err);
 				if (cmps[ncmp] == NULL)
 					goto out;
 				ncmp++;
@@ -1036,8 +1075,8 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 	/* ---- where in the network ---- */
 	doc_text(&d, B_H2, "Where in the network: LoRA window position");
 	for (ti = 0; ti < st->ntasks; ti++)
-		for (si = 0; si < st->nsources; si++) {
-			const char *task = st->tasks[ti], *src = st->sources[si];
+		for (si = 0; si < nsrc_of(st, ti); si++) {
+			const char *task = st->tasks[ti], *src = src_of(st, ti, si);
 			int nw = 0, *wi = tg_xcalloc((size_t)st->narms, sizeof *wi), nt;
 			char **tg, cap[256];
 
@@ -1154,14 +1193,15 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 
 		fprintf(m, "tamga study run %s -w %s\ntamga study report %s -w %s\n# which runs these sweeps:\n", st->path,
 		    env->workspace, st->path, env->workspace);
-		for (i = 0; i < st->narms; i++) {
-			char **av;
+		for (i = 0; i < st->narms; i++)
+			for (ti = 0; ti < st->ntasks; ti++) {
+				char **av;
 
-			tg_study_sweep_argv(st, i, env->workspace, env->launcher, &av);
-			shell_words(m, "tamga", av);
-			fputc('\n', m);
-			tg_study_argv_free(av);
-		}
+				tg_study_sweep_argv(st, i, ti, env->workspace, env->launcher, &av);
+				shell_words(m, "tamga", av);
+				fputc('\n', m);
+				tg_study_argv_free(av);
+			}
 		fclose(m);
 		doc_text(&d, B_PRE, "%s", buf);
 		free(buf);

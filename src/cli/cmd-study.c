@@ -36,9 +36,12 @@ layers_of(const char *model, void *ud, tg_error *err)
 	const char *dir;
 	tg_encoder_config cfg;
 	bool build = *(bool *)ud;
+	const char *name = model && model[0] ? model : tg_model_default();
 
-	if ((dir = tg_model_resolve(model && model[0] ? model : tg_model_default(), build, NULL, buf, sizeof buf, err))
-	    == NULL)
+	if ((dir = tg_model_resolve(name, false, NULL, buf, sizeof buf, NULL)) == NULL && build)
+		fprintf(stderr, "tamga study: the protocol's arms depend on the layer count of model '%s', which is not "
+		    "built yet: building it first (tamga pretrain)\n", name);
+	if (dir == NULL && (dir = tg_model_resolve(name, build, NULL, buf, sizeof buf, err)) == NULL)
 		return -1;
 	snprintf(path, sizeof path, "%s/config.json", dir);
 	if (tg_encoder_config_load(&cfg, path, err) != TG_OK)
@@ -106,7 +109,7 @@ study_run(const sopts *o, tg_study *st)
 {
 	char dir[4200];
 	double *mib = tg_xcalloc((size_t)st->narms, sizeof *mib);
-	int i, failed = 0;
+	int i, t, failed = 0;
 	tg_error err = { 0 };
 
 	if (st->workers < 1)
@@ -120,49 +123,57 @@ study_run(const sopts *o, tg_study *st)
 		return fail("run", &err);
 	}
 	peak_read(dir, st, mib);
-	fprintf(stderr, "study %s: %d arms x %d tasks x %d sources x %d seeds = %d runs, workspace %s\n", st->name,
-	    st->narms, st->ntasks, st->nsources, st->nseeds, st->narms * st->ntasks * st->nsources * st->nseeds, o->ws);
-	for (i = 0; i < st->narms; i++) {
-		char **av;
-		int ac = tg_study_sweep_argv(st, i, o->ws, o->launcher, &av), stt;
-		struct rusage ru;
-		pid_t pid;
+	for (t = 0, i = 0; t < st->ntasks; t++) {
+		int ns;
 
-		fprintf(stderr, "study %s: arm %d/%d %s\n", st->name, i + 1, st->narms, st->arm[i].name);
-		if (o->dry) {
-			int k;
-
-			fputs("tamga", stdout);
-			for (k = 0; k < ac; k++)
-				printf(" '%s'", av[k]);
-			putchar('\n');
-			tg_study_argv_free(av);
-			continue;
-		}
-		fflush(stdout);
-		fflush(stderr);
-		/* the arm's sweep in a child process, so that its peak memory (the largest of its workers) is its own */
-		if ((pid = fork()) == 0)
-			_exit(tg_cmd_sweep(ac, av));
-		tg_study_argv_free(av);
-		if (pid < 0) {
-			fprintf(stderr, "tamga study run: fork: %s\n", strerror(errno));
-			free(mib);
-			return 1;
-		}
-		if (wait4(pid, &stt, 0, &ru) != pid || !WIFEXITED(stt) || WEXITSTATUS(stt) != 0) {
-			failed++;
-			fprintf(stderr, "study %s: arm %s: the sweep did not finish every point (run the study again to "
-			    "continue)\n", st->name, st->arm[i].name);
-		}
-		if (isnan(mib[i]) || ru.ru_maxrss / 1024.0 > mib[i])
-			mib[i] = ru.ru_maxrss / 1024.0;
-		peak_write(dir, st, mib);
+		tg_study_sources(st, t, &ns);
+		i += ns;
 	}
+	fprintf(stderr, "study %s: %d arms x %d (task, source) pairs x %d seeds = %d runs, workspace %s\n", st->name,
+	    st->narms, i, st->nseeds, st->narms * i * st->nseeds, o->ws);
+	for (i = 0; i < st->narms; i++)
+		for (t = 0; t < st->ntasks; t++) {
+			char **av;
+			int ac = tg_study_sweep_argv(st, i, t, o->ws, o->launcher, &av), stt;
+			struct rusage ru;
+			pid_t pid;
+
+			fprintf(stderr, "study %s: arm %d/%d %s, %s\n", st->name, i + 1, st->narms, st->arm[i].name,
+			    st->tasks[t]);
+			if (o->dry) {
+				int k;
+
+				fputs("tamga", stdout);
+				for (k = 0; k < ac; k++)
+					printf(" '%s'", av[k]);
+				putchar('\n');
+				tg_study_argv_free(av);
+				continue;
+			}
+			fflush(stdout);
+			fflush(stderr);
+			/* the sweep in a child process, so that its peak memory (the largest of its workers) is its own */
+			if ((pid = fork()) == 0)
+				_exit(tg_cmd_sweep(ac, av));
+			tg_study_argv_free(av);
+			if (pid < 0) {
+				fprintf(stderr, "tamga study run: fork: %s\n", strerror(errno));
+				free(mib);
+				return 1;
+			}
+			if (wait4(pid, &stt, 0, &ru) != pid || !WIFEXITED(stt) || WEXITSTATUS(stt) != 0) {
+				failed++;
+				fprintf(stderr, "study %s: arm %s, %s: the sweep did not finish every point (run the study again "
+				    "to continue)\n", st->name, st->arm[i].name, st->tasks[t]);
+			}
+			if (isnan(mib[i]) || ru.ru_maxrss / 1024.0 > mib[i])
+				mib[i] = ru.ru_maxrss / 1024.0;
+			peak_write(dir, st, mib);
+		}
 	free(mib);
 	if (!o->dry)
-		printf("study %s: %d of %d arms complete; 'tamga study report %s -w %s' writes the report\n", st->name,
-		    st->narms - failed, st->narms, o->protocol, o->ws);
+		printf("study %s: %d of %d sweeps complete; 'tamga study report %s -w %s' writes the report\n", st->name,
+		    st->narms * st->ntasks - failed, st->narms * st->ntasks, o->protocol, o->ws);
 	return failed ? 1 : 0;
 }
 
@@ -221,16 +232,17 @@ data_sum(const tg_study *st, const char *root, char *out, size_t n)
 	tg_registry *r = tg_registry_scan(root, &err);
 	uint64_t h = 1469598103934665603ull;
 	int64_t total = 0;
-	int nf = 0, t, l, k, q, idx[64];
+	int nf = 0, t, l, k, q, idx[256];
 
 	if (r == NULL) {
 		snprintf(out, n, "registry unreadable: %.120s", err.msg);
 		return;
 	}
 	for (t = 0; t < st->ntasks; t++)
-		for (l = 0; l < st->nsources + st->ntargets; l++) {
-			const char *lang = l < st->nsources ? st->sources[l] : st->targets[l - st->nsources];
-			int m = tg_registry_find(r, st->tasks[t], lang, NULL, 1, idx, 64);
+		for (l = 0; l < (st->ntargets ? st->nsources + st->ntargets : 1); l++) {
+			/* without targets the runs evaluate every language with data: every file of the task */
+			const char *lang = !st->ntargets ? NULL : l < st->nsources ? st->sources[l] : st->targets[l - st->nsources];
+			int m = tg_registry_find(r, st->tasks[t], lang, NULL, 1, idx, 256);
 
 			for (k = 0; k < m; k++)
 				for (q = 0; q < 2; q++) {

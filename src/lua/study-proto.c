@@ -277,6 +277,44 @@ get_train(lua_State *L, ctx *c, int t, tg_study *st)
 	return TG_OK;
 }
 
+/* task_sources = { copa = { "tr" } }: tasks whose sources differ from the study's. */
+static int
+get_task_sources(lua_State *L, ctx *c, int t, tg_study *st)
+{
+	int ty = lua_getfield(L, t, "task_sources"), i;
+
+	if (ty == LUA_TNIL) {
+		lua_pop(L, 1);
+		return TG_OK;
+	}
+	if (ty != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return bad(c, "task_sources", "a table { task = { sources } } expected, e.g. { copa = { \"tr\" } }");
+	}
+	st->task_sources = tg_xcalloc((size_t)st->ntasks, sizeof *st->task_sources);
+	st->ntask_sources = tg_xcalloc((size_t)st->ntasks, sizeof *st->ntask_sources);
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		char f[96];
+
+		lua_pop(L, 1);
+		for (i = 0; k != NULL && i < st->ntasks && strcmp(st->tasks[i], k) != 0; i++)
+			;
+		if (k == NULL || i == st->ntasks) {
+			lua_pop(L, 2);
+			return bad(c, "task_sources", "a key that is not one of the study's tasks");
+		}
+		snprintf(f, sizeof f, "task_sources.%s", k);
+		if (get_list(L, c, -2, k, true, &st->task_sources[i], &st->ntask_sources[i]) != TG_OK) {
+			lua_pop(L, 2);
+			return TG_ERR;
+		}
+	}
+	lua_pop(L, 1);
+	return TG_OK;
+}
+
 tg_study *
 tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, tg_error *err), void *ud,
     tg_error *err)
@@ -322,7 +360,7 @@ tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, t
 	    get_list(L, &c, t, "seeds", true, &seeds, &nseeds) != TG_OK ||
 	    get_int(L, &c, t, "workers", 1, 64, 1, &st->workers) != TG_OK ||
 	    get_int(L, &c, t, "bootstrap", 100, 1000000, 1000, &st->n_boot) != TG_OK ||
-	    get_train(L, &c, t, st) != TG_OK)
+	    get_train(L, &c, t, st) != TG_OK || get_task_sources(L, &c, t, st) != TG_OK)
 		goto fail;
 	if (strpbrk(st->name, " \t|*%") != NULL || !st->name[0]) {
 		bad(&c, "name", "one word without spaces, '|', '*' or '%'");
