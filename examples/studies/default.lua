@@ -22,6 +22,7 @@ return {
   seeds = { 1, 2, 3 },
   workers = 2,
   bootstrap = 1000,
+  probe = 1000,            -- alignment before/after fine-tuning on this many Tatoeba pairs per target
   train = { epochs = 2, ["max-train"] = 2000, ["max-eval"] = 500 },
   reference = "pfeiffer-r4",
   arms = function(layers)

@@ -16,6 +16,7 @@ return {
   seeds = { 1, 2 },
   workers = 2,
   bootstrap = 1000,
+  probe = 200,            -- alignment before/after fine-tuning on this many Tatoeba pairs per target
   train = { epochs = 1, ["max-train"] = 300, ["max-eval"] = 200, lr = 3e-3 },
   reference = "pfeiffer",
   arms = function(layers)

@@ -225,6 +225,9 @@ typedef struct tg_compare {
 } tg_compare;
 
 uint64_t    tg_compare_boot_seed(uint64_t seed, int b);
+/* Percentile interval (numpy's linear interpolation) and standard error of resamples v[0..nb); NaNs are dropped and
+ * v is reordered. */
+void        tg_ci_percentile(double est, double *v, int nb, double level, tg_ci *ci);
 tg_compare *tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err);
 void        tg_compare_free(tg_compare *c);
 int         tg_compare_write(FILE *f, tg_out_format fmt, const tg_compare *c, tg_error *err);
@@ -264,6 +267,7 @@ typedef struct tg_study {
 	int          *ntask_sources;
 	int64_t      *seeds;
 	int           nseeds, narms, workers, n_boot;
+	int           probe_pairs;     /* alignment probe before/after on this many Tatoeba pairs per target; 0 = off */
 	tg_study_arm *arm;
 	uint64_t      checksum;        /* of the protocol file (FNV-1a 64) */
 } tg_study;

@@ -281,8 +281,8 @@ quant(const double *v, int n, double q)
 }
 
 /* Percentile interval and standard error of the resamples v[0..nb) (NaNs dropped; v is reordered). */
-static void
-ci_of(double est, double *v, int nb, double level, tg_ci *ci)
+void
+tg_ci_percentile(double est, double *v, int nb, double level, tg_ci *ci)
 {
 	int i, m = 0;
 	double s = 0, ss = 0;
@@ -604,9 +604,9 @@ tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err)
 			}
 			pair_stat(&p, A, B, NULL, m, NULL, NULL, est);
 			x->p = boot_p(v[0], nboot);
-			ci_of(est[0], v[0], nboot, level, &x->ci_diff);
-			ci_of(est[1], v[1], nboot, level, &x->ci_dgain);
-			ci_of(est[2], v[2], nboot, level, &x->ci_dttc);
+			tg_ci_percentile(est[0], v[0], nboot, level, &x->ci_diff);
+			tg_ci_percentile(est[1], v[1], nboot, level, &x->ci_dgain);
+			tg_ci_percentile(est[2], v[2], nboot, level, &x->ci_dttc);
 			for (q = 0; q < 3; q++)
 				free(v[q]);
 			free(it);

@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include <cairo.h>
 #include <cairo-pdf.h>
+#include <jansson.h>
 #include "analysis/analysis.h"
+#include "peft/peft.h"
 
 void
 tg_study_free(tg_study *st)
@@ -890,6 +892,285 @@ compare_free_list(tg_compare **v, int n)
 	free(v);
 }
 
+/* ---- alignment before and after fine-tuning ---------------------------------------------------------------------- */
+
+/* Margin (mean parallel cosine minus mean cosine of the other pairs) of rows idx[0..m) of unit vectors A, B (n x d);
+ * idx NULL = all. The non-parallel mean is exact: (sum_i a_i . sum_j b_j - sum_i a_i . b_i) / (m (m - 1)). */
+static double
+margin_of(const float *A, const float *B, int64_t n, int64_t d, const int64_t *idx, double *sa, double *sb)
+{
+	int64_t i, k, m = n;
+	double par = 0, cross = 0;
+
+	memset(sa, 0, (size_t)d * sizeof *sa);
+	memset(sb, 0, (size_t)d * sizeof *sb);
+	for (i = 0; i < m; i++) {
+		const float *a = A + (idx ? idx[i] : i) * d, *b = B + (idx ? idx[i] : i) * d;
+		double dot = 0;
+
+		for (k = 0; k < d; k++) {
+			dot += (double)a[k] * b[k];
+			sa[k] += a[k];
+			sb[k] += b[k];
+		}
+		par += dot;
+	}
+	for (k = 0; k < d; k++)
+		cross += sa[k] * sb[k];
+	return par / m - (cross - par) / ((double)m * (m - 1));
+}
+
+static void
+normalize_rows(float *X, int64_t rows, int64_t d)
+{
+	int64_t i, k;
+
+	for (i = 0; i < rows; i++) {
+		double ss = 0;
+
+		for (k = 0; k < d; k++)
+			ss += (double)X[i * d + k] * X[i * d + k];
+		ss = ss > 0 ? 1 / sqrt(ss) : 0;
+		for (k = 0; k < d; k++)
+			X[i * d + k] = (float)(X[i * d + k] * ss);
+	}
+}
+
+/* Pooled states of both sides of the pairs, every layer, unit rows: (L + 1) x n x d each. */
+static int
+embed_pairs(tg_encoder *e, const tg_probe_pairs *pp, float **A, float **B, tg_error *err)
+{
+	int64_t L1 = e->cfg.num_layers + 1, d = e->cfg.hidden_size;
+
+	*A = tg_xmalloc((size_t)(L1 * pp->n * d) * sizeof **A);
+	*B = tg_xmalloc((size_t)(L1 * pp->n * d) * sizeof **B);
+	if (tg_probe_embed(e, pp->ids_a, pp->len_a, pp->n, NULL, *A, 0, 2 * pp->n, err) != TG_OK ||
+	    tg_probe_embed(e, pp->ids_b, pp->len_b, pp->n, NULL, *B, pp->n, 2 * pp->n, err) != TG_OK)
+		return TG_ERR;
+	normalize_rows(*A, L1 * pp->n, d);
+	normalize_rows(*B, L1 * pp->n, d);
+	return TG_OK;
+}
+
+/* The run of an arm that the probe uses: its first seed on the first task and source. */
+static int64_t
+probe_run(tg_store *s, const tg_study *st, int arm, char *model_dir, size_t mn, char *adapter, size_t an)
+{
+	tg_run_filter f = { 0 };
+	tg_run_info *runs = NULL;
+	tg_artifact *arts = NULL;
+	int n = 0, na = 0, i;
+	char name[512], pre[320];
+	int64_t id = 0;
+
+	tg_study_prefix(st, arm, pre, sizeof pre);
+	snprintf(name, sizeof name, "%s task=%s source=%s seed=%lld", pre, st->tasks[0], src_of(st, 0, 0),
+	    (long long)st->seeds[0]);
+	f.name = name;
+	f.status_mask = 1u << TG_RUN_DONE;
+	f.with_config = true;
+	if (tg_store_run_list(s, &f, &runs, &n, NULL) != TG_OK || n == 0) {
+		tg_run_list_free(runs, n);
+		return 0;
+	}
+	{
+		json_t *c = json_loads(runs[n - 1].config ? runs[n - 1].config : "{}", 0, NULL);
+		json_t *m = json_object_get(c, "model_dir");
+
+		if (json_is_string(m)) {
+			snprintf(model_dir, mn, "%s", json_string_value(m));
+			id = runs[n - 1].id;
+		}
+		json_decref(c);
+	}
+	snprintf(adapter, an, "%s/adapters/run-%lld", tg_store_dir(s), (long long)id);
+	if (id && tg_store_artifact_list(s, id, &arts, &na, NULL) == TG_OK) {
+		for (i = 0; i < na; i++)
+			if (strcmp(arts[i].kind, "adapter") == 0 && arts[i].path != NULL)
+				snprintf(adapter, an, "%s%s%s", arts[i].path[0] == '/' ? "" : tg_store_dir(s),
+				    arts[i].path[0] == '/' ? "" : "/", arts[i].path);
+		tg_artifact_list_free(arts, na);
+	}
+	tg_run_list_free(runs, n);
+	return id;
+}
+
+/* Per arm (LoRA windows and the reference), per Tatoeba target and layer: the alignment margin of the base model
+ * and of the fine-tuned one on the same pairs, with a paired bootstrap over pairs of their difference. */
+static int
+probe_section(doc *d, tg_store *s, const tg_study *st, const tg_study_env *env, tg_error *err)
+{
+	const char *root = tg_data_root(NULL, NULL);
+	tg_registry *r = root ? tg_registry_scan(root, NULL) : NULL;
+	int ref = st->reference[0] ? arm_index(st, st->reference) : -1, i, t, l, b, nrow = 0, cap = 0, rc = TG_OK;
+	char **row = NULL;
+	double *rci = NULL;             /* [nrow * 2] the intervals as numbers */
+	tg_plot *p = NULL;
+
+	const char *langs[64];
+	int nl = 0, tix[64];
+
+	doc_text(d, B_H2, "Alignment before and after fine-tuning");
+	if (r == NULL) {
+		doc_text(d, B_P, "No data root: the alignment probe needs Tatoeba pairs.");
+		return TG_OK;
+	}
+	if (st->ntargets > 0)           /* the study's targets, else every Tatoeba language */
+		for (t = 0; t < st->ntargets && nl < 64; t++)
+			langs[nl++] = st->targets[t];
+	else
+		for (t = tg_registry_find(r, "tatoeba", NULL, NULL, 1, tix, 64), i = 0; i < t; i++)
+			langs[nl++] = r->item[tix[i]].e->lang;
+	doc_text(d, B_P, "Alignment margin per layer (mean cosine of parallel Tatoeba pairs xx-en minus that of "
+	    "non-parallel pairs, mean-pooled states; layer 0 = embeddings) of the base model and of the fine-tuned model "
+	    "(the arm's seed-%lld run on %s from %s), on the first %d pairs; interval: bootstrap over pairs (%d "
+	    "resamples) of after - before. A negative difference means fine-tuning eroded the alignment.",
+	    (long long)st->seeds[0], st->tasks[0], src_of(st, 0, 0), st->probe_pairs, 200);
+	for (i = 0; i < st->narms; i++) {
+		char model_dir[2048] = "", adapter[4300];
+		tg_encoder *e = NULL;
+		tg_tokenizer *tok = NULL;
+		tg_peft *pe = NULL;
+		double *mean_diff = NULL;
+		int *nd = NULL;
+		int64_t L1;
+
+		if (st->arm[i].window_lo < 0 && i != ref)
+			continue;
+		if (probe_run(s, st, i, model_dir, sizeof model_dir, adapter, sizeof adapter) == 0)
+			continue;
+		if ((e = tg_encoder_load(model_dir, err)) == NULL || (tok = tg_tokenizer_load(model_dir, err)) == NULL ||
+		    (pe = tg_peft_load(e, adapter, err)) == NULL) {
+			tg_tokenizer_free(tok);
+			tg_encoder_free(e);
+			rc = TG_ERR;
+			break;
+		}
+		L1 = e->cfg.num_layers + 1;
+		mean_diff = tg_xcalloc((size_t)L1, sizeof *mean_diff);
+		nd = tg_xcalloc((size_t)L1, sizeof *nd);
+		for (t = 0; t < nl; t++) {
+			int idx[8];
+			tg_dataset *ds;
+			tg_probe_pairs pp = { 0 };
+			float *A0 = NULL, *B0 = NULL, *A1 = NULL, *B1 = NULL;
+			int64_t n, dd = e->cfg.hidden_size, z;
+			double *sa, *sb;
+
+			if (tg_registry_find(r, "tatoeba", langs[t], NULL, 1, idx, 8) < 1 ||
+			    (ds = tg_registry_load(r, idx[0], NULL, NULL)) == NULL)
+				continue;
+			n = ds->n < st->probe_pairs ? ds->n : st->probe_pairs;
+			if (n < 10 || tg_probe_pairs_from_text(tok, ds->a, ds->b, n, 128, &pp, err) != TG_OK) {
+				tg_dataset_free(ds);
+				if (err->code) {
+					rc = TG_ERR;
+					break;
+				}
+				continue;
+			}
+			tg_peft_detach(pe);
+			if (embed_pairs(e, &pp, &A0, &B0, err) != TG_OK || tg_peft_attach(pe, e, err) != TG_OK ||
+			    embed_pairs(e, &pp, &A1, &B1, err) != TG_OK) {
+				free(A0), free(B0), free(A1), free(B1);
+				tg_probe_pairs_clear(&pp);
+				tg_dataset_free(ds);
+				rc = TG_ERR;
+				break;
+			}
+			tg_peft_detach(pe);
+			sa = tg_xmalloc((size_t)dd * sizeof *sa);
+			sb = tg_xmalloc((size_t)dd * sizeof *sb);
+			for (l = 0; l < L1; l++) {
+				const float *a0 = A0 + l * n * dd, *b0 = B0 + l * n * dd, *a1 = A1 + l * n * dd, *b1 = B1 + l * n * dd;
+				double m0 = margin_of(a0, b0, n, dd, NULL, sa, sb), m1 = margin_of(a1, b1, n, dd, NULL, sa, sb);
+				double v[200];
+				int64_t *ix = tg_xmalloc((size_t)n * sizeof *ix);
+				tg_ci ci;
+
+				for (b = 0; b < 200; b++) {
+					tg_rng rng;
+
+					tg_rng_seed(&rng, tg_compare_boot_seed(7, b));
+					for (z = 0; z < n; z++)
+						ix[z] = (int64_t)tg_rng_below(&rng, (uint64_t)n);
+					v[b] = margin_of(a1, b1, n, dd, ix, sa, sb) - margin_of(a0, b0, n, dd, ix, sa, sb);
+				}
+				tg_ci_percentile(m1 - m0, v, 200, 0.95, &ci);
+				if (nrow == cap) {
+					cap = cap ? 2 * cap : 32;
+					row = tg_xrealloc(row, (size_t)cap * 7 * sizeof *row);
+					rci = tg_xrealloc(rci, (size_t)cap * 2 * sizeof *rci);
+				}
+				rci[2 * nrow] = ci.lo;
+				rci[2 * nrow + 1] = ci.hi;
+				tg_xasprintf(&row[nrow * 7 + 0], "%s", st->arm[i].name);
+				tg_xasprintf(&row[nrow * 7 + 1], "%s", langs[t]);
+				tg_xasprintf(&row[nrow * 7 + 2], "%d", l);
+				tg_xasprintf(&row[nrow * 7 + 3], "%.4f", m0);
+				tg_xasprintf(&row[nrow * 7 + 4], "%.4f", m1);
+				tg_xasprintf(&row[nrow * 7 + 5], "%+.4f", m1 - m0);
+				tg_xasprintf(&row[nrow * 7 + 6], "[%+.4f, %+.4f]", ci.lo, ci.hi);
+				nrow++;
+				mean_diff[l] += m1 - m0;
+				nd[l]++;
+				free(ix);
+			}
+			free(sa), free(sb);
+			free(A0), free(B0), free(A1), free(B1);
+			tg_probe_pairs_clear(&pp);
+			tg_dataset_free(ds);
+		}
+		if (rc == TG_OK && nd[0] > 0) {
+			double *x = tg_xcalloc((size_t)L1, sizeof *x);
+
+			if (p == NULL) {
+				p = tg_plot_new(TG_PLOT_LAYERS, "alignment margin after - before fine-tuning, mean over targets");
+				tg_plot_axis(p, "layer (0 = embeddings)", "margin difference", false, false);
+				tg_plot_hline(p, 0, NULL);
+			}
+			for (l = 0; l < L1; l++) {
+				x[l] = l;
+				mean_diff[l] = nd[l] ? mean_diff[l] / nd[l] : NAN;
+			}
+			tg_plot_series_add(p, st->arm[i].name, (size_t)L1, x, mean_diff, NULL, NULL);
+			free(x);
+		}
+		free(mean_diff);
+		free(nd);
+		tg_peft_free(pe);
+		tg_tokenizer_free(tok);
+		tg_encoder_free(e);
+		if (rc != TG_OK)
+			break;
+	}
+	tg_registry_free(r);
+	if (rc == TG_OK && nrow > 0) {
+		block *tb = doc_table(d, nrow + 1, 7);
+		static const char *const h[] = { "arm", "target", "layer", "margin before", "margin after", "difference",
+			"95% CI" };
+
+		for (i = 0; i < 7; i++)
+			cellf(tb, 0, i, 0, "%s", h[i]);
+		for (i = 0; i < nrow; i++)
+			for (t = 0; t < 7; t++) {
+				bool sig = t == 5 && (rci[2 * i] > 0 || rci[2 * i + 1] < 0);     /* the interval excludes 0 */
+				cellf(tb, i + 1, t, sig ? F_SIG : 0, "%s", row[i * 7 + t]);
+			}
+		if (p != NULL)
+			rc = doc_fig(d, p, env->tmpdir, "Alignment margin after minus before fine-tuning, by layer, mean over "
+			    "the Tatoeba targets (one line per arm).", err);
+		p = NULL;
+	} else if (rc == TG_OK)
+		doc_text(d, B_P, "No arm has a finished run with Tatoeba pairs for its targets yet.");
+	for (i = 0; i < nrow * 7; i++)
+		free(row[i]);
+	free(row);
+	free(rci);
+	tg_plot_free(p);
+	return rc;
+}
+
 int
 tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const char *outdir, tg_error *err)
 {
@@ -1141,6 +1422,9 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 			free(wi);
 			free(tg);
 		}
+
+	if (st->probe_pairs > 0 && probe_section(&d, s, st, env, err) != TG_OK)
+		goto out;
 
 	/* ---- cost ---- */
 	doc_text(&d, B_H2, "Cost beside quality");

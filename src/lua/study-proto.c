@@ -360,6 +360,7 @@ tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, t
 	    get_list(L, &c, t, "seeds", true, &seeds, &nseeds) != TG_OK ||
 	    get_int(L, &c, t, "workers", 1, 64, 1, &st->workers) != TG_OK ||
 	    get_int(L, &c, t, "bootstrap", 100, 1000000, 1000, &st->n_boot) != TG_OK ||
+	    get_int(L, &c, t, "probe", 0, 100000, 0, &st->probe_pairs) != TG_OK ||
 	    get_train(L, &c, t, st) != TG_OK || get_task_sources(L, &c, t, st) != TG_OK)
 		goto fail;
 	if (strpbrk(st->name, " \t|*%") != NULL || !st->name[0]) {

@@ -20,7 +20,7 @@ return {
   question = "Does LoRA on the first layer transfer like LoRA on the second, and like an adapter?",
   model = "$M",
   tasks = { "udpos" }, sources = { "en" }, targets = { "az", "kk", "uz" }, seeds = { 1, 2 },
-  workers = 2, bootstrap = 200,
+  workers = 2, bootstrap = 200, probe = 60,
   train = { epochs = 1, ["max-train"] = 120, lr = 3e-3, ["max-eval"] = 40, batch = 16, bootstrap = 10 },
   reference = "pfeiffer",
   arms = function(layers)
@@ -106,8 +106,12 @@ t "the answers name the best arm and the early-minus-late window difference" 'gr
 t "cost columns: trainable parameters and peak memory filled for every arm" '[ "$(grep -c "^| lora-w[01] | lora:layers=[01],targets=q+v,r=4 | [0-9][0-9]* | [0-9.]* | [0-9.]* | [0-9][0-9]* |" "$D/report.md")" = 2 ]'
 t "the report records checksums and the exact sweep commands" 'grep -q "checksum [0-9a-f]\{16\}" "$D/report.md" && grep -q "^tamga sweep --prefix .study:tiny arm=pfeiffer. --grid task=udpos" "$D/report.md"'
 
+# alignment before/after: 3 arms x 3 Tatoeba targets x 3 layers; what no arm trains cannot move
+t "alignment probe table: a row per arm, target and layer" '[ "$(grep -c "^| \(lora-w[01]\|pfeiffer\) | \(az\|kk\|uz\) | [0-2] | " "$D/report.md")" = 27 ]'
+t "layer 0 (embeddings) is unchanged by every arm, layer 1 by LoRA on layer 1 only" '[ "$(grep -c "^| [a-z0-9-]* | [a-z]* | 0 | .* | [+-]0.0000 |" "$D/report.md")" = 9 ] && [ "$(grep -c "^| lora-w1 | [a-z]* | 1 | .* | [+-]0.0000 |" "$D/report.md")" = 3 ] && [ "$(grep -c "^| lora-w0 | [a-z]* | 1 | .* | [+-]0.0000 |" "$D/report.md")" = 0 ]'
+
 # HTML: self-contained, two inline SVG figures, ids unique in the page (cairo names glyphs alike in every SVG)
-t "HTML has two inline SVG figures and loads nothing from elsewhere" '[ "$(grep -c "<svg" "$D/report.html")" = 2 ] && ! grep -Eq "(src|href)=\"(https?:|//|file:)" "$D/report.html"'
+t "HTML has three inline SVG figures and loads nothing from elsewhere" '[ "$(grep -c "<svg" "$D/report.html")" = 3 ] && ! grep -Eq "(src|href)=\"(https?:|//|file:)" "$D/report.html"'
 $PY -c '
 import re, sys, collections
 ids = collections.Counter(re.findall(r"\bid=\"([^\"]+)\"", open(sys.argv[1]).read()))
