@@ -1,5 +1,6 @@
 -- tamga.analysis: the research measurements as Lua tables.
 --   ttc(store [, filter])            TTC per (task, method, layers, source, target) over seeds, with CIs (engine)
+--   compare(store, a, b [, opts])   two selections of runs paired by seed on the same items: diff, p, p_holm
 --   ttc_runs(runs)                   the same from tamga.Run objects in Lua (point estimates, seed means)
 --   matrix(cells [, {rows="source"|"method"}])  cells -> {rows=, cols=, values=} for heat maps
 --   tokstats(tokenizer|model|nil [, {langs=, max_words=}])   fertility, continued words, UNK rate, overlap
@@ -25,6 +26,22 @@ function M.ttc(store, opts)
     store = s
   end
   return A.ttc(store, opts)
+end
+
+-- compare(store_or_dir, a, b [, {task=, source=, dev=, n_boot=, seed=, level=}]) -> table | nil, message
+-- a and b select runs: "method=lora,layers=0-1", "name=study:q arm=x *", or a method name
+function M.compare(store, a, b, opts)
+  util.check(store, "tamga.Store|string", 1, "compare")
+  util.check(a, "string", 2, "compare")
+  util.check(b, "string", 3, "compare")
+  util.opts(opts, 4, "compare", { task = "string", source = "string", dev = "boolean", n_boot = "integer",
+    seed = "integer", level = "number" }, true)
+  if type(store) == "string" then
+    local s, err = core.store.open(store)
+    if not s then return nil, err end
+    store = s
+  end
+  return A.compare(store, a, b, opts)
 end
 
 -- ttc_of(a_t, c_t, a_s, c_s) -> (a_t - c_t) / (a_s - c_s), or nil when a_s <= c_s: the engine's one TTC formula

@@ -2,6 +2,9 @@
  *
  *   out.c        output formats shared by the analyses (text, Markdown, CSV, JSON) and small table helpers
  *   items.c      per-item score files ("tamga-items 1") that the trainer writes next to each evaluation
+ *   compare.c    two methods paired on seeds and items: differences in score, A_t - c_t and TTC, hierarchical
+ *                bootstrap (seeds, then items), Holm across targets; one selection's seed means for reports
+ *   study.c      a study protocol's sweep commands and its report (Markdown, HTML with inline SVG, PDF via cairo)
  *   ttc.c        Turkic Transfer Coefficient per (task, method, layers, source, target): seeds and item bootstrap;
  *                source benefit dTTC; source x target and method x target matrices
  *   corpus.c     a sample of sentences per language from the data root (text, Tatoeba, UD, parallel sets)
@@ -172,6 +175,122 @@ int           tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***
 /* The matrices of tg_ttc_matrices as one (one heat map, one file): rows "KEY | row" when there are several. */
 tg_matrix    *tg_ttc_matrix_join(tg_matrix **m, int n);
 int           tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err);
+
+/* ---- compare.c --------------------------------------------------------------------------------------------------
+ * A selection of runs: finished runs whose name matches a pattern (SQL LIKE, '*' = '%'), of a method, on a layer set
+ * (empty = any). Spec strings: "method=lora,layers=0-1[,name=PATTERN]" (name= last: it takes the rest), or anything
+ * else: a name pattern when it holds '*', '%', '=' or a space ("study:q arm=lora-w0 *"), else a method. */
+typedef struct tg_compare_sel {
+	char label[256];              /* how the output names it (the spec as given) */
+	char name[256], method[64], layers[64];
+} tg_compare_sel;
+
+int tg_compare_sel_parse(const char *spec, tg_compare_sel *sel, tg_error *err);
+
+typedef struct tg_compare_opts {
+	tg_compare_sel a, b;
+	const char    *task, *source; /* filters (exact); NULL = any */
+	bool           dev;           /* scores on dev instead of test (selection is always on source dev) */
+	int            n_boot;        /* resamples: 0 = 1000, < 0 = none */
+	double         level;         /* 0 = 0.95 */
+	uint64_t       seed;          /* resample b draws from tg_rng seeded with tg_compare_boot_seed(seed, b) */
+} tg_compare_opts;
+
+/* Per (task, source, target, metric): runs of A and B paired by training seed (the latest run of a repeated seed).
+ * Resample b: m seed indexes drawn with replacement (pairs stay together), then n_t target item indexes shared by
+ * both methods and every drawn seed, then n_s source item indexes (for TTC), in that order from one tg_rng. The
+ * statistic is the seed mean of A - B. p: two-sided, 2 min(#{d <= 0} + 1, #{d >= 0} + 1) / (B + 1), at most 1;
+ * p_holm: Holm's step-down over the targets of one (task, source, metric). */
+typedef struct tg_compare_cell {
+	char     task[32], source[16], target[16], metric[32];
+	int      n_seeds;             /* matched seeds */
+	int64_t *seed, *run_a, *run_b;
+	int64_t  n_items;             /* target test items (0 without item files) */
+	double   chance;              /* c_t (seed mean over A's runs) */
+	double   score_a, score_b, diff;
+	double   gain_a, gain_b, dgain;   /* A_t - c_t */
+	double   ttc_a, ttc_b, dttc;      /* NaN when some seed's TTC is undefined */
+	tg_ci    ci_diff, ci_dgain, ci_dttc;
+	double   p, p_holm;           /* of diff; NaN without a bootstrap */
+	int      family;              /* targets in the Holm family */
+} tg_compare_cell;
+
+typedef struct tg_compare {
+	char             label_a[256], label_b[256];
+	int              n, n_notes, n_boot, n_runs_a, n_runs_b;
+	tg_compare_cell *cell;
+	char           **notes;
+	double           level;
+	bool             dev;
+} tg_compare;
+
+uint64_t    tg_compare_boot_seed(uint64_t seed, int b);
+/* Percentile interval (numpy's linear interpolation) and standard error of resamples v[0..nb); NaNs are dropped and
+ * v is reordered. */
+void        tg_ci_percentile(double est, double *v, int nb, double level, tg_ci *ci);
+tg_compare *tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err);
+void        tg_compare_free(tg_compare *c);
+int         tg_compare_write(FILE *f, tg_out_format fmt, const tg_compare *c, tg_error *err);
+
+/* One selection's seed means per (task, source, target, metric), with costs (seed means of the runs' numbers). */
+typedef struct tg_arm_cell {
+	char          task[32], source[16], target[16], metric[32];
+	int           n_seeds;
+	tg_seed_stats score;          /* target score over seeds: mean, sd, t interval */
+	double        score_source, chance_s, chance_t, gain, ttc;
+	double        params, flops, wall;   /* trainable parameters, FLOPs per step, seconds from start to end */
+} tg_arm_cell;
+
+typedef struct tg_arm_scores {
+	int          n;
+	tg_arm_cell *cell;
+} tg_arm_scores;
+
+tg_arm_scores *tg_arm_scores_compute(tg_store *s, const tg_compare_sel *sel, const char *task, bool dev, double level,
+                                     tg_error *err);
+void           tg_arm_scores_free(tg_arm_scores *a);
+
+/* ---- study.c: a study protocol and its report -------------------------------------------------------------------
+ * An arm is one PEFT configuration (method, layer set, budget); its runs are the sweep points named
+ * "study:<name> arm=<arm> task=T source=S seed=N". The protocol file (Lua) is read by the command (src/lua). */
+typedef struct tg_study_arm {
+	char    name[64], peft[256], match[256];
+	int64_t budget;                /* --budget N (0: none) */
+	int     window_lo, window_hi;  /* the layers of a LoRA window arm; -1 for other arms */
+} tg_study_arm;
+
+typedef struct tg_study {
+	char          name[64], question[512], path[4096], model[1024], reference[64];
+	char        **tasks, **sources, **targets, **train;   /* train: extra `tamga train` words ("--epochs", "1") */
+	int           ntasks, nsources, ntargets, ntrain;
+	char       ***task_sources;    /* [ntasks]: the sources of that task when the protocol sets them, else NULL */
+	int          *ntask_sources;
+	int64_t      *seeds;
+	int           nseeds, narms, workers, n_boot;
+	int           probe_pairs;     /* alignment probe before/after on this many Tatoeba pairs per target; 0 = off */
+	tg_study_arm *arm;
+	uint64_t      checksum;        /* of the protocol file (FNV-1a 64) */
+} tg_study;
+
+/* What the report records beside the store: where and with what it ran. */
+typedef struct tg_study_env {
+	const char   *version, *workspace, *model, *model_sum, *data_root, *data_sum, *launcher, *tmpdir;
+	const char   *protocol_text;   /* the protocol file, shown in full */
+	const double *peak_mib;        /* [narms] peak resident memory of each arm's sweep; NaN unknown (may be NULL) */
+} tg_study_env;
+
+void tg_study_free(tg_study *st);
+void tg_study_prefix(const tg_study *st, int arm, char *buf, size_t n);
+/* The sources of task ti (its own list, else the study's). */
+char *const *tg_study_sources(const tg_study *st, int ti, int *n);
+/* argv of `tamga sweep` (argv[0] "sweep") for one arm and task, NULL-terminated; returns argc. Free with
+ * tg_study_argv_free. */
+int  tg_study_sweep_argv(const tg_study *st, int arm, int task, const char *ws, const char *launcher, char ***argv);
+void tg_study_argv_free(char **argv);
+/* FNV-1a 64 of a file's bytes; -1 when it cannot be read. */
+int  tg_file_checksum(const char *path, uint64_t *h, int64_t *bytes);
+/* report.md, report.html (self-contained: plots inline as SVG) and report.pdf in outdir (which must exist). */
+int  tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const char *outdir, tg_error *err);
 
 /* ---- corpus.c ---------------------------------------------------------------------------------------------------- */
 typedef struct tg_lang_text {

@@ -13,6 +13,7 @@
  *   sweep-run.c    a sweep's manifest, its launchers (local workers, a Slurm job array) and its worker
  *   cmd-runs.c     tamga runs / show / report: the experiment store
  *   cmd-eval.c     tamga eval / predict: a stored run scored on any file, predictions written out
+ *   cmd-study.c    tamga study run / report: a protocol expanded into sweeps, and its HTML/Markdown/PDF report
  */
 #ifndef TG_CLI_H
 #define TG_CLI_H
@@ -95,6 +96,8 @@ int tg_sweep_worker(const char *manifest, long index);
 /* Gather the workspace's run shards when it has any (exp.h: tg_gather): verbose names each shard skipped, else one
  * line when runs were gathered. 0, or 1 after a message when the workspace store cannot be opened. */
 int tg_cli_gather(const char *workspace, bool verbose, struct tg_gather_stats *stats);
+/* cmd-study.c */
+int tg_cmd_study(int argc, char **argv);
 /* cmd-runs.c */
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);

@@ -1,5 +1,5 @@
-/* tamga analyze: TTC over seeds and test items, language features, predictive TTC, the scaling model and the
- * alignment probe. */
+/* tamga analyze: TTC over seeds and test items, two methods compared on the same items, language features,
+ * predictive TTC, the scaling model and the alignment probe. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,8 @@ int tg_cmd_analyze(int argc, char **argv);
 static const char usage_text[] =
     "usage: tamga analyze ttc      [--workspace DIR] [FILTERS] [--split test|dev] [--boot N] [--seed N]\n"
     "                              [--level X] [--chance C]\n"
+    "       tamga analyze compare  A B [--workspace DIR] [--task T] [--source S] [--split test|dev] [--boot N]\n"
+    "                              [--seed N] [--level X]\n"
     "       tamga analyze features [--data DIR] [--tokenizer PATH] [--model DIR] [--sources en,tr]\n"
     "                              [--targets L1,...] [--probe FILE.csv] [--layer N] [--pretrain-langs L1,...]\n"
     "       tamga analyze predict  [--workspace DIR] [FILTERS] [feature options] [--ridge X]\n"
@@ -22,6 +24,9 @@ static const char usage_text[] =
     "ttc: --boot N item-bootstrap resamples, 100 to 1000000 (default 1000), 0 for none; --level X the interval's\n"
     "coverage, 0 < X < 1 (default 0.95); --chance C one chance level for every task, 0 <= C < 1. Runs that repeat a\n"
     "seed count once (the latest run of that seed), and the notes say so.\n"
+    "compare: A and B select finished runs: method=M,layers=L,name=PATTERN (* matches anything), or one word (a\n"
+    "method, or a name pattern when it holds * or a space); runs are paired by seed and scored on the same items;\n"
+    "hierarchical bootstrap over seeds then items, p-values Holm-corrected across targets.\n"
     "FILTERS: --task T --method M --source S --layers L. Every command takes --format text|md|csv|json, -o FILE.\n"
     "The workspace is --workspace DIR, else $TAMGA_WORKSPACE, else ./tamga-workspace.\n";
 
@@ -33,6 +38,8 @@ usage(FILE *fp)
 
 typedef struct opts {
 	const char *ws, *data, *tok, *model, *probe_csv, *csv, *corpus, *pretrain, *out;
+	const char *pos[2];
+	int         npos;
 	char       *sources, *targets;
 	tg_ttc_opts t;
 	int         fmt, layer, form, max_pairs, batch, max_len;
@@ -119,6 +126,48 @@ cmd_ttc(opts *o)
 		rc = tg_ttc_write(f, (tg_out_format)o->fmt, t, &err) == TG_OK ? 0 : fail("ttc", &err);
 	close_out(f);
 	tg_ttc_table_free(t);
+	tg_store_close(s);
+	return rc;
+}
+
+/* ---- compare ----------------------------------------------------------------------------------------------------- */
+
+static int
+cmd_compare(opts *o)
+{
+	tg_error err = { 0 };
+	tg_compare_opts co;
+	tg_store *s;
+	tg_compare *c;
+	FILE *f;
+	int rc;
+
+	if (o->npos != 2)
+		return tg_cli_usage_error("analyze", "compare needs two selections, A and B (e.g. tamga analyze compare "
+		    "method=lora,layers=0-1 pfeiffer)");
+	memset(&co, 0, sizeof co);
+	if (tg_compare_sel_parse(o->pos[0], &co.a, &err) != TG_OK || tg_compare_sel_parse(o->pos[1], &co.b, &err) != TG_OK) {
+		fail("compare", &err);
+		return 2;
+	}
+	co.task = o->t.task;
+	co.source = o->t.source;
+	co.dev = o->t.dev;
+	co.n_boot = o->t.n_boot;
+	co.level = o->t.level;
+	co.seed = o->t.seed;
+	if ((s = open_store(o, &err)) == NULL)
+		return fail("compare", &err);
+	if ((c = tg_compare_compute(s, &co, &err)) == NULL) {
+		tg_store_close(s);
+		return fail("compare", &err);
+	}
+	if ((f = open_out(o, &err)) == NULL)
+		rc = fail("compare", &err);
+	else
+		rc = tg_compare_write(f, (tg_out_format)o->fmt, c, &err) == TG_OK ? 0 : fail("compare", &err);
+	close_out(f);
+	tg_compare_free(c);
 	tg_store_close(s);
 	return rc;
 }
@@ -584,6 +633,13 @@ tg_cmd_analyze(int argc, char **argv)
 			o.fmt = TG_OUT_JSON;
 			continue;
 		}
+		if (a[0] != '-' && strcmp(sub, "compare") == 0) {
+			if (o.npos == 2)
+				return tg_cli_usage_error("analyze", "compare takes two selections; '%s' is a third (quote a "
+				    "pattern with spaces)", a);
+			o.pos[o.npos++] = a;
+			continue;
+		}
 		if (v == NULL)
 			return tg_cli_known_option("analyze", a, usage_text) ? tg_cli_usage_error("analyze", "%s needs a value",
 			    a) : tg_cli_unknown_option("analyze", a, usage_text);
@@ -674,6 +730,8 @@ tg_cmd_analyze(int argc, char **argv)
 	}
 	if (strcmp(sub, "ttc") == 0)
 		return cmd_ttc(&o);
+	if (strcmp(sub, "compare") == 0)
+		return cmd_compare(&o);
 	if (strcmp(sub, "features") == 0)
 		return cmd_features(&o);
 	if (strcmp(sub, "predict") == 0)
@@ -682,5 +740,5 @@ tg_cmd_analyze(int argc, char **argv)
 		return cmd_scaling(&o);
 	if (strcmp(sub, "probe") == 0)
 		return cmd_probe(&o);
-	return tg_cli_usage_error("analyze", "unknown subcommand '%s' (ttc, features, predict, scaling or probe)", sub);
+	return tg_cli_usage_error("analyze", "unknown subcommand '%s' (ttc, compare, features, predict, scaling or probe)", sub);
 }

@@ -155,6 +155,88 @@ l_ttc(lua_State *L)
 	return 1;
 }
 
+/* compare(store, a, b [, {task=, source=, dev=false, n_boot=1000, seed=1, level=0.95}]) with a, b selection specs
+ * ("method=lora,layers=0-1", a name pattern) -> {cells = {...}, notes = {...}, a=, b=, level=} | nil, message */
+static int
+l_compare(lua_State *L)
+{
+	static const char *const opts[] = { "task", "source", "dev", "n_boot", "seed", "level", NULL };
+	tg_store *s = tg_lua_checkstore(L, 1);
+	const char *sa = luaL_checkstring(L, 2), *sb = luaL_checkstring(L, 3);
+	tg_compare_opts o;
+	tg_compare *c;
+	tg_error err = { 0 };
+	int i, k;
+
+	tg_lua_checkopts(L, 4, 4, opts);
+	memset(&o, 0, sizeof o);
+	if (tg_compare_sel_parse(sa, &o.a, &err) != TG_OK)
+		return luaL_argerror(L, 2, err.msg);
+	if (tg_compare_sel_parse(sb, &o.b, &err) != TG_OK)
+		return luaL_argerror(L, 3, err.msg);
+	o.task = tg_lua_optfield_str(L, 4, 4, "task", NULL);
+	o.source = tg_lua_optfield_str(L, 4, 4, "source", NULL);
+	o.dev = tg_lua_optfield_bool(L, 4, 4, "dev", 0);
+	o.n_boot = (int)tg_lua_optfield_int(L, 4, 4, "n_boot", 1000);
+	luaL_argcheck(L, o.n_boot >= 0, 4, "n_boot must be 0 (none) or more");
+	if (o.n_boot == 0)
+		o.n_boot = -1;
+	o.seed = (uint64_t)tg_lua_optfield_int(L, 4, 4, "seed", 0);
+	o.level = tg_lua_optfield_num(L, 4, 4, "level", 0.95);
+	luaL_argcheck(L, o.level > 0 && o.level < 1, 4, "level must be between 0 and 1");
+	if ((c = tg_compare_compute(s, &o, &err)) == NULL)
+		return tg_lua_fail(L, &err);
+	lua_createtable(L, 0, 6);
+	lua_createtable(L, c->n, 0);
+	for (i = 0; i < c->n; i++) {
+		const tg_compare_cell *x = &c->cell[i];
+
+		lua_createtable(L, 0, 30);
+		set_str(L, "task", x->task);
+		set_str(L, "source", x->source);
+		set_str(L, "target", x->target);
+		set_str(L, "metric", x->metric);
+		set_int(L, "n_seeds", x->n_seeds);
+		set_int(L, "n_items", x->n_items);
+		set_num(L, "chance", x->chance);
+		set_num(L, "score_a", x->score_a);
+		set_num(L, "score_b", x->score_b);
+		set_num(L, "diff", x->diff);
+		set_num(L, "lo", x->ci_diff.lo);
+		set_num(L, "hi", x->ci_diff.hi);
+		set_num(L, "p", x->p);
+		set_num(L, "p_holm", x->p_holm);
+		set_num(L, "gain_a", x->gain_a);
+		set_num(L, "gain_b", x->gain_b);
+		set_num(L, "dgain", x->dgain);
+		set_num(L, "ttc_a", x->ttc_a);
+		set_num(L, "ttc_b", x->ttc_b);
+		set_num(L, "dttc", x->dttc);
+		set_num(L, "dttc_lo", x->ci_dttc.lo);
+		set_num(L, "dttc_hi", x->ci_dttc.hi);
+		lua_createtable(L, x->n_seeds, 0);
+		for (k = 0; k < x->n_seeds; k++) {
+			lua_pushinteger(L, x->seed[k]);
+			lua_rawseti(L, -2, k + 1);
+		}
+		lua_setfield(L, -2, "seeds");
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "cells");
+	lua_createtable(L, c->n_notes, 0);
+	for (i = 0; i < c->n_notes; i++) {
+		lua_pushstring(L, c->notes[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "notes");
+	set_str(L, "a", c->label_a);
+	set_str(L, "b", c->label_b);
+	set_num(L, "level", c->level);
+	set_int(L, "n_boot", c->n_boot);
+	tg_compare_free(c);
+	return 1;
+}
+
 /* ---- tokenizer statistics ---------------------------------------------------------------------------------------- */
 
 /* tokstats(tokenizer|model|nil [, {langs=, sources=, max_words=, sample_words=, seed=, data=}])
@@ -399,7 +481,7 @@ l_ttc_of(lua_State *L)
 }
 
 static const luaL_Reg funcs[] = {
-	{ "ttc", l_ttc }, { "ttc_of", l_ttc_of }, { "tokstats", l_tokstats }, { "probe", l_probe }, { "scaling", l_scaling },
+	{ "ttc", l_ttc }, { "compare", l_compare }, { "ttc_of", l_ttc_of }, { "tokstats", l_tokstats }, { "probe", l_probe }, { "scaling", l_scaling },
 	{ "scaling_predict", l_scaling_predict }, { NULL, NULL }
 };
 

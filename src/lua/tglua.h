@@ -46,6 +46,13 @@ void tg_lua_interrupt(lua_State *L);
  * and for the TUI's REPL pane; returns a NULL-terminated malloc'd array of malloc'd strings, or NULL. */
 char **tg_lua_complete(lua_State *L, const char *word);
 
+/* study-proto.c: read a study protocol (a Lua file returning a table; tamga(1), STUDY PROTOCOLS) in a sandboxed
+ * state. When its `arms` is a function it is called with layers(model) (the model's layer count, or -1 with err
+ * set). NULL with "file:line: ..." or "file: field 'x': ..." in err. */
+struct tg_study;
+struct tg_study *tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, tg_error *err),
+                                   void *ud, tg_error *err);
+
 /* The REPL on a terminal: readline line editing, history in ~/.local/state/tamga/history, completion,
  * continuation prompts, Ctrl-C interrupts a computation, Ctrl-D exits. Returns the exit status. */
 int tg_lua_repl(lua_State *L);

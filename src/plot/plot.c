@@ -243,6 +243,17 @@ cairo_fail(tg_error *err, const char *path, cairo_status_t st)
 	return TG_ERR;
 }
 
+/* Draw onto a caller's cairo context (a page of a longer document) in a w x h box at the origin. */
+void
+tg_plot_draw(const tg_plot *p, struct _cairo *cr, double w, double h)
+{
+	cairo_save(cr);
+	cairo_rectangle(cr, 0, 0, w, h);      /* the background paint must stay inside the box */
+	cairo_clip(cr);
+	draw(cr, p, w, h);
+	cairo_restore(cr);
+}
+
 int
 tg_plot_save(const tg_plot *p, const char *path, int width_px, int height_px, tg_error *err)
 {

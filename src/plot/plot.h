@@ -54,6 +54,9 @@ void     tg_plot_heatmap_scale(tg_plot *p, double vmin, double vmax, tg_cmap cma
 /* Draw into a file; the format is the extension of path (.png, .svg, .pdf; case does not matter). Width and height
  * are pixels for PNG and points for SVG and PDF. */
 int      tg_plot_save(const tg_plot *p, const char *path, int width_px, int height_px, tg_error *err);
+/* Draw onto a caller's cairo context (cairo_t) in a w x h box at the origin, e.g. a figure on a PDF page. */
+struct _cairo;
+void     tg_plot_draw(const tg_plot *p, struct _cairo *cr, double w, double h);
 /* The format for a path, or -1 with an error naming the extension. */
 int      tg_plot_format_of(const char *path, tg_error *err);
 
