@@ -25,6 +25,7 @@ static const char more_help[] =
     "  --weight-decay X      0..10       --warmup X  0..1 of the steps       --clip X  gradient norm clip, 0..1e6\n"
     "  --schedule S          learning-rate schedule                  --max-len N  tokens per sentence, 8..8192\n"
     "  --bootstrap N         resamples for the intervals, 10..1e6\n"
+    "  --precision P         fp32 (default) or bf16: frozen weights in BF16, BF16 matrix products\n"
     "  --select-on-target    select the checkpoint on the targets' mean dev score\n"
     "  --lr-backoff  --words  --quiet  --no-build\n";
 
@@ -106,6 +107,10 @@ parse(int argc, char **argv, tg_experiment *x, char *tbuf, size_t tn, bool *json
 		else if (strcmp(a, "--max-len") == 0) { if (num_i(a, v, 8, 8192, &n)) return 2; x->task.max_len = (int)n; }
 		else if (strcmp(a, "--bootstrap") == 0) { if (num_i(a, v, 10, 1000000, &n)) return 2; x->train.boot_resamples = (int)n; }
 		else if (strcmp(a, "--resume") == 0) { if (num_i(a, v, 1, 1000000000000000LL, &n)) return 2; x->resume_run = n; }
+		else if (strcmp(a, "--precision") == 0) {
+			if (!tg_precision_parse(v, &x->train.precision))
+				return tg_cli_usage_error("train", "--precision '%s': expected fp32 or bf16", v);
+		}
 		else
 			return tg_cli_unknown_option("train", a, more_help);
 	}
