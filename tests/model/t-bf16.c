@@ -94,6 +94,53 @@ test_gemm(void)
 	free(a); free(b); free(bias); free(c1); free(c2); free(ab); free(bb); free(bt);
 }
 
+/* Mixed precision as pretraining uses it: a trainable FP32 weight (the master) in a product large enough for BF16;
+ * y, dX, dW and db against FP32 within 1e-2 (norm of the difference over the norm). */
+static void
+test_linear_mixed(void)
+{
+	tg_error err = { 0 };
+	int64_t N = 256, in = 768, out = 640;
+	tg_tensor *x[2], *w[2], *b[2], *y[2];
+	double e[4];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		tg_graph *g = tg_graph_new();
+		tg_tensor *dy = tg_tensor_new2(N, out, &err);
+		x[k] = tg_tensor_new2(N, in, &err);
+		w[k] = tg_tensor_new2(out, in, &err);
+		b[k] = tg_tensor_new(1, &out, &err);
+		tg_tensor_rand_normal(x[k], 1, 0.0f, 1.0f);
+		tg_tensor_rand_normal(w[k], 2, 0.0f, 0.05f);
+		tg_tensor_rand_normal(b[k], 3, 0.0f, 0.1f);
+		tg_tensor_rand_normal(dy, 4, 0.0f, 1.0f);
+		x[k]->requires_grad = w[k]->requires_grad = b[k]->requires_grad = true;
+		tg_precision_set(k ? TG_PREC_BF16 : TG_PREC_FP32);
+		y[k] = tg_linear(g, x[k], w[k], b[k], &err);
+		if (y[k] == NULL || tg_graph_backward_from(g, y[k], dy, &err) != TG_OK) {
+			ok(0, "linear in %s: %s", k ? "bf16" : "fp32", err.msg);
+			return;
+		}
+		tg_precision_set(TG_PREC_FP32);
+		tg_tensor_release(dy);
+		tg_graph_free(g);
+	}
+	e[0] = rel_norm(y[1]->data, y[0]->data, y[0]->numel);
+	e[1] = rel_norm(x[1]->grad->data, x[0]->grad->data, x[0]->numel);
+	e[2] = rel_norm(w[1]->grad->data, w[0]->grad->data, w[0]->numel);
+	e[3] = rel_norm(b[1]->grad->data, b[0]->grad->data, b[0]->numel);
+	ok(e[0] < 1e-2 && e[1] < 1e-2 && e[2] < 1e-2 && e[3] < 1e-6 && w[1]->dtype == TG_F32,
+	    "mixed precision (trainable FP32 weight, BF16 products): y %.2g, dX %.2g, dW %.2g, db %.2g from FP32",
+	    e[0], e[1], e[2], e[3]);
+	for (k = 0; k < 2; k++) {
+		tg_tensor_release(x[k]);
+		tg_tensor_release(w[k]);
+		tg_tensor_release(b[k]);
+		tg_tensor_release(y[k]);
+	}
+}
+
 typedef struct run {
 	tg_encoder *e;
 	tg_peft *p;
@@ -176,6 +223,7 @@ main(void)
 	if (!tg_cpu_has_bf16())
 		diag("this CPU lacks AVX512_BF16: the BF16 products run widened to FP32 (same numbers, slower)");
 	test_gemm();
+	test_linear_mixed();
 
 	tg_encoder_config_default(&cfg, TG_ARCH_XLMR);
 	cfg.hidden_size = 768;
