@@ -17,7 +17,7 @@ local SPEC = {
   clip = "number", schedule = "string", seed = "integer", eval_every = "integer", patience = "integer",
   select_on_target = "boolean", eval_targets = "boolean", bootstrap = "integer", workspace = "string",
   name = "string", save_adapter = "string", progress = "boolean", on_step = "function", on_eval = "function",
-  build = "boolean", resume = "integer", source_corpus = "string", target_corpus = "string", label_map = "string",
+  build = "boolean", resume = "integer", lr_backoff = "boolean", source_corpus = "string", target_corpus = "string", label_map = "string",
 }
 
 local function positive(t, k, allow_zero)

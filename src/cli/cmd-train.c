@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
-#include "exp/exp.h"
+#include "exp/options.h"
 
 static volatile int interrupted;
 
@@ -16,103 +16,45 @@ on_sigint(int sig)
 	interrupted = 1;
 }
 
-/* Options beyond the usage line, for --help and "did you mean". */
-static const char more_help[] =
-    "more options:\n"
-    "  --data DIR            data root (default: $TAMGA_DATA)\n"
-    "  --save-adapter FILE   write the trained PEFT weights (safetensors)\n"
-    "  --batch-tokens N      batch by tokens instead of sentences    --accum N  gradient accumulation (1..4096)\n"
-    "  --weight-decay X      0..10       --warmup X  0..1 of the steps       --clip X  gradient norm clip, 0..1e6\n"
-    "  --schedule S          learning-rate schedule                  --max-len N  tokens per sentence, 8..8192\n"
-    "  --bootstrap N         resamples for the intervals, 10..1e6\n"
-    "  --precision P         fp32 (default) or bf16: frozen weights in BF16, BF16 matrix products\n"
-    "  --select-on-target    select the checkpoint on the targets' mean dev score\n"
-    "  --lr-backoff  --words  --quiet  --no-build\n";
-
-static int
-num_i(const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out)
+/* The options beyond the usage line, for --help and "did you mean": the whole options table (exp/options.c). */
+static const char *
+more_help(void)
 {
-	return tg_cli_int("train", opt, v, lo, hi, out);
+	static char *text;
+	size_t n;
+	FILE *f;
+
+	if (text == NULL && (f = open_memstream(&text, &n)) != NULL) {
+		fprintf(f, "options (exp/options.c; tamga(1)):\n");
+		tg_options_help(f, TG_SURFACE_CLI);
+		fprintf(f, "  %-24s %s\n  %-24s %s\n", "--json", "print the result as JSON", "--quiet",
+		    "no progress line");
+		fclose(f);
+	}
+	return text;
 }
 
+/* Parse the options into x. Returns 0, 2 for a usage error, -1 after --help. */
 static int
-num_d(const char *opt, const char *v, double lo, double hi, double *out)
+parse(int argc, char **argv, tg_experiment *x, bool *json, bool *quiet)
 {
-	return tg_cli_double("train", opt, v, lo, hi, 0, out);
-}
-
-/* Parse the options into x; targets are split into tbuf. Returns 0, 2 for a usage error, -1 after --help. */
-static int
-parse(int argc, char **argv, tg_experiment *x, char *tbuf, size_t tn, bool *json, bool *quiet)
-{
-	int i;
-	double d;
-	int64_t n;
+	tg_error err = { 0 };
+	int i, r;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (tg_cli_is_help(a)) { tg_cli_help("train", more_help); return -1; }
-		if (strcmp(a, "--select-on-target") == 0) { x->train.select_on_target = true; continue; }
-		if (strcmp(a, "--lr-backoff") == 0) { x->train.lr_backoff = true; continue; }
-		if (strcmp(a, "--words") == 0) { x->task.fused_mwt = false; continue; }
+		const char *a = argv[i];
+		if (tg_cli_is_help(a)) { tg_cli_help("train", more_help()); return -1; }
 		if (strcmp(a, "--json") == 0) { *json = true; continue; }
 		if (strcmp(a, "--quiet") == 0) { *quiet = true; continue; }
-		if (strcmp(a, "--no-build") == 0) { x->build_model = false; continue; }
-		if (v == NULL)
-			return tg_cli_known_option("train", a, more_help) ? tg_cli_usage_error("train", "%s needs a value", a) :
-			    tg_cli_unknown_option("train", a, more_help);
-		i++;
-		if (strcmp(a, "--model") == 0 || strcmp(a, "-m") == 0) x->model = v;
-		else if (strcmp(a, "--task") == 0) x->task.task = v;
-		else if (strcmp(a, "--source") == 0) x->task.source = v;
-		else if (strcmp(a, "--targets") == 0) {
-			int k;
-			snprintf(tbuf, tn, "%s", v);
-			if ((k = tg_cli_list("train", a, tbuf, x->task.targets, TG_MAX_LANGS)) < 0)
-				return 2;
-			x->task.n_targets = k;
+		if ((r = tg_option_argv(x, argc, argv, &i, &err)) == 1)
+			continue;
+		if (r != 0 && err.hint[0] != '\0') {     /* the option's own fix (a PEFT spec's keys) */
+			fprintf(stderr, "tamga train: %s\nhint: %s\n", err.msg, err.hint);
+			return 2;
 		}
-		else if (strcmp(a, "--peft") == 0) x->peft = v;
-		else if (strcmp(a, "--match") == 0) x->match = v;
-		else if (strcmp(a, "--budget") == 0) { if (num_i(a, v, 1, 1000000000000LL, &n)) return 2; x->budget = n; }
-		else if (strcmp(a, "--data") == 0) x->task.data_root = v;
-		else if (strcmp(a, "--source-corpus") == 0) x->task.ner_source_corpus = v;
-		else if (strcmp(a, "--target-corpus") == 0) x->task.ner_target_corpus = v;
-		else if (strcmp(a, "--label-map") == 0) x->task.label_map = v;
-		else if (strcmp(a, "--source-test") == 0) x->task.source_test = v;
-		else if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) x->workspace = v;
-		else if (strcmp(a, "--name") == 0) x->name = v;
-		else if (strcmp(a, "--save-adapter") == 0) x->save_adapter = v;
-		else if (strcmp(a, "--epochs") == 0) { if (num_i(a, v, 1, 1000000, &n)) return 2; x->train.epochs = (int)n; }
-		else if (strcmp(a, "--steps") == 0) { if (num_i(a, v, 1, 1000000000000LL, &n)) return 2; x->train.max_steps = n; }
-		else if (strcmp(a, "--batch") == 0) { if (num_i(a, v, 1, 65536, &n)) return 2; x->train.batch_size = (int)n; }
-		else if (strcmp(a, "--batch-tokens") == 0) { if (num_i(a, v, 1, 1000000000, &n)) return 2; x->train.batch_tokens = n; }
-		else if (strcmp(a, "--accum") == 0) { if (num_i(a, v, 1, 4096, &n)) return 2; x->train.grad_accum = (int)n; }
-		else if (strcmp(a, "--lr") == 0) { if (num_d(a, v, 1e-9, 10, &d)) return 2; x->train.lr = (float)d; }
-		else if (strcmp(a, "--weight-decay") == 0) { if (num_d(a, v, 0, 10, &d)) return 2; x->train.weight_decay = (float)d; }
-		else if (strcmp(a, "--warmup") == 0) { if (num_d(a, v, 0, 1, &d)) return 2; x->train.warmup_ratio = (float)d; }
-		else if (strcmp(a, "--clip") == 0) { if (num_d(a, v, 0, 1e6, &d)) return 2; x->train.clip = (float)d; }
-		else if (strcmp(a, "--schedule") == 0) {
-			tg_schedule s;
-			tg_error err = { 0 };
-			if (tg_schedule_parse(&s, v, &err) != TG_OK)
-				return tg_cli_usage_error("train", "%s (%s)", err.msg, err.hint);
-			x->train.schedule = s.kind;
-		}
-		else if (strcmp(a, "--seed") == 0) { if (num_i(a, v, 0, 1000000000000000000LL, &n)) return 2; x->train.seed = (uint64_t)n; x->task.seed = (uint64_t)n; }
-		else if (strcmp(a, "--eval-every") == 0) { if (num_i(a, v, 1, 1000000000000LL, &n)) return 2; x->train.eval_every = n; }
-		else if (strcmp(a, "--patience") == 0) { if (num_i(a, v, 0, 1000000, &n)) return 2; x->train.patience = (int)n; }
-		else if (strcmp(a, "--max-train") == 0) { if (num_i(a, v, 1, 1000000000000LL, &n)) return 2; x->task.max_train = n; }
-		else if (strcmp(a, "--max-eval") == 0) { if (num_i(a, v, 1, 1000000000000LL, &n)) return 2; x->task.max_eval = n; }
-		else if (strcmp(a, "--max-len") == 0) { if (num_i(a, v, 8, 8192, &n)) return 2; x->task.max_len = (int)n; }
-		else if (strcmp(a, "--bootstrap") == 0) { if (num_i(a, v, 10, 1000000, &n)) return 2; x->train.boot_resamples = (int)n; }
-		else if (strcmp(a, "--resume") == 0) { if (num_i(a, v, 1, 1000000000000000LL, &n)) return 2; x->resume_run = n; }
-		else if (strcmp(a, "--precision") == 0) {
-			if (!tg_precision_parse(v, &x->train.precision))
-				return tg_cli_usage_error("train", "--precision '%s': expected fp32 or bf16", v);
-		}
-		else
-			return tg_cli_unknown_option("train", a, more_help);
+		if (r != 0)
+			return tg_cli_usage_error("train", "%s", err.msg);
+		return tg_cli_unknown_option("train", a, more_help());
 	}
 	return 0;
 }
@@ -149,7 +91,7 @@ tg_cmd_train(int argc, char **argv)
 	tg_experiment x;
 	tg_train_result res;
 	tg_error err = { 0 };
-	char tbuf[512], tbuf2[512], *aj;
+	char *aj;
 	bool json = false, quiet = false;
 	int64_t id = 0;
 	int rc, i;
@@ -164,7 +106,7 @@ tg_cmd_train(int argc, char **argv)
 		return 2;
 	}
 	tg_experiment_init(&x);
-	if ((rc = parse(argc, argv, &x, tbuf, sizeof tbuf, &json, &quiet)) != 0)
+	if ((rc = parse(argc, argv, &x, &json, &quiet)) != 0)
 		return rc < 0 ? 0 : rc;
 	if (x.resume_run > 0) {
 		/* re-read the run's own command line from the store, then apply what was given now on top */
@@ -226,8 +168,8 @@ tg_cmd_train(int argc, char **argv)
 			for (i = 1; i < sc; i++)
 				sv[i] = (char *)json_string_value(json_array_get(av, (size_t)i - 1));
 			tg_experiment_init(&x);
-			if ((rc = parse(sc, sv, &x, tbuf2, sizeof tbuf2, &json, &quiet)) != 0 ||
-			    (rc = parse(argc, argv, &x, tbuf, sizeof tbuf, &json, &quiet)) != 0) {
+			if ((rc = parse(sc, sv, &x, &json, &quiet)) != 0 ||
+			    (rc = parse(argc, argv, &x, &json, &quiet)) != 0) {
 				json_decref(cfg);
 				tg_run_info_clear(&ri);
 				tg_store_close(st);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "exp/exp.h"
+#include "exp/options.h"
 #include "plot/plot.h"
 #include "chart/chart.h"
 
@@ -190,7 +190,8 @@ tg_demo_run(const tg_demo_opts *o, tg_demo_result *r, tg_error *err)
 			tg_experiment_init(&x);
 			x.model = model_dir;
 			x.workspace = ws;
-			x.peft = m == 0 ? lora : adapter;
+			if (tg_experiment_set(&x, "peft", m == 0 ? lora : adapter, TG_SURFACE_CLI, err) != TG_OK)
+				return TG_ERR;
 			x.task.task = "udpos";
 			x.task.source = o->sources[si] ? o->sources[si] : "tr";
 			x.task.data_root = o->data_root;
@@ -215,7 +216,7 @@ tg_demo_run(const tg_demo_opts *o, tg_demo_result *r, tg_error *err)
 			x.name = name;
 			snprintf(r->label[k], sizeof r->label[k], "%s (%s)", m == 0 ? "early LoRA" : "Pfeiffer",
 			    x.task.source);
-			snprintf(r->spec[k], sizeof r->spec[k], "%s", x.peft);
+			snprintf(r->spec[k], sizeof r->spec[k], "%s", m == 0 ? lora : adapter);
 			r->trainable[k] = m == 0 ? pl : pa;
 			if (tg_experiment_run(&x, &r->run_id[k], &r->res[k], err) != TG_OK)
 				return TG_ERR;

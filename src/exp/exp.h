@@ -19,8 +19,10 @@ typedef struct tg_experiment {
 	const char   *workspace;      /* NULL: tg_workspace_default() */
 	const char   *name;           /* run name; NULL: "<method> <layers> <task> <source>" */
 	tg_task_opts  task;
-	const char   *peft;           /* spec string, e.g. "lora:layers=0-3,targets=q+v,r=8" */
-	const char   *match;          /* spec whose trainable parameter count this run's spec is sized to, or NULL */
+	tg_peft_spec  peft;           /* what trains, e.g. lora:layers=0-3,targets=q+v,r=8 (its string form only in
+	                                 argv across a fork and in the store) */
+	tg_peft_spec  match;          /* with has_match: the spec whose trainable parameter count peft is sized to */
+	bool          has_match;
 	int64_t       budget;         /* trainable parameters to size the spec to (0: none) */
 	tg_train_opts train;
 	const char   *save_adapter;   /* folder for the trained PEFT module, or NULL (the workspace keeps one) */
@@ -28,6 +30,10 @@ typedef struct tg_experiment {
 	const char   *argv_json;      /* the command line as a JSON array, kept for resume (may be NULL) */
 	int64_t       sweep_id;
 	const char   *lang_adapter_dir;    /* MAD-X: language adapters live here as <dir>/<lang> (optional) */
+	char          targets_buf[512];    /* the targets option's text, split in place (task.targets point into it) */
+	/* Called with the run id as soon as the run is stored (before training starts), e.g. to name a log after it */
+	void         *run_ud;
+	void        (*on_run)(void *run_ud, int64_t run_id);
 	bool          claim;          /* a sweep point: continue the unfinished run named exactly name, if any (from
 	                                 its checkpoint); do not run a point that is done or held by a live process */
 	/* set by tg_experiment_run */
@@ -36,6 +42,7 @@ typedef struct tg_experiment {
 	bool          marked_failed;  /* on failure after that: whether its FAILED status was stored */
 } tg_experiment;
 
+/* Every option at its default (options.c: the options table; options.h sets them by name, from text or typed). */
 void tg_experiment_init(tg_experiment *x);
 /* Run it; *run_id is set as soon as the run is stored (also on failure after that point). The run is held by this
  * process while it trains (store.h: leases; a thread renews the heartbeat): resuming a run that a live process

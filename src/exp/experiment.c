@@ -14,18 +14,6 @@
 #include "model/safetensors.h"
 #include "analysis/analysis.h"
 
-void
-tg_experiment_init(tg_experiment *x)
-{
-	memset(x, 0, sizeof *x);
-	x->model = NULL;
-	x->build_model = true;
-	tg_task_opts_init(&x->task);
-	tg_train_opts_init(&x->train);
-	x->train.progress = true;
-	x->peft = "lora:layers=0-1,targets=q+v,r=8,alpha=16";
-}
-
 const char *
 tg_workspace_default(void)
 {
@@ -325,13 +313,10 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	}
 	if ((t = tg_task_build(&x->task, tok, &e->cfg, err)) == NULL)
 		goto out;
-	if (tg_peft_spec_parse(&spec, x->peft ? x->peft : "head", err) != TG_OK)
-		goto out;
-	if (x->match != NULL) {
-		tg_peft_spec ref;
+	spec = x->peft;
+	if (x->has_match) {
 		double ratio;
-		if (tg_peft_spec_parse(&ref, x->match, err) != TG_OK ||
-		    tg_peft_match_spec(&spec, &ref, &e->cfg, 0.05, &ratio, err) != TG_OK)
+		if (tg_peft_match_spec(&spec, &x->match, &e->cfg, 0.05, &ratio, err) != TG_OK)
 			goto out;
 	} else if (x->budget > 0) {
 		double ratio;
@@ -414,6 +399,8 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	}
 	if (run_id != NULL)
 		*run_id = id;
+	if (x->on_run != NULL)
+		x->on_run(x->run_ud, id);
 	if (!held && tg_store_run_acquire(st, id, err) != TG_OK)
 		goto out;                        /* held by another live process: not ours to mark */
 	held = true;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lua/lua-int.h"
-#include "exp/exp.h"
+#include "exp/options.h"
 
 typedef struct cb_state {
 	lua_State  *L;
@@ -123,43 +123,98 @@ on_eval(void *ud, int64_t step, const tg_score *s, bool is_source)
 	return call_cb(cs, cs->on_eval, "on_eval");
 }
 
-/* Strings from the options table, kept alive by the table itself while the run lasts. */
-static const char *const train_opts[] = {
-	"model", "build", "task", "source", "targets", "data", "max_train", "max_eval", "max_len", "words", "peft",
-	"budget", "match", "epochs", "steps", "batch", "batch_tokens", "accum", "lr", "weight_decay", "warmup", "clip",
-	"schedule", "seed", "eval_every", "patience", "select_on_target", "eval_targets", "bootstrap", "workspace",
-	"name", "save_adapter", "progress", "on_step", "on_eval", "resume", "source_corpus", "target_corpus", "label_map",
-	"source_test", NULL
-};
+/* The keys of train{}: every option of the options table that Lua shows (exp/options.c), and Lua's own. */
+static const char *const lua_only[] = { "progress", "on_step", "on_eval", NULL };
 
-static const char *
-spec_arg(lua_State *L, int opt, const char *key, int64_t *budget)
+static const char *const *
+train_keys(void)
 {
-	int t = lua_getfield(L, opt, key);
-	const char *s = NULL;
+	static char names[64][40];
+	static const char *keys[64 + 4];
+	const tg_option *t;
+	int n, i, k = 0;
 
-	if (t == LUA_TNIL) {
+	if (keys[0] != NULL)
+		return keys;
+	t = tg_options(&n);
+	for (i = 0; i < n && k < 64; i++)
+		if (t[i].shows & TG_SHOW_LUA) {
+			tg_option_spell(&t[i], TG_SURFACE_LUA, names[k], sizeof names[k]);
+			keys[k] = names[k];
+			k++;
+		}
+	for (i = 0; lua_only[i] != NULL; i++)
+		keys[k++] = lua_only[i];
+	keys[k] = NULL;
+	return keys;
+}
+
+/* Set the options of the table at index 1 into x through the options setter; raises on a bad value. Strings are
+ * kept alive by the options table itself while the run lasts. */
+static void
+set_options(lua_State *L, tg_experiment *x)
+{
+	const tg_option *t;
+	tg_error err = { 0 };
+	int64_t spec_budget = 0;
+	int n, i, rc;
+
+	t = tg_options(&n);
+	for (i = 0; i < n; i++) {
+		const tg_option *o = &t[i];
+		char key[40];
+		int ty;
+		if (!(o->shows & TG_SHOW_LUA))
+			continue;
+		tg_option_spell(o, TG_SURFACE_LUA, key, sizeof key);
+		ty = lua_getfield(L, 1, key);
+		memset(&err, 0, sizeof err);
+		if (ty == LUA_TNIL)
+			rc = TG_OK;
+		else if (ty == LUA_TBOOLEAN)
+			rc = tg_option_set_bool(x, o, lua_toboolean(L, -1), TG_SURFACE_LUA, &err);
+		else if (ty == LUA_TNUMBER && o->kind != TG_OPT_STR)
+			rc = tg_option_set_num(x, o, lua_tonumber(L, -1), TG_SURFACE_LUA, &err);
+		else if (ty == LUA_TSTRING)
+			rc = tg_option_set(x, o, lua_tostring(L, -1), TG_SURFACE_LUA, &err);
+		else if (ty == LUA_TTABLE && o->kind == TG_OPT_LIST) {
+			/* a list of strings: joined, then split by the setter like "az,kk" */
+			char list[sizeof x->targets_buf];
+			int k, len = (int)lua_rawlen(L, -1);
+			list[0] = '\0';
+			for (k = 1; k <= len; k++) {
+				if (lua_rawgeti(L, -1, k) != LUA_TSTRING)
+					luaL_argerror(L, 1, lua_pushfstring(L, "field '%s': item %d is a %s", key, k,
+					    luaL_typename(L, -1)));
+				if (strlen(list) + lua_rawlen(L, -1) + 2 > sizeof list)
+					luaL_argerror(L, 1, lua_pushfstring(L, "field '%s': the list is too long", key));
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k > 1 ? "," : "",
+				    lua_tostring(L, -1));
+				lua_pop(L, 1);
+			}
+			rc = tg_option_set(x, o, list, TG_SURFACE_LUA, &err);
+		} else if (ty == LUA_TUSERDATA && o->kind == TG_OPT_PEFT && luaL_testudata(L, -1, TG_LUA_PEFTSPEC)) {
+			rc = tg_option_set_spec(x, o, tg_lua_checkpeftspec(L, -1), &err);
+			if (strcmp(o->name, "peft") == 0)
+				spec_budget = tg_lua_peftspec_budget(L, -1);
+		} else if (ty == LUA_TUSERDATA && strcmp(o->name, "model") == 0 &&
+		    luaL_testudata(L, -1, TG_LUA_MODEL) != NULL) {
+			tg_lua_model *m = tg_lua_checkmodel(L, -1);
+			rc = tg_option_set(x, o, m->preset ? m->name : m->dir, TG_SURFACE_LUA, &err);
+		} else {
+			static const char *const kinds[] = { "an integer", "a number", "a string", "a boolean",
+				"a string", "a list of strings", "a spec string or tamga.PeftSpec" };
+			luaL_argerror(L, 1, lua_pushfstring(L, "field '%s': %s expected, got %s", key,
+			    strcmp(o->name, "model") == 0 ? "tamga.Model or string" : kinds[o->kind], luaL_typename(L, -1)));
+			rc = TG_ERR;
+		}
 		lua_pop(L, 1);
-		return NULL;
+		if (rc != TG_OK)
+			luaL_argerror(L, 1, err.hint[0] ? lua_pushfstring(L, "%s (hint: %s)", err.msg, err.hint) :
+			    lua_pushstring(L, err.msg));
 	}
-	if (t == LUA_TSTRING)
-		s = lua_tostring(L, -1);      /* the options table keeps it alive */
-	else if (luaL_testudata(L, -1, TG_LUA_PEFTSPEC) != NULL) {
-		/* value -> value methods format value -> value methods string (kept alive in the registry) */
-		luaL_getmetafield(L, -1, "__methods");
-		lua_getfield(L, -1, "format");
-		lua_pushvalue(L, -3);
-		lua_call(L, 1, 1);
-		s = lua_tostring(L, -1);
-		if (budget != NULL && *budget == 0)
-			*budget = tg_lua_peftspec_budget(L, -3);
-		lua_setfield(L, LUA_REGISTRYINDEX, key[0] == 'p' ? "tamga.train.peft" : "tamga.train.match");
-		lua_pop(L, 1);
-	} else
-		luaL_argerror(L, 1, lua_pushfstring(L, "field '%s': spec string or tamga.PeftSpec expected, got %s", key,
-		    luaL_typename(L, -1)));
-	lua_pop(L, 1);
-	return s;
+	if (x->budget == 0 && spec_budget > 0)
+		x->budget = spec_budget;
 }
 
 static int
@@ -170,107 +225,19 @@ l_run(lua_State *L)
 	tg_train_result res;
 	tg_error err = { 0 };
 	cb_state cs = { 0 };
-	int64_t id = 0, budget;
+	int64_t id = 0;
 	int rc, i, base;
-	const char *model;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	tg_lua_checkopts(L, 1, 1, train_opts);
+	tg_lua_checkopts(L, 1, 1, train_keys());
 	if (ctx->training)
 		return luaL_error(L, "train: a run is already in progress (train cannot be called from a callback)");
-	tg_experiment_init(&x);
-
-	/* model: a tamga.Model or a name */
-	lua_getfield(L, 1, "model");
-	if (luaL_testudata(L, -1, TG_LUA_MODEL) != NULL) {
-		tg_lua_model *m = tg_lua_checkmodel(L, -1);
-		model = m->preset ? m->name : m->dir;
-	} else if (lua_type(L, -1) == LUA_TSTRING)
-		model = lua_tostring(L, -1);
-	else if (lua_isnil(L, -1))
-		model = NULL;
-	else
-		return luaL_argerror(L, 1, lua_pushfstring(L, "field 'model': tamga.Model or string expected, got %s",
-		    luaL_typename(L, -1)));
-	lua_pop(L, 1);        /* the options table keeps it alive */
-	x.model = model;
-	x.build_model = tg_lua_optfield_bool(L, 1, 1, "build", 1);
-
-	x.task.task = tg_lua_optfield_str(L, 1, 1, "task", NULL);
-	luaL_argcheck(L, x.task.task != NULL, 1, "field 'task' is required (udpos, ner, nli, copa)");
-	x.task.source = tg_lua_optfield_str(L, 1, 1, "source", "en");
-	if (lua_getfield(L, 1, "targets") == LUA_TTABLE) {
-		int n = (int)lua_rawlen(L, -1);
-		luaL_argcheck(L, n <= TG_MAX_LANGS, 1, "field 'targets': too many languages");
-		for (i = 0; i < n; i++) {
-			if (lua_rawgeti(L, -1, i + 1) != LUA_TSTRING)
-				return luaL_argerror(L, 1, lua_pushfstring(L, "field 'targets': language %d is a %s", i + 1,
-				    luaL_typename(L, -1)));
-			x.task.targets[i] = lua_tostring(L, -1);
-			lua_pop(L, 1);
-		}
-		x.task.n_targets = n;
-	} else if (!lua_isnil(L, -1))
-		return luaL_argerror(L, 1, "field 'targets': a list of language codes expected");
+	tg_experiment_init_for(&x, TG_SURFACE_LUA);
+	lua_getfield(L, 1, "task");
+	luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 1, "field 'task' is required (udpos, ner, nli, copa)");
 	lua_pop(L, 1);
-	x.task.data_root = tg_lua_optfield_str(L, 1, 1, "data", NULL);
-	x.task.max_train = tg_lua_optfield_int(L, 1, 1, "max_train", 0);
-	x.task.max_eval = tg_lua_optfield_int(L, 1, 1, "max_eval", 0);
-	x.task.max_len = (int)tg_lua_optfield_int(L, 1, 1, "max_len", x.task.max_len);
-	x.task.fused_mwt = !tg_lua_optfield_bool(L, 1, 1, "words", 0);
-	x.task.ner_source_corpus = tg_lua_optfield_str(L, 1, 1, "source_corpus", NULL);
-	x.task.ner_target_corpus = tg_lua_optfield_str(L, 1, 1, "target_corpus", NULL);
-	x.task.label_map = tg_lua_optfield_str(L, 1, 1, "label_map", NULL);
-	x.task.source_test = tg_lua_optfield_str(L, 1, 1, "source_test", NULL);
-	luaL_argcheck(L, x.task.max_train >= 0 && x.task.max_eval >= 0, 1, "max_train and max_eval must not be negative");
-	luaL_argcheck(L, x.task.max_len >= 8 && x.task.max_len <= 8192, 1, "max_len must be from 8 to 8192");
-
-	budget = tg_lua_optfield_int(L, 1, 1, "budget", 0);
-	luaL_argcheck(L, budget >= 0, 1, "budget must be positive");
-	x.peft = spec_arg(L, 1, "peft", &budget);
-	if (x.peft == NULL)
-		x.peft = "head";
-	x.match = spec_arg(L, 1, "match", NULL);
-	x.budget = budget;
-
-	x.train.epochs = (int)tg_lua_optfield_int(L, 1, 1, "epochs", x.train.epochs);
-	x.train.max_steps = tg_lua_optfield_int(L, 1, 1, "steps", 0);
-	x.train.batch_size = (int)tg_lua_optfield_int(L, 1, 1, "batch", x.train.batch_size);
-	x.train.batch_tokens = tg_lua_optfield_int(L, 1, 1, "batch_tokens", 0);
-	x.train.grad_accum = (int)tg_lua_optfield_int(L, 1, 1, "accum", 1);
-	x.train.lr = (float)tg_lua_optfield_num(L, 1, 1, "lr", x.train.lr);
-	x.train.weight_decay = (float)tg_lua_optfield_num(L, 1, 1, "weight_decay", x.train.weight_decay);
-	x.train.warmup_ratio = (float)tg_lua_optfield_num(L, 1, 1, "warmup", x.train.warmup_ratio);
-	x.train.clip = (float)tg_lua_optfield_num(L, 1, 1, "clip", x.train.clip);
-	{
-		const char *sch = tg_lua_optfield_str(L, 1, 1, "schedule", NULL);
-		if (sch != NULL) {
-			tg_schedule s;
-			if (tg_schedule_parse(&s, sch, &err) != TG_OK)
-				return luaL_argerror(L, 1, lua_pushfstring(L, "field 'schedule': %s", err.msg));
-			x.train.schedule = s.kind;
-		}
-	}
-	x.train.seed = (uint64_t)tg_lua_optfield_int(L, 1, 1, "seed", 1);
-	x.task.seed = x.train.seed;
-	x.train.eval_every = tg_lua_optfield_int(L, 1, 1, "eval_every", 0);
-	x.train.patience = (int)tg_lua_optfield_int(L, 1, 1, "patience", 0);
-	x.train.select_on_target = tg_lua_optfield_bool(L, 1, 1, "select_on_target", 0);
-	x.train.eval_targets = tg_lua_optfield_bool(L, 1, 1, "eval_targets", 1);
-	x.train.boot_resamples = (int)tg_lua_optfield_int(L, 1, 1, "bootstrap", x.train.boot_resamples);
+	set_options(L, &x);
 	x.train.progress = tg_lua_optfield_bool(L, 1, 1, "progress", 0);
-	x.workspace = tg_lua_optfield_str(L, 1, 1, "workspace", NULL);
-	x.name = tg_lua_optfield_str(L, 1, 1, "name", NULL);
-	x.save_adapter = tg_lua_optfield_str(L, 1, 1, "save_adapter", NULL);
-	x.resume_run = tg_lua_optfield_int(L, 1, 1, "resume", 0);
-	luaL_argcheck(L, x.train.epochs >= 1, 1, "epochs must be positive");
-	luaL_argcheck(L, x.train.max_steps >= 0, 1, "steps must not be negative");
-	luaL_argcheck(L, x.train.batch_size >= 1, 1, "batch must be positive");
-	luaL_argcheck(L, x.train.grad_accum >= 1, 1, "accum must be positive");
-	luaL_argcheck(L, x.train.lr > 0, 1, "lr must be positive");
-	luaL_argcheck(L, x.train.warmup_ratio >= 0 && x.train.warmup_ratio <= 1, 1, "warmup must be from 0 to 1");
-	luaL_argcheck(L, x.train.eval_every >= 0 && x.train.patience >= 0, 1, "eval_every and patience must not be negative");
-	luaL_argcheck(L, x.train.boot_resamples >= 0, 1, "bootstrap must not be negative");
 
 	/* callbacks and the slots they use */
 	base = lua_gettop(L);

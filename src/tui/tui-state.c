@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui/tui-int.h"
-#include "exp/exp.h"
+#include "exp/options.h"
 
 const char *const tg_tui_tasks[TG_TUI_NTASKS] = { "udpos", "ner", "nli", "copa" };
 
@@ -21,7 +21,7 @@ static const tg_peft_method cycle[] = {
 void
 tg_tui_config_init(tg_tui_config *c)
 {
-	tg_train_opts to;
+	tg_experiment x;
 	int m;
 
 	memset(c, 0, sizeof *c);
@@ -30,16 +30,17 @@ tg_tui_config_init(tg_tui_config *c)
 	c->method = TG_PEFT_LORA;
 	c->partner = TG_PEFT_PFEIFFER;
 	c->anchor = -1;
-	tg_train_opts_init(&to);
-	snprintf(c->task, sizeof c->task, "udpos");
-	snprintf(c->source, sizeof c->source, "en");
-	c->max_train = 1000;
-	c->max_eval = 200;
-	c->steps = 200;
-	c->eval_every = 20;
-	c->batch = to.batch_size > 0 ? to.batch_size : 16;
-	c->lr = to.lr > 0 ? to.lr : 5e-4;
-	snprintf(c->seeds, sizeof c->seeds, "1");
+	/* the workbench's defaults: the options table's (exp/options.c), its short runs included */
+	tg_experiment_init_for(&x, TG_SURFACE_TUI);
+	snprintf(c->task, sizeof c->task, "%s", x.task.task);
+	snprintf(c->source, sizeof c->source, "%s", x.task.source);
+	c->max_train = x.task.max_train;
+	c->max_eval = x.task.max_eval;
+	c->steps = x.train.max_steps;
+	c->eval_every = x.train.eval_every;
+	c->batch = x.train.batch_size;
+	c->lr = x.train.lr;
+	snprintf(c->seeds, sizeof c->seeds, "%llu", (unsigned long long)x.train.seed);
 }
 
 void

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "tui/tui-int.h"
-#include "exp/exp.h"
+#include "exp/options.h"
 
 void
 tg_tui_job_init(tg_tui_job *j)
@@ -33,50 +33,47 @@ push(char ***v, int *n, const char *s)
 	(*v)[*n] = NULL;
 }
 
-static void
-push_opt(char ***v, int *n, const char *opt, const char *val)
-{
-	if (val == NULL || *val == '\0')
-		return;
-	push(v, n, opt);
-	push(v, n, val);
-}
-
-static void
-push_num(char ***v, int *n, const char *opt, int64_t val)
-{
-	char b[32];
-
-	if (val <= 0)
-		return;
-	snprintf(b, sizeof b, "%lld", (long long)val);
-	push_opt(v, n, opt, b);
-}
-
-/* The options every worker gets, in `tamga train` spelling (they are kept for --resume). */
+/* The options every worker gets, in `tamga train` spelling (they are kept for --resume): the job through the
+ * options setter (exp/options.c), then the experiment's argv (what the workbench shows, and what differs from
+ * the defaults). A value the setter refuses goes on as typed, so the worker's log names the error. */
 static void
 train_options(const tg_tui_job *j, char ***v, int *n)
 {
-	char b[64];
+	tg_experiment x;
+	char **av, b[64];
+	int i, k;
+	struct { const char *name, *text; } strs[] = {
+		{ "model", j->model }, { "data", j->data_root }, { "task", j->task }, { "source", j->source },
+		{ "targets", j->targets }, { "peft", j->peft }, { "name", j->name },
+	};
+	struct { const char *name; double v; } nums[] = {
+		{ "max-train", (double)j->max_train }, { "max-eval", (double)j->max_eval }, { "steps", (double)j->steps },
+		{ "eval-every", (double)j->eval_every }, { "batch", j->batch }, { "lr", j->lr },
+	};
 
-	push_opt(v, n, "--model", j->model);
-	push_opt(v, n, "--data", j->data_root);
-	push_opt(v, n, "--task", j->task);
-	push_opt(v, n, "--source", j->source);
-	push_opt(v, n, "--targets", j->targets);
-	push_opt(v, n, "--peft", j->peft);
-	push_opt(v, n, "--name", j->name);
-	push_num(v, n, "--max-train", j->max_train);
-	push_num(v, n, "--max-eval", j->max_eval);
-	push_num(v, n, "--steps", j->steps);
-	push_num(v, n, "--eval-every", j->eval_every);
-	push_num(v, n, "--batch", j->batch);
-	if (j->lr > 0) {
-		snprintf(b, sizeof b, "%g", j->lr);
-		push_opt(v, n, "--lr", b);
+	tg_experiment_init(&x);
+	for (i = 0; i < (int)(sizeof strs / sizeof *strs); i++)
+		if (strs[i].text[0] != '\0' &&
+		    tg_option_set(&x, tg_option_find(strs[i].name), strs[i].text, TG_SURFACE_TUI, NULL) != TG_OK) {
+			snprintf(b, sizeof b, "--%s", strs[i].name);
+			push(v, n, b);
+			push(v, n, strs[i].text);
+		}
+	for (i = 0; i < (int)(sizeof nums / sizeof *nums); i++)
+		if (nums[i].v > 0 &&
+		    tg_option_set_num(&x, tg_option_find(nums[i].name), nums[i].v, TG_SURFACE_TUI, NULL) != TG_OK) {
+			snprintf(b, sizeof b, "--%s", nums[i].name);
+			push(v, n, b);
+			snprintf(b, sizeof b, "%.17g", nums[i].v);
+			push(v, n, b);
+		}
+	tg_option_set_num(&x, tg_option_find("seed"), (double)j->seed, TG_SURFACE_TUI, NULL);
+	av = tg_experiment_argv(&x, TG_SHOW_TUI, &k);
+	for (i = 0; i < k; i++) {
+		push(v, n, av[i]);
+		free(av[i]);
 	}
-	snprintf(b, sizeof b, "%llu", (unsigned long long)j->seed);
-	push_opt(v, n, "--seed", b);
+	free(av);
 }
 
 char **
@@ -88,7 +85,10 @@ tg_tui_job_argv(const tg_tui_job *j, const char *exe, const char *workspace)
 	push(&v, &n, exe ? exe : "tamga");
 	push(&v, &n, "tui");
 	push(&v, &n, "--worker");
-	push_opt(&v, &n, "--workspace", workspace);
+	if (workspace != NULL && *workspace) {
+		push(&v, &n, "--workspace");
+		push(&v, &n, workspace);
+	}
 	train_options(j, &v, &n);
 	return v;
 }
@@ -282,36 +282,23 @@ typedef struct worker_ctx {
 	char        log[4400];
 	tg_store   *st;
 	int64_t     run_id;
-	bool        looked;
 } worker_ctx;
 
-/* Find the run this process records (RUNNING with our pid), rename the log after it. */
+/* The run is stored (exp.h: on_run): name the log after it. */
 static void
-find_run(worker_ctx *w)
+on_run(void *ud, int64_t run_id)
 {
-	tg_run_filter f;
-	tg_run_info *runs = NULL;
-	int n = 0, i;
+	worker_ctx *w = ud;
+	char to[4300];
 
-	w->looked = true;
+	w->run_id = run_id;
 	if (w->st == NULL && (w->st = tg_store_open(w->workspace, 0, NULL)) == NULL)
 		return;
-	memset(&f, 0, sizeof f);
-	f.status_mask = 1u << TG_RUN_RUNNING;
-	if (tg_store_run_list(w->st, &f, &runs, &n, NULL) != TG_OK)
-		return;
-	for (i = 0; i < n; i++)
-		if (runs[i].pid == (int64_t)getpid()) {
-			char to[4300];
-			w->run_id = runs[i].id;
-			snprintf(to, sizeof to, "%s/logs/run-%lld.log", w->workspace, (long long)w->run_id);
-			if (rename(w->log, to) == 0) {
-				snprintf(w->log, sizeof w->log, "%s", to);
-				tg_store_artifact_add(w->st, w->run_id, "log", to, NULL);
-			}
-			break;
-		}
-	tg_run_list_free(runs, n);
+	snprintf(to, sizeof to, "%s/logs/run-%lld.log", w->workspace, (long long)run_id);
+	if (rename(w->log, to) == 0) {
+		snprintf(w->log, sizeof w->log, "%s", to);
+		tg_store_artifact_add(w->st, run_id, "log", to, NULL);
+	}
 }
 
 static void
@@ -321,8 +308,6 @@ worker_step(void *ud, const tg_step_info *si)
 
 	(void)si;
 	w_training = 1;
-	if (!w->looked)
-		find_run(w);
 	if (w_pause && !w_cancel) {
 		w_pause = 0;
 		if (w->st && w->run_id > 0)
@@ -338,20 +323,6 @@ worker_step(void *ud, const tg_step_info *si)
 	}
 }
 
-static int
-wnum(const char *opt, const char *v, double lo, double hi, double *out)
-{
-	char *end;
-	double d = strtod(v, &end);
-
-	if (*v == '\0' || *end != '\0' || !(d >= lo && d <= hi)) {
-		fprintf(stderr, "tamga tui --worker: %s expects a number from %g to %g, got '%s'\n", opt, lo, hi, v);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
-
 int
 tg_tui_worker_main(int argc, char **argv)
 {
@@ -359,55 +330,33 @@ tg_tui_worker_main(int argc, char **argv)
 	tg_train_result res;
 	tg_error err = { 0 };
 	worker_ctx w;
-	char tbuf[512], *aj;
+	char tbuf[512], sbuf[1024], *aj;
 	json_t *a = json_array();
 	struct sigaction sa;
-	double d;
 	int64_t id = 0;
 	int i, rc;
 
 	memset(&w, 0, sizeof w);
-	tbuf[0] = '\0';
 	tg_experiment_init(&x);
 	for (i = 1; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(o, "--worker") == 0)
+		int first = i, k, r;
+		if (strcmp(argv[i], "--worker") == 0)
 			continue;
-		if (v == NULL) {
-			fprintf(stderr, "tamga tui --worker: %s needs a value\n", o);
-			return 2;
-		}
-		i++;
-		if (strcmp(o, "--workspace") == 0) {
-			x.workspace = v;
-			continue;
-		}
-		json_array_append_new(a, json_string(o));
-		json_array_append_new(a, json_string(v));
-		if (strcmp(o, "--model") == 0) x.model = v;
-		else if (strcmp(o, "--data") == 0) x.task.data_root = v;
-		else if (strcmp(o, "--task") == 0) x.task.task = v;
-		else if (strcmp(o, "--source") == 0) x.task.source = v;
-		else if (strcmp(o, "--peft") == 0) x.peft = v;
-		else if (strcmp(o, "--name") == 0) x.name = v;
-		else if (strcmp(o, "--targets") == 0) {
-			char *p, *save = NULL;
-			snprintf(tbuf, sizeof tbuf, "%s", v);
-			x.task.n_targets = 0;
-			for (p = strtok_r(tbuf, ",", &save); p && x.task.n_targets < TG_MAX_LANGS; p = strtok_r(NULL, ",", &save))
-				x.task.targets[x.task.n_targets++] = p;
-		} else if (strcmp(o, "--max-train") == 0) { if (wnum(o, v, 1, 1e12, &d)) return 2; x.task.max_train = (int64_t)d; }
-		else if (strcmp(o, "--max-eval") == 0) { if (wnum(o, v, 1, 1e12, &d)) return 2; x.task.max_eval = (int64_t)d; }
-		else if (strcmp(o, "--steps") == 0) { if (wnum(o, v, 1, 1e12, &d)) return 2; x.train.max_steps = (int64_t)d; }
-		else if (strcmp(o, "--eval-every") == 0) { if (wnum(o, v, 1, 1e12, &d)) return 2; x.train.eval_every = (int64_t)d; }
-		else if (strcmp(o, "--batch") == 0) { if (wnum(o, v, 1, 65536, &d)) return 2; x.train.batch_size = (int)d; }
-		else if (strcmp(o, "--lr") == 0) { if (wnum(o, v, 1e-9, 10, &d)) return 2; x.train.lr = (float)d; }
-		else if (strcmp(o, "--seed") == 0) { if (wnum(o, v, 0, 1e18, &d)) return 2; x.train.seed = (uint64_t)d; x.task.seed = (uint64_t)d; }
-		else {
-			fprintf(stderr, "tamga tui --worker: unknown option '%s'\n", o);
+		if ((r = tg_option_argv(&x, argc, argv, &i, &err)) != 1) {
+			const char *best = r == 0 ? tg_option_suggest(argv[i], TG_SURFACE_CLI) : NULL;
+			if (r != 0)
+				fprintf(stderr, "tamga tui --worker: %s\n", err.msg);
+			else if (best != NULL)
+				fprintf(stderr, "tamga tui --worker: unknown option '%s'; did you mean '%s'?\n", argv[i], best);
+			else
+				fprintf(stderr, "tamga tui --worker: unknown option '%s'\n", argv[i]);
 			json_decref(a);
 			return 2;
 		}
+		if (strcmp(argv[first], "--workspace") == 0)
+			continue;                  /* not kept: a resumed run may live in a moved workspace */
+		for (k = first; k <= i; k++)
+			json_array_append_new(a, json_string(argv[k]));
 	}
 	if (x.workspace == NULL)
 		x.workspace = tg_workspace_default();
@@ -430,8 +379,12 @@ tg_tui_worker_main(int argc, char **argv)
 	x.train.ud = &w;
 	x.train.on_step = worker_step;
 	x.train.progress = true;
+	x.run_ud = &w;
+	x.on_run = on_run;
+	tg_option_format(&x, tg_option_find("targets"), tbuf, sizeof tbuf);
+	tg_option_format(&x, tg_option_find("peft"), sbuf, sizeof sbuf);
 	fprintf(stderr, "worker %d: %s %s -> %s, %s\n", (int)getpid(), x.task.task ? x.task.task : "?",
-	    x.task.source ? x.task.source : "?", tbuf[0] ? tbuf : "all", x.peft);
+	    x.task.source ? x.task.source : "?", tbuf[0] ? tbuf : "all", sbuf);
 	rc = tg_experiment_run(&x, &id, &res, &err);
 	free(aj);
 	if (rc != TG_OK) {

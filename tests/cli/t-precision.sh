@@ -16,7 +16,7 @@ t "--version names the CPU's BF16 and VNNI support ($(tail -1 "$tmp/v"))" \
 	'grep -q "avx512_bf16 \(yes\|no\), avx512_vnni \(yes\|no\)" "$tmp/v"'
 "$T" train --precision fp16 >"$tmp/bad.out" 2>&1; rc=$?
 t "--precision fp16 is refused with one line naming the choices" \
-	'[ $rc = 2 ] && grep -q "^tamga train: --precision .fp16.: expected fp32 or bf16$" "$tmp/bad.out"'
+	'[ $rc = 2 ] && grep -q "^tamga train: option .--precision.: .fp16. is not one of fp32 or bf16; default fp32$" "$tmp/bad.out"'
 
 if [ -z "$M" ] || [ ! -f "$M/config.json" ] || [ ! -d "$D/udpos/tr" ]; then
 	echo "ok $((n+1)) - # SKIP the micro model or the data root is not available"; echo "1..$((n+1))"; exit $fail; fi
