@@ -279,8 +279,14 @@ tg_params_lowp(tg_params *p, int64_t *saved, tg_error *err)
 		tg_tensor *v = p->views[i];
 		float *src = p->data + p->offset[i];
 		if (off32[i] < 0) {
-			tg_f32_to_bf16(p->lp + n16, src, v->numel);
-			drop_pages(src, (size_t)v->numel * sizeof(float));
+			int64_t c;
+			/* in chunks, each chunk's FP32 pages returned at once: a 250k x 768 embedding table never has
+			 * both copies in memory */
+			for (c = 0; c < v->numel; c += (int64_t)1 << 20) {
+				int64_t len = v->numel - c < ((int64_t)1 << 20) ? v->numel - c : (int64_t)1 << 20;
+				tg_f32_to_bf16(p->lp + n16 + c, src + c, len);
+				drop_pages(src + c, (size_t)len * sizeof(float));
+			}
 			v->dtype = TG_BF16;
 			v->lp = p->lp + n16;
 			v->data = NULL;
