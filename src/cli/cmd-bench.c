@@ -26,6 +26,26 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+static tg_precision bench_prec = TG_PREC_FP32;   /* --precision */
+
+/* Precision bf16: the frozen weights of e in BF16 (after their initialisation) and BF16 products. */
+static int
+bench_precision(tg_encoder *e)
+{
+	tg_error err = { 0 };
+	char note[160];
+
+	bench_prec = tg_precision_available(bench_prec, note, sizeof note);
+	if (note[0] != '\0')
+		fprintf(stderr, "tamga bench: %s\n", note);
+	tg_precision_set(bench_prec);
+	if (e != NULL && tg_encoder_set_precision(e, bench_prec, NULL, &err) != TG_OK) {
+		fprintf(stderr, "tamga bench: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
 /* Linear forward + backward (dX and dW and db) through the engine vs the three sgemm calls alone. */
 static int
 bench_linear(int64_t N, int64_t in, int64_t out, int repeat, int json)
@@ -179,6 +199,7 @@ bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t
 	tg_encoder *e;
 	tg_batch b = { 0 };
 	tg_encoder_out out;
+	struct rusage ru;
 	double *tt = tg_xcalloc((size_t)repeat, sizeof(double)), med, fl;
 	int64_t i;
 	int r;
@@ -195,6 +216,8 @@ bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t
 		return 1;
 	}
 	tg_encoder_init_random(e, 1);
+	if (bench_precision(e) != 0)
+		return 1;
 	b.B = B;
 	b.T = T;
 	b.ids = tg_xmalloc((size_t)(B * T) * sizeof(int32_t));
@@ -216,11 +239,11 @@ bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t
 	med = median(tt, repeat);
 	fl = tg_encoder_flops_per_token(e, T);
 	if (json)
-		printf("{\"bench\":\"encoder\",\"mode\":\"infer\",\"batch\":%lld,\"seq\":%lld,\"hidden\":%lld,"
+		printf("{\"bench\":\"encoder\",\"mode\":\"infer\",\"precision\":\"%s\",\"batch\":%lld,\"seq\":%lld,\"hidden\":%lld,"
 		    "\"layers\":%lld,\"vocab\":%lld,\"threads\":%d,\"step_s_median\":%.4f,\"tokens_per_s\":%.1f,"
-		    "\"gflops\":%.1f,\"peak_mb\":%.1f}\n", (long long)B, (long long)T, (long long)d, (long long)L,
+		    "\"gflops\":%.1f,\"peak_mb\":%.1f,\"peak_rss_mb\":%.1f}\n", tg_precision_name(bench_prec), (long long)B, (long long)T, (long long)d, (long long)L,
 		    (long long)vocab, tg_threads_get(), med, B * T / med, fl * B * T / med * 1e-9,
-		    tg_mem_get_stats().peak / 1048576.0);
+		    tg_mem_get_stats().peak / 1048576.0, (getrusage(RUSAGE_SELF, &ru), ru.ru_maxrss / 1024.0));
 	else
 		printf("encoder inference L=%lld d=%lld, batch %lld x %lld, %s\n  %.3f s/step (median of %d), "
 		    "%.1f tokens/s, %.1f GFLOP/s\n", (long long)L, (long long)d, (long long)B, (long long)T,
@@ -267,6 +290,8 @@ bench_train(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t v
 		return 1;
 	}
 	tg_encoder_init_random(e, 1);
+	if (bench_precision(e) != 0)
+		return 1;
 	tg_adamw_defaults(&adam);
 	tb.b.B = B;
 	tb.b.T = T;
@@ -307,9 +332,10 @@ bench_train(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t v
 	getrusage(RUSAGE_SELF, &ru);
 	tg_peft_get_flops(p, B, T, 9, &fl, NULL);
 	if (json)
-		printf("{\"bench\":\"train\",\"peft\":\"%s\",\"batch\":%lld,\"seq\":%lld,\"hidden\":%lld,\"layers\":%lld,"
+		printf("{\"bench\":\"train\",\"peft\":\"%s\",\"precision\":\"%s\",\"batch\":%lld,\"seq\":%lld,\"hidden\":%lld,\"layers\":%lld,"
 		    "\"vocab\":%lld,\"threads\":%d,\"trainable\":%lld,\"step_s_median\":%.4f,\"tokens_per_s\":%.1f,"
-		    "\"gflops\":%.1f,\"peak_tensor_mb\":%.1f,\"peak_rss_mb\":%.1f}\n", spec_s, (long long)B, (long long)T,
+		    "\"gflops\":%.1f,\"peak_tensor_mb\":%.1f,\"peak_rss_mb\":%.1f}\n", spec_s, tg_precision_name(bench_prec),
+		    (long long)B, (long long)T,
 		    (long long)d, (long long)L, (long long)vocab, tg_threads_get(), (long long)tg_peft_trainable(p), med,
 		    B * T / med, fl.train / med * 1e-9, tg_mem_get_stats().peak / 1048576.0, ru.ru_maxrss / 1024.0);
 	else
@@ -456,6 +482,11 @@ tg_cmd_bench(int argc, char **argv)
 			data = argv[++i];
 			continue;
 		}
+		if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc) {
+			if (!tg_precision_parse(argv[++i], &bench_prec))
+				return tg_cli_usage_error("bench", "--precision '%s': expected fp32 or bf16", argv[i]);
+			continue;
+		}
 		long lo = 1, hi = 1 << 20;
 		if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
@@ -484,6 +515,8 @@ tg_cmd_bench(int argc, char **argv)
 			return 2;
 		i++;
 	}
+	if (strcmp(what, "linear") == 0 && bench_precision(NULL) != 0)
+		return 1;
 	if (strcmp(what, "linear") == 0)
 		return bench_linear(tokens, in, out, (int)repeat, json);
 	if (strcmp(what, "attention") == 0) {

@@ -53,6 +53,11 @@ eval_main(const char *cmd, int argc, char **argv, bool predict)
 			if (tg_cli_int(cmd, a, v, 10, 1000000, &n))
 				return 2;
 			o.boot_resamples = (int)n;
+		} else if (strcmp(a, "--precision") == 0) {
+			tg_precision p;
+			if (!tg_precision_parse(v, &p))
+				return tg_cli_usage_error(cmd, "--precision '%s': expected fp32 or bf16", v);
+			o.precision = (int)p;
 		} else
 			return tg_cli_unknown_option(predict ? "eval" : cmd, a, NULL);
 	}

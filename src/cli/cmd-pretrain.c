@@ -21,7 +21,8 @@ tg_cmd_pretrain(int argc, char **argv)
 {
 	tg_pretrain_opts o;
 	tg_error err = { 0 };
-	char dir[4096], cfg[4200];
+	char dir[4096], cfg[4200], note[160];
+	tg_precision prec = TG_PREC_FP32;
 	bool force = false;
 	int i;
 
@@ -76,6 +77,9 @@ tg_cmd_pretrain(int argc, char **argv)
 			if (tg_cli_double("pretrain", a, v, 0, 1, TG_PARSE_LO_OPEN, &d))
 				return 2;
 			o.temperature = d;
+		} else if (strcmp(a, "--precision") == 0) {
+			if (!tg_precision_parse(v, &prec))
+				return tg_cli_usage_error("pretrain", "--precision '%s': expected fp32 or bf16", v);
 		} else
 			return tg_cli_unknown_option("pretrain", a, "--temperature --recipe --checkpoint-every --quiet");
 		i++;
@@ -101,6 +105,11 @@ tg_cmd_pretrain(int argc, char **argv)
 	signal(SIGTERM, on_sigint);
 	o.cancel = &interrupted;
 	tg_cli_progress.steps = o.progress;
+	/* bf16: mixed precision, the weights (masters) and AdamW state in FP32, the products in BF16 */
+	prec = tg_precision_available(prec, note, sizeof note);
+	if (note[0] != '\0')
+		fprintf(stderr, "tamga pretrain: %s\n", note);
+	tg_precision_set(prec);
 	if (tg_pretrain(&o, &err) != TG_OK) {
 		fprintf(stderr, "tamga pretrain: %s\n", err.msg);
 		if (err.hint[0])

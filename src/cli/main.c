@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "tensor/gemm.h"
 #include "util/util.h"
+#include "tensor/tensor.h"
 
 const tg_command tg_commands[] = {
 	{ "demo", tg_cmd_demo,
@@ -132,7 +133,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
-			printf("tamga %s\n%s\n", PACKAGE_VERSION, tg_blas_info());
+			printf("tamga %s\n%s\n%s\n", PACKAGE_VERSION, tg_blas_info(), tg_cpu_info());
 			return 0;
 		} else if (strcmp(argv[i], "--threads") == 0) {
 			int64_t n;

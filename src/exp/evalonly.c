@@ -24,6 +24,7 @@ tg_eval_opts_init(tg_eval_opts *o)
 	o->store = true;
 	o->batch = 64;
 	o->boot_resamples = 1000;
+	o->precision = -1;
 }
 
 void
@@ -436,6 +437,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 	int rc = TG_ERR, i;
 	tg_boot_opts bo = { o->boot_resamples > 0 ? o->boot_resamples : 1000, 0.95, 1 };
 	char name[64];
+	tg_precision prev_prec = tg_precision_get();
 
 	memset(r, 0, sizeof *r);
 	memset(&lr, 0, sizeof lr);
@@ -465,6 +467,21 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 		goto out;
 	if (load_run(st, ws, o->run_id, &lr, err) != TG_OK)
 		goto out;
+	{   /* the run's own precision unless o->precision says otherwise */
+		json_t *pv = json_object_get(lr.cfg, "precision");
+		tg_precision prec = TG_PREC_FP32;
+		char note[160];
+		if (o->precision >= 0)
+			prec = (tg_precision)o->precision;
+		else if (json_is_string(pv))
+			tg_precision_parse(json_string_value(pv), &prec);
+		prec = tg_precision_available(prec, note, sizeof note);
+		if (note[0] != '\0')
+			fprintf(stderr, "tamga: %s\n", note);
+		if (tg_encoder_set_precision(lr.e, prec, NULL, err) != TG_OK)
+			goto out;
+		tg_precision_set(prec);
+	}
 	snprintf(r->metric, sizeof r->metric, "%s", lr.t->metric);
 	{
 		/* the CI's resamples seeded as the run's own evaluations were */
@@ -598,6 +615,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 	}
 	rc = TG_OK;
 out:
+	tg_precision_set(prev_prec);
 	free(pred);
 	free(tags);
 	tg_examples_free(ex);

@@ -108,6 +108,7 @@ typedef struct tg_eval_opts {
 	bool        store;             /* store the score and the record (default true) */
 	int         batch;             /* default 64 */
 	int         boot_resamples;    /* default 1000 (seed 1) */
+	int         precision;         /* a tg_precision, or -1 (default): the run's own (its config's "precision") */
 } tg_eval_opts;
 
 typedef struct tg_eval_result {

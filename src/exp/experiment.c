@@ -169,6 +169,7 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 		json_object_set_new(o, "source_test", json_string(x->task.source_test));
 	json_object_set_new(o, "script", json_string(tg_script_choice_name(x->task.script)));
 	json_object_set_new(o, "train_examples", json_integer(t->train->n_items));
+	json_object_set_new(o, "precision", json_string(tg_precision_name(x->train.precision)));
 	json_object_set_new(o, "epochs", json_integer(x->train.epochs));
 	json_object_set_new(o, "max_steps", json_integer(x->train.max_steps));
 	json_object_set_new(o, "batch_size", json_integer(x->train.batch_size));
@@ -360,6 +361,14 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	}
 	if ((peft = tg_peft_new(e, &spec, x->train.seed, err)) == NULL || tg_peft_attach(peft, e, err) != TG_OK)
 		goto out;
+	{   /* bf16: the frozen base in BF16 (the PEFT module has taken its copies of what it trains) */
+		char note[160];
+		x->train.precision = tg_precision_available(x->train.precision, note, sizeof note);
+		if (note[0] != '\0')
+			fprintf(stderr, "tamga: %s\n", note);
+		if (tg_encoder_set_precision(e, x->train.precision, NULL, err) != TG_OK)
+			goto out;
+	}
 	if ((h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, e->cfg.hidden_dropout, x->train.seed, err)) ==
 	    NULL)
 		goto out;
@@ -465,7 +474,12 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		    tg_params_count(h->params, false)), (long long)tg_peft_trainable(peft),
 		    (long long)tg_params_count(h->params, false), t->note);
 	}
-	rc = tg_train(e, h, t, sets, 1, &to, res, err);
+	{
+		tg_precision prev = tg_precision_get();
+		tg_precision_set(x->train.precision);
+		rc = tg_train(e, h, t, sets, 1, &to, res, err);
+		tg_precision_set(prev);
+	}
 	if (hb.lost)
 		tg_notef(to.obs, TG_SEV_WARNING, NULL, "run %lld: another process took this run over (this process's "
 		    "lease expired); stopping", (long long)id);

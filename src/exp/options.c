@@ -18,6 +18,7 @@ enum {
 	C_NBOOL,      /* bool holding the opposite (words: task.fused_mwt) */
 	C_SCHED,      /* tg_sched_kind */
 	C_SCRIPT,     /* tg_script_choice */
+	C_PREC,       /* tg_precision */
 	C_TARGETS,    /* task.targets / n_targets, split in targets_buf */
 	C_SPEC,       /* tg_peft_spec */
 	C_MATCH       /* tg_peft_spec match + has_match */
@@ -101,6 +102,9 @@ static const tg_option table[] = {
 	  .shows = ALL },
 	{ .name = "seed", .kind = TG_OPT_INT, .off = OFF(train.seed), .ctype = C_SEED, .lo = 0, .hi = 1e18,
 	  .def = "1", .arg = "N", .help = "data order, subsampling, dropout and initialisation", .shows = ALL | TUI },
+	{ .name = "precision", .kind = TG_OPT_ENUM, .off = OFF(train.precision), .ctype = C_PREC,
+	  .values = "fp32|bf16", .def = "fp32", .arg = "P",
+	  .help = "bf16: frozen weights held in BF16, matrix products in BF16 with FP32 accumulation", .shows = ALL },
 	{ .name = "lr-backoff", .kind = TG_OPT_BOOL, .off = OFF(train.lr_backoff), .ctype = C_BOOL, .def = "false",
 	  .help = "halve the learning rate after a NaN/Inf step", .shows = ALL },
 	/* evaluation and checkpoint selection */
@@ -311,6 +315,12 @@ set_enum(tg_experiment *x, const tg_option *o, const char *text, tg_surface s, t
 				if (tg_schedule_parse(&sc, text, err) != TG_OK)
 					return TG_ERR;
 				*(tg_sched_kind *)at(x, o) = sc.kind;
+			} else if (o->ctype == C_PREC) {
+				tg_precision pr;
+				if (!tg_precision_parse(text, &pr))
+					return tg_error_set(err, TG_E_ARG, "%s: '%s' is not a precision", what(o, s, w, sizeof w),
+					    text), bad(err, o, s);
+				*(tg_precision *)at(x, o) = pr;
 			}
 			if (o->ctype == C_SCRIPT && tg_script_choice_parse(text, (tg_script_choice *)at(x, o), err) != TG_OK)
 				return TG_ERR;
@@ -570,6 +580,7 @@ tg_option_format(const tg_experiment *x, const tg_option *o, char *buf, size_t n
 		break;
 	}
 	case C_SCRIPT: snprintf(buf, n, "%s", tg_script_choice_name(*(const tg_script_choice *)p)); break;
+	case C_PREC: snprintf(buf, n, "%s", tg_precision_name(*(const tg_precision *)p)); break;
 	case C_TARGETS:
 		for (i = 0; i < x->task.n_targets; i++)
 			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", x->task.targets[i]);

@@ -230,6 +230,9 @@ tg_encoder_save_as(const tg_encoder *e, const char *dir, bool f16, tg_error *err
 	char path[4096], **names;
 	int i, rc;
 
+	if (tg_params_has_lowp(e->params))
+		return tg_error_set(err, TG_E_STATE, "%s: this model's weights are held in BF16 (precision bf16) and are "
+		    "not saved rounded", dir), tg_error_hint(err, "load the model again with precision fp32 to save it");
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return tg_error_set(err, TG_E_IO, "%s: cannot create directory: %s", dir, strerror(errno));
 	if (e->has_mlm)

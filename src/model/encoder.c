@@ -429,3 +429,13 @@ tg_encoder_flops_per_token(const tg_encoder *e, int64_t T)
 	double d = (double)e->cfg.hidden_size, f = (double)e->cfg.intermediate_size, L = (double)e->cfg.num_layers;
 	return 2.0 * L * (4 * d * d + 2 * d * f) + 4.0 * L * (double)T * d;
 }
+
+int
+tg_encoder_set_precision(tg_encoder *e, tg_precision prec, int64_t *saved, tg_error *err)
+{
+	if (saved != NULL)
+		*saved = 0;
+	if (prec == TG_PREC_FP32)
+		return TG_OK;
+	return tg_params_lowp(e->params, saved, err);
+}

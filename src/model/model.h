@@ -102,6 +102,10 @@ tg_tensor *tg_encoder_mlm_logits(tg_encoder *e, tg_graph *g, tg_tensor *h, const
 /* Position ids as the architecture defines them (BERT: 0..T-1; RoBERTa/XLM-R: pad + 1 + cumulative count). */
 void tg_encoder_positions(const tg_encoder *e, const tg_batch *b, int32_t *pos);
 int64_t tg_encoder_param_count(const tg_encoder *e);
+/* Precision bf16: hold the frozen base weights (every weight matrix and embedding table) in BF16, half the memory
+ * (tg_params_lowp); the products with them then run in BF16 with FP32 accumulation. fp32: nothing changes. A
+ * model held in BF16 cannot be saved, merged into or pretrained. *saved (may be NULL): bytes freed. */
+int  tg_encoder_set_precision(tg_encoder *e, tg_precision prec, int64_t *saved, tg_error *err);
 /* Matmul FLOPs per token of one forward pass at sequence length T (the bench FLOP model). */
 double tg_encoder_flops_per_token(const tg_encoder *e, int64_t T);
 

@@ -23,6 +23,8 @@ typedef struct tg_params {
 	float     *data, *grad, *m, *v;
 	tg_tensor *data_t, *grad_t;  /* the whole buffers as 1-D tensors */
 	int64_t    step;             /* optimizer steps taken */
+	uint16_t  *lp;               /* after tg_params_lowp: the BF16 views' values (their offsets count BF16 values) */
+	int64_t    lp_total;
 } tg_params;
 
 tg_params *tg_params_new(void);
@@ -39,6 +41,12 @@ void       tg_params_set_trainable(tg_params *p, int idx, bool on);   /* needs a
 void       tg_params_set_all_trainable(tg_params *p, bool on);
 void       tg_params_zero_grad(tg_params *p);
 int64_t    tg_params_count(const tg_params *p, bool trainable_only);
+/* Hold every frozen matrix (2-D view that is not trainable) in BF16: the values are rounded into one BF16 buffer,
+ * the views become TG_BF16 (data NULL), the FP32 buffer shrinks to the remaining views and the old one is freed
+ * (its pages are returned as the conversion goes, so memory never holds both copies in full). Needs parameters
+ * without a gradient buffer. Returns the bytes saved in *saved (may be NULL). Calling it again does nothing. */
+int        tg_params_lowp(tg_params *p, int64_t *saved, tg_error *err);
+bool       tg_params_has_lowp(const tg_params *p);
 double     tg_params_grad_sqnorm(const tg_params *p);
 bool       tg_params_grads_finite(const tg_params *p);
 

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "nn.h"
 
 tg_params *
@@ -33,6 +35,7 @@ tg_params_free(tg_params *p)
 	tg_tensor_release(p->grad_t);
 	tg_aligned_free(p->m);
 	tg_aligned_free(p->v);
+	tg_aligned_free(p->lp);
 	free(p);
 }
 
@@ -212,5 +215,98 @@ tg_params_alloc_grad(tg_params *p, tg_error *err)
 	}
 	for (i = 0; i < p->n; i++)
 		tg_params_set_trainable(p, i, true);
+	return TG_OK;
+}
+
+bool
+tg_params_has_lowp(const tg_params *p)
+{
+	return p->lp != NULL;
+}
+
+/* Give the whole pages inside [a, a + n) back to the system (their contents are not needed any more). */
+static void
+drop_pages(void *a, size_t n)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo = ((uintptr_t)a + pg - 1) & ~(pg - 1),
+	    hi = ((uintptr_t)a + n) & ~(pg - 1);
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+int
+tg_params_lowp(tg_params *p, int64_t *saved, tg_error *err)
+{
+	int64_t n16 = 0, n32 = 0, shape[1], *off32;
+	tg_tensor *old, *fresh;
+	int i;
+
+	if (saved != NULL)
+		*saved = 0;
+	if (p->lp != NULL || p->views == NULL)
+		return TG_OK;
+	if (p->grad != NULL)
+		return tg_error_set(err, TG_E_STATE, "params: cannot hold weights in BF16 while they have gradients");
+	off32 = tg_xcalloc((size_t)(p->n ? p->n : 1), sizeof *off32);
+	for (i = 0; i < p->n; i++) {
+		int64_t k = p->views[i]->numel;
+		if (p->ndim[i] == 2 && !p->trainable[i]) {
+			off32[i] = -1;
+			n16 += (k + 31) & ~(int64_t)31;       /* 64-byte aligned, as the FP32 views are */
+		} else {
+			off32[i] = n32;
+			n32 += (k + 15) & ~(int64_t)15;
+		}
+	}
+	if (n16 == 0) {
+		free(off32);
+		return TG_OK;
+	}
+	shape[0] = n32 ? n32 : 16;
+	if ((p->lp = tg_aligned_alloc((size_t)n16 * sizeof(uint16_t))) == NULL) {
+		free(off32);
+		return tg_error_set(err, TG_E_NOMEM, "params: cannot allocate %lld BF16 values", (long long)n16);
+	}
+	if ((fresh = tg_tensor_zeros(1, shape, err)) == NULL) {
+		tg_aligned_free(p->lp);
+		p->lp = NULL;
+		free(off32);
+		return TG_ERR;
+	}
+	old = p->data_t;
+	for (i = 0, n16 = 0; i < p->n; i++) {
+		tg_tensor *v = p->views[i];
+		float *src = p->data + p->offset[i];
+		if (off32[i] < 0) {
+			int64_t c;
+			/* in chunks, each chunk's FP32 pages returned at once: a 250k x 768 embedding table never has
+			 * both copies in memory */
+			for (c = 0; c < v->numel; c += (int64_t)1 << 20) {
+				int64_t len = v->numel - c < ((int64_t)1 << 20) ? v->numel - c : (int64_t)1 << 20;
+				tg_f32_to_bf16(p->lp + n16 + c, src + c, len);
+				drop_pages(src + c, (size_t)len * sizeof(float));
+			}
+			v->dtype = TG_BF16;
+			v->lp = p->lp + n16;
+			v->data = NULL;
+			v->storage->data = NULL;
+			v->storage->nbytes = (size_t)v->numel * sizeof(uint16_t);
+			p->offset[i] = n16;
+			n16 += (v->numel + 31) & ~(int64_t)31;
+		} else {
+			memcpy(fresh->data + off32[i], src, (size_t)v->numel * sizeof(float));
+			v->data = v->storage->data = fresh->data + off32[i];
+			p->offset[i] = off32[i];
+		}
+	}
+	if (saved != NULL)
+		*saved = (p->total - n32) * (int64_t)sizeof(float) - n16 * (int64_t)sizeof(uint16_t);
+	p->data_t = fresh;
+	p->data = fresh->data;
+	p->total = n32;
+	p->lp_total = n16;
+	tg_tensor_release(old);
+	free(off32);
 	return TG_OK;
 }

@@ -841,6 +841,9 @@ tg_peft_merge(tg_peft *p, tg_encoder *e, tg_error *err)
 		    tg_error_hint(err, "unmerge it first");
 	if (!same_shape(&p->cfg, &e->cfg))
 		return tg_error_set(err, TG_E_SHAPE, "peft '%s' was made for a model of another shape", p->spec.name);
+	if (tg_params_has_lowp(e->params))
+		return tg_error_set(err, TG_E_STATE, "peft '%s': the model's weights are held in BF16 and cannot be merged "
+		    "into", p->spec.name), tg_error_hint(err, "use precision fp32 to merge");
 	if (tg_peft_method_is_adapter(p->spec.method))
 		return tg_error_set(err, TG_E_ARG, "%s adapters cannot be merged into base weights (they are not linear)",
 		    tg_peft_method_name(p->spec.method)), tg_error_hint(err, "keep the adapter attached instead");

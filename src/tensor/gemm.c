@@ -1,5 +1,6 @@
 /* tg_sgemm: the one place where tamga calls a GEMM library (see gemm.h). */
 #include "config.h"
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include "gemm.h"
 #include "util/util.h"
+#include "tensor.h"
 #ifdef HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif
@@ -192,6 +194,8 @@ tg_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alph
 typedef struct mm_entry {
 	int N, in, out;
 	bool bias, gelu;
+	int kind;          /* 0: f32 linear (x W^T); 1: bf16 x bf16 -> f32 (tg_gemm_bf16) */
+	bool btrans, sum;
 	int busy;
 	uint64_t used;
 	dnnl_primitive_t prim;
@@ -204,6 +208,8 @@ static uint64_t mm_clock;
 static dnnl_engine_t mm_engine;
 static bool mm_broken;   /* the engine could not be created: never try again */
 
+static dnnl_primitive_t mm_build_bf16(mm_entry *e);
+
 static dnnl_primitive_t
 mm_build(mm_entry *e)
 {
@@ -215,6 +221,8 @@ mm_build(mm_entry *e)
 	dnnl_primitive_desc_t pd = NULL;
 	dnnl_primitive_t prim = NULL;
 
+	if (e->kind == 1)
+		return mm_build_bf16(e);
 	/* W (out x in) row-major is the (in x out) weights matrix with strides (1, in) */
 	if (dnnl_memory_desc_init_by_tag(&e->xmd, 2, xd, dnnl_f32, dnnl_ab) != dnnl_success ||
 	    dnnl_memory_desc_init_by_strides(&e->wmd, 2, wd, dnnl_f32, wst) != dnnl_success ||
@@ -240,7 +248,7 @@ out:
 
 /* Finds or builds the primitive for a shape and marks it busy; returns a copy of the entry, or NULL. */
 static mm_entry *
-mm_get(int N, int in, int out, bool bias, bool gelu, mm_entry *copy)
+mm_get(int N, int in, int out, bool bias, bool gelu, int kind, bool btrans, bool sum, mm_entry *copy)
 {
 	mm_entry *e = NULL, *lru = NULL;
 	int i;
@@ -250,7 +258,8 @@ mm_get(int N, int in, int out, bool bias, bool gelu, mm_entry *copy)
 		mm_broken = true;
 	for (i = 0; i < MM_CACHE && !mm_broken; i++) {
 		mm_entry *c = &mm_cache[i];
-		if (c->prim != NULL && c->N == N && c->in == in && c->out == out && c->bias == bias && c->gelu == gelu) {
+		if (c->prim != NULL && c->N == N && c->in == in && c->out == out && c->bias == bias && c->gelu == gelu &&
+		    c->kind == kind && c->btrans == btrans && c->sum == sum) {
 			e = c;
 			break;
 		}
@@ -258,7 +267,8 @@ mm_get(int N, int in, int out, bool bias, bool gelu, mm_entry *copy)
 			lru = c;
 	}
 	if (e == NULL && lru != NULL && !mm_broken) {
-		mm_entry fresh = { .N = N, .in = in, .out = out, .bias = bias, .gelu = gelu };
+		mm_entry fresh = { .N = N, .in = in, .out = out, .bias = bias, .gelu = gelu, .kind = kind,
+		    .btrans = btrans, .sum = sum };
 		if ((fresh.prim = mm_build(&fresh)) != NULL) {
 			if (lru->prim != NULL)
 				dnnl_primitive_destroy(lru->prim);
@@ -294,7 +304,7 @@ tg_linear_fused(const float *x, const float *W, const float *b, float *y, int N,
 	bool ok = false;
 
 	if (N <= 0 || in <= 0 || out <= 0 || 2.0 * N * in * out < MM_MIN_FLOPS ||
-	    tg_gemm_backend_get() != TG_GEMM_ONEDNN || (slot = mm_get(N, in, out, b != NULL, gelu, &e)) == NULL)
+	    tg_gemm_backend_get() != TG_GEMM_ONEDNN || (slot = mm_get(N, in, out, b != NULL, gelu, 0, false, false, &e)) == NULL)
 		return false;
 	if (dnnl_stream_create(&stream, mm_engine, dnnl_stream_default_flags) != dnnl_success) {
 		mm_put(slot);
@@ -360,4 +370,145 @@ tg_blas_info(void)
 	snprintf(buf, sizeof buf, "GEMM %s; OpenBLAS %s (%s); %d threads", tg_gemm_backend_name(tg_gemm_backend_get()),
 	    core, k >= 0 && k <= 2 ? kinds[k] : "unknown threading", tg_threads_get());
 	return buf;
+}
+
+/* ---- BF16 products (tg_gemm_bf16) ---------------------------------------------------------------------------- */
+#ifdef HAVE_ONEDNN
+static dnnl_primitive_t
+mm_build_bf16(mm_entry *e)
+{
+	dnnl_dims_t xd = { e->N, e->in }, wd = { e->in, e->out }, wst = { 1, e->in }, bd = { 1, e->out },
+	    yd = { e->N, e->out };
+	dnnl_matmul_desc_t md;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_post_ops_t po = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	dnnl_primitive_t prim = NULL;
+
+	/* B^T given as (out x in) row-major is the (in x out) matrix with strides (1, in) */
+	if (dnnl_memory_desc_init_by_tag(&e->xmd, 2, xd, dnnl_bf16, dnnl_ab) != dnnl_success ||
+	    (e->btrans ? dnnl_memory_desc_init_by_strides(&e->wmd, 2, wd, dnnl_bf16, wst) :
+	    dnnl_memory_desc_init_by_tag(&e->wmd, 2, wd, dnnl_bf16, dnnl_ab)) != dnnl_success ||
+	    dnnl_memory_desc_init_by_tag(&e->bmd, 2, bd, dnnl_f32, dnnl_ab) != dnnl_success ||
+	    dnnl_memory_desc_init_by_tag(&e->ymd, 2, yd, dnnl_f32, dnnl_ab) != dnnl_success ||
+	    dnnl_matmul_desc_init(&md, &e->xmd, &e->wmd, e->bias ? &e->bmd : NULL, &e->ymd) != dnnl_success ||
+	    dnnl_primitive_attr_create(&attr) != dnnl_success)
+		return NULL;
+	if ((e->gelu || e->sum) && (dnnl_post_ops_create(&po) != dnnl_success ||
+	    (e->sum && dnnl_post_ops_append_sum(po, 1.0f) != dnnl_success) ||
+	    (e->gelu && dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f) != dnnl_success) ||
+	    dnnl_primitive_attr_set_post_ops(attr, po) != dnnl_success))
+		goto out;
+	if (dnnl_primitive_desc_create(&pd, &md, attr, mm_engine, NULL) == dnnl_success) {
+		/* a reference (non-JIT) implementation would be far slower than FP32: use only the brgemm/JIT kernels */
+		const char *impl = NULL;
+		if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl != NULL &&
+		    strstr(impl, "ref") == NULL)
+			dnnl_primitive_create(&prim, pd);
+	}
+out:
+	if (pd != NULL)
+		dnnl_primitive_desc_destroy(pd);
+	if (po != NULL)
+		dnnl_post_ops_destroy(po);
+	dnnl_primitive_attr_destroy(attr);
+	return prim;
+}
+
+static bool
+gemm_bf16_onednn(int M, int N, int K, const uint16_t *A, const uint16_t *B, bool btrans, const float *bias,
+    bool gelu, bool sum, float *C)
+{
+	dnnl_stream_t stream = NULL;
+	mm_entry e, *slot;
+	dnnl_memory_t xm = NULL, wm = NULL, bm = NULL, ym = NULL;
+	bool ok = false;
+
+	if ((slot = mm_get(M, K, N, bias != NULL, gelu, 1, btrans, sum, &e)) == NULL)
+		return false;
+	if (dnnl_stream_create(&stream, mm_engine, dnnl_stream_default_flags) != dnnl_success) {
+		mm_put(slot);
+		return false;
+	}
+	if (dnnl_memory_create(&xm, &e.xmd, mm_engine, (void *)A) == dnnl_success &&
+	    dnnl_memory_create(&wm, &e.wmd, mm_engine, (void *)B) == dnnl_success &&
+	    (bias == NULL || dnnl_memory_create(&bm, &e.bmd, mm_engine, (void *)bias) == dnnl_success) &&
+	    dnnl_memory_create(&ym, &e.ymd, mm_engine, C) == dnnl_success) {
+		dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, xm }, { DNNL_ARG_WEIGHTS, wm }, { DNNL_ARG_DST, ym },
+		    { DNNL_ARG_BIAS, bm } };
+		tg_gemm_guard_enter();
+		ok = dnnl_primitive_execute(e.prim, stream, bias != NULL ? 4 : 3, args) == dnnl_success &&
+		    dnnl_stream_wait(stream) == dnnl_success;
+		tg_gemm_guard_leave();
+	}
+	if (xm != NULL)
+		dnnl_memory_destroy(xm);
+	if (wm != NULL)
+		dnnl_memory_destroy(wm);
+	if (bm != NULL)
+		dnnl_memory_destroy(bm);
+	if (ym != NULL)
+		dnnl_memory_destroy(ym);
+	dnnl_stream_destroy(stream);
+	mm_put(slot);
+	return ok;
+}
+#endif
+
+/* Without oneDNN's BF16 kernels: the same product from the BF16 values widened to FP32 (exact), through sgemm. */
+static bool
+gemm_bf16_widened(int M, int N, int K, const uint16_t *A, const uint16_t *B, bool btrans, const float *bias,
+    bool gelu, bool sum, float *C)
+{
+	size_t ca, cb;
+	float *a = tg_mem_alloc((size_t)M * K * sizeof(float), &ca), *b = tg_mem_alloc((size_t)K * N * sizeof(float), &cb);
+	int64_t i, j;
+
+	if (a == NULL || b == NULL) {
+		tg_mem_free(a, ca);
+		tg_mem_free(b, cb);
+		return false;
+	}
+	tg_bf16_to_f32(a, A, (int64_t)M * K);
+	tg_bf16_to_f32(b, B, (int64_t)K * N);
+	if (bias != NULL && !sum)
+		for (i = 0; i < M; i++)
+			memcpy(C + i * N, bias, (size_t)N * sizeof(float));
+	tg_sgemm(CblasNoTrans, btrans ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, a, K, b, btrans ? K : N,
+	    sum || bias != NULL ? 1.0f : 0.0f, C, N);
+	if (bias != NULL && sum)
+		for (i = 0; i < M; i++)
+			for (j = 0; j < N; j++)
+				C[i * N + j] += bias[j];
+	if (gelu)
+		for (i = 0; i < (int64_t)M * N; i++)
+			C[i] = 0.5f * C[i] * (1.0f + erff(C[i] * 0.70710678118654752f));
+	tg_mem_free(a, ca);
+	tg_mem_free(b, cb);
+	return true;
+}
+
+bool
+tg_gemm_bf16(int M, int N, int K, const uint16_t *A, const uint16_t *B, bool btrans, const float *bias, bool gelu,
+    float beta, float *C)
+{
+	bool sum = beta != 0.0f;
+
+	if (M <= 0 || N <= 0)
+		return true;
+	if (K <= 0) {
+		int64_t i, j;
+		for (i = 0; i < M; i++)
+			for (j = 0; j < N; j++) {
+				float v = (sum ? C[i * N + j] : 0.0f) + (bias ? bias[j] : 0.0f);
+				C[i * N + j] = gelu ? 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)) : v;
+			}
+		return true;
+	}
+#ifdef HAVE_ONEDNN
+	if (tg_gemm_backend_get() == TG_GEMM_ONEDNN && tg_cpu_has_bf16() &&
+	    gemm_bf16_onednn(M, N, K, A, B, btrans, bias, gelu, sum, C))
+		return true;
+#endif
+	return gemm_bf16_widened(M, N, K, A, B, btrans, bias, gelu, sum, C);
 }

@@ -8,6 +8,7 @@
 #ifndef TG_GEMM_H
 #define TG_GEMM_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <cblas.h>
 
 typedef enum { TG_GEMM_OPENBLAS = 0, TG_GEMM_ONEDNN = 1 } tg_gemm_backend;
@@ -21,6 +22,14 @@ void tg_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float
  * Returns false, having written nothing, when the backend cannot do it (OpenBLAS, or oneDNN refused): the caller
  * then runs tg_sgemm and its own bias and activation. */
 bool tg_linear_fused(const float *x, const float *W, const float *b, float *y, int N, int in, int out, bool gelu);
+
+/* C (M x N) = A B [+ C when beta != 0] [+ bias] [then GELU], BF16 operands with FP32 accumulation and an FP32
+ * result: A is M x K row-major; B is K x N row-major, or N x K row-major when btrans. bias (N floats) may be NULL;
+ * gelu and beta != 0 are not combined. oneDNN's BF16 matmul (AVX512_BF16 dot products) when the CPU has them;
+ * otherwise the same product from the widened values through tg_sgemm (same numbers up to summation order).
+ * Returns false only when memory ran out. Deterministic for a fixed thread count. */
+bool tg_gemm_bf16(int M, int N, int K, const uint16_t *A, const uint16_t *B, bool btrans, const float *bias,
+    bool gelu, float beta, float *C);
 
 /* Signals and oneDNN. oneDNN 2.6's AVX-512 f32 GEMM kernels point the stack pointer into the heap while they run,
  * so a signal handler that runs then writes its frame over heap memory (oneDNN issue #4845, fixed upstream in

@@ -53,9 +53,14 @@ tg_embedding(tg_graph *g, tg_tensor *table, const int32_t *ids, int64_t n, tg_er
 	shape[1] = d;
 	if ((y = tg_tensor_new(2, shape, err)) == NULL)
 		return NULL;
+	if (table->dtype == TG_BF16 && g != NULL && table->requires_grad) {
+		tg_tensor_release(y);
+		return tg_error_set(err, TG_E_STATE, "embedding: %s is held in BF16 and cannot be trained",
+		    tg_tensor_describe(table, buf, sizeof buf)), tg_error_hint(err, "train with --precision fp32"), NULL;
+	}
 #pragma omp parallel for schedule(static) if (n * d > TG_PAR_MIN)
 	for (i = 0; i < n; i++)
-		memcpy(y->data + i * d, table->data + (int64_t)ids[i] * d, (size_t)d * sizeof(float));
+		tg_tensor_row_f32(table, ids[i], y->data + i * d);
 	if ((node = tg_node_new(g, "embedding", embed_backward, y, 1, &table)) != NULL) {
 		node->i[0] = n;
 		node->i[1] = d;

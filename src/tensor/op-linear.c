@@ -100,6 +100,81 @@ colsum(const float *dy, int64_t rows, int64_t cols, float *db, float beta)
 	}
 }
 
+/* ---- BF16 products of linear layers (precision bf16, or a weight held in BF16) ------------------------------ */
+#define LOWP_MIN_FLOPS 5e7   /* smaller products (LoRA's rank-r factors, heads) stay FP32: conversion would cost more */
+
+static bool
+use_bf16(const tg_tensor *w, int64_t N, int64_t in, int64_t out)
+{
+	return w->dtype == TG_BF16 || (tg_precision_get() == TG_PREC_BF16 && 2.0 * N * in * out >= LOWP_MIN_FLOPS);
+}
+
+/* src as BF16: borrowed when t is held in BF16, else converted into a buffer from the allocator (*cap != 0). */
+static const uint16_t *
+as_bf16(const tg_tensor *t, const float *src, int64_t n, size_t *cap, tg_error *err)
+{
+	uint16_t *b;
+
+	*cap = 0;
+	if (t != NULL && t->dtype == TG_BF16)
+		return t->lp;
+	if ((b = (uint16_t *)tg_mem_alloc((size_t)(n ? n : 1) * sizeof(uint16_t), cap)) == NULL)
+		return tg_error_set(err, TG_E_NOMEM, "linear: cannot allocate %lld BF16 values", (long long)n), NULL;
+	tg_f32_to_bf16(b, src, n);
+	return b;
+}
+
+static void
+bf16_free(const uint16_t *b, size_t cap)
+{
+	if (cap != 0)
+		tg_mem_free((float *)(void *)b, cap);
+}
+
+static void
+linear_backward_bf16(tg_node *n, tg_error *err)
+{
+	tg_tensor *x = n->saved[0], *w = n->saved[1], *dy = n->grad, *gx, *gw;
+	int64_t N = n->i[0], in = n->i[1], out = n->i[2];
+	const uint16_t *a, *b;
+	size_t ca, cb;
+	float beta;
+
+	if ((gx = tg_node_in_grad(n, 0, &beta, err)) != NULL && N > 0) {
+		/* dX (N,in) = dY (N,out) W (out,in) */
+		if ((a = as_bf16(NULL, dy->data, N * out, &ca, err)) == NULL)
+			return;
+		if ((b = as_bf16(w, w->data, out * in, &cb, err)) != NULL) {
+			if (!tg_gemm_bf16((int)N, (int)in, (int)out, a, b, false, NULL, false, beta, gx->data))
+				tg_error_set(err, TG_E_NOMEM, "linear: out of memory in a BF16 product");
+			bf16_free(b, cb);
+		}
+		bf16_free(a, ca);
+		tg_flop_count.dx += 2.0 * N * in * out;
+	}
+	if ((gw = tg_node_in_grad(n, 1, &beta, err)) != NULL) {
+		/* dW (out,in) = dY^T (out,N) X (N,in): dY transposed while it is converted */
+		uint16_t *t;
+		if (N == 0) {
+			if (beta == 0.0f)
+				tg_tensor_fill(gw, 0.0f);
+			return;
+		}
+		if ((t = (uint16_t *)tg_mem_alloc((size_t)(N * out) * sizeof(uint16_t), &ca)) == NULL) {
+			tg_error_set(err, TG_E_NOMEM, "linear: cannot allocate %lld BF16 values", (long long)(N * out));
+			return;
+		}
+		tg_f32_to_bf16_t(t, dy->data, N, out);
+		if ((b = as_bf16(NULL, x->data, N * in, &cb, err)) != NULL) {
+			if (!tg_gemm_bf16((int)out, (int)in, (int)N, t, b, false, NULL, false, beta, gw->data))
+				tg_error_set(err, TG_E_NOMEM, "linear: out of memory in a BF16 product");
+			bf16_free(b, cb);
+		}
+		tg_mem_free((float *)(void *)t, ca);
+		tg_flop_count.dw += 2.0 * N * in * out;
+	}
+}
+
 static void
 linear_backward(tg_node *n, tg_error *err)
 {
@@ -107,6 +182,12 @@ linear_backward(tg_node *n, tg_error *err)
 	int64_t N = n->i[0], in = n->i[1], out = n->i[2];
 	float beta;
 
+	if (n->i[3]) {
+		linear_backward_bf16(n, err);
+		if ((gb = tg_node_in_grad(n, 2, &beta, err)) != NULL)
+			colsum(dy->data, N, out, gb->data, beta);
+		return;
+	}
 	if ((gx = tg_node_in_grad(n, 0, &beta, err)) != NULL && N > 0) {
 		/* dX (N,in) = dY (N,out) W (out,in) */
 		tg_sgemm(CblasNoTrans, CblasNoTrans, (int)N, (int)in, (int)out,
@@ -135,6 +216,7 @@ linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, bool fuse_gelu, bo
 	int64_t N, in, out, shape[TG_MAX_DIMS], r;
 	tg_tensor *y;
 	tg_node *node;
+	bool lowp;
 
 	if (w->ndim != 2)
 		return tg_error_set(err, TG_E_SHAPE, "linear: weight must be 2-D (out, in), got %s",
@@ -150,13 +232,34 @@ linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, bool fuse_gelu, bo
 		    (long long)b->numel, (long long)out), NULL;
 	if (tg_need_contiguous("linear", x, err) || tg_need_contiguous("linear", w, err))
 		return NULL;
+	if (w->dtype == TG_BF16 && g != NULL && w->requires_grad)
+		return tg_error_set(err, TG_E_STATE, "linear: %s is held in BF16 and cannot be trained",
+		    tg_tensor_describe(w, ws, sizeof ws)), tg_error_hint(err, "train with --precision fp32"), NULL;
 	N = tg_tensor_rows(x);
 	memcpy(shape, x->shape, sizeof shape);
 	shape[x->ndim - 1] = out;
 	if ((y = tg_tensor_new(x->ndim, shape, err)) == NULL)
 		return NULL;
 	*gelu_done = false;
-	if (in > 0 && tg_linear_fused(x->data, w->data, b ? b->data : NULL, y->data, (int)N, (int)in, (int)out,
+	lowp = N > 0 && out > 0 && in > 0 && use_bf16(w, N, in, out);
+	if (lowp) {
+		size_t ca, cb;
+		const uint16_t *xb, *wb = NULL;
+		bool ok = (xb = as_bf16(NULL, x->data, N * in, &ca, err)) != NULL &&
+		    (wb = as_bf16(w, w->data, out * in, &cb, err)) != NULL;
+		if (ok && !tg_gemm_bf16((int)N, (int)out, (int)in, xb, wb, true, b ? b->data : NULL, fuse_gelu, 0.0f,
+		    y->data))
+			ok = false, tg_error_set(err, TG_E_NOMEM, "linear: out of memory in a BF16 product");
+		if (xb != NULL)
+			bf16_free(xb, ca);
+		if (wb != NULL)
+			bf16_free(wb, cb);
+		if (!ok) {
+			tg_tensor_release(y);
+			return NULL;
+		}
+		*gelu_done = fuse_gelu;
+	} else if (in > 0 && tg_linear_fused(x->data, w->data, b ? b->data : NULL, y->data, (int)N, (int)in, (int)out,
 	    fuse_gelu))
 		*gelu_done = fuse_gelu;   /* bias (and GELU) applied in the GEMM's epilogue */
 	else if (N > 0 && out > 0) {
@@ -177,6 +280,7 @@ linear(tg_graph *g, tg_tensor *x, tg_tensor *w, tg_tensor *b, bool fuse_gelu, bo
 		node->i[0] = N;
 		node->i[1] = in;
 		node->i[2] = out;
+		node->i[3] = lowp;
 		if (tg_node_in_needs_grad(node, 1))
 			tg_node_save(node, 0, x);
 		if (tg_node_in_needs_grad(node, 0))

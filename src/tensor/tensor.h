@@ -41,8 +41,14 @@ enum { TG_STORAGE_OWNED = 0, TG_STORAGE_BORROWED = 1 };
 typedef struct tg_node tg_node;
 typedef struct tg_graph tg_graph;
 
+/* Element types. Everything computes in FP32; a frozen weight may be held in BF16 instead, and then its data is
+ * NULL and lp holds the values (see lowp.c and tg_params_lowp). */
+typedef enum { TG_F32 = 0, TG_BF16 = 1 } tg_dtype;
+
 typedef struct tg_tensor {
 	int        refcount;
+	int        dtype;               /* tg_dtype; TG_F32 unless made low-precision by tg_params_lowp */
+	uint16_t  *lp;                  /* dtype TG_BF16: the values, borrowed (owned by whoever converted it) */
 	int        ndim;
 	int64_t    shape[TG_MAX_DIMS];
 	int64_t    stride[TG_MAX_DIMS];  /* in elements; contiguous row-major unless made by tg_tensor_transpose */
@@ -86,6 +92,30 @@ void       tg_tensor_zero_grad(tg_tensor *t);
 bool       tg_tensor_needs_grad(const tg_tensor *t);               /* leaf requires_grad or live node */
 double     tg_tensor_sum(const tg_tensor *t);                      /* in double */
 float      tg_tensor_max_abs_diff(const tg_tensor *a, const tg_tensor *b);
+
+/* ---- lowp.c: precision of the matrix products --------------------------------------------------------------------
+ * fp32: everything in FP32. bf16: the products of linear layers large enough to profit (and of weights held in
+ * BF16) take BF16 operands with FP32 accumulation; norms, softmax, losses, attention, trainable parameters and
+ * optimizer state stay FP32. The setting is process-wide, like the thread count. */
+typedef enum { TG_PREC_FP32 = 0, TG_PREC_BF16 = 1 } tg_precision;
+bool         tg_precision_parse(const char *s, tg_precision *out);   /* "fp32", "bf16" */
+const char  *tg_precision_name(tg_precision p);
+tg_precision tg_precision_get(void);
+void         tg_precision_set(tg_precision p);
+/* What the CPU supports (AVX512_BF16, AVX512_VNNI), from cpuid at run time; TAMGA_NO_BF16=1 / TAMGA_NO_VNNI=1
+ * pretend they are missing. "bf16 yes, vnni yes" for --version. */
+bool         tg_cpu_has_bf16(void);
+bool         tg_cpu_has_vnni(void);
+const char  *tg_cpu_info(void);
+/* The precision a run asking for `want` gets on this CPU: the same, or fp32 with a one-line note in note
+ * (empty when nothing changed). */
+tg_precision tg_precision_available(tg_precision want, char *note, size_t n);
+/* Conversions (round to nearest even; NaN stays NaN). _t writes the transpose: dst (cols x rows). */
+void tg_f32_to_bf16(uint16_t *dst, const float *src, int64_t n);
+void tg_f32_to_bf16_t(uint16_t *dst, const float *src, int64_t rows, int64_t cols);
+void tg_bf16_to_f32(float *dst, const uint16_t *src, int64_t n);
+/* Row r of a 2-D tensor of any dtype as FP32 (cols floats). */
+void tg_tensor_row_f32(const tg_tensor *t, int64_t r, float *dst);
 
 /* ---- alloc.c ----------------------------------------------------------------------------------------------------- */
 float *tg_mem_alloc(size_t nbytes, size_t *cap);    /* from the cache or the system; NULL on failure */

@@ -194,6 +194,7 @@ typedef struct tg_train_opts {
 	bool     resume;               /* continue from checkpoint_path if it exists */
 	bool     lr_backoff;           /* halve the learning rate after a NaN/Inf step */
 	bool     progress;             /* for front ends: show a progress line (the engine reports through obs) */
+	tg_precision precision;        /* fp32 (default) or bf16: frozen weights in BF16, BF16 products (tensor.h) */
 	/* Per-item scores of every evaluation (split 0 = dev, 1 = test), e.g. to write the analysis module's item
 	 * files; NULL: none. */
 	void    *items_ud;
