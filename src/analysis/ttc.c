@@ -826,12 +826,6 @@ interval(char *buf, size_t n, double lo, double hi)
 	return buf;
 }
 
-static json_t *
-jnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
-
 static void
 write_matrices(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 {
@@ -993,7 +987,6 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 		json_t *root = json_object(), *cells = json_array(), *ds = json_array(), *nts = json_array(), *mats;
 		tg_matrix **m;
 		int n, k, by;
-		char *s;
 
 		json_object_set_new(root, "split", json_string(sp));
 		json_object_set_new(root, "level", json_real(t->level));
@@ -1009,25 +1002,25 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 			json_object_set_new(o, "source", json_string(c->source));
 			json_object_set_new(o, "target", json_string(c->target));
 			json_object_set_new(o, "metric", json_string(c->metric));
-			json_object_set_new(o, "chance_source", jnum(c->chance_s));
-			json_object_set_new(o, "chance_target", jnum(c->chance_t));
-			json_object_set_new(o, "score_source", jnum(c->mean_a_s));
-			json_object_set_new(o, "score_target", jnum(c->mean_a_t));
-			json_object_set_new(o, "above_chance", jnum(c->mean_a_t - c->chance_t));
+			json_object_set_new(o, "chance_source", tg_json_num(c->chance_s));
+			json_object_set_new(o, "chance_target", tg_json_num(c->chance_t));
+			json_object_set_new(o, "score_source", tg_json_num(c->mean_a_s));
+			json_object_set_new(o, "score_target", tg_json_num(c->mean_a_t));
+			json_object_set_new(o, "above_chance", tg_json_num(c->mean_a_t - c->chance_t));
 			json_object_set_new(o, "below_chance", isnan(c->mean_a_t - c->chance_t) ? json_null() :
 			    json_boolean(c->mean_a_t - c->chance_t <= 0));
-			json_object_set_new(o, "ttc", jnum(c->seeds.mean));
-			json_object_set_new(o, "sd", jnum(c->seeds.sd));
-			json_object_set_new(o, "seeds_ci", json_pack("[oo]", jnum(c->seeds.lo), jnum(c->seeds.hi)));
-			json_object_set_new(o, "items_ci", json_pack("[oo]", jnum(c->items.lo), jnum(c->items.hi)));
-			json_object_set_new(o, "items_se", jnum(c->items.se));
+			json_object_set_new(o, "ttc", tg_json_num(c->seeds.mean));
+			json_object_set_new(o, "sd", tg_json_num(c->seeds.sd));
+			json_object_set_new(o, "seeds_ci", json_pack("[oo]", tg_json_num(c->seeds.lo), tg_json_num(c->seeds.hi)));
+			json_object_set_new(o, "items_ci", json_pack("[oo]", tg_json_num(c->items.lo), tg_json_num(c->items.hi)));
+			json_object_set_new(o, "items_se", tg_json_num(c->items.se));
 			json_object_set_new(o, "n_item_seeds", json_integer(c->n_item_seeds));
 			json_object_set_new(o, "n_items_source", json_integer(c->n_items_s));
 			json_object_set_new(o, "n_items_target", json_integer(c->n_items_t));
 			for (k = 0; k < c->n_seeds; k++) {
 				json_array_append_new(runs, json_integer(c->run_ids[k]));
 				json_array_append_new(per, json_pack("{sIsososo}", "seed", (json_int_t)c->seed[k], "ttc",
-				    jnum(c->ttc[k]), "score_source", jnum(c->a_s[k]), "score_target", jnum(c->a_t[k])));
+				    tg_json_num(c->ttc[k]), "score_source", tg_json_num(c->a_s[k]), "score_target", tg_json_num(c->a_t[k])));
 			}
 			json_object_set_new(o, "runs", runs);
 			json_object_set_new(o, "seeds", per);
@@ -1038,9 +1031,9 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 
 			json_array_append_new(ds, json_pack("{sssssssssssssssosososososo}", "task", d->task, "method", d->method,
 			    "layers", d->layers, "target", d->target, "metric", d->metric, "source_a", d->src_a, "source_b",
-			    d->src_b, "ttc_a", jnum(d->ttc_a), "ttc_b", jnum(d->ttc_b), "dttc", jnum(d->diff), "seeds_ci",
-			    json_pack("[oo]", jnum(d->lo), jnum(d->hi)), "items_ci",
-			    json_pack("[oo]", jnum(d->items.lo), jnum(d->items.hi)), "items_se", jnum(d->items.se)));
+			    d->src_b, "ttc_a", tg_json_num(d->ttc_a), "ttc_b", tg_json_num(d->ttc_b), "dttc", tg_json_num(d->diff), "seeds_ci",
+			    json_pack("[oo]", tg_json_num(d->lo), tg_json_num(d->hi)), "items_ci",
+			    json_pack("[oo]", tg_json_num(d->items.lo), tg_json_num(d->items.hi)), "items_se", tg_json_num(d->items.se)));
 		}
 		mats = json_object();
 		for (by = 0; by < 2; by++) {
@@ -1059,7 +1052,7 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 				for (r = 0; r < m[k]->rows; r++) {
 					json_t *row = json_array();
 					for (c = 0; c < m[k]->cols; c++)
-						json_array_append_new(row, jnum(m[k]->v[r * m[k]->cols + c]));
+						json_array_append_new(row, tg_json_num(m[k]->v[r * m[k]->cols + c]));
 					json_array_append_new(vals, row);
 				}
 				json_object_set_new(mo, "rows", rows);
@@ -1076,16 +1069,11 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 		json_object_set_new(root, "dttc", ds);
 		json_object_set_new(root, "matrices", mats);
 		json_object_set_new(root, "notes", nts);
-		s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(root);
+		tg_json_print(f, root, 10);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "ttc: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "ttc: write error");
-	return TG_OK;
+	return tg_out_status(f, "ttc", err);
 }
