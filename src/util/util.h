@@ -78,6 +78,9 @@ struct json_error_t;
 int   tg_open_regular(const char *path, tg_error *err);                 /* a descriptor, or -1 */
 FILE *tg_fopen_regular(const char *path, tg_error *err);                /* "rb", or NULL */
 struct json_t *tg_json_load_file(const char *path, size_t flags, struct json_error_t *je);
+/* The whole regular file, NUL-terminated (*len bytes before the NUL), or NULL: "PATH: cannot open: ...", "PATH: read
+ * error". */
+char *tg_read_file(const char *path, size_t *len, tg_error *err);
 /* file.c: create a folder and its missing parents (mkdir -p) with mode; 0, or -1 with errno set. */
 int   tg_mkdirs(const char *path, int mode);
 /* parse.c: the whole string must be the value, in range; on failure err says "WHAT: 'S' is not an integer (LO..HI)"
