@@ -183,13 +183,8 @@ bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t
 	int64_t i;
 	int r;
 
-	tg_encoder_config_default(&cfg, TG_ARCH_XLMR);
-	cfg.hidden_size = d;
-	cfg.num_layers = L;
-	cfg.num_heads = heads;
-	cfg.intermediate_size = 4 * d;
-	cfg.vocab_size = vocab;
-	cfg.max_positions = T + 2 > 514 ? T + 2 : 514;
+	tg_encoder_config_sized(&cfg, TG_ARCH_XLMR,
+	    (tg_encoder_sizes){ vocab, d, L, heads, 4 * d, T + 2 > 514 ? T + 2 : 514 });
 	if ((e = tg_encoder_new(&cfg, false, false, &err)) == NULL) {
 		fprintf(stderr, "tamga bench: %s\n", err.msg);
 		return 1;
@@ -253,13 +248,8 @@ bench_train(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t v
 	int64_t i;
 	int r;
 
-	tg_encoder_config_default(&cfg, TG_ARCH_XLMR);
-	cfg.hidden_size = d;
-	cfg.num_layers = L;
-	cfg.num_heads = heads;
-	cfg.intermediate_size = 4 * d;
-	cfg.vocab_size = vocab;
-	cfg.max_positions = T + 2 > 514 ? T + 2 : 514;
+	tg_encoder_config_sized(&cfg, TG_ARCH_XLMR,
+	    (tg_encoder_sizes){ vocab, d, L, heads, 4 * d, T + 2 > 514 ? T + 2 : 514 });
 	if ((e = tg_encoder_new(&cfg, false, false, &err)) == NULL || tg_peft_spec_parse(&spec, spec_s, &err) != TG_OK ||
 	    (p = tg_peft_new(e, &spec, 1, &err)) == NULL || tg_peft_attach(p, e, &err) != TG_OK ||
 	    (h = tg_head_new(TG_TASK_TAGGING, d, 9, 0.1f, 1, &err)) == NULL) {

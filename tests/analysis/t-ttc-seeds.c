@@ -5,21 +5,13 @@
 #include <unistd.h>
 #include "analysis/analysis.h"
 #include "../tap.h"
+#include "../fixture.h"
 
 static void
 add_eval(tg_store *s, int64_t run, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e;
+	tg_eval_row e = fx_eval_row(100, sp, lang, "acc", src, score, 0.04);
 
-	tg_eval_row_init(&e);
-	e.step = 100;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "acc");
-	e.score = score;
-	e.ci_low = score - 0.04;
-	e.ci_high = score + 0.04;
-	e.is_source = src;
 	tg_store_eval_add(s, run, &e, NULL);
 }
 

@@ -13,27 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "../fixture.h"
 #include "train/train.h"
 #include "store/store.h"
-
-static tg_encoder *
-tiny_model(int vocab, tg_error *err)
-{
-	tg_encoder_config c;
-	tg_encoder *e;
-
-	tg_encoder_config_default(&c, TG_ARCH_XLMR);
-	c.vocab_size = vocab;
-	c.hidden_size = 32;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 64;
-	c.max_positions = 130;
-	e = tg_encoder_new(&c, false, false, err);
-	if (e != NULL)
-		tg_encoder_init_random(e, 5);
-	return e;
-}
 
 /* A copy of a CoNLL-U file with a word made only of U+200B (ZERO WIDTH SPACE) inserted first in every sentence:
  * ids, heads, multiword ranges and empty nodes move up by one. */
@@ -101,7 +83,7 @@ build(const char *task, const char *root, const char **targets, int nt, uint64_t
     const tg_tokenizer *tok, tg_error *err)
 {
 	tg_task_opts to;
-	tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), err);
+	tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), err);
 	tg_task *t;
 	int i;
 
@@ -211,7 +193,7 @@ main(void)
 		    "per sentence (%lld -> %lld words)", a ? (long long)a->wo[a->n_items] : -1LL,
 		    b ? (long long)b->wo[b->n_items] : -1LL);
 		if (a != NULL && b != NULL && same_examples(a, b)) {
-			tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+			tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 			tg_head *h = tg_head_new(orig->kind, e->cfg.hidden_size, orig->n_classes, 0.0f, 3, &err);
 			tg_boot_opts bo = { 50, 0.95, 1 };
 			tg_score sa, sb;
@@ -303,7 +285,7 @@ main(void)
 		ri.source = "tr";
 		tg_store_run_new(st, &ri, &id, &err);
 		if (t != NULL && st != NULL) {
-			tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+			tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 			tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, &err);
 			tg_params *sets[1] = { e->params };
 			tg_train_opts o;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "../fixture.h"
 #include "train/train.h"
 #include "store/store.h"
 
@@ -20,33 +21,12 @@ on_step(void *ud, const tg_step_info *s)
 		cancel_flag = 1;
 }
 
-static tg_encoder *
-tiny_model(int vocab, tg_error *err)
-{
-	tg_encoder_config c;
-	tg_encoder *e;
-
-	tg_encoder_config_default(&c, TG_ARCH_XLMR);
-	c.vocab_size = vocab;
-	c.hidden_size = 32;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 64;
-	c.max_positions = 130;
-	c.hidden_dropout = 0.1f;
-	c.attention_dropout = 0.1f;
-	e = tg_encoder_new(&c, false, false, err);
-	if (e != NULL)
-		tg_encoder_init_random(e, 5);
-	return e;
-}
-
 /* One full run: head + encoder (full fine-tuning) on max_train sentences. */
 static int
 run(const char *dir, tg_tokenizer *tok, tg_task *t, const char *ckpt, bool resume, int stop, tg_store *st,
     int64_t run_id, float **params_out, int64_t *np, tg_train_result *res, tg_error *err)
 {
-	tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), err);
+	tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), err);
 	tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, err);
 	tg_params *sets[1] = { e->params };
 	tg_train_opts o;
@@ -125,7 +105,7 @@ main(void)
 	to.max_eval = 150;
 	to.max_len = 64;
 	{
-		tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 		t = tg_task_build(&to, tok, &e->cfg, &err);
 		tg_encoder_free(e);
 	}
@@ -135,7 +115,7 @@ main(void)
 	ok(t->train->n_items == 400 && t->dev->n_items == 150 && t->n_eval == 2, "400 train, 150 dev, 2 targets");
 	ok(t->chance > 0.1 && t->chance < 0.5, "chance = majority tag rate %.3f", t->chance);
 	{   /* evaluation batches sentences in length order: each still gets the score it gets alone */
-		tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 		tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, &err);
 		tg_boot_opts bo = { 100, 0.95, 1 };
 		tg_score s64 = { 0 }, s1 = { 0 };
@@ -208,7 +188,7 @@ main(void)
 		to2.max_train = 50;
 		to2.max_eval = 20;
 		tg_task *t2;
-		tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 		t2 = tg_task_build(&to2, tok, &e->cfg, &err);
 		tg_encoder_free(e);
 		ok(t2 != NULL, "NER task tr -> az builds (PAN-X)");

@@ -7,21 +7,13 @@
 #include <unistd.h>
 #include "../tap.h"
 #include "tui/tui-int.h"
+#include "../fixture.h"
 
 static tg_eval_row
 ev(int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e;
+	tg_eval_row e = fx_eval_row(step, sp, lang, "accuracy", src, score, 0.02);
 
-	tg_eval_row_init(&e);
-	e.step = step;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "accuracy");
-	e.is_source = src;
-	e.score = score;
-	e.ci_low = score - 0.02;
-	e.ci_high = score + 0.02;
 	e.n_items = 100;
 	return e;
 }

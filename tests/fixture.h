@@ -1,0 +1,156 @@
+/* Helpers the C tests share (include after tap.h): paths under a test folder, evaluation rows to store, and the tiny
+ * encoder of the training tests, float32 tensors of safetensors files and their relative error. */
+#ifndef TG_TEST_FIXTURE_H
+#define TG_TEST_FIXTURE_H
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/model.h"
+#include "model/safetensors.h"
+#include "store/store.h"
+
+/* DIR/NAME, in one of eight buffers used in turn (valid until the eighth call after). */
+static inline char *
+fx_path(const char *dir, const char *name)
+{
+	static char buf[8][512];
+	static int k;
+	char *p = buf[k++ % 8];
+
+	snprintf(p, 512, "%s/%s", dir, name);
+	return p;
+}
+
+/* Write n bytes (a text) to PATH; a file that cannot be written ends the test (exit 1). */
+static inline void
+fx_write(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static inline void
+fx_write_text(const char *path, const char *text)
+{
+	fx_write(path, text, strlen(text));
+}
+
+/* An evaluation row: the score with the interval score ± half (NaN: no interval); n_items and chance unset. */
+static inline tg_eval_row
+fx_eval_row(int64_t step, tg_split sp, const char *lang, const char *metric, bool src, double score, double half)
+{
+	tg_eval_row e;
+
+	tg_eval_row_init(&e);
+	e.step = step;
+	e.split = sp;
+	snprintf(e.lang, sizeof e.lang, "%s", lang);
+	snprintf(e.metric, sizeof e.metric, "%s", metric);
+	e.is_source = src;
+	e.score = score;
+	if (!isnan(half)) {
+		e.ci_low = score - half;
+		e.ci_high = score + half;
+	}
+	return e;
+}
+
+/* The training tests' encoder: XLM-R shaped, hidden 32, 2 layers, 2 heads, FFN 64, 130 positions, seed 5. */
+static inline tg_encoder *
+fx_tiny_model(int vocab, tg_error *err)
+{
+	tg_encoder_config c;
+	tg_encoder *e;
+
+	tg_encoder_config_sized(&c, TG_ARCH_XLMR, (tg_encoder_sizes){ vocab, 32, 2, 2, 64, 130 });
+	e = tg_encoder_new(&c, false, false, err);
+	if (e != NULL)
+		tg_encoder_init_random(e, 5);
+	return e;
+}
+
+/* A tensor of a safetensors file as float32 in a new buffer (*numel values), or NULL when it is missing or does not
+ * convert. */
+static inline float *
+fx_st_f32(tg_st_file *f, const char *name, int64_t *numel)
+{
+	const tg_st_tensor *t = tg_st_find(f, name);
+	float *buf;
+
+	if (t == NULL)
+		return NULL;
+	buf = tg_xmalloc((size_t)(t->numel ? t->numel : 1) * sizeof(float));
+	if (tg_st_read_f32(f, t, buf, t->numel, NULL) != TG_OK) {
+		free(buf);
+		return NULL;
+	}
+	*numel = t->numel;
+	return buf;
+}
+
+/* max |a - b| / max(max |b|, floor): the floor keeps values that are zero in exact arithmetic from turning rounding
+ * noise into a huge relative error. */
+static inline double
+fx_rel_err(const float *a, const float *b, int64_t n, double floor_)
+{
+	double m = 0, r = floor_;
+	int64_t i;
+
+	for (i = 0; i < n; i++) {
+		double d = fabs((double)a[i] - b[i]);
+		if (!(d <= m))
+			m = d;
+		if (fabs(b[i]) > r)
+			r = fabs(b[i]);
+	}
+	return m / (r > 0 ? r : 1);
+}
+
+/* The inputs a parity reference stores as float32 B x T tensors (input.ids, input.mask, input.types,
+ * input.labels): into the batch (ids, type_ids, mask; B, T) and the masked-LM labels. false when one is missing.
+ * fx_ref_batch_free releases them. */
+static inline bool
+fx_ref_batch(tg_st_file *f, tg_batch *b, int32_t **labels)
+{
+	static const char *const names[3] = { "input.ids", "input.types", "input.labels" };
+	int32_t **dst[3] = { &b->ids, &b->type_ids, labels };
+	int64_t n = 0, nm = 0, i;
+	int k;
+
+	memset(b, 0, sizeof *b);
+	*labels = NULL;
+	if (tg_st_find(f, "input.ids") == NULL || (b->mask = fx_st_f32(f, "input.mask", &nm)) == NULL)
+		return false;
+	b->B = tg_st_find(f, "input.ids")->shape[0];
+	b->T = tg_st_find(f, "input.ids")->shape[1];
+	for (k = 0; k < 3; k++) {
+		float *v = fx_st_f32(f, names[k], &n);
+
+		if (v == NULL || n != nm) {
+			free(v);
+			return false;
+		}
+		*dst[k] = tg_xmalloc((size_t)n * sizeof(int32_t));
+		for (i = 0; i < n; i++)
+			(*dst[k])[i] = (int32_t)v[i];
+		free(v);
+	}
+	return true;
+}
+
+static inline void
+fx_ref_batch_free(tg_batch *b, int32_t *labels)
+{
+	free(b->ids);
+	free(b->type_ids);
+	free(b->mask);
+	free(labels);
+}
+
+#endif
