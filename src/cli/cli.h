@@ -54,6 +54,10 @@ int tg_cmd_sweep(int argc, char **argv);
 int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
+/* cmd-analyze.c: the run filters tamga analyze and plot share (--task, --method, --source, --layers, --split dev|test)
+ * into t; 1 when a is one of them (*split_set, if given, says --split was), 0 when not, -1 after a usage error. */
+struct tg_ttc_opts;
+int tg_cli_run_filter(const char *cmd, const char *a, const char *v, struct tg_ttc_opts *t, bool *split_set);
 /* cmd-eval.c */
 int tg_cmd_eval(int argc, char **argv);
 int tg_cmd_predict(int argc, char **argv);
@@ -80,6 +84,8 @@ int  tg_cli_help(const char *cmd, const char *more);
 int  tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out);
 int  tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out);
 int  tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max);
+/* main.c: Ctrl-C sets the returned flag, which the engine polls as its cancel flag (stop after the current step). */
+volatile int *tg_cli_cancel_on_sigint(void);
 /* main.c: "unknown option '--bach'; did you mean '--batch'?" among the options named in the command's usage line
  * and in extra (more help text, may be NULL); returns 2. tg_cli_known_option: whether opt is one of them. */
 int  tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra);

@@ -1,20 +1,10 @@
 /* tamga pretrain: build the small default model (tokenizer + masked-LM encoder) from the data root. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "train/train.h"
-
-static volatile int interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 int
 tg_cmd_pretrain(int argc, char **argv)
@@ -78,8 +68,7 @@ tg_cmd_pretrain(int argc, char **argv)
 		fprintf(stderr, "tamga pretrain: %s already holds a model (use --force to train again)\n", o.out_dir);
 		return 0;
 	}
-	signal(SIGINT, on_sigint);
-	o.cancel = &interrupted;
+	o.cancel = tg_cli_cancel_on_sigint();
 	if (tg_pretrain(&o, &err) != TG_OK) {
 		fprintf(stderr, "tamga pretrain: %s\n", err.msg);
 		if (err.hint[0])

@@ -1,20 +1,10 @@
 /* tamga train: fine-tune a model with a PEFT method on a task's source language and evaluate every target. */
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "exp/exp.h"
-
-static volatile int interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 /* Options beyond the usage line, for --help and "did you mean". */
 static const char more_help[] =
@@ -241,8 +231,7 @@ tg_cmd_train(int argc, char **argv)
 	x.argv_json = aj;
 	x.train.progress = !quiet;
 	x.claim = sweep_point && x.resume_run <= 0;
-	signal(SIGINT, on_sigint);
-	x.train.cancel = &interrupted;
+	x.train.cancel = tg_cli_cancel_on_sigint();
 	rc = tg_experiment_run(&x, &id, &res, &err);
 	free(aj);
 	free(sv);

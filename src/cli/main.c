@@ -1,5 +1,6 @@
 /* Entry point of the tamga program: global options, --help, --version and subcommand dispatch. */
 #include "config.h"
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,22 @@ tg_cli_known_option(const char *cmd, const char *opt, const char *extra)
 		if (strcmp(cand[i], opt) == 0)
 			return true;
 	return false;
+}
+
+static volatile int cancel_flag;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+volatile int *
+tg_cli_cancel_on_sigint(void)
+{
+	signal(SIGINT, on_sigint);
+	return &cancel_flag;
 }
 
 int
