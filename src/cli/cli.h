@@ -15,6 +15,7 @@
 #define TG_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "util/util.h"
 
@@ -84,6 +85,9 @@ int  tg_cli_help(const char *cmd, const char *more);
 int  tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out);
 int  tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out);
 int  tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max);
+/* main.c: a command with subcommands given none or asked for help (-h, --help, help): usage printed (to stderr
+ * without a subcommand) and the exit status returned (2 or 0); -1 otherwise. */
+int tg_cli_sub_help(int argc, char **argv, void (*usage)(FILE *));
 /* main.c: Ctrl-C sets the returned flag, which the engine polls as its cancel flag (stop after the current step). */
 volatile int *tg_cli_cancel_on_sigint(void);
 /* main.c: "unknown option '--bach'; did you mean '--batch'?" among the options named in the command's usage line

@@ -580,10 +580,8 @@ tg_cmd_analyze(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	o.layer = -1;
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
+	if ((r = tg_cli_sub_help(argc, argv, usage)) >= 0)
+		return r;
 	sub = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -58,16 +58,14 @@ tg_cmd_plot(int argc, char **argv)
 	const char *sub, *ws = NULL, *out = NULL, *csv = NULL, *what = "margin", *metric = NULL, *by = "source";
 	const char *csv_out = NULL;
 	int64_t runs[256];
-	int nruns = 0, i, w = 0, h = 0, form = TG_SCALE_DPT, rc = 1;
+	int nruns = 0, i, w = 0, h = 0, form = TG_SCALE_DPT, rc = 1, help_rc;
 	tg_ttc_opts to = { 0 };
 	tg_error err = { 0 };
 	tg_store *s = NULL;
 	bool dev_set = false, h_default;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
+	if ((help_rc = tg_cli_sub_help(argc, argv, usage)) >= 0)
+		return help_rc;
 	sub = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

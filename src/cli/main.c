@@ -81,6 +81,15 @@ tg_cli_is_help(const char *arg)
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
+int
+tg_cli_sub_help(int argc, char **argv, void (*usage)(FILE *))
+{
+	if (argc >= 2 && !tg_cli_is_help(argv[1]) && strcmp(argv[1], "help") != 0)
+		return -1;
+	usage(argc < 2 ? stderr : stdout);
+	return argc < 2 ? 2 : 0;
+}
+
 const tg_command *
 tg_command_find(const char *name)
 {
