@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "model/model.h"
 #include "model/safetensors.h"
 #include "store/store.h"
+#include "tokenize/tokenizer.h"
 
 /* DIR/NAME, in one of eight buffers used in turn (valid until the eighth call after). */
 static inline char *
@@ -41,6 +43,17 @@ fx_write_text(const char *path, const char *text)
 	fx_write(path, text, strlen(text));
 }
 
+/* rm -rf DIR (a "# could not remove" line when that fails). */
+static inline void
+fx_rm_rf(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+}
+
 /* An evaluation row: the score with the interval score ± half (NaN: no interval); n_items and chance unset. */
 static inline tg_eval_row
 fx_eval_row(int64_t step, tg_split sp, const char *lang, const char *metric, bool src, double score, double half)
@@ -59,6 +72,46 @@ fx_eval_row(int64_t step, tg_split sp, const char *lang, const char *metric, boo
 		e.ci_high = score + half;
 	}
 	return e;
+}
+
+/* The data root ($TAMGA_DATA); without a readable one the test is skipped here ("1..0 # SKIP", exit 0). */
+static inline const char *
+fx_data_root(void)
+{
+	const char *root = getenv("TAMGA_DATA");
+
+	if (root == NULL || *root == '\0' || access(root, R_OK) != 0) {
+		printf("1..0 # SKIP no data root (set TAMGA_DATA)\n");
+		exit(0);
+	}
+	return root;
+}
+
+/* A SentencePiece unigram model (vocabulary `vocab`) trained in a new folder made from the mkdtemp template tmpl,
+ * on the first `lines` lines of the data root's Turkish, Azerbaijani and Kazakh text, and loaded; NULL with err
+ * set when it fails. */
+static inline tg_tokenizer *
+fx_turkic_sp(const char *root, char *tmpl, int lines, int vocab, tg_error *err)
+{
+	char path[1400], cmd[4096];
+
+	if (mkdtemp(tmpl) == NULL) {
+		tg_error_set(err, TG_E_IO, "%s: cannot make a temporary folder", tmpl);
+		return NULL;
+	}
+	snprintf(path, sizeof path, "%s/sample.txt", tmpl);
+	snprintf(cmd, sizeof cmd, "cat '%s'/text/tr/*.txt '%s'/text/az/*.txt '%s'/text/kk/*.txt 2>/dev/null | "
+	    "head -n %d > '%s'", root, root, root, lines, path);
+	if (system(cmd) != 0) {
+		tg_error_set(err, TG_E_IO, "%s: could not write the sample text", path);
+		return NULL;
+	}
+	snprintf(cmd, sizeof cmd, "%s/spm", tmpl);
+	if (tg_tokenizer_train_sp(path, cmd, vocab, "unigram", "pad_id=1 bos_id=0 eos_id=2 unk_id=3 "
+	    "user_defined_symbols=<mask> minloglevel=2", err) != TG_OK)
+		return NULL;
+	snprintf(path, sizeof path, "%s/spm.model", tmpl);
+	return tg_tokenizer_load(path, err);
 }
 
 /* The training tests' encoder: XLM-R shaped, hidden 32, 2 layers, 2 heads, FFN 64, 130 positions, seed 5. */

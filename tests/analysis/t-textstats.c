@@ -353,11 +353,6 @@ main(void)
 	test_tokstats_words();
 	test_tokstats_sp();
 	test_corpus_collect();
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	fx_rm_rf(root);
 	return done_testing();
 }

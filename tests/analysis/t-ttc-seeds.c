@@ -50,7 +50,7 @@ cell(const tg_ttc_table *t, const char *method)
 int
 main(void)
 {
-	char dir[] = "/tmp/tamga-ttc-seeds.XXXXXX", cmd[128];
+	char dir[] = "/tmp/tamga-ttc-seeds.XXXXXX";
 	tg_error err = { 0 };
 	tg_store *s;
 	tg_ttc_opts o;
@@ -97,8 +97,6 @@ main(void)
 	    c ? c->n_seeds : -1);
 	tg_ttc_table_free(t);
 	tg_store_close(s);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		diag("could not remove %s", dir);
+	fx_rm_rf(dir);
 	return done_testing();
 }

@@ -425,11 +425,6 @@ main(void)
 		tg_ttc_table_free(t);
 		tg_store_close(s);
 	}
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	fx_rm_rf(root);
 	return done_testing();
 }

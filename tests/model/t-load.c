@@ -214,8 +214,6 @@ fifos(void)
 int
 main(void)
 {
-	char cmd[300];
-
 	signal(SIGPIPE, SIG_IGN);
 #if !defined(__SANITIZE_ADDRESS__)
 	{
@@ -233,8 +231,6 @@ main(void)
 	nonfinite_warning();
 	config_vs_weights();
 	fifos();
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
-		diag("could not remove %s", tmp);
+	fx_rm_rf(tmp);
 	return done_testing();
 }

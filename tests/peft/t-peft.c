@@ -836,11 +836,6 @@ main(void)
 	test_lora_config();
 	test_hf_folder();
 	test_tamga_errors();
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", tmpdir);
-	}
+	fx_rm_rf(tmpdir);
 	return done_testing();
 }

@@ -8,6 +8,7 @@
 #include <cairo.h>
 #include "../tap.h"
 #include "plot/plot.h"
+#include "../fixture.h"
 
 static char dir[256];
 
@@ -246,12 +247,8 @@ main(void)
 
 	if (keep && *keep)
 		diag("plots kept in %s", dir);
-	else {
-		char cmd[600];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", dir);
-	}
+	else
+		fx_rm_rf(dir);
 	cairo_debug_reset_static_data();
 	return done_testing();
 }

@@ -220,7 +220,7 @@ int
 main(void)
 {
 	tg_error err = { 0 };
-	char root[256], cmd[300];
+	char root[256];
 	tg_store *s, *ro;
 	tg_run_info ri;
 	int64_t r1, r2, r3, ids[2], best;
@@ -365,10 +365,7 @@ main(void)
 	ok(tg_report_build(s, ids, 1, &o, &err) == NULL && strstr(err.msg, "run 999"), "a missing run: %s", err.msg);
 	tg_store_close(s);
 
-	if (tap_failed == 0) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	if (tap_failed == 0)
+		fx_rm_rf(root);
 	return done_testing();
 }
