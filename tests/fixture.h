@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "chart/chart.h"
 #include "model/model.h"
 #include "model/safetensors.h"
 #include "store/store.h"
@@ -41,6 +42,19 @@ static inline void
 fx_write_text(const char *path, const char *text)
 {
 	fx_write(path, text, strlen(text));
+}
+
+/* Whether a row of the cell grid holds needle. */
+static inline bool
+fx_cells_has(const tg_cells *g, const char *needle)
+{
+	char row[4096];
+	int y;
+
+	for (y = 0; y < g->h; y++)
+		if (strstr(tg_cells_row_text(g, y, row, sizeof row), needle))
+			return true;
+	return false;
 }
 
 /* rm -rf DIR (a "# could not remove" line when that fails). */

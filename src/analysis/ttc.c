@@ -682,17 +682,6 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 /* ---- matrices ---------------------------------------------------------------------------------------------------- */
 
 static int
-str_index(char **v, int n, const char *s)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return i;
-	return -1;
-}
-
-static int
 cmp_pstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -727,7 +716,7 @@ tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *nout
 
 	for (i = 0; i < t->n; i++) {
 		matrix_key(&t->cell[i], by, buf, sizeof buf);
-		if (str_index(keys, nk, buf) < 0)
+		if (tg_str_index(keys, nk, buf) < 0)
 			keys[nk++] = tg_xstrdup(buf);
 	}
 	m = tg_xcalloc((size_t)(nk ? nk : 1), sizeof *m);
@@ -740,9 +729,9 @@ tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *nout
 			if (strcmp(buf, keys[k]) != 0)
 				continue;
 			row_key(&t->cell[i], by, buf, sizeof buf);
-			if (str_index(rows, nrow, buf) < 0)
+			if (tg_str_index(rows, nrow, buf) < 0)
 				rows[nrow++] = tg_xstrdup(buf);
-			if (str_index(cols, ncol, t->cell[i].target) < 0)
+			if (tg_str_index(cols, ncol, t->cell[i].target) < 0)
 				cols[ncol++] = tg_xstrdup(t->cell[i].target);
 		}
 		qsort(rows, (size_t)nrow, sizeof *rows, cmp_pstr);
@@ -760,8 +749,8 @@ tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *nout
 			if (strcmp(buf, keys[k]) != 0)
 				continue;
 			row_key(&t->cell[i], by, buf, sizeof buf);
-			r = str_index(m[k]->row_names, nrow, buf);
-			c = str_index(m[k]->col_names, ncol, t->cell[i].target);
+			r = tg_str_index(m[k]->row_names, nrow, buf);
+			c = tg_str_index(m[k]->col_names, ncol, t->cell[i].target);
 			m[k]->v[r * ncol + c] = t->cell[i].seeds.mean;
 		}
 		free(rows);
@@ -785,7 +774,7 @@ tg_ttc_matrix_join(tg_matrix **m, int n)
 	for (k = 0; k < n; k++) {
 		nr += m[k]->rows;
 		for (c = 0; c < m[k]->cols; c++)
-			if (str_index(cols, nc, m[k]->col_names[c]) < 0) {
+			if (tg_str_index(cols, nc, m[k]->col_names[c]) < 0) {
 				if (nc == cap)
 					cols = tg_xrealloc(cols, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *cols);
 				cols[nc++] = m[k]->col_names[c];
@@ -808,7 +797,7 @@ tg_ttc_matrix_join(tg_matrix **m, int n)
 			else
 				tg_xasprintf(&o->row_names[nr], "%s | %s", key, m[k]->row_names[r]);
 			for (c = 0; c < m[k]->cols; c++)
-				o->v[nr * nc + str_index(o->col_names, nc, m[k]->col_names[c])] = m[k]->v[r * m[k]->cols + c];
+				o->v[nr * nc + tg_str_index(o->col_names, nc, m[k]->col_names[c])] = m[k]->v[r * m[k]->cols + c];
 		}
 	free(cols);
 	return o;

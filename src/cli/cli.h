@@ -83,6 +83,8 @@ int  tg_cli_help(const char *cmd, const char *more);
 /* main.c: strict numbers and lists for option OPT of command CMD (util/parse.c): 0, or 2 after printing
  * "tamga CMD: option 'OPT': '1.5' is not an integer (1..65536)". tg_cli_list returns n, or -1 after printing. */
 int  tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out);
+/* tg_cli_int into a long. */
+int  tg_cli_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
 int  tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out);
 int  tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max);
 /* main.c: a command with subcommands given none or asked for help (-h, --help, help): usage printed (to stderr

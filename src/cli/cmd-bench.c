@@ -410,17 +410,6 @@ bench_data(const char *root_opt, const char *tok_path, int json)
 	return 0;
 }
 
-static int
-parse_int(const char *opt, const char *s, long lo, long hi, long *out)
-{
-	int64_t v;
-
-	if (tg_cli_int("bench", opt, s, lo, hi, &v))
-		return 2;
-	*out = (long)v;
-	return 0;
-}
-
 int
 tg_cmd_bench(int argc, char **argv)
 {
@@ -470,7 +459,7 @@ tg_cmd_bench(int argc, char **argv)
 			return tg_cli_unknown_option("bench", argv[i], NULL);
 		if (i + 1 >= argc)
 			return tg_cli_usage_error("bench", "%s needs a value", argv[i]);
-		if (parse_int(argv[i], argv[i + 1], lo, hi, dst))
+		if (tg_cli_long("bench", argv[i], argv[i + 1], lo, hi, dst))
 			return 2;
 		i++;
 	}

@@ -82,6 +82,17 @@ tg_cli_is_help(const char *arg)
 }
 
 int
+tg_cli_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
+{
+	int64_t x;
+
+	if (tg_cli_int(cmd, opt, v, lo, hi, &x))
+		return 2;
+	*out = (long)x;
+	return 0;
+}
+
+int
 tg_cli_sub_help(int argc, char **argv, void (*usage)(FILE *))
 {
 	if (argc >= 2 && !tg_cli_is_help(argv[1]) && strcmp(argv[1], "help") != 0)
