@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../tap.h"
-#include "../fixture.h"
+#include "../testutil.h"
 #include "analysis/analysis.h"
 
 static char root[256];
@@ -22,7 +22,7 @@ __lsan_default_suppressions(void)
 static char *
 path_in(const char *name)
 {
-	return fx_path(root, name);
+	return tu_path(root, name);
 }
 
 /* The file starts with sig and has at least min bytes. */
@@ -66,7 +66,7 @@ save(tg_plot *p, const char *name, const char *sig)
 static void
 add_eval(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e = fx_eval_row(step, sp, lang, "acc", src, score, 0.03);
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, 0.03);
 
 	tg_store_eval_add(s, run, &e, NULL);
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "../tap.h"
-#include "../fixture.h"
+#include "../testutil.h"
 #include "analysis/analysis.h"
 
 static char root[256];
@@ -16,7 +16,7 @@ static char root[256];
 static char *
 path_in(const char *name)
 {
-	return fx_path(root, name);
+	return tu_path(root, name);
 }
 
 static void
@@ -310,9 +310,9 @@ test_corpus_collect(void)
 	snprintf(data, sizeof data, "%s/data", root);
 	mkdirs(path_in("data/text/en"));
 	mkdirs(path_in("data/tatoeba/kk"));
-	fx_write_text(path_in("data/text/en/en.train-dev-derived.txt"), "one two three\nfour five\none two three\n");
-	fx_write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.kaz"), "бір екі\nүш\n");
-	fx_write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.eng"), "one two\nthree\n");
+	tu_write_text(path_in("data/text/en/en.train-dev-derived.txt"), "one two three\nfour five\none two three\n");
+	tu_write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.kaz"), "бір екі\nүш\n");
+	tu_write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.eng"), "one two\nthree\n");
 	reg = tg_registry_scan(data, &err);
 	if (!ok(reg != NULL, "a small data root: %s", reg ? "" : err.msg))
 		return;
@@ -353,6 +353,6 @@ main(void)
 	test_tokstats_words();
 	test_tokstats_sp();
 	test_corpus_collect();
-	fx_rm_rf(root);
+	tu_rm_rf(root);
 	return done_testing();
 }

@@ -5,12 +5,12 @@
 #include <unistd.h>
 #include "analysis/analysis.h"
 #include "../tap.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static void
 add_eval(tg_store *s, int64_t run, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e = fx_eval_row(100, sp, lang, "acc", src, score, 0.04);
+	tg_eval_row e = tu_eval_row(100, sp, lang, "acc", src, score, 0.04);
 
 	tg_store_eval_add(s, run, &e, NULL);
 }
@@ -97,6 +97,6 @@ main(void)
 	    c ? c->n_seeds : -1);
 	tg_ttc_table_free(t);
 	tg_store_close(s);
-	fx_rm_rf(dir);
+	tu_rm_rf(dir);
 	return done_testing();
 }

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include "../tap.h"
 #include "analysis/analysis.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static char root[256];
 static double fix_chance = 1.0 / 3;   /* the chance level stored with the next evaluation rows */
@@ -45,7 +45,7 @@ make_items(tg_store *s, int64_t run, int64_t step, const char *lang, int n, doub
 static void
 add_eval(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e = fx_eval_row(step, sp, lang, "acc", src, score, NAN);
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, NAN);
 	tg_error err = { 0 };
 
 	e.n_items = 100;
@@ -425,6 +425,6 @@ main(void)
 		tg_ttc_table_free(t);
 		tg_store_close(s);
 	}
-	fx_rm_rf(root);
+	tu_rm_rf(root);
 	return done_testing();
 }

@@ -25,7 +25,7 @@
 #include "train/train.h"
 #include "model/safetensors.h"
 #include "tokenize/tokenizer.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static int
 die(const char *what, const tg_error *err)
@@ -37,7 +37,7 @@ die(const char *what, const tg_error *err)
 static float *
 read_f32(tg_st_file *f, const char *name, int64_t *numel, int64_t *shape)
 {
-	float *buf = fx_st_f32(f, name, numel);
+	float *buf = tu_st_f32(f, name, numel);
 	const tg_st_tensor *t = tg_st_find(f, name);
 	int d;
 

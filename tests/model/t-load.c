@@ -16,7 +16,7 @@
 #include "../tap.h"
 #include "model/model.h"
 #include "data/data-internal.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static char tmp[256];
 
@@ -152,13 +152,13 @@ config_vs_weights(void)
 	tg_encoder_save(e, dir, &err);
 	tg_encoder_free(e);
 	snprintf(path, sizeof path, "%s/config.json", dir);
-	fx_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":65536,\"num_hidden_layers\":2,"
+	tu_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":65536,\"num_hidden_layers\":2,"
 	    "\"num_attention_heads\":2,\"intermediate_size\":32,\"max_position_embeddings\":16}");
 	back = tg_encoder_load(dir, &err);
 	ok(back == NULL && strstr(err.msg, "has shape (40, 16), config.json implies (40, 65536)") != NULL,
 	    "hidden_size 65536 over width-16 weights: a shape error before any allocation: %s", err.msg);
 	tg_encoder_free(back);
-	fx_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":1024,"
+	tu_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":1024,"
 	    "\"num_attention_heads\":2,\"intermediate_size\":32,\"max_position_embeddings\":16}");
 	back = tg_encoder_load(dir, &err);
 	ok(back == NULL && strstr(err.msg, "config.json has 1024 layers (num_hidden_layers), but the weights hold 2"),
@@ -166,7 +166,7 @@ config_vs_weights(void)
 	tg_encoder_free(back);
 	ok(tg_encoder_check_weights(dir, &(tg_encoder_config){ 0 }, &err) == TG_ERR,
 	    "tg_encoder_check_weights refuses a config with no heads: %s", err.msg);
-	fx_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":2,"
+	tu_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":2,"
 	    "\"num_attention_heads\":2,\"intermediate_size\":32,\"max_position_embeddings\":16,\"hidden_act\":5}");
 	back = tg_encoder_load(dir, &err);
 	ok(back == NULL && strstr(err.msg, "\"hidden_act\" must be a string") != NULL,
@@ -231,6 +231,6 @@ main(void)
 	nonfinite_warning();
 	config_vs_weights();
 	fifos();
-	fx_rm_rf(tmp);
+	tu_rm_rf(tmp);
 	return done_testing();
 }

@@ -7,26 +7,26 @@
 #include "../tap.h"
 #include "model/model.h"
 #include "model/safetensors.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static float *
 read_all(tg_st_file *f, const char *name, int64_t *numel)
 {
-	float *buf = fx_st_f32(f, name, numel);
+	float *buf = tu_st_f32(f, name, numel);
 
 	if (buf == NULL && tg_st_find(f, name) == NULL)
 		diag("expected.safetensors has no '%s'", name);
 	return buf;
 }
 
-/* fx_rel_err's floor: gradients that are zero in exact arithmetic (the key bias: softmax ignores a shift shared by
+/* tu_rel_err's floor: gradients that are zero in exact arithmetic (the key bias: softmax ignores a shift shared by
  * a row's scores). */
 static double rel_floor = 0;
 
 static double
 rel_err(const float *a, const float *b, int64_t n)
 {
-	return fx_rel_err(a, b, n, rel_floor);
+	return tu_rel_err(a, b, n, rel_floor);
 }
 
 static int
@@ -95,7 +95,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d = e->cfg.hidden_size;
-	if (!fx_ref_batch(f, &b, &labels)) {
+	if (!tu_ref_batch(f, &b, &labels)) {
 		ok(0, "%s: the inputs (input.ids, .mask, .types, .labels) are missing or differ in size", path);
 		return 1;
 	}
@@ -154,7 +154,7 @@ main(int argc, char **argv)
 	tg_tensor_release(emb);
 	tg_st_close(f);
 	tg_encoder_free(e);
-	fx_ref_batch_free(&b, labels);
+	tu_ref_batch_free(&b, labels);
 	(void)d;
 	printf("# parity %s: hidden %.2g, logits/loss checked, gradients %.2g\n", dir, worst_h, worst_g);
 	return done_testing();

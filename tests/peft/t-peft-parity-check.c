@@ -8,7 +8,7 @@
 #include "../tap.h"
 #include "peft/peft.h"
 #include "model/safetensors.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 int
 main(int argc, char **argv)
@@ -50,18 +50,18 @@ main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/expected.safetensors", dir);
 	if ((f = tg_st_open(path, &err)) == NULL)
 		return ok(0, "open %s: %s", path, err.msg), 1;
-	if (!fx_ref_batch(f, &b, &labels))
+	if (!tu_ref_batch(f, &b, &labels))
 		return ok(0, "%s: the inputs (input.ids, .mask, .types, .labels) are missing or differ in size", path), 1;
 	g = tg_graph_new();
 	if (tg_encoder_forward(enc, g, &b, false, -1, &out, &err) != TG_OK ||
 	    (logits = tg_encoder_mlm_logits(enc, g, out.last, NULL, 0, &err)) == NULL ||
 	    (loss = tg_cross_entropy(g, logits, labels, -100, 0.0f, &err)) == NULL)
 		return ok(0, "forward: %s", err.msg), 1;
-	ref = fx_st_f32(f, "logits", &nr);
-	e = ref && nr == logits->numel ? fx_rel_err(logits->data, ref, nr, 0) : INFINITY;
+	ref = tu_st_f32(f, "logits", &nr);
+	e = ref && nr == logits->numel ? tu_rel_err(logits->data, ref, nr, 0) : INFINITY;
 	ok(e <= tol, "%s: masked-LM logits agree with PyTorch (relative error %.2g)", dir, e);
 	free(ref);
-	ref = fx_st_f32(f, "loss", &nr);
+	ref = tu_st_f32(f, "loss", &nr);
 	e = ref ? fabs(loss->data[0] - ref[0]) / fabs(ref[0]) : INFINITY;
 	ok(e <= tol, "%s: loss agrees (%.6f vs %.6f, relative error %.2g)", dir, loss->data[0], ref ? ref[0] : NAN, e);
 	free(ref);
@@ -70,7 +70,7 @@ main(int argc, char **argv)
 	ps = tg_peft_params(top);
 	for (k = 0; k < ps->n; k++) {     /* a floor for gradients that vanish in exact arithmetic */
 		snprintf(path, sizeof path, "grad.%s", ps->names[k]);
-		if ((ref = fx_st_f32(f, path, &nr)) != NULL) {
+		if ((ref = tu_st_f32(f, path, &nr)) != NULL) {
 			for (i = 0; i < nr; i++)
 				if (fabs(ref[i]) * 1e-3 > floor_)
 					floor_ = fabs(ref[i]) * 1e-3;
@@ -86,7 +86,7 @@ main(int argc, char **argv)
 		if ((te = tg_st_find(f, path)) != NULL && tg_st_read_f32(f, te, &v, 1, NULL) == TG_OK && 3.0 * v > t)
 			t = 3.0 * v;
 		snprintf(path, sizeof path, "grad.%s", ps->names[k]);
-		ref = fx_st_f32(f, path, &nr);
+		ref = tu_st_f32(f, path, &nr);
 		if (ref == NULL || gt == NULL || nr != gt->numel) {
 			ok(0, "%s: %s present in both (tamga %lld, PyTorch %lld elements)", dir, path,
 			    (long long)(gt ? gt->numel : -1), (long long)(ref ? nr : -1));
@@ -94,7 +94,7 @@ main(int argc, char **argv)
 			free(ref);
 			continue;
 		}
-		e = fx_rel_err(gt->data, ref, nr, floor_);
+		e = tu_rel_err(gt->data, ref, nr, floor_);
 		if (getenv("TAMGA_PARITY_VERBOSE"))
 			diag("%-60s relative error %.3g (tolerance %.3g)", path, e, t);
 		if (e > t) {
@@ -123,6 +123,6 @@ main(int argc, char **argv)
 	tg_peft_free(top);
 	tg_peft_free(lang);
 	tg_encoder_free(enc);
-	fx_ref_batch_free(&b, labels);
+	tu_ref_batch_free(&b, labels);
 	return done_testing() ? 1 : 0;
 }

@@ -8,7 +8,7 @@
 #include <cairo.h>
 #include "../tap.h"
 #include "plot/plot.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static char dir[256];
 
@@ -248,7 +248,7 @@ main(void)
 	if (keep && *keep)
 		diag("plots kept in %s", dir);
 	else
-		fx_rm_rf(dir);
+		tu_rm_rf(dir);
 	cairo_debug_reset_static_data();
 	return done_testing();
 }

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include "../tap.h"
 #include "store/store.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static double fix_chance = NAN;     /* the chance level stored with the next rows (NAN: none, as before schema 4) */
 
@@ -14,7 +14,7 @@ static void
 ev(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score, double lo,
    double hi, int64_t n, tg_error *err)
 {
-	tg_eval_row e = fx_eval_row(step, sp, lang, "acc", src, score, NAN);
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, NAN);
 
 	e.ci_low = lo;
 	e.ci_high = hi;
@@ -366,6 +366,6 @@ main(void)
 	tg_store_close(s);
 
 	if (tap_failed == 0)
-		fx_rm_rf(root);
+		tu_rm_rf(root);
 	return done_testing();
 }

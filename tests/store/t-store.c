@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../tap.h"
-#include "../fixture.h"
+#include "../testutil.h"
 #include "store/store-internal.h"
 
 static char root[256];
@@ -19,7 +19,7 @@ static char root[256];
 static char *
 path_in(const char *name)
 {
-	return fx_path(root, name);
+	return tu_path(root, name);
 }
 
 static bool
@@ -62,7 +62,7 @@ static int
 eval_add(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score,
          tg_error *err)
 {
-	tg_eval_row e = fx_eval_row(step, sp, lang, "acc", src, score, 0.02);
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, 0.02);
 
 	e.n_items = 1000;
 	return tg_store_eval_add(s, run, &e, err);
@@ -107,7 +107,7 @@ test_empty(void)
 	    strstr(err.hint, "not a tamga workspace"), "read-only open of a directory without tamga.db: %s", err.msg);
 	ok(tg_store_open(path_in("x"), TG_STORE_CREATE | TG_STORE_READONLY, &err) == NULL && err.code == TG_E_ARG,
 	    "CREATE|READONLY is refused");
-	fx_write(path_in("afile"), "x", 1);
+	tu_write(path_in("afile"), "x", 1);
 	ok(tg_store_open(path_in("afile"), TG_STORE_CREATE, &err) == NULL && strstr(err.msg, "not a directory"),
 	    "a file as workspace: %s", err.msg);
 }
@@ -428,7 +428,7 @@ test_schema(void)
 
 	/* garbage, short and long */
 	mkdir(path_in("bad"), 0777);
-	fx_write(path_in("bad/tamga.db"), garbage, sizeof garbage - 1);
+	tu_write(path_in("bad/tamga.db"), garbage, sizeof garbage - 1);
 	s = tg_store_open(path_in("bad"), 0, &err);
 	ok(s == NULL && err.code == TG_E_FORMAT && strstr(err.msg, path_in("bad/tamga.db")) &&
 	    strstr(err.msg, "not a database") && strstr(err.hint, "move it aside"),
@@ -436,7 +436,7 @@ test_schema(void)
 	ok(tg_store_open(path_in("bad"), TG_STORE_READONLY, &err) == NULL && strstr(err.msg, "not a database"),
 	    "read-only too");
 	memset(big, 0x5a, sizeof big);
-	fx_write(path_in("bad/tamga.db"), big, sizeof big);
+	tu_write(path_in("bad/tamga.db"), big, sizeof big);
 	ok(tg_store_open(path_in("bad"), TG_STORE_CREATE, &err) == NULL && strstr(err.msg, "not a database"),
 	    "8 KiB of garbage: %s", err.msg);
 	{

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../tap.h"
-#include "../fixture.h"
+#include "../testutil.h"
 #include "train/train.h"
 #include "store/store.h"
 
@@ -83,7 +83,7 @@ build(const char *task, const char *root, const char **targets, int nt, uint64_t
     const tg_tokenizer *tok, tg_error *err)
 {
 	tg_task_opts to;
-	tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), err);
+	tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), err);
 	tg_task *t;
 	int i;
 
@@ -143,7 +143,7 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 int
 main(void)
 {
-	const char *root = fx_data_root();
+	const char *root = tu_data_root();
 	char tmpl[] = "/tmp/tamga-evalset-XXXXXX", path[1400], cmd[4096];
 	tg_error err = { 0 };
 	tg_tokenizer *tok;
@@ -151,7 +151,7 @@ main(void)
 	int i;
 
 	tg_threads_init();
-	tok = fx_turkic_sp(root, tmpl, 4000, 800, &err);
+	tok = tu_turkic_sp(root, tmpl, 4000, 800, &err);
 	ok(tok != NULL, "train a tokenizer: %s", err.msg);
 	if (tok == NULL)
 		return printf("Bail out! %s\n", err.msg), 1;
@@ -180,7 +180,7 @@ main(void)
 		    "per sentence (%lld -> %lld words)", a ? (long long)a->wo[a->n_items] : -1LL,
 		    b ? (long long)b->wo[b->n_items] : -1LL);
 		if (a != NULL && b != NULL && same_examples(a, b)) {
-			tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
+			tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 			tg_head *h = tg_head_new(orig->kind, e->cfg.hidden_size, orig->n_classes, 0.0f, 3, &err);
 			tg_boot_opts bo = { 50, 0.95, 1 };
 			tg_score sa, sb;
@@ -272,7 +272,7 @@ main(void)
 		ri.source = "tr";
 		tg_store_run_new(st, &ri, &id, &err);
 		if (t != NULL && st != NULL) {
-			tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
+			tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 			tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, &err);
 			tg_params *sets[1] = { e->params };
 			tg_train_opts o;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../tap.h"
-#include "../fixture.h"
+#include "../testutil.h"
 #include "train/train.h"
 #include "store/store.h"
 
@@ -26,7 +26,7 @@ static int
 run(const char *dir, tg_tokenizer *tok, tg_task *t, const char *ckpt, bool resume, int stop, tg_store *st,
     int64_t run_id, float **params_out, int64_t *np, tg_train_result *res, tg_error *err)
 {
-	tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), err);
+	tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), err);
 	tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, err);
 	tg_params *sets[1] = { e->params };
 	tg_train_opts o;
@@ -62,7 +62,7 @@ run(const char *dir, tg_tokenizer *tok, tg_task *t, const char *ckpt, bool resum
 int
 main(void)
 {
-	const char *root = fx_data_root();
+	const char *root = tu_data_root();
 	char tmpl[] = "/tmp/tamga-train-XXXXXX", path[512], ckpt[512], cmd[1024];
 	tg_error err = { 0 };
 	tg_tokenizer *tok;
@@ -77,7 +77,7 @@ main(void)
 
 	tg_threads_init();
 	/* a small SentencePiece model trained on Turkish + Azerbaijani + Kazakh text of the data root */
-	tok = fx_turkic_sp(root, tmpl, 6000, 1000, &err);
+	tok = tu_turkic_sp(root, tmpl, 6000, 1000, &err);
 	ok(tok != NULL, "train and load a tokenizer: %s", err.msg);
 
 	tg_task_opts_init(&to);
@@ -90,7 +90,7 @@ main(void)
 	to.max_eval = 150;
 	to.max_len = 64;
 	{
-		tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 		t = tg_task_build(&to, tok, &e->cfg, &err);
 		tg_encoder_free(e);
 	}
@@ -100,7 +100,7 @@ main(void)
 	ok(t->train->n_items == 400 && t->dev->n_items == 150 && t->n_eval == 2, "400 train, 150 dev, 2 targets");
 	ok(t->chance > 0.1 && t->chance < 0.5, "chance = majority tag rate %.3f", t->chance);
 	{   /* evaluation batches sentences in length order: each still gets the score it gets alone */
-		tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 		tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, &err);
 		tg_boot_opts bo = { 100, 0.95, 1 };
 		tg_score s64 = { 0 }, s1 = { 0 };
@@ -173,7 +173,7 @@ main(void)
 		to2.max_train = 50;
 		to2.max_eval = 20;
 		tg_task *t2;
-		tg_encoder *e = fx_tiny_model(tg_tokenizer_vocab_size(tok), &err);
+		tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 		t2 = tg_task_build(&to2, tok, &e->cfg, &err);
 		tg_encoder_free(e);
 		ok(t2 != NULL, "NER task tr -> az builds (PAN-X)");

@@ -7,12 +7,12 @@
 #include <unistd.h>
 #include "../tap.h"
 #include "tui/tui-int.h"
-#include "../fixture.h"
+#include "../testutil.h"
 
 static tg_eval_row
 ev(int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e = fx_eval_row(step, sp, lang, "accuracy", src, score, 0.02);
+	tg_eval_row e = tu_eval_row(step, sp, lang, "accuracy", src, score, 0.02);
 
 	e.n_items = 100;
 	return e;
@@ -88,9 +88,9 @@ test_curves(void)
 	tg_tui_chart_scores(ch, both, 2, &o);
 	ok(tg_chart_series_count(ch) == 6, "two runs overlay: 3 + 3 series");
 	g = tg_cells_new(70, 16);
-	ok(tg_chart_render(ch, g, NULL) == TG_OK && fx_cells_has(g, "en") && fx_cells_has(g, "az") && fx_cells_has(g, "kk"),
+	ok(tg_chart_render(ch, g, NULL) == TG_OK && tu_cells_has(g, "en") && tu_cells_has(g, "az") && tu_cells_has(g, "kk"),
 	    "the legend names each language once");
-	ok(!fx_cells_has(g, "az'"), "the second run shares the first run's legend");
+	ok(!tu_cells_has(g, "az'"), "the second run shares the first run's legend");
 	tg_chart_free(ch);
 	ch = tg_chart_new("loss");
 	tg_tui_chart_loss(ch, both, 2, &o);
@@ -98,7 +98,7 @@ test_curves(void)
 	tg_cells_clear(g);
 	o.ascii = true;
 	tg_tui_chart_loss(ch, both, 1, &o);
-	ok(tg_chart_render(ch, g, NULL) == TG_OK && fx_cells_has(g, "#7"), "ASCII loss chart with the run in its legend");
+	ok(tg_chart_render(ch, g, NULL) == TG_OK && tu_cells_has(g, "#7"), "ASCII loss chart with the run in its legend");
 	for (i = 0; i < g->w * g->h; i++)
 		if ((unsigned char)g->c[i].ch[0] >= 0x80)
 			break;

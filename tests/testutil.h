@@ -1,7 +1,8 @@
-/* Helpers the C tests share (include after tap.h): paths under a test folder, evaluation rows to store, and the tiny
- * encoder of the training tests, float32 tensors of safetensors files and their relative error. */
-#ifndef TG_TEST_FIXTURE_H
-#define TG_TEST_FIXTURE_H
+/* Helpers the C tests share, prefix tu_ (tests/data has its own fixture.h, prefix fx_): paths and files in a test
+ * folder, the data root or a skip, evaluation rows to store, the training tests' tokenizer and tiny encoder, float32
+ * tensors of safetensors files, their relative error and a parity reference's inputs, text in a cell grid. */
+#ifndef TG_TESTUTIL_H
+#define TG_TESTUTIL_H
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 
 /* DIR/NAME, in one of eight buffers used in turn (valid until the eighth call after). */
 static inline char *
-fx_path(const char *dir, const char *name)
+tu_path(const char *dir, const char *name)
 {
 	static char buf[8][512];
 	static int k;
@@ -28,7 +29,7 @@ fx_path(const char *dir, const char *name)
 
 /* Write n bytes (a text) to PATH; a file that cannot be written ends the test (exit 1). */
 static inline void
-fx_write(const char *path, const void *data, size_t n)
+tu_write(const char *path, const void *data, size_t n)
 {
 	FILE *f = fopen(path, "wb");
 
@@ -39,14 +40,14 @@ fx_write(const char *path, const void *data, size_t n)
 }
 
 static inline void
-fx_write_text(const char *path, const char *text)
+tu_write_text(const char *path, const char *text)
 {
-	fx_write(path, text, strlen(text));
+	tu_write(path, text, strlen(text));
 }
 
 /* Whether a row of the cell grid holds needle. */
 static inline bool
-fx_cells_has(const tg_cells *g, const char *needle)
+tu_cells_has(const tg_cells *g, const char *needle)
 {
 	char row[4096];
 	int y;
@@ -59,7 +60,7 @@ fx_cells_has(const tg_cells *g, const char *needle)
 
 /* rm -rf DIR (a "# could not remove" line when that fails). */
 static inline void
-fx_rm_rf(const char *dir)
+tu_rm_rf(const char *dir)
 {
 	char cmd[4200];
 
@@ -70,7 +71,7 @@ fx_rm_rf(const char *dir)
 
 /* An evaluation row: the score with the interval score ± half (NaN: no interval); n_items and chance unset. */
 static inline tg_eval_row
-fx_eval_row(int64_t step, tg_split sp, const char *lang, const char *metric, bool src, double score, double half)
+tu_eval_row(int64_t step, tg_split sp, const char *lang, const char *metric, bool src, double score, double half)
 {
 	tg_eval_row e;
 
@@ -90,7 +91,7 @@ fx_eval_row(int64_t step, tg_split sp, const char *lang, const char *metric, boo
 
 /* The data root ($TAMGA_DATA); without a readable one the test is skipped here ("1..0 # SKIP", exit 0). */
 static inline const char *
-fx_data_root(void)
+tu_data_root(void)
 {
 	const char *root = getenv("TAMGA_DATA");
 
@@ -105,7 +106,7 @@ fx_data_root(void)
  * on the first `lines` lines of the data root's Turkish, Azerbaijani and Kazakh text, and loaded; NULL with err
  * set when it fails. */
 static inline tg_tokenizer *
-fx_turkic_sp(const char *root, char *tmpl, int lines, int vocab, tg_error *err)
+tu_turkic_sp(const char *root, char *tmpl, int lines, int vocab, tg_error *err)
 {
 	char path[1400], cmd[4096];
 
@@ -130,7 +131,7 @@ fx_turkic_sp(const char *root, char *tmpl, int lines, int vocab, tg_error *err)
 
 /* The training tests' encoder: XLM-R shaped, hidden 32, 2 layers, 2 heads, FFN 64, 130 positions, seed 5. */
 static inline tg_encoder *
-fx_tiny_model(int vocab, tg_error *err)
+tu_tiny_model(int vocab, tg_error *err)
 {
 	tg_encoder_config c;
 	tg_encoder *e;
@@ -145,7 +146,7 @@ fx_tiny_model(int vocab, tg_error *err)
 /* A tensor of a safetensors file as float32 in a new buffer (*numel values), or NULL when it is missing or does not
  * convert. */
 static inline float *
-fx_st_f32(tg_st_file *f, const char *name, int64_t *numel)
+tu_st_f32(tg_st_file *f, const char *name, int64_t *numel)
 {
 	const tg_st_tensor *t = tg_st_find(f, name);
 	float *buf;
@@ -164,7 +165,7 @@ fx_st_f32(tg_st_file *f, const char *name, int64_t *numel)
 /* max |a - b| / max(max |b|, floor): the floor keeps values that are zero in exact arithmetic from turning rounding
  * noise into a huge relative error. */
 static inline double
-fx_rel_err(const float *a, const float *b, int64_t n, double floor_)
+tu_rel_err(const float *a, const float *b, int64_t n, double floor_)
 {
 	double m = 0, r = floor_;
 	int64_t i;
@@ -181,9 +182,9 @@ fx_rel_err(const float *a, const float *b, int64_t n, double floor_)
 
 /* The inputs a parity reference stores as float32 B x T tensors (input.ids, input.mask, input.types,
  * input.labels): into the batch (ids, type_ids, mask; B, T) and the masked-LM labels. false when one is missing.
- * fx_ref_batch_free releases them. */
+ * tu_ref_batch_free releases them. */
 static inline bool
-fx_ref_batch(tg_st_file *f, tg_batch *b, int32_t **labels)
+tu_ref_batch(tg_st_file *f, tg_batch *b, int32_t **labels)
 {
 	static const char *const names[3] = { "input.ids", "input.types", "input.labels" };
 	int32_t **dst[3] = { &b->ids, &b->type_ids, labels };
@@ -192,12 +193,12 @@ fx_ref_batch(tg_st_file *f, tg_batch *b, int32_t **labels)
 
 	memset(b, 0, sizeof *b);
 	*labels = NULL;
-	if (tg_st_find(f, "input.ids") == NULL || (b->mask = fx_st_f32(f, "input.mask", &nm)) == NULL)
+	if (tg_st_find(f, "input.ids") == NULL || (b->mask = tu_st_f32(f, "input.mask", &nm)) == NULL)
 		return false;
 	b->B = tg_st_find(f, "input.ids")->shape[0];
 	b->T = tg_st_find(f, "input.ids")->shape[1];
 	for (k = 0; k < 3; k++) {
-		float *v = fx_st_f32(f, names[k], &n);
+		float *v = tu_st_f32(f, names[k], &n);
 
 		if (v == NULL || n != nm) {
 			free(v);
@@ -212,7 +213,7 @@ fx_ref_batch(tg_st_file *f, tg_batch *b, int32_t **labels)
 }
 
 static inline void
-fx_ref_batch_free(tg_batch *b, int32_t *labels)
+tu_ref_batch_free(tg_batch *b, int32_t *labels)
 {
 	free(b->ids);
 	free(b->type_ids);
