@@ -15,15 +15,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	tg_error err = {0};
 
 	(void)argc; (void)argv;
-	tg_encoder_config_default(&c, TG_ARCH_BERT);
-	c.vocab_size = 16;
-	c.hidden_size = 8;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 16;
-	c.max_positions = 16;
-	c.type_vocab_size = 2;
-	c.pad_token_id = 0;
+	tg_encoder_config_sized(&c, TG_ARCH_BERT, (tg_encoder_sizes){ 16, 8, 2, 2, 16, 16 });
 	if ((enc = tg_encoder_new(&c, true, false, &err)) == NULL)
 		abort();
 	tg_encoder_init_random(enc, 7);

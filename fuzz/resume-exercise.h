@@ -71,14 +71,7 @@ rx_run(const char *ckpt, bool resume, int64_t stop_at, tg_train_result *res, tg_
 	int rc = TG_ERR;
 
 	rx_task(&t, &train, &dev);
-	tg_encoder_config_default(&c, TG_ARCH_BERT);
-	c.vocab_size = 16;
-	c.hidden_size = 8;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 16;
-	c.max_positions = 16;
-	c.type_vocab_size = 2;
+	tg_encoder_config_sized(&c, TG_ARCH_BERT, (tg_encoder_sizes){ 16, 8, 2, 2, 16, 16 });
 	memset(res, 0, sizeof *res);
 	if ((e = tg_encoder_new(&c, false, false, err)) == NULL)
 		return TG_ERR;

@@ -52,15 +52,7 @@ adapters(const char *out)
 	char dir[4096], path[4096];
 	size_t k;
 
-	tg_encoder_config_default(&c, TG_ARCH_BERT);
-	c.vocab_size = 16;
-	c.hidden_size = 8;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 16;
-	c.max_positions = 16;
-	c.type_vocab_size = 2;
-	c.pad_token_id = 0;
+	tg_encoder_config_sized(&c, TG_ARCH_BERT, (tg_encoder_sizes){ 16, 8, 2, 2, 16, 16 });
 	if ((e = tg_encoder_new(&c, true, false, &err)) == NULL)
 		die("tiny encoder", &err);
 	tg_encoder_init_random(e, 7);
@@ -149,15 +141,7 @@ main(int argc, char **argv)
 	mkdir(dir, 0777);
 	snprintf(path, sizeof path, "%s/fuzz-safetensors", argv[1]);
 	mkdir(path, 0777);
-	tg_encoder_config_default(&c, TG_ARCH_BERT);
-	c.vocab_size = 16;
-	c.hidden_size = 8;
-	c.num_layers = 1;
-	c.num_heads = 2;
-	c.intermediate_size = 16;
-	c.max_positions = 16;
-	c.type_vocab_size = 2;
-	c.pad_token_id = 0;
+	tg_encoder_config_sized(&c, TG_ARCH_BERT, (tg_encoder_sizes){ 16, 8, 1, 2, 16, 16 });
 	for (heads = 0; heads < 4; heads++) {
 		tg_encoder *e = tg_encoder_new(&c, heads & 1, heads & 2, &err);
 

@@ -33,15 +33,10 @@
 #include "store/store.h"
 #include "tokenize/tokenizer.h"
 #include "util/util.h"
+#include "util/table.h"
 
 /* ---- out.c ------------------------------------------------------------------------------------------------------- */
-typedef enum { TG_OUT_TEXT = 0, TG_OUT_MD, TG_OUT_CSV, TG_OUT_JSON } tg_out_format;
-
-int  tg_out_format_parse(const char *name);          /* "text", "md"/"markdown", "csv", "json"; -1 when unknown */
-void tg_out_csv_str(FILE *f, const char *s);          /* quoted when needed (RFC 4180) */
-void tg_out_num(FILE *f, double v, int decimals);     /* NaN -> "" in CSV style, see tg_out_cell */
-/* A number for a text or Markdown table: "-" for NaN. */
-const char *tg_out_fmt(char *buf, size_t n, double v, int decimals);
+/* The output formats (tg_out_format, tg_out_*) are util/table.h's. */
 
 /* A labelled matrix (heat maps, source x target tables). */
 typedef struct tg_matrix {

@@ -6,17 +6,6 @@
 #include "analysis/analysis.h"
 
 static int
-str_find(char **v, int n, const char *s)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return i;
-	return -1;
-}
-
-static int
 cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -51,7 +40,7 @@ tg_analysis_plot_curves(tg_store *s, const int64_t *run_ids, int nruns, tg_split
 				snprintf(met, sizeof met, "%s", e->metric);
 			if (strcmp(e->metric, met) != 0)
 				continue;
-			if (str_find(langs, nl, e->lang) < 0) {
+			if (tg_str_index(langs, nl, e->lang) < 0) {
 				langs = tg_xrealloc(langs, (size_t)(nl + 1) * sizeof *langs);
 				is_src = tg_xrealloc(is_src, (size_t)(nl + 1) * sizeof *is_src);
 				is_src[nl] = e->is_source;
@@ -213,7 +202,7 @@ tg_analysis_plot_scaling(const tg_scale_point *pts, int n, const tg_scale_fit *f
 	for (i = 0; i < n; i++) {
 		const char *k = pts[i].lang[0] ? pts[i].lang : "all";
 
-		if (str_find(langs, nl, k) < 0) {
+		if (tg_str_index(langs, nl, k) < 0) {
 			langs = tg_xrealloc(langs, (size_t)(nl + 1) * sizeof *langs);
 			langs[nl++] = tg_xstrdup(k);
 		}

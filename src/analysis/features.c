@@ -101,83 +101,23 @@ tg_features_compute(const tg_tokstats_report *ts, const char *const *sources, in
 	return TG_OK;
 }
 
-static json_t *
-jnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
-
 int
 tg_features_write(FILE *f, tg_out_format fmt, const tg_pair_features *pf, int n, tg_error *err)
 {
-	char b[32];
-	int i, k;
+	tg_table_col cols[2 + TG_NFEATS] = { { "source", -6, -1, 0 }, { "target", -8, -1, 0 } };
+	tg_table *t;
+	int i, k, rc;
 
-	switch (fmt) {
-	case TG_OUT_TEXT:
-		fprintf(f, "%-6s %-8s", "source", "target");
+	for (k = 0; k < TG_NFEATS; k++)
+		cols[2 + k] = (tg_table_col){ tg_feat_names[k], 15, 3, 1 };
+	t = tg_table_new(NULL, cols, 2 + TG_NFEATS);
+	for (i = 0; i < n; i++) {
+		tg_table_str(t, pf[i].source);
+		tg_table_str(t, pf[i].target);
 		for (k = 0; k < TG_NFEATS; k++)
-			fprintf(f, " %15s", tg_feat_names[k]);
-		fputc('\n', f);
-		for (i = 0; i < n; i++) {
-			fprintf(f, "%-6s %-8s", pf[i].source, pf[i].target);
-			for (k = 0; k < TG_NFEATS; k++)
-				fprintf(f, " %15s", tg_out_fmt(b, sizeof b, pf[i].f[k], 3));
-			fputc('\n', f);
-		}
-		break;
-	case TG_OUT_MD:
-		fprintf(f, "| source | target |");
-		for (k = 0; k < TG_NFEATS; k++)
-			fprintf(f, " %s |", tg_feat_names[k]);
-		fprintf(f, "\n|---|---|");
-		for (k = 0; k < TG_NFEATS; k++)
-			fprintf(f, "---:|");
-		fputc('\n', f);
-		for (i = 0; i < n; i++) {
-			fprintf(f, "| %s | %s |", pf[i].source, pf[i].target);
-			for (k = 0; k < TG_NFEATS; k++)
-				fprintf(f, " %s |", tg_out_fmt(b, sizeof b, pf[i].f[k], 3));
-			fputc('\n', f);
-		}
-		break;
-	case TG_OUT_CSV:
-		fprintf(f, "source,target");
-		for (k = 0; k < TG_NFEATS; k++)
-			fprintf(f, ",%s", tg_feat_names[k]);
-		fputc('\n', f);
-		for (i = 0; i < n; i++) {
-			fprintf(f, "%s,%s", pf[i].source, pf[i].target);
-			for (k = 0; k < TG_NFEATS; k++) {
-				fputc(',', f);
-				tg_out_num(f, pf[i].f[k], -1);
-			}
-			fputc('\n', f);
-		}
-		break;
-	case TG_OUT_JSON: {
-		json_t *arr = json_array();
-		char *s;
-
-		for (i = 0; i < n; i++) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "source", json_string(pf[i].source));
-			json_object_set_new(o, "target", json_string(pf[i].target));
-			for (k = 0; k < TG_NFEATS; k++)
-				json_object_set_new(o, tg_feat_names[k], jnum(pf[i].f[k]));
-			json_array_append_new(arr, o);
-		}
-		s = json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(arr);
-		break;
+			tg_table_num(t, pf[i].f[k]);
 	}
-	default:
-		return tg_error_set(err, TG_E_ARG, "features: unknown output format %d", (int)fmt);
-	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "features: write error");
-	return TG_OK;
+	rc = tg_table_write(f, fmt, t, 8, "features", err);
+	tg_table_free(t);
+	return rc;
 }

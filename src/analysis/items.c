@@ -70,27 +70,10 @@ tg_items_path(const char *workspace, int64_t run_id, int64_t step, tg_split spli
 	return p;
 }
 
-static int
-mkdir_p(char *path)
-{
-	char *s;
-
-	for (s = path + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-				*s = '/';
-				return -1;
-			}
-			*s = '/';
-		}
-	return 0;
-}
-
 int
 tg_items_write(const char *path, const tg_items *it, tg_error *err)
 {
-	char *tmp, *dir;
+	char *tmp, *dir, *slash;
 	FILE *f;
 	int64_t i;
 	int j;
@@ -98,7 +81,10 @@ tg_items_write(const char *path, const tg_items *it, tg_error *err)
 	if (it == NULL || (unsigned)it->stat >= TG_ITEMS_NSTATS || it->k != stat_width[it->stat])
 		return tg_error_set(err, TG_E_ARG, "%s: items: bad stat or width", path);
 	dir = tg_xstrdup(path);
-	mkdir_p(dir);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		tg_mkdirs(dir, 0777);      /* a folder that cannot be made shows as the file's open error below */
+	}
 	free(dir);
 	tg_xasprintf(&tmp, "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL) {
@@ -146,36 +132,11 @@ next_line(char *buf, size_t len, size_t *pos)
 	return s;
 }
 
-static char *
-slurp(const char *path, size_t *len, tg_error *err)
-{
-	FILE *f = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON" */
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = tg_xmalloc((size_t)(n > 0 ? n : 0) + 1);
-	if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		tg_error_set(err, TG_E_IO, "%s: read error", path);
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[n > 0 ? n : 0] = '\0';
-	*len = (size_t)(n > 0 ? n : 0);
-	return buf;
-}
-
 tg_items *
 tg_items_read(const char *path, tg_error *err)
 {
 	size_t len, pos = 0;
-	char *buf = slurp(path, &len, err), *line, *end;
+	char *buf = tg_read_file(path, &len, err), *line, *end;
 	tg_items *it = NULL;
 	int lineno = 0, stat = -1, version, have_run = 0, have_step = 0, have_magic = 0;
 	int64_t run = 0, step = 0, n = -1, i = 0;
@@ -313,7 +274,7 @@ tg_items *
 tg_items_read_legacy(const char *path, tg_error *err)
 {
 	size_t len, pos = 0;
-	char *buf = slurp(path, &len, err), *line, lang[16], split[8];
+	char *buf = tg_read_file(path, &len, err), *line, lang[16], split[8];
 	long long run, step, n, i = 0, idx;
 	double v;
 	tg_items *it = NULL;

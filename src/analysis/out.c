@@ -1,66 +1,9 @@
-/* Output formats shared by the analyses, and labelled matrices. */
+/* Labelled matrices (the output formats are util/table.c's). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "analysis/analysis.h"
-
-int
-tg_out_format_parse(const char *name)
-{
-	if (name == NULL)
-		return -1;
-	if (strcmp(name, "text") == 0 || strcmp(name, "txt") == 0)
-		return TG_OUT_TEXT;
-	if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0)
-		return TG_OUT_MD;
-	if (strcmp(name, "csv") == 0)
-		return TG_OUT_CSV;
-	if (strcmp(name, "json") == 0)
-		return TG_OUT_JSON;
-	return -1;
-}
-
-void
-tg_out_csv_str(FILE *f, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-void
-tg_out_num(FILE *f, double v, int decimals)
-{
-	if (isnan(v))
-		return;
-	if (decimals < 0)
-		fprintf(f, "%.9g", v);
-	else
-		fprintf(f, "%.*f", decimals, v);
-}
-
-const char *
-tg_out_fmt(char *buf, size_t n, double v, int decimals)
-{
-	if (isnan(v))
-		snprintf(buf, n, "-");
-	else if (decimals < 0)
-		snprintf(buf, n, "%.4g", v);
-	else
-		snprintf(buf, n, "%.*f", decimals, v);
-	return buf;
-}
 
 tg_matrix *
 tg_matrix_new(int rows, int cols)
@@ -175,7 +118,6 @@ tg_matrix_write(FILE *f, tg_out_format fmt, const tg_matrix *m, int decimals, tg
 		break;
 	case TG_OUT_JSON: {
 		json_t *o = json_object(), *rows = json_array(), *cols = json_array(), *vals = json_array();
-		char *s;
 
 		json_object_set_new(o, "title", json_string(m->title));
 		json_object_set_new(o, "row_label", json_string(m->row_label));
@@ -189,23 +131,18 @@ tg_matrix_write(FILE *f, tg_out_format fmt, const tg_matrix *m, int decimals, tg
 
 			for (j = 0; j < m->cols; j++) {
 				double v = m->v[i * m->cols + j];
-				json_array_append_new(r, isnan(v) ? json_null() : json_real(v));
+				json_array_append_new(r, tg_json_num(v));
 			}
 			json_array_append_new(vals, r);
 		}
 		json_object_set_new(o, "rows", rows);
 		json_object_set_new(o, "cols", cols);
 		json_object_set_new(o, "values", vals);
-		s = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(o);
+		tg_json_print(f, o, 10);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "matrix: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "matrix: write error");
-	return TG_OK;
+	return tg_out_status(f, "matrix", err);
 }

@@ -248,12 +248,6 @@ tg_probe_pairs_from_text(const tg_tokenizer *t, char *const *a, char *const *b, 
 	return TG_OK;
 }
 
-static json_t *
-jnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
-
 int
 tg_probe_write(FILE *f, tg_out_format fmt, const tg_probe_result *r, int n, tg_error *err)
 {
@@ -304,7 +298,6 @@ tg_probe_write(FILE *f, tg_out_format fmt, const tg_probe_result *r, int n, tg_e
 		break;
 	case TG_OUT_JSON: {
 		json_t *arr = json_array();
-		char *s;
 
 		for (i = 0; i < n; i++) {
 			json_t *o = json_object(), *ls = json_array();
@@ -314,53 +307,36 @@ tg_probe_write(FILE *f, tg_out_format fmt, const tg_probe_result *r, int n, tg_e
 			json_object_set_new(o, "n", json_integer(r[i].n));
 			for (l = 0; l < r[i].n_layers; l++) {
 				const tg_probe_layer *y = &r[i].layer[l];
-				json_array_append_new(ls, json_pack("{sisososososo}", "layer", l, "cos_par", jnum(y->cos_par),
-				    "cos_rand", jnum(y->cos_rand), "margin", jnum(y->margin), "acc_ab", jnum(y->acc_ab), "acc_ba",
-				    jnum(y->acc_ba)));
+				json_array_append_new(ls, json_pack("{sisososososo}", "layer", l, "cos_par", tg_json_num(y->cos_par),
+				    "cos_rand", tg_json_num(y->cos_rand), "margin", tg_json_num(y->margin), "acc_ab", tg_json_num(y->acc_ab), "acc_ba",
+				    tg_json_num(y->acc_ba)));
 			}
 			json_object_set_new(o, "layers", ls);
 			json_array_append_new(arr, o);
 		}
-		s = json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(arr);
+		tg_json_print(f, arr, 10);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "probe: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "probe: write error");
-	return TG_OK;
+	return tg_out_status(f, "probe", err);
 }
 
 int
 tg_probe_read_csv(const char *path, tg_probe_result **out, int *nout, tg_error *err)
 {
-	FILE *f = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON" */
-	char *buf;
-	long len;
+	size_t len;
+	char *buf = tg_read_file(path, &len, err);   /* "PATH: cannot open: REASON" */
 	tg_csv csv;
 	int nf, n = 0, i;
 	tg_probe_result *r = NULL;
 
 	*out = NULL;
 	*nout = 0;
-	if (f == NULL)
+	if (buf == NULL)
 		return TG_ERR;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = tg_xmalloc((size_t)len + 1);
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		free(buf);
-		return tg_error_set(err, TG_E_IO, "%s: read error", path);
-	}
-	fclose(f);
-	buf[len] = '\0';
-	tg_csv_init(&csv, path, buf, (size_t)len, ',');
+	tg_csv_init(&csv, path, buf, len, ',');
 	nf = tg_csv_next(&csv, err);
 	if (nf != 9 || strcmp(csv.field[0], "a") != 0 || strcmp(csv.field[3], "layer") != 0) {
 		tg_csv_free(&csv);

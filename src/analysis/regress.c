@@ -338,12 +338,6 @@ tg_ttc_predict(const tg_ttc_table *t, const tg_pair_features *pf, int npf, doubl
 	return TG_OK;
 }
 
-static json_t *
-jnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
-
 int
 tg_ttc_prediction_write(FILE *f, tg_out_format fmt, const tg_ttc_prediction *p, tg_error *err)
 {
@@ -397,34 +391,28 @@ tg_ttc_prediction_write(FILE *f, tg_out_format fmt, const tg_ttc_prediction *p, 
 		break;
 	case TG_OUT_JSON: {
 		json_t *o = json_object(), *co = json_array(), *rows = json_array();
-		char *s;
 
 		json_object_set_new(o, "method", json_string(p->fit.ridge > 0 ? "ridge" : "ols"));
 		json_object_set_new(o, "ridge", json_real(p->fit.ridge));
 		json_object_set_new(o, "n", json_integer(p->n));
 		json_object_set_new(o, "n_dropped", json_integer(p->n_dropped));
-		json_object_set_new(o, "intercept", jnum(p->fit.intercept));
+		json_object_set_new(o, "intercept", tg_json_num(p->fit.intercept));
 		for (k = 0; k < p->p; k++)
 			json_array_append_new(co, json_pack("{sssoso}", "feature", tg_feat_names[p->feat[k]], "coef",
-			    jnum(p->fit.coef[k]), "se", jnum(p->fit.se[k])));
+			    tg_json_num(p->fit.coef[k]), "se", tg_json_num(p->fit.se[k])));
 		json_object_set_new(o, "coefficients", co);
-		json_object_set_new(o, "r2", jnum(p->fit.r2));
-		json_object_set_new(o, "lolo_spearman", jnum(p->rho));
-		json_object_set_new(o, "lolo_rmse", jnum(p->rmse));
+		json_object_set_new(o, "r2", tg_json_num(p->fit.r2));
+		json_object_set_new(o, "lolo_spearman", tg_json_num(p->rho));
+		json_object_set_new(o, "lolo_rmse", tg_json_num(p->rmse));
 		for (i = 0; i < p->n; i++)
 			json_array_append_new(rows, json_pack("{sssssoso}", "label", p->label[i], "target", p->group[i], "ttc",
-			    jnum(p->y[i]), "predicted", jnum(p->pred[i])));
+			    tg_json_num(p->y[i]), "predicted", tg_json_num(p->pred[i])));
 		json_object_set_new(o, "rows", rows);
-		s = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(o);
+		tg_json_print(f, o, 10);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "prediction: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "prediction: write error");
-	return TG_OK;
+	return tg_out_status(f, "prediction", err);
 }

@@ -356,28 +356,16 @@ tg_scale_points_from_ttc(tg_store *s, const tg_ttc_table *t, tg_scale_point **ou
 int
 tg_scale_points_read_csv(const char *path, tg_scale_point **out, int *nout, tg_error *err)
 {
-	FILE *f = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON" */
-	char *buf;
-	long len;
+	size_t len;
+	char *buf = tg_read_file(path, &len, err);   /* "PATH: cannot open: REASON" */
 	tg_csv csv;
 	int col[6] = { -1, -1, -1, -1, -1, -1 }, nf, j, n = 0, cap = 0;
 	tg_scale_point *pts = NULL;
 	static const char *const names[6] = { "D", "P", "ttc", "err", "lang", "run" };
 
-	if (f == NULL)
+	if (buf == NULL)
 		return TG_ERR;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = tg_xmalloc((size_t)len + 1);
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		free(buf);
-		return tg_error_set(err, TG_E_IO, "%s: read error", path);
-	}
-	fclose(f);
-	buf[len] = '\0';
-	tg_csv_init(&csv, path, buf, (size_t)len, ',');
+	tg_csv_init(&csv, path, buf, len, ',');
 	if ((nf = tg_csv_next(&csv, err)) <= 0) {
 		tg_csv_free(&csv);
 		free(buf);
@@ -445,12 +433,6 @@ fail:
 }
 
 /* ---- output ------------------------------------------------------------------------------------------------------ */
-
-static json_t *
-jnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
 
 static const char *
 pm(char *buf, size_t n, double v, double se)
@@ -531,7 +513,6 @@ tg_scale_write(FILE *f, tg_out_format fmt, const tg_scale_fit *fits, int nfits, 
 		break;
 	case TG_OUT_JSON: {
 		json_t *arr = json_array();
-		char *s;
 
 		for (i = 0; i < nfits; i++) {
 			const tg_scale_fit *q = &fits[i];
@@ -541,32 +522,27 @@ tg_scale_write(FILE *f, tg_out_format fmt, const tg_scale_fit *fits, int nfits, 
 			json_object_set_new(o, "n", json_integer(q->n));
 			json_object_set_new(o, "k", json_integer(q->k));
 			for (k = 0; k < TG_SP_N; k++) {
-				json_object_set_new(par, pn[k], jnum(q->par[k]));
-				json_object_set_new(se, pn[k], jnum(q->se[k]));
+				json_object_set_new(par, pn[k], tg_json_num(q->par[k]));
+				json_object_set_new(se, pn[k], tg_json_num(q->se[k]));
 			}
 			json_object_set_new(o, "params", par);
 			json_object_set_new(o, "se", se);
-			json_object_set_new(o, "ssr", jnum(q->ssr));
-			json_object_set_new(o, "rmse", jnum(q->rmse));
-			json_object_set_new(o, "aic", jnum(q->aic));
-			json_object_set_new(o, "aicc", jnum(q->aicc));
-			json_object_set_new(o, "bic", jnum(q->bic));
-			json_object_set_new(o, "heldout_rmse", jnum(q->heldout_rmse));
-			json_object_set_new(o, "heldout_D", jnum(q->heldout_D));
+			json_object_set_new(o, "ssr", tg_json_num(q->ssr));
+			json_object_set_new(o, "rmse", tg_json_num(q->rmse));
+			json_object_set_new(o, "aic", tg_json_num(q->aic));
+			json_object_set_new(o, "aicc", tg_json_num(q->aicc));
+			json_object_set_new(o, "bic", tg_json_num(q->bic));
+			json_object_set_new(o, "heldout_rmse", tg_json_num(q->heldout_rmse));
+			json_object_set_new(o, "heldout_D", tg_json_num(q->heldout_D));
 			json_object_set_new(o, "converged", json_boolean(q->converged));
 			json_object_set_new(o, "lowest_bic", json_boolean(i == best));
 			json_array_append_new(arr, o);
 		}
-		s = json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(arr);
+		tg_json_print(f, arr, 10);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "scaling: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "scaling: write error");
-	return TG_OK;
+	return tg_out_status(f, "scaling", err);
 }

@@ -260,12 +260,6 @@ pair_matrix(const tg_tokstats_report *r, const double *v, const char *title)
 	return m;
 }
 
-static json_t *
-jnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
-
 int
 tg_tokstats_write(FILE *f, tg_out_format fmt, const tg_tokstats_report *r, tg_error *err)
 {
@@ -358,7 +352,6 @@ tg_tokstats_write(FILE *f, tg_out_format fmt, const tg_tokstats_report *r, tg_er
 		break;
 	case TG_OUT_JSON: {
 		json_t *root = json_object(), *langs = json_array(), *pairs = json_array();
-		char *s;
 
 		json_object_set_new(root, "tokenizer", json_string(r->tokenizer));
 		json_object_set_new(root, "have_tokenizer", json_boolean(r->have_tokenizer));
@@ -373,12 +366,12 @@ tg_tokstats_write(FILE *f, tg_out_format fmt, const tg_tokstats_report *r, tg_er
 			json_object_set_new(o, "sentences", json_integer(t->n_sents));
 			json_object_set_new(o, "words", json_integer(t->n_words));
 			json_object_set_new(o, "tokens", json_integer(t->n_tokens));
-			json_object_set_new(o, "fertility", jnum(t->fertility));
-			json_object_set_new(o, "continued", jnum(t->continued));
-			json_object_set_new(o, "unk_rate", jnum(t->unk_rate));
-			json_object_set_new(o, "chars_per_token", jnum(t->chars_per_token));
+			json_object_set_new(o, "fertility", tg_json_num(t->fertility));
+			json_object_set_new(o, "continued", tg_json_num(t->continued));
+			json_object_set_new(o, "unk_rate", tg_json_num(t->unk_rate));
+			json_object_set_new(o, "chars_per_token", tg_json_num(t->chars_per_token));
 			for (k = 0; k < TG_NSCRIPTS; k++)
-				json_object_set_new(sc, tg_script_name((tg_script)k), jnum(t->script[k]));
+				json_object_set_new(sc, tg_script_name((tg_script)k), tg_json_num(t->script[k]));
 			json_object_set_new(o, "script", sc);
 			json_object_set_new(o, "dominant_script", t->dominant >= 0 ?
 			    json_string(tg_script_name((tg_script)t->dominant)) : json_null());
@@ -390,20 +383,15 @@ tg_tokstats_write(FILE *f, tg_out_format fmt, const tg_tokstats_report *r, tg_er
 			for (j = i + 1; j < r->n; j++)
 				if (!isnan(r->jaccard[i * r->n + j]))
 					json_array_append_new(pairs, json_pack("{sssssoso}", "a", r->lang[i].lang, "b",
-					    r->lang[j].lang, "subword_jaccard", jnum(r->jaccard[i * r->n + j]), "char3_jaccard",
-					    jnum(r->gram_jaccard[i * r->n + j])));
+					    r->lang[j].lang, "subword_jaccard", tg_json_num(r->jaccard[i * r->n + j]), "char3_jaccard",
+					    tg_json_num(r->gram_jaccard[i * r->n + j])));
 		json_object_set_new(root, "languages", langs);
 		json_object_set_new(root, "pairs", pairs);
-		s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(root);
+		tg_json_print(f, root, 8);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "tokstats: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "tokstats: write error");
-	return TG_OK;
+	return tg_out_status(f, "tokstats", err);
 }

@@ -682,17 +682,6 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 /* ---- matrices ---------------------------------------------------------------------------------------------------- */
 
 static int
-str_index(char **v, int n, const char *s)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return i;
-	return -1;
-}
-
-static int
 cmp_pstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -727,7 +716,7 @@ tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *nout
 
 	for (i = 0; i < t->n; i++) {
 		matrix_key(&t->cell[i], by, buf, sizeof buf);
-		if (str_index(keys, nk, buf) < 0)
+		if (tg_str_index(keys, nk, buf) < 0)
 			keys[nk++] = tg_xstrdup(buf);
 	}
 	m = tg_xcalloc((size_t)(nk ? nk : 1), sizeof *m);
@@ -740,9 +729,9 @@ tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *nout
 			if (strcmp(buf, keys[k]) != 0)
 				continue;
 			row_key(&t->cell[i], by, buf, sizeof buf);
-			if (str_index(rows, nrow, buf) < 0)
+			if (tg_str_index(rows, nrow, buf) < 0)
 				rows[nrow++] = tg_xstrdup(buf);
-			if (str_index(cols, ncol, t->cell[i].target) < 0)
+			if (tg_str_index(cols, ncol, t->cell[i].target) < 0)
 				cols[ncol++] = tg_xstrdup(t->cell[i].target);
 		}
 		qsort(rows, (size_t)nrow, sizeof *rows, cmp_pstr);
@@ -760,8 +749,8 @@ tg_ttc_matrices(const tg_ttc_table *t, tg_ttc_by by, tg_matrix ***out, int *nout
 			if (strcmp(buf, keys[k]) != 0)
 				continue;
 			row_key(&t->cell[i], by, buf, sizeof buf);
-			r = str_index(m[k]->row_names, nrow, buf);
-			c = str_index(m[k]->col_names, ncol, t->cell[i].target);
+			r = tg_str_index(m[k]->row_names, nrow, buf);
+			c = tg_str_index(m[k]->col_names, ncol, t->cell[i].target);
 			m[k]->v[r * ncol + c] = t->cell[i].seeds.mean;
 		}
 		free(rows);
@@ -785,7 +774,7 @@ tg_ttc_matrix_join(tg_matrix **m, int n)
 	for (k = 0; k < n; k++) {
 		nr += m[k]->rows;
 		for (c = 0; c < m[k]->cols; c++)
-			if (str_index(cols, nc, m[k]->col_names[c]) < 0) {
+			if (tg_str_index(cols, nc, m[k]->col_names[c]) < 0) {
 				if (nc == cap)
 					cols = tg_xrealloc(cols, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *cols);
 				cols[nc++] = m[k]->col_names[c];
@@ -808,7 +797,7 @@ tg_ttc_matrix_join(tg_matrix **m, int n)
 			else
 				tg_xasprintf(&o->row_names[nr], "%s | %s", key, m[k]->row_names[r]);
 			for (c = 0; c < m[k]->cols; c++)
-				o->v[nr * nc + str_index(o->col_names, nc, m[k]->col_names[c])] = m[k]->v[r * m[k]->cols + c];
+				o->v[nr * nc + tg_str_index(o->col_names, nc, m[k]->col_names[c])] = m[k]->v[r * m[k]->cols + c];
 		}
 	free(cols);
 	return o;
@@ -824,12 +813,6 @@ interval(char *buf, size_t n, double lo, double hi)
 	else
 		snprintf(buf, n, "[%.3f, %.3f]", lo, hi);
 	return buf;
-}
-
-static json_t *
-jnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
 }
 
 static void
@@ -993,7 +976,6 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 		json_t *root = json_object(), *cells = json_array(), *ds = json_array(), *nts = json_array(), *mats;
 		tg_matrix **m;
 		int n, k, by;
-		char *s;
 
 		json_object_set_new(root, "split", json_string(sp));
 		json_object_set_new(root, "level", json_real(t->level));
@@ -1009,25 +991,25 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 			json_object_set_new(o, "source", json_string(c->source));
 			json_object_set_new(o, "target", json_string(c->target));
 			json_object_set_new(o, "metric", json_string(c->metric));
-			json_object_set_new(o, "chance_source", jnum(c->chance_s));
-			json_object_set_new(o, "chance_target", jnum(c->chance_t));
-			json_object_set_new(o, "score_source", jnum(c->mean_a_s));
-			json_object_set_new(o, "score_target", jnum(c->mean_a_t));
-			json_object_set_new(o, "above_chance", jnum(c->mean_a_t - c->chance_t));
+			json_object_set_new(o, "chance_source", tg_json_num(c->chance_s));
+			json_object_set_new(o, "chance_target", tg_json_num(c->chance_t));
+			json_object_set_new(o, "score_source", tg_json_num(c->mean_a_s));
+			json_object_set_new(o, "score_target", tg_json_num(c->mean_a_t));
+			json_object_set_new(o, "above_chance", tg_json_num(c->mean_a_t - c->chance_t));
 			json_object_set_new(o, "below_chance", isnan(c->mean_a_t - c->chance_t) ? json_null() :
 			    json_boolean(c->mean_a_t - c->chance_t <= 0));
-			json_object_set_new(o, "ttc", jnum(c->seeds.mean));
-			json_object_set_new(o, "sd", jnum(c->seeds.sd));
-			json_object_set_new(o, "seeds_ci", json_pack("[oo]", jnum(c->seeds.lo), jnum(c->seeds.hi)));
-			json_object_set_new(o, "items_ci", json_pack("[oo]", jnum(c->items.lo), jnum(c->items.hi)));
-			json_object_set_new(o, "items_se", jnum(c->items.se));
+			json_object_set_new(o, "ttc", tg_json_num(c->seeds.mean));
+			json_object_set_new(o, "sd", tg_json_num(c->seeds.sd));
+			json_object_set_new(o, "seeds_ci", json_pack("[oo]", tg_json_num(c->seeds.lo), tg_json_num(c->seeds.hi)));
+			json_object_set_new(o, "items_ci", json_pack("[oo]", tg_json_num(c->items.lo), tg_json_num(c->items.hi)));
+			json_object_set_new(o, "items_se", tg_json_num(c->items.se));
 			json_object_set_new(o, "n_item_seeds", json_integer(c->n_item_seeds));
 			json_object_set_new(o, "n_items_source", json_integer(c->n_items_s));
 			json_object_set_new(o, "n_items_target", json_integer(c->n_items_t));
 			for (k = 0; k < c->n_seeds; k++) {
 				json_array_append_new(runs, json_integer(c->run_ids[k]));
 				json_array_append_new(per, json_pack("{sIsososo}", "seed", (json_int_t)c->seed[k], "ttc",
-				    jnum(c->ttc[k]), "score_source", jnum(c->a_s[k]), "score_target", jnum(c->a_t[k])));
+				    tg_json_num(c->ttc[k]), "score_source", tg_json_num(c->a_s[k]), "score_target", tg_json_num(c->a_t[k])));
 			}
 			json_object_set_new(o, "runs", runs);
 			json_object_set_new(o, "seeds", per);
@@ -1038,9 +1020,9 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 
 			json_array_append_new(ds, json_pack("{sssssssssssssssosososososo}", "task", d->task, "method", d->method,
 			    "layers", d->layers, "target", d->target, "metric", d->metric, "source_a", d->src_a, "source_b",
-			    d->src_b, "ttc_a", jnum(d->ttc_a), "ttc_b", jnum(d->ttc_b), "dttc", jnum(d->diff), "seeds_ci",
-			    json_pack("[oo]", jnum(d->lo), jnum(d->hi)), "items_ci",
-			    json_pack("[oo]", jnum(d->items.lo), jnum(d->items.hi)), "items_se", jnum(d->items.se)));
+			    d->src_b, "ttc_a", tg_json_num(d->ttc_a), "ttc_b", tg_json_num(d->ttc_b), "dttc", tg_json_num(d->diff), "seeds_ci",
+			    json_pack("[oo]", tg_json_num(d->lo), tg_json_num(d->hi)), "items_ci",
+			    json_pack("[oo]", tg_json_num(d->items.lo), tg_json_num(d->items.hi)), "items_se", tg_json_num(d->items.se)));
 		}
 		mats = json_object();
 		for (by = 0; by < 2; by++) {
@@ -1059,7 +1041,7 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 				for (r = 0; r < m[k]->rows; r++) {
 					json_t *row = json_array();
 					for (c = 0; c < m[k]->cols; c++)
-						json_array_append_new(row, jnum(m[k]->v[r * m[k]->cols + c]));
+						json_array_append_new(row, tg_json_num(m[k]->v[r * m[k]->cols + c]));
 					json_array_append_new(vals, row);
 				}
 				json_object_set_new(mo, "rows", rows);
@@ -1076,16 +1058,11 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 		json_object_set_new(root, "dttc", ds);
 		json_object_set_new(root, "matrices", mats);
 		json_object_set_new(root, "notes", nts);
-		s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(root);
+		tg_json_print(f, root, 10);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "ttc: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "ttc: write error");
-	return TG_OK;
+	return tg_out_status(f, "ttc", err);
 }

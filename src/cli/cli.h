@@ -19,6 +19,7 @@
 #define TG_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "util/util.h"
@@ -103,6 +104,10 @@ int tg_cmd_runs(int argc, char **argv);
 int tg_cmd_show(int argc, char **argv);
 int tg_cmd_rm(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
+/* cmd-analyze.c: the run filters tamga analyze and plot share (--task, --method, --source, --layers, --split dev|test)
+ * into t; 1 when a is one of them (*split_set, if given, says --split was), 0 when not, -1 after a usage error. */
+struct tg_ttc_opts;
+int tg_cli_run_filter(const char *cmd, const char *a, const char *v, struct tg_ttc_opts *t, bool *split_set);
 /* cmd-eval.c */
 int tg_cmd_eval(int argc, char **argv);
 int tg_cmd_predict(int argc, char **argv);
@@ -127,8 +132,15 @@ int  tg_cli_help(const char *cmd, const char *more);
 /* options.c: strict numbers and lists for option OPT of command CMD (util/parse.c): 0, or 2 after printing
  * "tamga CMD: option 'OPT': '1.5' is not an integer (1..65536)". tg_cli_list returns n, or -1 after printing. */
 int  tg_cli_int(const char *cmd, const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out);
+/* tg_cli_int into a long. */
+int  tg_cli_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
 int  tg_cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, int flags, double *out);
 int  tg_cli_list(const char *cmd, const char *opt, char *v, const char **items, int max);
+/* options.c: a command with subcommands given none or asked for help (-h, --help, help): usage printed (to stderr
+ * without a subcommand) and the exit status returned (2 or 0); -1 otherwise. */
+int tg_cli_sub_help(int argc, char **argv, void (*usage)(FILE *));
+/* options.c: Ctrl-C (and SIGTERM) sets the returned flag, which the engine polls as its cancel flag (stop after the current step). */
+volatile int *tg_cli_cancel_on_sigint(void);
 /* options.c: "unknown option '--bach'; did you mean '--batch'?" among the options named in the command's usage line
  * and in extra (more help text, may be NULL); returns 2. tg_cli_known_option: whether opt is one of them. */
 int  tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra);

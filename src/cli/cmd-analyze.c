@@ -606,21 +606,43 @@ out:
 /* ---- dispatch ---------------------------------------------------------------------------------------------------- */
 
 int
+tg_cli_run_filter(const char *cmd, const char *a, const char *v, tg_ttc_opts *t, bool *split_set)
+{
+	static const char *const names[] = { "--task", "--method", "--source", "--layers" };
+	const char **dst[] = { &t->task, &t->method, &t->source, &t->layers };
+	size_t k;
+
+	for (k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (strcmp(a, names[k]) == 0) {
+			*dst[k] = v;
+			return 1;
+		}
+	if (strcmp(a, "--split") != 0)
+		return 0;
+	if (strcmp(v, "dev") != 0 && strcmp(v, "test") != 0) {
+		tg_cli_usage_error(cmd, "--split is dev or test, not '%s'", v);
+		return -1;
+	}
+	t->dev = strcmp(v, "dev") == 0;
+	if (split_set != NULL)
+		*split_set = true;
+	return 1;
+}
+
+int
 tg_cmd_analyze(int argc, char **argv)
 {
 	opts o;
 	const char *sub;
-	int i;
+	int i, r;
 	int64_t n;
 	const char *items[256];
 	char scratch[4096];
 
 	memset(&o, 0, sizeof o);
 	o.layer = -1;
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
+	if ((r = tg_cli_sub_help(argc, argv, usage)) >= 0)
+		return r;
 	sub = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -668,18 +690,9 @@ tg_cmd_analyze(int argc, char **argv)
 				return 2;
 			*(strcmp(a, "--sources") == 0 ? &o.sources : &o.targets) = (char *)v;
 		}
-		else if (strcmp(a, "--task") == 0)
-			o.t.task = v;
-		else if (strcmp(a, "--method") == 0)
-			o.t.method = v;
-		else if (strcmp(a, "--source") == 0)
-			o.t.source = v;
-		else if (strcmp(a, "--layers") == 0)
-			o.t.layers = v;
-		else if (strcmp(a, "--split") == 0) {
-			if (strcmp(v, "dev") != 0 && strcmp(v, "test") != 0)
-				return tg_cli_usage_error("analyze", "--split is dev or test, not '%s'", v);
-			o.t.dev = strcmp(v, "dev") == 0;
+		else if ((r = tg_cli_run_filter("analyze", a, v, &o.t, NULL)) != 0) {
+			if (r < 0)
+				return 2;
 		} else if (strcmp(a, "--boot") == 0) {
 			if (tg_cli_int("analyze", a, v, 0, 1000000, &n))
 				return 2;

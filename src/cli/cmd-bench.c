@@ -204,13 +204,8 @@ bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t
 	int64_t i;
 	int r;
 
-	tg_encoder_config_default(&cfg, TG_ARCH_XLMR);
-	cfg.hidden_size = d;
-	cfg.num_layers = L;
-	cfg.num_heads = heads;
-	cfg.intermediate_size = 4 * d;
-	cfg.vocab_size = vocab;
-	cfg.max_positions = T + 2 > 514 ? T + 2 : 514;
+	tg_encoder_config_sized(&cfg, TG_ARCH_XLMR,
+	    (tg_encoder_sizes){ vocab, d, L, heads, 4 * d, T + 2 > 514 ? T + 2 : 514 });
 	if ((e = tg_encoder_new(&cfg, false, false, &err)) == NULL) {
 		fprintf(stderr, "tamga bench: %s\n", err.msg);
 		return 1;
@@ -276,13 +271,8 @@ bench_train(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t v
 	int64_t i;
 	int r;
 
-	tg_encoder_config_default(&cfg, TG_ARCH_XLMR);
-	cfg.hidden_size = d;
-	cfg.num_layers = L;
-	cfg.num_heads = heads;
-	cfg.intermediate_size = 4 * d;
-	cfg.vocab_size = vocab;
-	cfg.max_positions = T + 2 > 514 ? T + 2 : 514;
+	tg_encoder_config_sized(&cfg, TG_ARCH_XLMR,
+	    (tg_encoder_sizes){ vocab, d, L, heads, 4 * d, T + 2 > 514 ? T + 2 : 514 });
 	if ((e = tg_encoder_new(&cfg, false, false, &err)) == NULL || tg_peft_spec_parse(&spec, spec_s, &err) != TG_OK ||
 	    (p = tg_peft_new(e, &spec, 1, &err)) == NULL || tg_peft_attach(p, e, &err) != TG_OK ||
 	    (h = tg_head_new(TG_TASK_TAGGING, d, 9, 0.1f, 1, &err)) == NULL) {
@@ -446,17 +436,6 @@ bench_data(const char *root_opt, const char *tok_path, int json)
 	return 0;
 }
 
-static int
-parse_int(const char *opt, const char *s, long lo, long hi, long *out)
-{
-	int64_t v;
-
-	if (tg_cli_int("bench", opt, s, lo, hi, &v))
-		return 2;
-	*out = (long)v;
-	return 0;
-}
-
 int
 tg_cmd_bench(int argc, char **argv)
 {
@@ -511,7 +490,7 @@ tg_cmd_bench(int argc, char **argv)
 			return tg_cli_unknown_option("bench", argv[i], NULL);
 		if (i + 1 >= argc)
 			return tg_cli_usage_error("bench", "%s needs a value", argv[i]);
-		if (parse_int(argv[i], argv[i + 1], lo, hi, dst))
+		if (tg_cli_long("bench", argv[i], argv[i + 1], lo, hi, dst))
 			return 2;
 		i++;
 	}

@@ -395,15 +395,13 @@ tg_cmd_data(int argc, char **argv)
 {
 	const char *sub, *data_opt = NULL, *root;
 	char *pos[8];
-	int i, npos = 0, files = 0, json = 0, verbose = 0, fused = 0, rc;
+	int i, npos = 0, files = 0, json = 0, verbose = 0, fused = 0, rc, help_rc;
 	int64_t count = 5;
 	tg_error err = { 0 };
 	tg_registry *r;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
+	if ((help_rc = tg_cli_sub_help(argc, argv, usage)) >= 0)
+		return help_rc;
 	sub = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i];

@@ -1,20 +1,10 @@
 /* tamga demo: early-layer LoRA vs bottleneck adapters across the Turkic languages, end to end. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "exp/exp.h"
-
-static volatile int interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 int
 tg_cmd_demo(int argc, char **argv)
@@ -81,8 +71,7 @@ tg_cmd_demo(int argc, char **argv)
 			return tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --quiet");
 	}
 	(void)headless;
-	signal(SIGINT, on_sigint);
-	o.cancel = &interrupted;
+	o.cancel = tg_cli_cancel_on_sigint();
 	tg_cli_progress.steps = o.progress;
 	if (tg_demo_run(&o, &r, &err) != TG_OK) {
 		fprintf(stderr, "tamga demo: %s\n", err.msg);

@@ -181,17 +181,6 @@ report_problem(const char *problem, const char *hint, tg_tokenizer *tok)
 	return 1;
 }
 
-static int
-parse_count(const char *opt, const char *v, long lo, long hi, long *out)
-{
-	int64_t x;
-
-	if (tg_cli_int("info", opt, v, lo, hi, &x))
-		return 2;
-	*out = (long)x;
-	return 0;
-}
-
 int
 tg_cmd_info(int argc, char **argv)
 {
@@ -229,10 +218,10 @@ tg_cmd_info(int argc, char **argv)
 				spec_s = v;
 			else if (!strcmp(o, "--match"))
 				match = v;
-			else if ((!strcmp(o, "--budget") && parse_count(o, v, 1, 1L << 40, &budget)) ||
-			    (!strcmp(o, "--batch") && parse_count(o, v, 1, 1 << 20, &batch)) ||
-			    (!strcmp(o, "--seq") && parse_count(o, v, 1, 1 << 20, &seq)) ||
-			    (!strcmp(o, "--labels") && parse_count(o, v, 0, 1 << 24, &labels)))
+			else if ((!strcmp(o, "--budget") && tg_cli_long("info", o, v, 1, 1L << 40, &budget)) ||
+			    (!strcmp(o, "--batch") && tg_cli_long("info", o, v, 1, 1 << 20, &batch)) ||
+			    (!strcmp(o, "--seq") && tg_cli_long("info", o, v, 1, 1 << 20, &seq)) ||
+			    (!strcmp(o, "--labels") && tg_cli_long("info", o, v, 0, 1 << 24, &labels)))
 				return 2;
 		} else if (o[0] == '-')
 			return tg_cli_usage_error("info", "unknown option '%s'", o);

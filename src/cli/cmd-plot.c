@@ -58,20 +58,19 @@ tg_cmd_plot(int argc, char **argv)
 	const char *sub, *ws = NULL, *out = NULL, *csv = NULL, *what = "margin", *metric = NULL, *by = "source";
 	const char *csv_out = NULL;
 	int64_t runs[256];
-	int nruns = 0, i, w = 0, h = 0, form = TG_SCALE_DPT, rc = 1;
+	int nruns = 0, i, w = 0, h = 0, form = TG_SCALE_DPT, rc = 1, help_rc;
 	tg_ttc_opts to = { 0 };
 	tg_error err = { 0 };
 	tg_store *s = NULL;
-	bool dev_set = false, dev = false, h_default;
+	bool dev_set = false, h_default;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
+	if ((help_rc = tg_cli_sub_help(argc, argv, usage)) >= 0)
+		return help_rc;
 	sub = argv[1];
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int64_t n;
+		int r;
 
 		if (tg_cli_is_help(a)) {
 			usage(stdout);
@@ -103,19 +102,9 @@ tg_cmd_plot(int argc, char **argv)
 			metric = v;
 		else if (strcmp(a, "--by") == 0)
 			by = v;
-		else if (strcmp(a, "--task") == 0)
-			to.task = v;
-		else if (strcmp(a, "--method") == 0)
-			to.method = v;
-		else if (strcmp(a, "--source") == 0)
-			to.source = v;
-		else if (strcmp(a, "--layers") == 0)
-			to.layers = v;
-		else if (strcmp(a, "--split") == 0) {
-			if (strcmp(v, "dev") != 0 && strcmp(v, "test") != 0)
-				return tg_cli_usage_error("plot", "--split is dev or test, not '%s'", v);
-			dev_set = true;
-			dev = strcmp(v, "dev") == 0;
+		else if ((r = tg_cli_run_filter("plot", a, v, &to, &dev_set)) != 0) {
+			if (r < 0)
+				return 2;
 		} else if (strcmp(a, "--form") == 0) {
 			if (tg_cli_int("plot", a, v, 1, 3, &n))
 				return 2;
@@ -147,7 +136,7 @@ tg_cmd_plot(int argc, char **argv)
 			return tg_cli_usage_error("plot", "curves needs run ids (tamga runs lists them)");
 		if ((s = tg_store_open(ws, TG_STORE_READONLY, &err)) == NULL)
 			return fail(sub, &err);
-		rc = save(tg_analysis_plot_curves(s, runs, nruns, dev_set && !dev ? TG_SPLIT_TEST : TG_SPLIT_DEV, metric,
+		rc = save(tg_analysis_plot_curves(s, runs, nruns, dev_set && !to.dev ? TG_SPLIT_TEST : TG_SPLIT_DEV, metric,
 		    &err), out, w, h, sub);
 		if (err.code)
 			rc = fail(sub, &err);
@@ -156,7 +145,6 @@ tg_cmd_plot(int argc, char **argv)
 		tg_matrix **m;
 		int n;
 
-		to.dev = dev;
 		to.n_boot = -1;
 		if (strcmp(by, "source") != 0 && strcmp(by, "method") != 0)
 			return tg_cli_usage_error("plot", "--by is source or method");
@@ -224,8 +212,7 @@ tg_cmd_plot(int argc, char **argv)
 		} else {
 			tg_ttc_table *t;
 
-			to.dev = dev;
-			to.n_boot = -1;
+				to.n_boot = -1;
 			if ((s = tg_store_open(ws, TG_STORE_READONLY, &err)) == NULL || (t = tg_ttc_compute(s, &to, &err)) == NULL)
 				goto done;
 			if (tg_scale_points_from_ttc(s, t, &pts, &n, &err) != TG_OK) {

@@ -1,20 +1,10 @@
 /* tamga pretrain: build the small default model (tokenizer + masked-LM encoder) from the data root. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "train/train.h"
-
-static volatile int interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 int
 tg_cmd_pretrain(int argc, char **argv)
@@ -101,9 +91,7 @@ tg_cmd_pretrain(int argc, char **argv)
 		snprintf(p, sizeof p, "%s/pretrain.state", o.out_dir);
 		unlink(p);
 	}
-	signal(SIGINT, on_sigint);
-	signal(SIGTERM, on_sigint);
-	o.cancel = &interrupted;
+	o.cancel = tg_cli_cancel_on_sigint();    /* and SIGTERM: checkpoint and stop */
 	tg_cli_progress.steps = o.progress;
 	/* bf16: mixed precision, the weights (masters) and AdamW state in FP32, the products in BF16 */
 	prec = tg_precision_available(prec, note, sizeof note);

@@ -1,20 +1,10 @@
 /* tamga train: fine-tune a model with a PEFT method on a task's source language and evaluate every target. */
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "exp/options.h"
-
-static volatile int interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 /* The options beyond the usage line, for --help and "did you mean": the whole options table (exp/options.c). */
 static const char *
@@ -189,9 +179,7 @@ tg_cmd_train(int argc, char **argv)
 	x.train.progress = !quiet;
 	tg_cli_progress.steps = x.train.progress;
 	x.claim = sweep_point && x.resume_run <= 0;
-	signal(SIGINT, on_sigint);
-	signal(SIGTERM, on_sigint);          /* Slurm's warning before a kill or requeue: checkpoint and stop */
-	x.train.cancel = &interrupted;
+	x.train.cancel = tg_cli_cancel_on_sigint();    /* and SIGTERM, Slurm's warning before a kill or requeue */
 	rc = tg_experiment_run(&x, &id, &res, &err);
 	free(aj);
 	free(sv);

@@ -1,5 +1,6 @@
 /* Entry point of the tamga program: global options, --help, --version and subcommand dispatch. */
 #include "config.h"
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

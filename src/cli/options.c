@@ -1,6 +1,7 @@
 /* What every command's option parsing shares: usage errors with a hint, --help, numbers and lists from options,
  * unknown options with "did you mean", and the command table's usage lines (set by main.c). */
 #include "config.h"
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,4 +140,42 @@ tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra)
 	if ((best = tg_suggest(opt, cand, n)) != NULL)
 		return tg_cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", opt, best);
 	return tg_cli_usage_error(cmd, "unknown option '%s'", opt);
+}
+
+int
+tg_cli_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
+{
+	int64_t x;
+
+	if (tg_cli_int(cmd, opt, v, lo, hi, &x))
+		return 2;
+	*out = (long)x;
+	return 0;
+}
+
+int
+tg_cli_sub_help(int argc, char **argv, void (*usage)(FILE *))
+{
+	if (argc >= 2 && !tg_cli_is_help(argv[1]) && strcmp(argv[1], "help") != 0)
+		return -1;
+	usage(argc < 2 ? stderr : stdout);
+	return argc < 2 ? 2 : 0;
+}
+
+static volatile int cancel_flag;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+/* Ctrl-C, and SIGTERM (Slurm's warning before a kill or requeue): checkpoint and stop after the current step */
+volatile int *
+tg_cli_cancel_on_sigint(void)
+{
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	return &cancel_flag;
 }

@@ -8,29 +8,6 @@
 #include "analysis/analysis.h"
 #include "model/model.h"
 
-static void
-set_num(lua_State *L, const char *k, double v)
-{
-	if (!isnan(v)) {
-		lua_pushnumber(L, v);
-		lua_setfield(L, -2, k);
-	}
-}
-
-static void
-set_int(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void
-set_str(lua_State *L, const char *k, const char *v)
-{
-	lua_pushstring(L, v);
-	lua_setfield(L, -2, k);
-}
-
 /* Strings of a Lua list into a userdata array pushed on the stack (strings kept alive by the list). */
 static const char **
 str_list(lua_State *L, int idx, int arg, const char *what, int *n)
@@ -96,25 +73,25 @@ l_ttc(lua_State *L)
 	for (i = 0; i < t->n; i++) {
 		const tg_ttc_cell *c = &t->cell[i];
 		lua_createtable(L, 0, 20);
-		set_str(L, "task", c->task);
-		set_str(L, "method", c->method);
-		set_str(L, "layers", c->layers);
-		set_str(L, "source", c->source);
-		set_str(L, "target", c->target);
-		set_str(L, "metric", c->metric);
-		set_int(L, "n_seeds", c->n_seeds);
-		set_num(L, "ttc", c->seeds.mean);
-		set_num(L, "sd", c->seeds.sd);
-		set_num(L, "lo", c->seeds.lo);
-		set_num(L, "hi", c->seeds.hi);
-		set_num(L, "item_lo", c->items.lo);
-		set_num(L, "item_hi", c->items.hi);
-		set_num(L, "a_s", c->mean_a_s);
-		set_num(L, "a_t", c->mean_a_t);
-		set_num(L, "chance", c->chance_t);
-		set_num(L, "chance_source", c->chance_s);
-		set_num(L, "chance_target", c->chance_t);
-		set_num(L, "above_chance", c->mean_a_t - c->chance_t);
+		tg_lua_setstr(L, "task", c->task);
+		tg_lua_setstr(L, "method", c->method);
+		tg_lua_setstr(L, "layers", c->layers);
+		tg_lua_setstr(L, "source", c->source);
+		tg_lua_setstr(L, "target", c->target);
+		tg_lua_setstr(L, "metric", c->metric);
+		tg_lua_setint(L, "n_seeds", c->n_seeds);
+		tg_lua_setnum(L, "ttc", c->seeds.mean);
+		tg_lua_setnum(L, "sd", c->seeds.sd);
+		tg_lua_setnum(L, "lo", c->seeds.lo);
+		tg_lua_setnum(L, "hi", c->seeds.hi);
+		tg_lua_setnum(L, "item_lo", c->items.lo);
+		tg_lua_setnum(L, "item_hi", c->items.hi);
+		tg_lua_setnum(L, "a_s", c->mean_a_s);
+		tg_lua_setnum(L, "a_t", c->mean_a_t);
+		tg_lua_setnum(L, "chance", c->chance_t);
+		tg_lua_setnum(L, "chance_source", c->chance_s);
+		tg_lua_setnum(L, "chance_target", c->chance_t);
+		tg_lua_setnum(L, "above_chance", c->mean_a_t - c->chance_t);
 		lua_createtable(L, c->n_seeds, 0);
 		for (k = 0; k < c->n_seeds; k++) {
 			lua_pushinteger(L, c->run_ids[k]);
@@ -128,19 +105,19 @@ l_ttc(lua_State *L)
 	for (i = 0; i < t->n_d; i++) {
 		const tg_dttc_cell *d = &t->d[i];
 		lua_createtable(L, 0, 10);
-		set_str(L, "task", d->task);
-		set_str(L, "method", d->method);
-		set_str(L, "layers", d->layers);
-		set_str(L, "target", d->target);
-		set_str(L, "src_a", d->src_a);
-		set_str(L, "src_b", d->src_b);
-		set_num(L, "ttc_a", d->ttc_a);
-		set_num(L, "ttc_b", d->ttc_b);
-		set_num(L, "diff", d->diff);
-		set_num(L, "lo", d->lo);
-		set_num(L, "hi", d->hi);
-		set_num(L, "item_lo", d->items.lo);
-		set_num(L, "item_hi", d->items.hi);
+		tg_lua_setstr(L, "task", d->task);
+		tg_lua_setstr(L, "method", d->method);
+		tg_lua_setstr(L, "layers", d->layers);
+		tg_lua_setstr(L, "target", d->target);
+		tg_lua_setstr(L, "src_a", d->src_a);
+		tg_lua_setstr(L, "src_b", d->src_b);
+		tg_lua_setnum(L, "ttc_a", d->ttc_a);
+		tg_lua_setnum(L, "ttc_b", d->ttc_b);
+		tg_lua_setnum(L, "diff", d->diff);
+		tg_lua_setnum(L, "lo", d->lo);
+		tg_lua_setnum(L, "hi", d->hi);
+		tg_lua_setnum(L, "item_lo", d->items.lo);
+		tg_lua_setnum(L, "item_hi", d->items.hi);
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "dttc");
@@ -150,7 +127,7 @@ l_ttc(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "notes");
-	set_num(L, "level", t->level);
+	tg_lua_setnum(L, "level", t->level);
 	tg_ttc_table_free(t);
 	return 1;
 }
@@ -192,28 +169,28 @@ l_compare(lua_State *L)
 		const tg_compare_cell *x = &c->cell[i];
 
 		lua_createtable(L, 0, 30);
-		set_str(L, "task", x->task);
-		set_str(L, "source", x->source);
-		set_str(L, "target", x->target);
-		set_str(L, "metric", x->metric);
-		set_int(L, "n_seeds", x->n_seeds);
-		set_int(L, "n_items", x->n_items);
-		set_num(L, "chance", x->chance);
-		set_num(L, "score_a", x->score_a);
-		set_num(L, "score_b", x->score_b);
-		set_num(L, "diff", x->diff);
-		set_num(L, "lo", x->ci_diff.lo);
-		set_num(L, "hi", x->ci_diff.hi);
-		set_num(L, "p", x->p);
-		set_num(L, "p_holm", x->p_holm);
-		set_num(L, "gain_a", x->gain_a);
-		set_num(L, "gain_b", x->gain_b);
-		set_num(L, "dgain", x->dgain);
-		set_num(L, "ttc_a", x->ttc_a);
-		set_num(L, "ttc_b", x->ttc_b);
-		set_num(L, "dttc", x->dttc);
-		set_num(L, "dttc_lo", x->ci_dttc.lo);
-		set_num(L, "dttc_hi", x->ci_dttc.hi);
+		tg_lua_setstr(L, "task", x->task);
+		tg_lua_setstr(L, "source", x->source);
+		tg_lua_setstr(L, "target", x->target);
+		tg_lua_setstr(L, "metric", x->metric);
+		tg_lua_setint(L, "n_seeds", x->n_seeds);
+		tg_lua_setint(L, "n_items", x->n_items);
+		tg_lua_setnum(L, "chance", x->chance);
+		tg_lua_setnum(L, "score_a", x->score_a);
+		tg_lua_setnum(L, "score_b", x->score_b);
+		tg_lua_setnum(L, "diff", x->diff);
+		tg_lua_setnum(L, "lo", x->ci_diff.lo);
+		tg_lua_setnum(L, "hi", x->ci_diff.hi);
+		tg_lua_setnum(L, "p", x->p);
+		tg_lua_setnum(L, "p_holm", x->p_holm);
+		tg_lua_setnum(L, "gain_a", x->gain_a);
+		tg_lua_setnum(L, "gain_b", x->gain_b);
+		tg_lua_setnum(L, "dgain", x->dgain);
+		tg_lua_setnum(L, "ttc_a", x->ttc_a);
+		tg_lua_setnum(L, "ttc_b", x->ttc_b);
+		tg_lua_setnum(L, "dttc", x->dttc);
+		tg_lua_setnum(L, "dttc_lo", x->ci_dttc.lo);
+		tg_lua_setnum(L, "dttc_hi", x->ci_dttc.hi);
 		lua_createtable(L, x->n_seeds, 0);
 		for (k = 0; k < x->n_seeds; k++) {
 			lua_pushinteger(L, x->seed[k]);
@@ -229,10 +206,10 @@ l_compare(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "notes");
-	set_str(L, "a", c->label_a);
-	set_str(L, "b", c->label_b);
-	set_num(L, "level", c->level);
-	set_int(L, "n_boot", c->n_boot);
+	tg_lua_setstr(L, "a", c->label_a);
+	tg_lua_setstr(L, "b", c->label_b);
+	tg_lua_setnum(L, "level", c->level);
+	tg_lua_setint(L, "n_boot", c->n_boot);
 	tg_compare_free(c);
 	return 1;
 }
@@ -286,16 +263,16 @@ l_tokstats(lua_State *L)
 	for (i = 0; i < rep->n; i++) {
 		const tg_tokstats *t = &rep->lang[i];
 		lua_createtable(L, 0, 14);
-		set_str(L, "lang", t->lang);
-		set_int(L, "sentences", t->n_sents);
-		set_int(L, "words", t->n_words);
-		set_int(L, "tokens", t->n_tokens);
-		set_num(L, "fertility", t->fertility);
-		set_num(L, "continued", t->continued);
-		set_num(L, "unk_rate", t->unk_rate);
-		set_num(L, "chars_per_token", t->chars_per_token);
-		set_str(L, "script", t->dominant >= 0 ? tg_script_name((tg_script)t->dominant) : "none");
-		set_str(L, "sources", t->sources);
+		tg_lua_setstr(L, "lang", t->lang);
+		tg_lua_setint(L, "sentences", t->n_sents);
+		tg_lua_setint(L, "words", t->n_words);
+		tg_lua_setint(L, "tokens", t->n_tokens);
+		tg_lua_setnum(L, "fertility", t->fertility);
+		tg_lua_setnum(L, "continued", t->continued);
+		tg_lua_setnum(L, "unk_rate", t->unk_rate);
+		tg_lua_setnum(L, "chars_per_token", t->chars_per_token);
+		tg_lua_setstr(L, "script", t->dominant >= 0 ? tg_script_name((tg_script)t->dominant) : "none");
+		tg_lua_setstr(L, "sources", t->sources);
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "langs");
@@ -315,8 +292,8 @@ l_tokstats(lua_State *L)
 		}
 		lua_setfield(L, -2, j == 0 ? "jaccard" : "gram_jaccard");
 	}
-	set_str(L, "tokenizer", rep->tokenizer);
-	set_int(L, "sample_words", rep->sample_words);
+	tg_lua_setstr(L, "tokenizer", rep->tokenizer);
+	tg_lua_setint(L, "sample_words", rep->sample_words);
 	tg_tokstats_report_free(rep);
 	return 1;
 }
@@ -368,14 +345,14 @@ l_probe(lua_State *L)
 	for (i = 0; i < res.n_layers; i++) {
 		const tg_probe_layer *l = &res.layer[i];
 		lua_createtable(L, 0, 8);
-		set_int(L, "layer", i);
-		set_num(L, "cos_par", l->cos_par);
-		set_num(L, "cos_rand", l->cos_rand);
-		set_num(L, "margin", l->margin);
-		set_num(L, "acc_ab", l->acc_ab);
-		set_num(L, "acc_ba", l->acc_ba);
-		set_str(L, "a", la);
-		set_str(L, "b", lb);
+		tg_lua_setint(L, "layer", i);
+		tg_lua_setnum(L, "cos_par", l->cos_par);
+		tg_lua_setnum(L, "cos_rand", l->cos_rand);
+		tg_lua_setnum(L, "margin", l->margin);
+		tg_lua_setnum(L, "acc_ab", l->acc_ab);
+		tg_lua_setnum(L, "acc_ba", l->acc_ba);
+		tg_lua_setstr(L, "a", la);
+		tg_lua_setstr(L, "b", lb);
 		lua_rawseti(L, -2, i + 1);
 	}
 	tg_probe_result_clear(&res);
@@ -428,18 +405,18 @@ l_scaling(lua_State *L)
 		return tg_lua_fail(L, &err);
 	lua_createtable(L, 0, 16);
 	for (i = 0; i < TG_SP_N; i++)
-		set_num(L, pn[i], fit.par[i]);
+		tg_lua_setnum(L, pn[i], fit.par[i]);
 	lua_createtable(L, 0, TG_SP_N);
 	for (i = 0; i < TG_SP_N; i++)
-		set_num(L, pn[i], fit.se[i]);
+		tg_lua_setnum(L, pn[i], fit.se[i]);
 	lua_setfield(L, -2, "se");
-	set_str(L, "form", tg_scale_form_name(fit.form));
-	set_int(L, "n", fit.n);
-	set_num(L, "rmse", fit.rmse);
-	set_num(L, "aic", fit.aic);
-	set_num(L, "bic", fit.bic);
-	set_num(L, "heldout_rmse", fit.heldout_rmse);
-	set_num(L, "heldout_D", fit.heldout_D);
+	tg_lua_setstr(L, "form", tg_scale_form_name(fit.form));
+	tg_lua_setint(L, "n", fit.n);
+	tg_lua_setnum(L, "rmse", fit.rmse);
+	tg_lua_setnum(L, "aic", fit.aic);
+	tg_lua_setnum(L, "bic", fit.bic);
+	tg_lua_setnum(L, "heldout_rmse", fit.heldout_rmse);
+	tg_lua_setnum(L, "heldout_D", fit.heldout_D);
 	lua_pushboolean(L, fit.converged);
 	lua_setfield(L, -2, "converged");
 	return 1;

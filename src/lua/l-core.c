@@ -1,6 +1,7 @@
 /* The helpers every binding file shares: types, engine errors as Lua values, options tables (l-module.c assembles
  * the module tamga.core from the files that use them). */
 #include "config.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lua/lua-int.h"
@@ -104,6 +105,38 @@ field_error(lua_State *L, int arg, const char *key, const char *want)
 {
 	const char *msg = lua_pushfstring(L, "field '%s': %s expected, got %s", key, want, luaL_typename(L, -1));
 	luaL_argerror(L, arg, msg);
+}
+
+void
+tg_lua_setnum(lua_State *L, const char *k, lua_Number v)
+{
+	if (!isnan(v)) {
+		lua_pushnumber(L, v);
+		lua_setfield(L, -2, k);
+	}
+}
+
+void
+tg_lua_setint(lua_State *L, const char *k, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+void
+tg_lua_setstr(lua_State *L, const char *k, const char *v)
+{
+	if (v != NULL) {
+		lua_pushstring(L, v);
+		lua_setfield(L, -2, k);
+	}
+}
+
+void
+tg_lua_setbool(lua_State *L, const char *k, int v)
+{
+	lua_pushboolean(L, v);
+	lua_setfield(L, -2, k);
 }
 
 lua_Integer

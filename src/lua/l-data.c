@@ -70,14 +70,14 @@ l_list(lua_State *L)
 	for (i = 0; i < n; i++) {
 		const tg_registry_item *it = &r->item[idx[i]];
 		lua_createtable(L, 0, 10);
-		lua_pushstring(L, it->e->task); lua_setfield(L, -2, "task");
-		lua_pushstring(L, it->e->lang); lua_setfield(L, -2, "lang");
-		lua_pushstring(L, it->e->split); lua_setfield(L, -2, "split");
-		lua_pushstring(L, it->e->corpus); lua_setfield(L, -2, "corpus");
-		lua_pushstring(L, tg_format_name(it->e->format)); lua_setfield(L, -2, "format");
-		lua_pushstring(L, tg_ds_kind_name(tg_format_kind(it->e->format))); lua_setfield(L, -2, "kind");
-		lua_pushboolean(L, it->present); lua_setfield(L, -2, "present");
-		lua_pushinteger(L, it->bytes); lua_setfield(L, -2, "bytes");
+		tg_lua_setstr(L, "task", it->e->task);
+		tg_lua_setstr(L, "lang", it->e->lang);
+		tg_lua_setstr(L, "split", it->e->split);
+		tg_lua_setstr(L, "corpus", it->e->corpus);
+		tg_lua_setstr(L, "format", tg_format_name(it->e->format));
+		tg_lua_setstr(L, "kind", tg_ds_kind_name(tg_format_kind(it->e->format)));
+		tg_lua_setbool(L, "present", it->present);
+		tg_lua_setint(L, "bytes", it->bytes);
 		if (it->e->expect >= 0) {
 			lua_pushinteger(L, it->e->expect);
 			lua_setfield(L, -2, "expect");
@@ -171,15 +171,6 @@ l_read(lua_State *L)
 }
 
 static void
-set_s(lua_State *L, const char *k, const char *v)
-{
-	if (v != NULL) {
-		lua_pushstring(L, v);
-		lua_setfield(L, -2, k);
-	}
-}
-
-static void
 push_example(lua_State *L, const tg_dataset *d, int64_t i)
 {
 	int k;
@@ -203,34 +194,34 @@ push_example(lua_State *L, const tg_dataset *d, int64_t i)
 		break;
 	}
 	case TG_DS_PAIRS:
-		set_s(L, "a", d->a[i]);
-		set_s(L, "b", d->b[i]);
-		set_s(L, "label", tg_labels_name(d->labels, d->label[i]));
+		tg_lua_setstr(L, "a", d->a[i]);
+		tg_lua_setstr(L, "b", d->b[i]);
+		tg_lua_setstr(L, "label", tg_labels_name(d->labels, d->label[i]));
 		break;
 	case TG_DS_CHOICE:
-		set_s(L, "premise", d->a[i]);
+		tg_lua_setstr(L, "premise", d->a[i]);
 		lua_createtable(L, d->n_choices, 0);
 		for (k = 0; k < d->n_choices; k++) {
 			lua_pushstring(L, d->choice[i * d->n_choices + k]);
 			lua_rawseti(L, -2, k + 1);
 		}
 		lua_setfield(L, -2, "choices");
-		set_s(L, "question", d->question[i] == TG_Q_CAUSE ? "cause" : "effect");
+		tg_lua_setstr(L, "question", d->question[i] == TG_Q_CAUSE ? "cause" : "effect");
 		lua_pushinteger(L, d->label[i] + 1);
 		lua_setfield(L, -2, "answer");
 		break;
 	case TG_DS_REGRESSION:
-		set_s(L, "a", d->a[i]);
-		set_s(L, "b", d->b[i]);
+		tg_lua_setstr(L, "a", d->a[i]);
+		tg_lua_setstr(L, "b", d->b[i]);
 		lua_pushnumber(L, d->score[i]);
 		lua_setfield(L, -2, "score");
 		break;
 	case TG_DS_BITEXT:
-		set_s(L, "a", d->a[i]);
-		set_s(L, "b", d->b[i]);
+		tg_lua_setstr(L, "a", d->a[i]);
+		tg_lua_setstr(L, "b", d->b[i]);
 		break;
 	case TG_DS_LINES:
-		set_s(L, "text", d->a[i]);
+		tg_lua_setstr(L, "text", d->a[i]);
 		break;
 	}
 	lua_pushinteger(L, d->line[i]);

@@ -826,13 +826,13 @@ l_presets(lua_State *L)
 		const tg_pretrain_preset *p = &tg_pretrain_presets[i];
 		char dir[4096];
 		lua_createtable(L, 0, 8);
-		lua_pushstring(L, p->name); lua_setfield(L, -2, "name");
-		lua_pushinteger(L, p->layers); lua_setfield(L, -2, "layers");
-		lua_pushinteger(L, p->hidden); lua_setfield(L, -2, "hidden");
-		lua_pushinteger(L, p->heads); lua_setfield(L, -2, "heads");
-		lua_pushinteger(L, p->vocab); lua_setfield(L, -2, "vocab");
-		lua_pushstring(L, p->about); lua_setfield(L, -2, "about");
-		lua_pushstring(L, tg_pretrain_default_dir(p->name, dir, sizeof dir)); lua_setfield(L, -2, "path");
+		tg_lua_setstr(L, "name", p->name);
+		tg_lua_setint(L, "layers", p->layers);
+		tg_lua_setint(L, "hidden", p->hidden);
+		tg_lua_setint(L, "heads", p->heads);
+		tg_lua_setint(L, "vocab", p->vocab);
+		tg_lua_setstr(L, "about", p->about);
+		tg_lua_setstr(L, "path", tg_pretrain_default_dir(p->name, dir, sizeof dir));
 		lua_rawseti(L, -2, i + 1);
 	}
 	return 1;

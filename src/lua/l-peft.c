@@ -241,13 +241,13 @@ m_flops(lua_State *L)
 	    tg_peft_spec_flops(&r, &m->enc->cfg, batch, seq, labels, &f, &err) != TG_OK)
 		return tg_lua_fail(L, &err);
 	lua_createtable(L, 0, 7);
-	lua_pushnumber(L, f.fwd); lua_setfield(L, -2, "fwd");
-	lua_pushnumber(L, f.bwd); lua_setfield(L, -2, "bwd");
-	lua_pushnumber(L, f.train); lua_setfield(L, -2, "train");
-	lua_pushnumber(L, f.full_ft); lua_setfield(L, -2, "full_ft");
-	lua_pushnumber(L, f.per_token_fwd); lua_setfield(L, -2, "per_token_fwd");
-	lua_pushnumber(L, f.per_token_train); lua_setfield(L, -2, "per_token_train");
-	lua_pushinteger(L, f.lowest_layer); lua_setfield(L, -2, "lowest_layer");
+	tg_lua_setnum(L, "fwd", f.fwd);
+	tg_lua_setnum(L, "bwd", f.bwd);
+	tg_lua_setnum(L, "train", f.train);
+	tg_lua_setnum(L, "full_ft", f.full_ft);
+	tg_lua_setnum(L, "per_token_fwd", f.per_token_fwd);
+	tg_lua_setnum(L, "per_token_train", f.per_token_train);
+	tg_lua_setint(L, "lowest_layer", f.lowest_layer);
 	return 1;
 }
 

@@ -101,58 +101,33 @@ l_open(lua_State *L)
 }
 
 static void
-set_str(lua_State *L, const char *k, const char *v)
-{
-	if (v != NULL) {
-		lua_pushstring(L, v);
-		lua_setfield(L, -2, k);
-	}
-}
-
-static void
-set_num(lua_State *L, const char *k, double v)
-{
-	if (!isnan(v)) {
-		lua_pushnumber(L, v);
-		lua_setfield(L, -2, k);
-	}
-}
-
-static void
-set_int(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void
 push_run(lua_State *L, const tg_run_info *r, const char *dir)
 {
 	lua_createtable(L, 0, 28);
-	set_int(L, "id", r->id);
-	set_str(L, "workspace", dir);
-	set_str(L, "name", r->name);
-	set_str(L, "status", tg_run_status_name(r->status));
-	set_num(L, "created", r->created);
-	set_num(L, "updated", r->updated);
-	set_str(L, "model", r->model);
-	set_str(L, "method", r->method);
-	set_str(L, "layers", r->layers);
-	set_str(L, "task", r->task);
-	set_str(L, "source", r->source);
-	set_str(L, "targets", r->targets);
-	set_int(L, "seed", r->seed);
+	tg_lua_setint(L, "id", r->id);
+	tg_lua_setstr(L, "workspace", dir);
+	tg_lua_setstr(L, "name", r->name);
+	tg_lua_setstr(L, "status", tg_run_status_name(r->status));
+	tg_lua_setnum(L, "created", r->created);
+	tg_lua_setnum(L, "updated", r->updated);
+	tg_lua_setstr(L, "model", r->model);
+	tg_lua_setstr(L, "method", r->method);
+	tg_lua_setstr(L, "layers", r->layers);
+	tg_lua_setstr(L, "task", r->task);
+	tg_lua_setstr(L, "source", r->source);
+	tg_lua_setstr(L, "targets", r->targets);
+	tg_lua_setint(L, "seed", r->seed);
 	if (r->trainable_params > 0)
-		set_int(L, "trainable", r->trainable_params);
+		tg_lua_setint(L, "trainable", r->trainable_params);
 	if (r->total_params > 0)
-		set_int(L, "total_params", r->total_params);
-	set_num(L, "flops_per_step", r->flops_per_step);
-	set_int(L, "steps", r->steps_done);
-	set_int(L, "steps_total", r->steps_total);
-	set_num(L, "tokens_per_s", r->tokens_per_s);
-	set_str(L, "error", r->error);
+		tg_lua_setint(L, "total_params", r->total_params);
+	tg_lua_setnum(L, "flops_per_step", r->flops_per_step);
+	tg_lua_setint(L, "steps", r->steps_done);
+	tg_lua_setint(L, "steps_total", r->steps_total);
+	tg_lua_setnum(L, "tokens_per_s", r->tokens_per_s);
+	tg_lua_setstr(L, "error", r->error);
 	if (r->sweep_id > 0)
-		set_int(L, "sweep", r->sweep_id);
+		tg_lua_setint(L, "sweep", r->sweep_id);
 	if (r->config != NULL) {
 		tg_lua_pushjson(L, r->config);
 		lua_setfield(L, -2, "config");
@@ -260,15 +235,15 @@ static void
 push_eval(lua_State *L, const tg_eval_row *e)
 {
 	lua_createtable(L, 0, 10);
-	set_int(L, "step", e->step);
-	set_str(L, "split", tg_split_name(e->split));
-	set_str(L, "lang", e->lang);
-	set_str(L, "metric", e->metric);
-	set_num(L, "score", e->score);
-	set_num(L, "lo", e->ci_low);
-	set_num(L, "hi", e->ci_high);
-	set_int(L, "n", e->n_items);
-	set_num(L, "chance", e->chance);
+	tg_lua_setint(L, "step", e->step);
+	tg_lua_setstr(L, "split", tg_split_name(e->split));
+	tg_lua_setstr(L, "lang", e->lang);
+	tg_lua_setstr(L, "metric", e->metric);
+	tg_lua_setnum(L, "score", e->score);
+	tg_lua_setnum(L, "lo", e->ci_low);
+	tg_lua_setnum(L, "hi", e->ci_high);
+	tg_lua_setint(L, "n", e->n_items);
+	tg_lua_setnum(L, "chance", e->chance);
 	lua_pushboolean(L, e->is_source);
 	lua_setfield(L, -2, "source");
 	lua_pushboolean(L, e->selected);
@@ -316,12 +291,12 @@ m_steps(lua_State *L)
 	lua_createtable(L, n, 0);
 	for (i = 0; i < n; i++) {
 		lua_createtable(L, 0, 6);
-		set_int(L, "step", rows[i].step);
-		set_num(L, "loss", rows[i].loss);
-		set_num(L, "lr", rows[i].lr);
-		set_num(L, "grad_norm", rows[i].grad_norm);
-		set_num(L, "tokens_per_s", rows[i].tokens_per_s);
-		set_num(L, "elapsed", rows[i].elapsed_s);
+		tg_lua_setint(L, "step", rows[i].step);
+		tg_lua_setnum(L, "loss", rows[i].loss);
+		tg_lua_setnum(L, "lr", rows[i].lr);
+		tg_lua_setnum(L, "grad_norm", rows[i].grad_norm);
+		tg_lua_setnum(L, "tokens_per_s", rows[i].tokens_per_s);
+		tg_lua_setnum(L, "elapsed", rows[i].elapsed_s);
 		lua_rawseti(L, -2, i + 1);
 	}
 	free(rows);

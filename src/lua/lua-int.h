@@ -74,6 +74,12 @@ lua_Integer tg_lua_optfield_int(lua_State *L, int idx, int arg, const char *key,
 lua_Number  tg_lua_optfield_num(lua_State *L, int idx, int arg, const char *key, lua_Number def);
 const char *tg_lua_optfield_str(lua_State *L, int idx, int arg, const char *key, const char *def);
 int         tg_lua_optfield_bool(lua_State *L, int idx, int arg, const char *key, int def);
+/* Fields of the table on top of the stack, t[k] = v. The one rule for results: a NaN number and a NULL string are
+ * left out (nil), so that Lua code tests `if t.x then`. */
+void tg_lua_setnum(lua_State *L, const char *k, lua_Number v);
+void tg_lua_setint(lua_State *L, const char *k, lua_Integer v);
+void tg_lua_setstr(lua_State *L, const char *k, const char *v);
+void tg_lua_setbool(lua_State *L, const char *k, int v);
 /* Raise for unknown keys in an options table: "bad argument #1 to 'train' (unknown option 'epoch'; did you mean
  * 'epochs'?)". allowed is NULL-terminated. */
 void tg_lua_checkopts(lua_State *L, int idx, int arg, const char *const *allowed);

@@ -36,6 +36,20 @@ tg_encoder_config_default(tg_encoder_config *c, tg_arch arch)
 	c->hidden_act = TG_ACT_GELU;
 }
 
+void
+tg_encoder_config_sized(tg_encoder_config *c, tg_arch arch, tg_encoder_sizes s)
+{
+	int64_t *dst[] = { &c->vocab_size, &c->hidden_size, &c->num_layers, &c->num_heads, &c->intermediate_size,
+	                   &c->max_positions };
+	const int64_t v[] = { s.vocab, s.hidden, s.layers, s.heads, s.ffn, s.max_positions };
+	size_t i;
+
+	tg_encoder_config_default(c, arch);
+	for (i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (v[i] > 0)
+			*dst[i] = v[i];
+}
+
 static int
 get_int(json_t *root, const char *key, int64_t *dst, int64_t lo, int64_t hi, bool required, const char *path,
     tg_error *err)

@@ -27,6 +27,10 @@ typedef struct tg_encoder_config {
 
 /* config.c */
 void tg_encoder_config_default(tg_encoder_config *c, tg_arch arch);
+/* The sizes that tell one encoder from another (tests, benchmarks, small models); 0 keeps the default. */
+typedef struct tg_encoder_sizes { int64_t vocab, hidden, layers, heads, ffn, max_positions; } tg_encoder_sizes;
+/* tg_encoder_config_default, then the sizes given. */
+void tg_encoder_config_sized(tg_encoder_config *c, tg_arch arch, tg_encoder_sizes s);
 int  tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err);   /* config.json */
 int  tg_encoder_config_save(const tg_encoder_config *c, const char *path, bool with_mlm, tg_error *err);
 const char *tg_arch_name(tg_arch a);

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include "store-internal.h"
 #include "metrics/metrics.h"
+#include "util/table.h"
 
 /* ---- building ---------------------------------------------------------------------------------------------------- */
 
@@ -248,15 +249,16 @@ tg_report_free(tg_report *r)
 int
 tg_report_format_parse(const char *name)
 {
-	if (name == NULL)
-		return -1;
-	if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0)
+	switch (tg_out_format_parse(name)) {
+	case TG_OUT_MD:
 		return TG_REPORT_MARKDOWN;
-	if (strcmp(name, "csv") == 0)
+	case TG_OUT_CSV:
 		return TG_REPORT_CSV;
-	if (strcmp(name, "json") == 0)
+	case TG_OUT_JSON:
 		return TG_REPORT_JSON;
-	return -1;
+	default:
+		return -1;      /* unknown, or text (the report has no plain-text form) */
+	}
 }
 
 /* ---- Markdown ---------------------------------------------------------------------------------------------------- */
@@ -411,24 +413,6 @@ write_md(FILE *f, const tg_report *r)
 /* ---- CSV (RFC 4180, long form) ----------------------------------------------------------------------------------- */
 
 static void
-csv_text(FILE *f, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void
 csv_num(FILE *f, double v)
 {
 	fputc(',', f);
@@ -446,13 +430,13 @@ csv_row(FILE *f, const tg_report *r, const tg_report_run *rr, const char *lang, 
 	fprintf(f, "%lld", (long long)rr->id);
 	for (i = 0; i < 6; i++) {
 		fputc(',', f);
-		csv_text(f, cols[i]);
+		tg_out_csv_str(f, cols[i]);
 	}
 	fputc(',', f);
 	if (rr->step >= 0)
 		fprintf(f, "%lld", (long long)rr->step);
 	fprintf(f, ",%s,", tg_split_name(r->split));
-	csv_text(f, lang);
+	tg_out_csv_str(f, lang);
 	fprintf(f, ",%d", is_source);
 	csv_num(f, c->score);
 	csv_num(f, c->ci_low);
@@ -488,32 +472,20 @@ write_csv(FILE *f, const tg_report *r)
 /* ---- JSON -------------------------------------------------------------------------------------------------------- */
 
 static json_t *
-jnum(double v)
-{
-	return isnan(v) || isinf(v) ? json_null() : json_real(v);
-}
-
-static json_t *
-jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *
 jcell(const tg_report_cell *c, bool with_ttc)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "score", jnum(c->score));
-	json_object_set_new(o, "ci_low", jnum(c->ci_low));
-	json_object_set_new(o, "ci_high", jnum(c->ci_high));
+	json_object_set_new(o, "score", tg_json_num(c->score));
+	json_object_set_new(o, "ci_low", tg_json_num(c->ci_low));
+	json_object_set_new(o, "ci_high", tg_json_num(c->ci_high));
 	json_object_set_new(o, "n_items", c->n_items > 0 ? json_integer(c->n_items) : json_null());
-	json_object_set_new(o, "chance", jnum(c->chance));
-	json_object_set_new(o, "above_chance", jnum(c->score - c->chance));
+	json_object_set_new(o, "chance", tg_json_num(c->chance));
+	json_object_set_new(o, "above_chance", tg_json_num(c->score - c->chance));
 	json_object_set_new(o, "below_chance", isnan(c->score - c->chance) ? json_null() :
 	    json_boolean(c->score - c->chance <= 0));
 	if (with_ttc)
-		json_object_set_new(o, "ttc", jnum(c->ttc));
+		json_object_set_new(o, "ttc", tg_json_num(c->ttc));
 	return o;
 }
 
@@ -534,20 +506,20 @@ write_json(FILE *f, const tg_report *r)
 		json_t *o = json_object(), *t = json_object();
 
 		json_object_set_new(o, "id", json_integer(rr->id));
-		json_object_set_new(o, "name", jstr(rr->name));
-		json_object_set_new(o, "method", jstr(rr->method));
-		json_object_set_new(o, "layers", jstr(rr->layers));
-		json_object_set_new(o, "task", jstr(rr->task));
-		json_object_set_new(o, "source", jstr(rr->source));
+		json_object_set_new(o, "name", tg_json_str(rr->name));
+		json_object_set_new(o, "method", tg_json_str(rr->method));
+		json_object_set_new(o, "layers", tg_json_str(rr->layers));
+		json_object_set_new(o, "task", tg_json_str(rr->task));
+		json_object_set_new(o, "source", tg_json_str(rr->source));
 		json_object_set_new(o, "metric", json_string(rr->metric));
 		json_object_set_new(o, "step", rr->step >= 0 ? json_integer(rr->step) : json_null());
-		json_object_set_new(o, "chance", jnum(rr->chance));
+		json_object_set_new(o, "chance", tg_json_num(rr->chance));
 		json_object_set_new(o, "chance_legacy", json_boolean(rr->chance_legacy));
 		json_object_set_new(o, "source_score", jcell(&rr->src, false));
 		for (k = 0; k < r->nlangs; k++)
 			json_object_set_new(t, r->langs[k], jcell(&rr->cells[k], true));
 		json_object_set_new(o, "targets", t);
-		json_object_set_new(o, "mean_ttc", jnum(rr->mean_ttc));
+		json_object_set_new(o, "mean_ttc", tg_json_num(rr->mean_ttc));
 		json_array_append_new(runs, o);
 	}
 	json_object_set_new(root, "runs", runs);

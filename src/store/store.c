@@ -92,31 +92,6 @@ tg_store_exec(tg_store *s, const char *sql, const char *what, tg_error *err)
 	return rc == SQLITE_OK ? TG_OK : tg_store_fail(s, err, rc, "%s", what);
 }
 
-/* mkdir -p */
-static int
-make_dirs(const char *path, tg_error *err)
-{
-	char *p = tg_xstrdup(path), *q;
-	int rc = TG_OK;
-
-	for (q = p + 1; ; q++) {
-		if (*q == '/' || *q == '\0') {
-			char c = *q;
-
-			*q = '\0';
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				rc = tg_error_set(err, TG_E_IO, "%s: create workspace directory: %s", p, strerror(errno));
-				break;
-			}
-			*q = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* ---- open/close -------------------------------------------------------------------------------------------------- */
 
 /* How long a connection waits for another's lock: SQLite's busy handler, and open's own retries (busy_wait). */
@@ -294,8 +269,10 @@ tg_store_open(const char *workspace_dir, int flags, tg_error *err)
 				    "there");
 			goto fail;
 		}
-		if (make_dirs(workspace_dir, err) != TG_OK)
+		if (tg_mkdirs(workspace_dir, 0777) != 0) {
+			tg_error_set(err, TG_E_IO, "%s: create workspace directory: %s", workspace_dir, strerror(errno));
 			goto fail;
+		}
 	} else if (!S_ISDIR(sb.st_mode)) {
 		tg_error_set(err, TG_E_ARG, "%s: open workspace: not a directory", workspace_dir);
 		tg_error_hint(err, "a workspace is a directory holding %s and %s/", TG_STORE_DB_NAME, TG_STORE_CKPT_DIR);

@@ -150,40 +150,29 @@ load_vocab_txt(tg_tokenizer *t, const char *path, tg_error *err)
 	char cfgpath[4096], *buf;
 	const char *slash = strrchr(path, '/');
 	json_t *cfg = NULL, *j;
-	FILE *f;
-	long size;
+	size_t size;
 	size_t i, a;
 	bool lower = true, chinese = true;
 	int strip = -1;         /* -1 null: follows lower-casing */
 	const char *unk;
 
-	if ((f = tg_fopen_regular(path, err)) == NULL)
+	if ((buf = tg_read_file(path, &size, err)) == NULL)
 		return TG_ERR;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	if (size <= 0) {
-		fclose(f);
+	if (size == 0) {
+		free(buf);
 		return tg_error_set(err, TG_E_FORMAT, "%s: empty vocabulary", path);
 	}
-	buf = tg_xmalloc((size_t)size + 1);
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		fclose(f);
-		free(buf);
-		return tg_error_set(err, TG_E_IO, "%s: read error", path);
-	}
-	fclose(f);
 	/* one piece per line; \n, \r\n and \r end lines (Python's universal newlines) */
-	for (i = a = 0; i < (size_t)size; i++) {
+	for (i = a = 0; i < size; i++) {
 		if (buf[i] == '\n' || buf[i] == '\r') {
 			tg_vocab_add(&t->vocab, buf + a, i - a, 0);
-			if (buf[i] == '\r' && i + 1 < (size_t)size && buf[i + 1] == '\n')
+			if (buf[i] == '\r' && i + 1 < size && buf[i + 1] == '\n')
 				i++;
 			a = i + 1;
 		}
 	}
-	if (a < (size_t)size)
-		tg_vocab_add(&t->vocab, buf + a, (size_t)size - a, 0);
+	if (a < size)
+		tg_vocab_add(&t->vocab, buf + a, size - a, 0);
 	free(buf);
 
 	snprintf(cfgpath, sizeof cfgpath, "%.*stokenizer_config.json", slash ? (int)(slash - path + 1) : 0, path);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,6 +78,33 @@ tg_fopen_regular(const char *path, tg_error *err)
 		errno = e;
 	}
 	return fp;
+}
+
+char *
+tg_read_file(const char *path, size_t *len, tg_error *err)
+{
+	FILE *f = tg_fopen_regular(path, err);   /* "PATH: cannot open: REASON" */
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (n < 0)
+		n = 0;
+	buf = tg_xmalloc((size_t)n + 1);
+	if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		tg_error_set(err, TG_E_IO, "%s: read error", path);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
 }
 
 json_t *

@@ -161,3 +161,14 @@ tg_suggest(const char *word, const char *const *cand, int n)
 	}
 	return best;
 }
+
+int
+tg_str_index(char *const *v, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return i;
+	return -1;
+}

@@ -143,6 +143,9 @@ struct json_error_t;
 int   tg_open_regular(const char *path, tg_error *err);                 /* a descriptor, or -1 */
 FILE *tg_fopen_regular(const char *path, tg_error *err);                /* "rb", or NULL */
 struct json_t *tg_json_load_file(const char *path, size_t flags, struct json_error_t *je);
+/* The whole regular file, NUL-terminated (*len bytes before the NUL), or NULL: "PATH: cannot open: ...", "PATH: read
+ * error". */
+char *tg_read_file(const char *path, size_t *len, tg_error *err);
 /* file.c: create a folder and its missing parents (mkdir -p) with mode; 0, or -1 with errno set. */
 int   tg_mkdirs(const char *path, int mode);
 /* parse.c: the whole string must be the value, in range; on failure err says "WHAT: 'S' is not an integer (LO..HI)"
@@ -153,6 +156,8 @@ int tg_parse_int(const char *what, const char *s, int64_t lo, int64_t hi, int64_
 int tg_parse_double(const char *what, const char *s, double lo, double hi, int flags, double *out, tg_error *err);
 /* Split s at commas in place (spaces around items dropped) into items[0..max); empty items ("a,,b", ",,,", "") are refused. Returns n or TG_ERR. */
 int tg_parse_list(const char *what, char *s, const char **items, int max, tg_error *err);
+/* parse.c: the index of the string s among v[0..n), or -1. */
+int tg_str_index(char *const *v, int n, const char *s);
 int tg_edit_distance(const char *a, const char *b);
 /* The candidate closest to word within a couple of edits, or NULL. n < 0: cand is NULL-terminated. */
 const char *tg_suggest(const char *word, const char *const *cand, int n);

@@ -7,21 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "analysis/analysis.h"
+#include "../testutil.h"
 
 static void
 add_eval(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e;
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, 0.04);
 
-	tg_eval_row_init(&e);
-	e.step = step;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "acc");
-	e.score = score;
-	e.ci_low = score - 0.04;
-	e.ci_high = score + 0.04;
-	e.is_source = src;
 	e.chance = 1.0 / 3;             /* stored with each score, as tamga train does (three balanced classes) */
 	tg_store_eval_add(s, run, &e, NULL);
 }

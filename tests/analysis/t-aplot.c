@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "../testutil.h"
 #include "analysis/analysis.h"
 
 static char root[256];
@@ -21,12 +22,7 @@ __lsan_default_suppressions(void)
 static char *
 path_in(const char *name)
 {
-	static char buf[8][512];
-	static int k;
-	char *p = buf[k++ % 8];
-
-	snprintf(p, 512, "%s/%s", root, name);
-	return p;
+	return tu_path(root, name);
 }
 
 /* The file starts with sig and has at least min bytes. */
@@ -70,17 +66,8 @@ save(tg_plot *p, const char *name, const char *sig)
 static void
 add_eval(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e;
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, 0.03);
 
-	tg_eval_row_init(&e);
-	e.step = step;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "acc");
-	e.score = score;
-	e.ci_low = score - 0.03;
-	e.ci_high = score + 0.03;
-	e.is_source = src;
 	tg_store_eval_add(s, run, &e, NULL);
 }
 

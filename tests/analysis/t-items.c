@@ -5,28 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "../testutil.h"
 #include "analysis/analysis.h"
 
 static char root[256];
 
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
-
 static char *
 path_in(const char *name)
 {
-	static char buf[4][512];
-	static int k;
-	char *p = buf[k++ % 4];
-
-	snprintf(p, 512, "%s/%s", root, name);
-	return p;
+	return tu_path(root, name);
 }
 
 int
@@ -106,25 +93,25 @@ main(void)
 	tg_items_free(it);
 
 	/* format errors name the file and line */
-	write_text(path_in("bad1"), "tamga-items 2\nrun 1\n");
+	tu_write_text(path_in("bad1"), "tamga-items 2\nrun 1\n");
 	back = tg_items_read(path_in("bad1"), &err);
 	ok(back == NULL && strstr(err.msg, "bad1:1") && strstr(err.msg, "version 2") && err.hint[0],
 	   "other version rejected with a hint: %s", err.msg);
-	write_text(path_in("bad2"), "hello\n");
+	tu_write_text(path_in("bad2"), "hello\n");
 	back = tg_items_read(path_in("bad2"), &err);
 	ok(back == NULL && strstr(err.msg, "not a per-item score file"), "no magic: %s", err.msg);
-	write_text(path_in("bad3"), "tamga-items 1\nrun 1\nstep 2\nsplit test\nlang az\nmetric acc\nstat ratio\nitems 2\n"
+	tu_write_text(path_in("bad3"), "tamga-items 1\nrun 1\nstep 2\nsplit test\nlang az\nmetric acc\nstat ratio\nitems 2\n"
 	    "1 2\n3\n");
 	back = tg_items_read(path_in("bad3"), &err);
 	ok(back == NULL && strstr(err.msg, "bad3:10") && strstr(err.msg, "2 numbers"), "short item line: %s", err.msg);
-	write_text(path_in("bad4"), "tamga-items 1\nrun 1\nstep 2\nsplit test\nlang az\nmetric acc\nstat mean\nitems 3\n"
+	tu_write_text(path_in("bad4"), "tamga-items 1\nrun 1\nstep 2\nsplit test\nlang az\nmetric acc\nstat mean\nitems 3\n"
 	    "1\n0\n");
 	back = tg_items_read(path_in("bad4"), &err);
 	ok(back == NULL && strstr(err.msg, "truncated"), "truncated file: %s", err.msg);
-	write_text(path_in("bad5"), "tamga-items 1\nrun 1\nstep 2\nlang az\nitems 3\n");
+	tu_write_text(path_in("bad5"), "tamga-items 1\nrun 1\nstep 2\nlang az\nitems 3\n");
 	back = tg_items_read(path_in("bad5"), &err);
 	ok(back == NULL && strstr(err.msg, "header incomplete"), "incomplete header: %s", err.msg);
-	write_text(path_in("ok1"), "tamga-items 1\n# a comment\nrun 1\nstep 2\nsplit dev\nlang az\nmetric acc\nstat mean\n"
+	tu_write_text(path_in("ok1"), "tamga-items 1\n# a comment\nrun 1\nstep 2\nsplit dev\nlang az\nmetric acc\nstat mean\n"
 	    "future_key x\nitems 2\n1\n0\n");
 	back = tg_items_read(path_in("ok1"), &err);
 	ok(back != NULL && back->n == 2 && back->split == TG_SPLIT_DEV && isnan(back->chance),
@@ -132,7 +119,7 @@ main(void)
 	tg_items_free(back);
 
 	/* the first trainer's format */
-	write_text(path_in("legacy.tsv"), "# tamga per-item scores: run 3 step 40 lang kk split test n 3\n0\t1\n1\t0.5\n"
+	tu_write_text(path_in("legacy.tsv"), "# tamga per-item scores: run 3 step 40 lang kk split test n 3\n0\t1\n1\t0.5\n"
 	    "2\t0\n");
 	back = tg_items_read_legacy(path_in("legacy.tsv"), &err);
 	ok(back != NULL && back->legacy && back->run_id == 3 && back->step == 40 && back->n == 3 &&
@@ -182,11 +169,6 @@ main(void)
 		tg_items_free(it);
 		tg_store_close(s);
 	}
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	tu_rm_rf(root);
 	return done_testing();
 }

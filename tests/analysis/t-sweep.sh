@@ -2,13 +2,7 @@
 # The research loop end to end with the micro model: a sweep of 3 seeds x 2 methods (early-layer LoRA, Pfeiffer
 # adapters at the same budget) x 2 sources (en, tr) on UDPOS, plus two data sizes, then the TTC matrix, the
 # alignment probe and the scaling fit, each by one command, and their plots read back as PNG, SVG and PDF.
-T=${TAMGA_TEST_BUILDDIR:-.}/tamga
-M=${TAMGA_TEST_MICRO:-}
-if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-n=0; fail=0
-# last: the exit status of the command just before the check ($? itself is reset by the count)
-t() { last=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+. "${TAMGA_TEST_SRCDIR:-.}/tests/micro.sh"
 png() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = "211PNG" ]; }
 W="$tmp/ws"
 LORA="lora:layers=0,targets=q+v,r=4,alpha=8"

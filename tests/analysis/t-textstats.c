@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "../tap.h"
+#include "../testutil.h"
 #include "analysis/analysis.h"
 
 static char root[256];
@@ -15,21 +16,7 @@ static char root[256];
 static char *
 path_in(const char *name)
 {
-	static char buf[8][512];
-	static int k;
-	char *p = buf[k++ % 8];
-
-	snprintf(p, 512, "%s/%s", root, name);
-	return p;
-}
-
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
+	return tu_path(root, name);
 }
 
 static void
@@ -323,9 +310,9 @@ test_corpus_collect(void)
 	snprintf(data, sizeof data, "%s/data", root);
 	mkdirs(path_in("data/text/en"));
 	mkdirs(path_in("data/tatoeba/kk"));
-	write_text(path_in("data/text/en/en.train-dev-derived.txt"), "one two three\nfour five\none two three\n");
-	write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.kaz"), "бір екі\nүш\n");
-	write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.eng"), "one two\nthree\n");
+	tu_write_text(path_in("data/text/en/en.train-dev-derived.txt"), "one two three\nfour five\none two three\n");
+	tu_write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.kaz"), "бір екі\nүш\n");
+	tu_write_text(path_in("data/tatoeba/kk/tatoeba.kaz-eng.eng"), "one two\nthree\n");
 	reg = tg_registry_scan(data, &err);
 	if (!ok(reg != NULL, "a small data root: %s", reg ? "" : err.msg))
 		return;
@@ -366,11 +353,6 @@ main(void)
 	test_tokstats_words();
 	test_tokstats_sp();
 	test_corpus_collect();
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	tu_rm_rf(root);
 	return done_testing();
 }

@@ -5,21 +5,13 @@
 #include <unistd.h>
 #include "analysis/analysis.h"
 #include "../tap.h"
+#include "../testutil.h"
 
 static void
 add_eval(tg_store *s, int64_t run, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e;
+	tg_eval_row e = tu_eval_row(100, sp, lang, "acc", src, score, 0.04);
 
-	tg_eval_row_init(&e);
-	e.step = 100;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "acc");
-	e.score = score;
-	e.ci_low = score - 0.04;
-	e.ci_high = score + 0.04;
-	e.is_source = src;
 	tg_store_eval_add(s, run, &e, NULL);
 }
 
@@ -58,7 +50,7 @@ cell(const tg_ttc_table *t, const char *method)
 int
 main(void)
 {
-	char dir[] = "/tmp/tamga-ttc-seeds.XXXXXX", cmd[128];
+	char dir[] = "/tmp/tamga-ttc-seeds.XXXXXX";
 	tg_error err = { 0 };
 	tg_store *s;
 	tg_ttc_opts o;
@@ -105,8 +97,6 @@ main(void)
 	    c ? c->n_seeds : -1);
 	tg_ttc_table_free(t);
 	tg_store_close(s);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		diag("could not remove %s", dir);
+	tu_rm_rf(dir);
 	return done_testing();
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "../tap.h"
 #include "analysis/analysis.h"
+#include "../testutil.h"
 
 static char root[256];
 static double fix_chance = 1.0 / 3;   /* the chance level stored with the next evaluation rows */
@@ -44,16 +45,9 @@ make_items(tg_store *s, int64_t run, int64_t step, const char *lang, int n, doub
 static void
 add_eval(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e;
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, NAN);
 	tg_error err = { 0 };
 
-	tg_eval_row_init(&e);
-	e.step = step;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "acc");
-	e.score = score;
-	e.is_source = src;
 	e.n_items = 100;
 	e.chance = fix_chance;
 	if (tg_store_eval_add(s, run, &e, &err) != TG_OK)
@@ -431,11 +425,6 @@ main(void)
 		tg_ttc_table_free(t);
 		tg_store_close(s);
 	}
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	tu_rm_rf(root);
 	return done_testing();
 }

@@ -124,14 +124,7 @@ check_adapter(const char *dir, tg_error *err)
 	tg_encoder *e;
 	tg_peft *p;
 
-	tg_encoder_config_default(&c, TG_ARCH_BERT);
-	c.vocab_size = 16;
-	c.hidden_size = 8;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 16;
-	c.max_positions = 16;
-	c.type_vocab_size = 2;
+	tg_encoder_config_sized(&c, TG_ARCH_BERT, (tg_encoder_sizes){ 16, 8, 2, 2, 16, 16 });
 	if ((e = tg_encoder_new(&c, true, false, err)) == NULL)
 		return fail(err);
 	if ((p = tg_peft_load(e, dir, err)) == NULL) {

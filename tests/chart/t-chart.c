@@ -5,6 +5,7 @@
 #include <string.h>
 #include "../tap.h"
 #include "chart/chart.h"
+#include "../testutil.h"
 
 /* All rows joined with '\n' (static buffer). */
 static const char *
@@ -49,18 +50,6 @@ all_ascii(const tg_cells *g)
 		if ((unsigned char)g->c[i].ch[0] >= 0x80)
 			return false;
 	return true;
-}
-
-static bool
-row_has(const tg_cells *g, const char *needle)
-{
-	char row[2048];
-	int y;
-
-	for (y = 0; y < g->h; y++)
-		if (strstr(tg_cells_row_text(g, y, row, sizeof row), needle))
-			return true;
-	return false;
 }
 
 static void
@@ -210,7 +199,7 @@ test_chart(void)
 
 	/* empty */
 	ok(tg_chart_render(c, g, &err) == TG_OK, "empty chart renders");
-	ok(row_has(g, "no d"), "empty chart says no data (clipped)");
+	ok(tu_cells_has(g, "no d"), "empty chart says no data (clipped)");
 	ok(tg_chart_series_add(c, "bad", 4, x, y, lo, NULL, &err) == TG_ERR && strstr(err.msg, "only one side"),
 	   "a band needs both sides: %s", err.msg);
 	ok(tg_chart_series_add(c, "bad", 4, NULL, y, NULL, NULL, &err) == TG_ERR, "points need x");
@@ -260,10 +249,10 @@ test_chart(void)
 	tg_chart_series_style(c, s, TG_COLOR_VERMILLION, TG_LINE_DOTTED, 0);
 	tg_cells_resize(g, 40, 12);
 	tg_chart_render(c, g, &err);
-	ok(row_has(g, "── up  ┈┈ run-b"), "legend shows solid and dotted keys with names");
+	ok(tu_cells_has(g, "── up  ┈┈ run-b"), "legend shows solid and dotted keys with names");
 	tg_chart_glyphs(c, TG_GLYPHS_ASCII);
 	tg_chart_render(c, g, &err);
-	ok(row_has(g, "** up  .. run-b") && row_has(g, "."), "ASCII legend: marker and dots");
+	ok(tu_cells_has(g, "** up  .. run-b") && tu_cells_has(g, "."), "ASCII legend: marker and dots");
 	tg_chart_free(c);
 
 	/* NaN is a gap */
@@ -288,7 +277,7 @@ test_chart(void)
 				outside_blank = false;
 		}
 	ok(outside_blank, "20x5 rectangle: nothing written outside it");
-	ok(!row_has(g, "flat") && !row_has(g, "┤") && row_has(g, "⠤"), "20x5: no title, legend or labels, but the line");
+	ok(!tu_cells_has(g, "flat") && !tu_cells_has(g, "┤") && tu_cells_has(g, "⠤"), "20x5: no title, legend or labels, but the line");
 	tg_cells_resize(g, 3, 1);
 	ok(tg_chart_render(d, g, &err) == TG_OK, "3x1 renders");
 	tg_chart_render_at(d, g, -5, -5, 2, 2, &err);
@@ -304,7 +293,7 @@ test_chart(void)
 	tg_chart_yrange(d, 0, 1);
 	tg_chart_xrange(d, 0, 50);
 	tg_cells_resize(g, 40, 12);
-	ok(tg_chart_render(d, g, &err) == TG_OK && row_has(g, "1.0"), "huge values are clipped to a fixed range");
+	ok(tg_chart_render(d, g, &err) == TG_OK && tu_cells_has(g, "1.0"), "huge values are clipped to a fixed range");
 	tg_chart_free(d);
 	tg_cells_free(g);
 }
@@ -334,7 +323,7 @@ test_band_smooth(void)
 			line++;
 	}
 	ok(dim > 0 && line > 0, "band and raw line are dimmed, the smoothed line is not (%d dim, %d line)", dim, line);
-	ok(row_has(g, "░") && row_has(g, "loss"), "band shaded; title shown at 14 rows");
+	ok(tu_cells_has(g, "░") && tu_cells_has(g, "loss"), "band shaded; title shown at 14 rows");
 	tg_chart_free(c);
 	tg_cells_free(g);
 }

@@ -3,14 +3,8 @@
 # names the checkpoint file and the field (a "hint:" line says what to do), no crash, no sanitizer report, before
 # any training (the checkpoint is checked before anything is copied into the run's parameters); the run
 # then resumes from its intact checkpoint. A version-1 checkpoint (no checksum) still resumes.
-T=${TAMGA_TEST_BUILDDIR:-.}/tamga
-M=${TAMGA_TEST_MICRO:-}
+. "${TAMGA_TEST_SRCDIR:-.}/tests/micro.sh"
 PY=${PYTHON3:-python3}
-if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-n=0; fail=0
-# last: the exit status of the command just before the check ($? itself is reset by the count)
-t() { last=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
 args="--model $M --task udpos --source tr --targets az --peft lora:layers=0-1,targets=q+v,r=4 --steps 8
       --max-train 64 --max-eval 20 --eval-every 4 --batch 8 --seed 3 --bootstrap 20 --json"
 w=$tmp/w

@@ -1,11 +1,6 @@
 #!/bin/sh
 # tamga demo, headless, with the micro model: the comparison table, TTC, stored runs and plot files.
-T=${TAMGA_TEST_BUILDDIR:-.}/tamga
-M=${TAMGA_TEST_MICRO:-}
-if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-n=0; fail=0
-t() { n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+. "${TAMGA_TEST_SRCDIR:-.}/tests/micro.sh"
 "$T" demo --preset "$M" --headless --max-train 200 --max-eval 60 --epochs 1 -w "$tmp/ws" >"$tmp/out" 2>"$tmp/err"; rc=$?
 t "demo exits 0" '[ $rc = 0 ]'
 [ $rc = 0 ] || sed 's/^/# /' "$tmp/err" | tail -20

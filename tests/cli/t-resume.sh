@@ -2,13 +2,8 @@
 # A training killed with SIGKILL mid-way and resumed with --resume ends with the same numbers as an uninterrupted
 # run; a second process reading the store sees per-step metrics of the running training within 2 seconds; so does
 # one stopped with SIGINT (Ctrl-C) between evaluations, down to the stored evaluations and the selected step.
-T=${TAMGA_TEST_BUILDDIR:-.}/tamga
-M=${TAMGA_TEST_MICRO:-}
-if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
-tmp=$(mktemp -d); trap 'kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0; fail=0
-# last: the exit status of the command just before the check ($? itself is reset by the count)
-t() { last=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+. "${TAMGA_TEST_SRCDIR:-.}/tests/micro.sh"
+trap 'kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 args="--model $M --task udpos --source tr --targets az,kk --peft lora:layers=0-1,targets=q+v,r=4 --epochs 3
       --max-train 320 --max-eval 40 --eval-every 10 --batch 16 --seed 3 --bootstrap 100 --json"
 steps() { sqlite3 "$1/tamga.db" "select count(*) from steps" 2>/dev/null || echo 0; }

@@ -25,6 +25,7 @@
 #include "train/train.h"
 #include "model/safetensors.h"
 #include "tokenize/tokenizer.h"
+#include "../testutil.h"
 
 static int
 die(const char *what, const tg_error *err)
@@ -36,19 +37,11 @@ die(const char *what, const tg_error *err)
 static float *
 read_f32(tg_st_file *f, const char *name, int64_t *numel, int64_t *shape)
 {
+	float *buf = tu_st_f32(f, name, numel);
 	const tg_st_tensor *t = tg_st_find(f, name);
-	float *buf;
 	int d;
 
-	if (t == NULL)
-		return NULL;
-	buf = tg_xmalloc((size_t)(t->numel ? t->numel : 1) * sizeof(float));
-	if (tg_st_read_f32(f, t, buf, t->numel, NULL) != TG_OK) {
-		free(buf);
-		return NULL;
-	}
-	*numel = t->numel;
-	for (d = 0; shape && d < t->ndim && d < 2; d++)
+	for (d = 0; buf != NULL && shape && d < t->ndim && d < 2; d++)
 		shape[d] = t->shape[d];
 	return buf;
 }

@@ -33,24 +33,11 @@ import transformers
 from safetensors.numpy import load_file, save_file
 from safetensors.torch import load_file as load_file_pt
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from taplib import ok, diag, done  # noqa: E402
+
 transformers.logging.set_verbosity_error()
 TOL = 1e-4
-N = 0
-FAILED = 0
-
-
-def ok(cond, msg):
-    global N, FAILED
-    N += 1
-    if not cond:
-        FAILED += 1
-    print(("ok" if cond else "not ok") + f" {N} - {msg}", flush=True)
-    return cond
-
-
-def diag(msg):
-    for line in str(msg).splitlines():
-        print("# " + line, flush=True)
 
 
 def rel_err(a, b):
@@ -543,8 +530,7 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"1..{N}")
-    sys.exit(1 if FAILED else 0)
+    sys.exit(done())
 
 
 if __name__ == "__main__":

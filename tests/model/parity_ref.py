@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def save_safetensors(path, tensors):
+def save_safetensors(path, tensors, metadata=None):
     header, blobs, off = {}, [], 0
     for name in sorted(tensors):
         a = tensors[name].detach().contiguous().to(torch.float32).cpu().numpy()
@@ -20,7 +20,7 @@ def save_safetensors(path, tensors):
         header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
         off += len(b)
         blobs.append(b)
-    header["__metadata__"] = {"format": "pt"}
+    header["__metadata__"] = dict({"format": "pt"}, **(metadata or {}))
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * ((8 - len(h) % 8) % 8)
     with open(path, "wb") as f:
@@ -91,35 +91,46 @@ def hf_names(m, a, grads=False):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def add_model_args(ap, vocab):
+    """The options both references take: OUTDIR and the model and batch shape."""
     ap.add_argument("outdir")
     ap.add_argument("--arch", default="xlm-roberta", choices=["bert", "xlm-roberta"])
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=256)
-    ap.add_argument("--vocab", type=int, default=500)
+    ap.add_argument("--vocab", type=int, default=vocab)
     ap.add_argument("--batch", type=int, default=3)
     ap.add_argument("--seq", type=int, default=11)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--float32", action="store_true",
-                    help="compute the reference in float32 (default: float64, so the reference's own rounding "
-                         "does not count against tamga)")
+
+
+def model_args(ap):
+    """Parse, and add what the architecture fixes (LayerNorm eps, pad id, positions, token types)."""
     a = ap.parse_args()
     a.eps = 1e-12 if a.arch == "bert" else 1e-5
     a.pad = 0 if a.arch == "bert" else 1
     a.positions = 64 if a.arch == "bert" else 66
     a.types = 2 if a.arch == "bert" else 1
+    return a
+
+
+def make_model(a):
+    """The seeded reference encoder, with larger-than-default random weights so that every path carries signal."""
     torch.manual_seed(a.seed)
     torch.set_num_threads(2)
     m = Reference(a)
-    with torch.no_grad():     # larger-than-default random weights so that every path carries signal
+    with torch.no_grad():
         for n, p in m.named_parameters():
             if "norm" in n or n.startswith("ln") or "mlm_ln" in n:
                 p.copy_(1.0 + 0.2 * torch.randn_like(p) if n.endswith("weight") else 0.1 * torch.randn_like(p))
             else:
                 p.normal_(0.0, 0.06 if p.dim() > 1 else 0.05)
+    return m
+
+
+def make_inputs(a):
+    """ids, mask (rows of three lengths), positions, token types and MLM labels (every third token ignored)."""
     B, T = a.batch, a.seq
     ids = torch.randint(3, a.vocab, (B, T))
     lengths = [T, max(2, T - 4), max(1, T // 3)][:B] + [T] * max(0, B - 3)
@@ -135,6 +146,34 @@ def main():
         types = torch.zeros(B, T, dtype=torch.long)
     labels = ids.clone()
     labels[(mask == 0) | (torch.arange(T).unsqueeze(0) % 3 == 1)] = -100
+    return ids, mask, pos, types, labels
+
+
+def save_model(a, m):
+    """OUTDIR/model.safetensors and config.json, as a Hugging Face masked-LM folder."""
+    os.makedirs(a.outdir, exist_ok=True)
+    prefix = "bert." if a.arch == "bert" else "roberta."
+    weights = {(k if k.startswith(("cls.", "lm_head.")) else prefix + k): v for k, v in hf_names(m, a).items()}
+    save_safetensors(os.path.join(a.outdir, "model.safetensors"), weights)
+    cfg = {"architectures": ["BertForMaskedLM" if a.arch == "bert" else "XLMRobertaForMaskedLM"],
+           "model_type": a.arch, "vocab_size": a.vocab, "hidden_size": a.hidden, "num_hidden_layers": a.layers,
+           "num_attention_heads": a.heads, "intermediate_size": a.ffn, "max_position_embeddings": a.positions,
+           "type_vocab_size": a.types, "pad_token_id": a.pad, "layer_norm_eps": a.eps, "hidden_act": "gelu",
+           "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
+    with open(os.path.join(a.outdir, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_model_args(ap, vocab=500)
+    ap.add_argument("--float32", action="store_true",
+                    help="compute the reference in float32 (default: float64, so the reference's own rounding "
+                         "does not count against tamga)")
+    a = model_args(ap)
+    m = make_model(a)
+    B, T = a.batch, a.seq
+    ids, mask, pos, types, labels = make_inputs(a)
     import copy
 
     def run(model):
@@ -159,17 +198,7 @@ def main():
     floor = emb.grad.abs().max().item() * 1e-3
     torch_err = {k: relerr(g32[k], g64[k], floor) for k in g64}
 
-    os.makedirs(a.outdir, exist_ok=True)
-    prefix = "bert." if a.arch == "bert" else "roberta."
-    weights = {(k if k.startswith(("cls.", "lm_head.")) else prefix + k): v for k, v in hf_names(m, a).items()}
-    save_safetensors(os.path.join(a.outdir, "model.safetensors"), weights)
-    cfg = {"architectures": ["BertForMaskedLM" if a.arch == "bert" else "XLMRobertaForMaskedLM"],
-           "model_type": a.arch, "vocab_size": a.vocab, "hidden_size": a.hidden, "num_hidden_layers": a.layers,
-           "num_attention_heads": a.heads, "intermediate_size": a.ffn, "max_position_embeddings": a.positions,
-           "type_vocab_size": a.types, "pad_token_id": a.pad, "layer_norm_eps": a.eps, "hidden_act": "gelu",
-           "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
-    with open(os.path.join(a.outdir, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
+    save_model(a, m)
     exp = {"input.ids": ids.float(), "input.mask": mask.float(), "input.types": types.float(),
            "input.labels": labels.float(), "loss": loss.detach().reshape(1),
            "logits": logits.detach().reshape(B * T, -1), "grad.inputs_embeds": emb.grad.reshape(B * T, -1)}

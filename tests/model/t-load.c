@@ -16,6 +16,7 @@
 #include "../tap.h"
 #include "model/model.h"
 #include "data/data-internal.h"
+#include "../testutil.h"
 
 static char tmp[256];
 
@@ -24,13 +25,7 @@ tiny(void)
 {
 	tg_encoder_config c;
 
-	tg_encoder_config_default(&c, TG_ARCH_BERT);
-	c.vocab_size = 40;
-	c.hidden_size = 16;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 32;
-	c.max_positions = 16;
+	tg_encoder_config_sized(&c, TG_ARCH_BERT, (tg_encoder_sizes){ 40, 16, 2, 2, 32, 16 });
 	c.hidden_dropout = c.attention_dropout = 0.0f;
 	return c;
 }
@@ -145,15 +140,6 @@ nonfinite_warning(void)
 	tg_encoder_free(e);
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
-
 /* config.json over-states the sizes of the weights beside it. */
 static void
 config_vs_weights(void)
@@ -168,13 +154,13 @@ config_vs_weights(void)
 	tg_encoder_save(e, dir, &err);
 	tg_encoder_free(e);
 	snprintf(path, sizeof path, "%s/config.json", dir);
-	write_file(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":65536,\"num_hidden_layers\":2,"
+	tu_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":65536,\"num_hidden_layers\":2,"
 	    "\"num_attention_heads\":2,\"intermediate_size\":32,\"max_position_embeddings\":16}");
 	back = tg_encoder_load(dir, &err);
 	ok(back == NULL && strstr(err.msg, "has shape (40, 16), config.json implies (40, 65536)") != NULL,
 	    "hidden_size 65536 over width-16 weights: a shape error before any allocation: %s", err.msg);
 	tg_encoder_free(back);
-	write_file(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":1024,"
+	tu_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":1024,"
 	    "\"num_attention_heads\":2,\"intermediate_size\":32,\"max_position_embeddings\":16}");
 	back = tg_encoder_load(dir, &err);
 	ok(back == NULL && strstr(err.msg, "config.json has 1024 layers (num_hidden_layers), but the weights hold 2"),
@@ -182,7 +168,7 @@ config_vs_weights(void)
 	tg_encoder_free(back);
 	ok(tg_encoder_check_weights(dir, &(tg_encoder_config){ 0 }, &err) == TG_ERR,
 	    "tg_encoder_check_weights refuses a config with no heads: %s", err.msg);
-	write_file(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":2,"
+	tu_write_text(path, "{\"model_type\":\"bert\",\"vocab_size\":40,\"hidden_size\":16,\"num_hidden_layers\":2,"
 	    "\"num_attention_heads\":2,\"intermediate_size\":32,\"max_position_embeddings\":16,\"hidden_act\":5}");
 	back = tg_encoder_load(dir, &err);
 	ok(back == NULL && strstr(err.msg, "\"hidden_act\" must be a string") != NULL,
@@ -230,8 +216,6 @@ fifos(void)
 int
 main(void)
 {
-	char cmd[300];
-
 	signal(SIGPIPE, SIG_IGN);
 #if !defined(__SANITIZE_ADDRESS__)
 	{
@@ -249,8 +233,6 @@ main(void)
 	nonfinite_warning();
 	config_vs_weights();
 	fifos();
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
-		diag("could not remove %s", tmp);
+	tu_rm_rf(tmp);
 	return done_testing();
 }

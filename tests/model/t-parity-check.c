@@ -7,46 +7,26 @@
 #include "../tap.h"
 #include "model/model.h"
 #include "model/safetensors.h"
+#include "../testutil.h"
 
 static float *
 read_all(tg_st_file *f, const char *name, int64_t *numel)
 {
-	const tg_st_tensor *t = tg_st_find(f, name);
-	float *buf;
+	float *buf = tu_st_f32(f, name, numel);
 
-	if (t == NULL) {
+	if (buf == NULL && tg_st_find(f, name) == NULL)
 		diag("expected.safetensors has no '%s'", name);
-		return NULL;
-	}
-	buf = tg_xmalloc((size_t)(t->numel ? t->numel : 1) * sizeof(float));
-	if (tg_st_read_f32(f, t, buf, t->numel, NULL) != TG_OK) {
-		free(buf);
-		return NULL;
-	}
-	*numel = t->numel;
 	return buf;
 }
 
-/* max |a - b| / max(max |b|, floor): the floor keeps gradients that are zero in exact arithmetic (the key bias:
- * softmax ignores a shift shared by a row's scores) from turning rounding noise into a huge relative error. */
+/* tu_rel_err's floor: gradients that are zero in exact arithmetic (the key bias: softmax ignores a shift shared by
+ * a row's scores). */
 static double rel_floor = 0;
 
 static double
 rel_err(const float *a, const float *b, int64_t n)
 {
-	double m = 0, r = 0;
-	int64_t i;
-
-	for (i = 0; i < n; i++) {
-		double d = fabs((double)a[i] - b[i]);
-		if (!(d <= m))
-			m = d;
-		if (fabs(b[i]) > r)
-			r = fabs(b[i]);
-	}
-	if (r < rel_floor)
-		r = rel_floor;
-	return m / (r > 0 ? r : 1);
+	return tu_rel_err(a, b, n, rel_floor);
 }
 
 static int
@@ -95,9 +75,9 @@ main(int argc, char **argv)
 	char path[4096];
 	tg_encoder *e;
 	tg_st_file *f;
-	float *ids_f, *mask, *types_f, *labels_f, *emb_ref;
-	int64_t n, nm, d, i, B, T;
-	int32_t *ids, *types, *labels;
+	float *emb_ref;
+	int64_t n, d;
+	int32_t *labels;
 	tg_batch b = { 0 };
 	tg_encoder_out out;
 	tg_graph *g;
@@ -115,30 +95,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d = e->cfg.hidden_size;
-	ids_f = read_all(f, "input.ids", &n);
-	mask = read_all(f, "input.mask", &nm);
-	types_f = read_all(f, "input.types", &nm);
-	labels_f = read_all(f, "input.labels", &nm);
-	B = tg_st_find(f, "input.ids")->shape[0];
-	T = tg_st_find(f, "input.ids")->shape[1];
-	ids = tg_xmalloc((size_t)n * sizeof(int32_t));
-	types = tg_xmalloc((size_t)n * sizeof(int32_t));
-	labels = tg_xmalloc((size_t)n * sizeof(int32_t));
-	for (i = 0; i < n; i++) {
-		ids[i] = (int32_t)ids_f[i];
-		types[i] = (int32_t)types_f[i];
-		labels[i] = (int32_t)labels_f[i];
+	if (!tu_ref_batch(f, &b, &labels)) {
+		ok(0, "%s: the inputs (input.ids, .mask, .types, .labels) are missing or differ in size", path);
+		return 1;
 	}
+	n = b.B * b.T;
 	/* the input embeddings as a leaf, so their gradient can be compared (PyTorch: inputs_embeds.grad) */
-	emb = tg_embedding(NULL, e->word, ids, n, &err);
+	emb = tg_embedding(NULL, e->word, b.ids, n, &err);
 	emb->requires_grad = true;
 	for (k = 0; k < e->params->n; k++)
 		e->params->views[k]->requires_grad = true;
-	b.B = B;
-	b.T = T;
-	b.ids = ids;
-	b.type_ids = types;
-	b.mask = mask;
 	b.inputs_embeds = emb;
 	g = tg_graph_new();
 	if (tg_encoder_forward(e, g, &b, true, -1, &out, &err) != TG_OK) {
@@ -188,7 +154,7 @@ main(int argc, char **argv)
 	tg_tensor_release(emb);
 	tg_st_close(f);
 	tg_encoder_free(e);
-	free(ids); free(types); free(labels); free(ids_f); free(mask); free(types_f); free(labels_f);
+	tu_ref_batch_free(&b, labels);
 	(void)d;
 	printf("# parity %s: hidden %.2g, logits/loss checked, gradients %.2g\n", dir, worst_h, worst_g);
 	return done_testing();

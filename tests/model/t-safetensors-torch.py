@@ -14,24 +14,8 @@ try:
 except ImportError:
     print("1..0 # SKIP torch or numpy not available to %s" % sys.executable)
     sys.exit(0)
-
-n_tests = 0
-failed = 0
-
-
-def ok(cond, msg):
-    global n_tests, failed
-    n_tests += 1
-    if not cond:
-        failed += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n_tests, msg))
-    sys.stdout.flush()
-    return cond
-
-
-def diag(msg):
-    for line in str(msg).splitlines():
-        print("# " + line)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from taplib import ok, diag, done  # noqa: E402
 
 
 def write_st(path, tensors, metadata=None, order=None):
@@ -212,8 +196,7 @@ def main():
         ok(r.returncode == 1 and "bad.safetensors: tensor 'w': data_offsets [0, 100] hold 100 bytes, shape "
            "(768, 768) F32 needs 2359296" in r.stderr, "malformed file refused: " + r.stderr.strip())
 
-    print("1..%d" % n_tests)
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

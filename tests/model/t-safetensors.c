@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "../tap.h"
 #include "model/safetensors.h"
+#include "../testutil.h"
 
 static char tmpdir[256];
 
@@ -475,15 +476,6 @@ test_roundtrip(void)
 }
 
 static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static void
 test_sets(void)
 {
 	char dir[512], path[600];
@@ -511,7 +503,7 @@ test_sets(void)
 	tg_st_writer_free(w);
 
 	snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
-	write_file(path, "{\"metadata\": {\"total_size\": 24}, \"weight_map\": {\n"
+	tu_write_text(path, "{\"metadata\": {\"total_size\": 24}, \"weight_map\": {\n"
 	    "  \"layer.0.w\": \"model-00001-of-00002.safetensors\",\n"
 	    "  \"head.w\": \"model-00002-of-00002.safetensors\",\n"
 	    "  \"layer.0.b\": \"model-00001-of-00002.safetensors\"}}\n");
@@ -534,25 +526,25 @@ test_sets(void)
 		tg_st_set_close(s);
 	}
 
-	write_file(path, "{\"weight_map\": {\"head.w\": \"model-00003-of-00002.safetensors\"}}");
+	tu_write_text(path, "{\"weight_map\": {\"head.w\": \"model-00003-of-00002.safetensors\"}}");
 	ok(tg_st_set_open(dir, &err) == NULL && strstr(err.msg, "model-00003-of-00002.safetensors: No such file") &&
 	    strstr(err.hint, "index.json lists this shard"), "missing shard: %s", err.msg);
-	write_file(path, "{\"weight_map\": {\"head.x\": \"model-00002-of-00002.safetensors\"}}");
+	tu_write_text(path, "{\"weight_map\": {\"head.x\": \"model-00002-of-00002.safetensors\"}}");
 	ok(tg_st_set_open(dir, &err) == NULL && strstr(err.msg, "weight_map puts 'head.x' in "
 	    "model-00002-of-00002.safetensors, which has no such tensor"), "index and shard disagree: %s", err.msg);
-	write_file(path, "{\"weight_map\": {\"head.w\": \"../../etc/passwd\"}}");
+	tu_write_text(path, "{\"weight_map\": {\"head.w\": \"../../etc/passwd\"}}");
 	ok(tg_st_set_open(dir, &err) == NULL && strstr(err.msg, "names '../../etc/passwd', not a file in the model "
 	    "folder"), "path traversal refused: %s", err.msg);
-	write_file(path, "{\"weight_map\": {\"a\": \"x\", \"a\": \"y\"}}");
+	tu_write_text(path, "{\"weight_map\": {\"a\": \"x\", \"a\": \"y\"}}");
 	ok(tg_st_set_open(dir, &err) == NULL && strstr(err.msg, "a tensor is listed twice"), "duplicate entry: %s",
 	    err.msg);
-	write_file(path, "{\"weight_map\": [1]}");
+	tu_write_text(path, "{\"weight_map\": [1]}");
 	ok(tg_st_set_open(dir, &err) == NULL && strstr(err.msg, "no \"weight_map\" object"), "no weight_map: %s",
 	    err.msg);
-	write_file(path, "{\"weight_map\": {\"head.w\": 3}}");
+	tu_write_text(path, "{\"weight_map\": {\"head.w\": 3}}");
 	ok(tg_st_set_open(dir, &err) == NULL && strstr(err.msg, "weight_map entry 'head.w' is an integer"),
 	    "shard name not a string: %s", err.msg);
-	write_file(path, "{\"weight_map\": {");
+	tu_write_text(path, "{\"weight_map\": {");
 	ok(tg_st_set_open(dir, &err) == NULL && strstr(err.msg, "index.json:1: not valid JSON"), "bad JSON: %s",
 	    err.msg);
 

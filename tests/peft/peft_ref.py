@@ -9,36 +9,18 @@ weight (computed in float64; the float32 error of PyTorch itself is stored as to
 
 usage: peft_ref.py OUTDIR --case lora|lora-mixed|pfeiffer|houlsby|parallel|madx|madx-stack [model options]
 """
-import argparse, copy, json, math, os, struct, sys
+import argparse, copy, json, math, os, sys
 
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.environ.get("TAMGA_TEST_SRCDIR", os.path.join(os.path.dirname(
     os.path.abspath(__file__)), "..", "..")), "tests", "model"))
-import parity_ref  # noqa: E402  (Reference, hf_names)
+import parity_ref  # noqa: E402  (the encoder, its inputs, its files)
 
 SITES = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
          "o": "attention.output.dense", "ffn_in": "intermediate.dense", "ffn_out": "output.dense"}
 ACTS = {"relu": F.relu, "gelu": F.gelu, "swish": F.silu, "tanh": torch.tanh}
-
-
-def save_safetensors(path, tensors, metadata=None):
-    header, blobs, off = {}, [], 0
-    for name in sorted(tensors):
-        a = tensors[name].detach().contiguous().to(torch.float32).cpu().numpy()
-        b = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
-        off += len(b)
-        blobs.append(b)
-    header["__metadata__"] = dict({"format": "pt"}, **(metadata or {}))
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 # ----------------------------------------------------------------------------------------------- PEFT modules
@@ -169,8 +151,8 @@ def forward(m, stack, ids, pos, types, mask):
 def write_lora(dirname, p, L, peft_cfg):
     os.makedirs(dirname, exist_ok=True)
     # as save_pretrained writes it for XLMRobertaForMaskedLM: base_model.model.roberta.encoder...
-    save_safetensors(os.path.join(dirname, "adapter_model.safetensors"),
-                     {"base_model.model.roberta." + k: v for k, v in p.w.items()})
+    parity_ref.save_safetensors(os.path.join(dirname, "adapter_model.safetensors"),
+                                {"base_model.model.roberta." + k: v for k, v in p.w.items()})
     cfg = {"alpha_pattern": {}, "auto_mapping": None, "base_model_name_or_path": "reference", "bias": "none",
            "fan_in_fan_out": False, "inference_mode": True, "init_lora_weights": True, "layer_replication": None,
            "layers_pattern": None, "layers_to_transform": None, "loftq_config": {}, "lora_alpha": 8,
@@ -184,8 +166,8 @@ def write_lora(dirname, p, L, peft_cfg):
 
 def write_tamga(dirname, p, spec, d, L):
     os.makedirs(dirname, exist_ok=True)
-    save_safetensors(os.path.join(dirname, "adapter_model.safetensors"), p.w,
-                     {"tamga_format": "tamga-peft", "tamga_format_version": "1", "tamga_spec": spec})
+    parity_ref.save_safetensors(os.path.join(dirname, "adapter_model.safetensors"), p.w,
+                                {"tamga_format": "tamga-peft", "tamga_format_version": "1", "tamga_spec": spec})
     with open(os.path.join(dirname, "adapter_config.json"), "w") as f:
         json.dump({"peft_type": "TAMGA", "tamga_format": "tamga-peft", "tamga_format_version": 1,
                    "method": spec.split(":")[0], "spec": spec, "hidden_size": d, "num_hidden_layers": L,
@@ -194,47 +176,13 @@ def write_tamga(dirname, p, spec, d, L):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("outdir")
+    parity_ref.add_model_args(ap, vocab=300)
     ap.add_argument("--case", required=True,
                     choices=["lora", "lora-mixed", "pfeiffer", "houlsby", "parallel", "madx", "madx-stack"])
-    ap.add_argument("--arch", default="xlm-roberta", choices=["bert", "xlm-roberta"])
-    ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--hidden", type=int, default=64)
-    ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--ffn", type=int, default=256)
-    ap.add_argument("--vocab", type=int, default=300)
-    ap.add_argument("--batch", type=int, default=3)
-    ap.add_argument("--seq", type=int, default=11)
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args()
-    a.eps = 1e-12 if a.arch == "bert" else 1e-5
-    a.pad = 0 if a.arch == "bert" else 1
-    a.positions = 64 if a.arch == "bert" else 66
-    a.types = 2 if a.arch == "bert" else 1
-    torch.manual_seed(a.seed)
-    torch.set_num_threads(2)
-    m = parity_ref.Reference(a)
-    with torch.no_grad():      # as parity_ref.py: larger-than-default weights so that every path carries signal
-        for n, p in m.named_parameters():
-            if "norm" in n or n.startswith("ln") or "mlm_ln" in n:
-                p.copy_(1.0 + 0.2 * torch.randn_like(p) if n.endswith("weight") else 0.1 * torch.randn_like(p))
-            else:
-                p.normal_(0.0, 0.06 if p.dim() > 1 else 0.05)
+    a = parity_ref.model_args(ap)
+    m = parity_ref.make_model(a)
     B, T, L, d = a.batch, a.seq, a.layers, a.hidden
-    ids = torch.randint(3, a.vocab, (B, T))
-    lengths = [T, max(2, T - 4), max(1, T // 3)][:B] + [T] * max(0, B - 3)
-    mask = torch.zeros(B, T, dtype=torch.long)
-    for b, n in enumerate(lengths):
-        mask[b, :n] = 1
-    ids[mask == 0] = a.pad
-    if a.arch == "bert":
-        pos = torch.arange(T).unsqueeze(0).expand(B, T)
-        types = (torch.arange(T) >= T // 2).long().unsqueeze(0).expand(B, T).contiguous() * mask
-    else:
-        pos = torch.cumsum(mask, 1) * mask + a.pad
-        types = torch.zeros(B, T, dtype=torch.long)
-    labels = ids.clone()
-    labels[(mask == 0) | (torch.arange(T).unsqueeze(0) % 3 == 1)] = -100
+    ids, mask, pos, types, labels = parity_ref.make_inputs(a)
 
     # the hand-written layer is nn.TransformerEncoderLayer
     with torch.no_grad():
@@ -297,23 +245,14 @@ def main():
     torch_err = {k: ((grads32[k].double() - grads[k]).abs().max() / max(grads[k].abs().max().item(), floor)).item()
                  for k in grads}
 
-    prefix = "bert." if a.arch == "bert" else "roberta."
-    weights = {(k if k.startswith(("cls.", "lm_head.")) else prefix + k): v for k, v in parity_ref.hf_names(m, a).items()}
-    save_safetensors(os.path.join(a.outdir, "model.safetensors"), weights)
-    cfg = {"architectures": ["BertForMaskedLM" if a.arch == "bert" else "XLMRobertaForMaskedLM"],
-           "model_type": a.arch, "vocab_size": a.vocab, "hidden_size": d, "num_hidden_layers": L,
-           "num_attention_heads": a.heads, "intermediate_size": a.ffn, "max_position_embeddings": a.positions,
-           "type_vocab_size": a.types, "pad_token_id": a.pad, "layer_norm_eps": a.eps, "hidden_act": "gelu",
-           "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
-    with open(os.path.join(a.outdir, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
+    parity_ref.save_model(a, m)
     exp = {"input.ids": ids.float(), "input.mask": mask.float(), "input.types": types.float(),
            "input.labels": labels.float(), "loss": loss.detach().reshape(1),
            "logits": logits.detach().reshape(B * T, -1)}
     for k, v in grads.items():
         exp["grad." + k] = v
         exp["torch_f32_err." + k] = torch.tensor([torch_err[k]])
-    save_safetensors(os.path.join(a.outdir, "expected.safetensors"), exp)
+    parity_ref.save_safetensors(os.path.join(a.outdir, "expected.safetensors"), exp)
     worst = max(torch_err, key=torch_err.get)
     print(f"# reference {a.case}: {a.arch} L={L} d={d} B={B} T={T} loss={loss.item():.6f} (float32 {loss32.item():.6f}); "
           f"{len(grads)} trainable PEFT tensors; PyTorch float32 error up to {torch_err[worst]:.2g}")

@@ -8,40 +8,7 @@
 #include "../tap.h"
 #include "peft/peft.h"
 #include "model/safetensors.h"
-
-static float *
-read_all(tg_st_file *f, const char *name, int64_t *numel)
-{
-	const tg_st_tensor *t = tg_st_find(f, name);
-	float *buf;
-
-	if (t == NULL)
-		return NULL;
-	buf = tg_xmalloc((size_t)(t->numel ? t->numel : 1) * sizeof(float));
-	if (tg_st_read_f32(f, t, buf, t->numel, NULL) != TG_OK) {
-		free(buf);
-		return NULL;
-	}
-	*numel = t->numel;
-	return buf;
-}
-
-/* max |a - b| / max(max |b|, floor) */
-static double
-rel_err(const float *a, const float *b, int64_t n, double floor_)
-{
-	double m = 0, r = floor_;
-	int64_t i;
-
-	for (i = 0; i < n; i++) {
-		double d = fabs((double)a[i] - b[i]);
-		if (!(d <= m))
-			m = d;
-		if (fabs(b[i]) > r)
-			r = fabs(b[i]);
-	}
-	return m / (r > 0 ? r : 1);
-}
+#include "../testutil.h"
 
 int
 main(int argc, char **argv)
@@ -53,9 +20,9 @@ main(int argc, char **argv)
 	tg_encoder *enc;
 	tg_peft *top, *lang = NULL;
 	tg_st_file *f;
-	float *ids_f, *mask, *types_f, *labels_f, *ref;
-	int64_t n, nm, i, nr;
-	int32_t *ids, *types, *labels;
+	float *ref;
+	int64_t i, nr;
+	int32_t *labels;
 	tg_batch b = { 0 };
 	tg_encoder_out out;
 	tg_graph *g;
@@ -83,33 +50,18 @@ main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/expected.safetensors", dir);
 	if ((f = tg_st_open(path, &err)) == NULL)
 		return ok(0, "open %s: %s", path, err.msg), 1;
-	ids_f = read_all(f, "input.ids", &n);
-	mask = read_all(f, "input.mask", &nm);
-	types_f = read_all(f, "input.types", &nm);
-	labels_f = read_all(f, "input.labels", &nm);
-	ids = tg_xmalloc((size_t)n * sizeof(int32_t));
-	types = tg_xmalloc((size_t)n * sizeof(int32_t));
-	labels = tg_xmalloc((size_t)n * sizeof(int32_t));
-	for (i = 0; i < n; i++) {
-		ids[i] = (int32_t)ids_f[i];
-		types[i] = (int32_t)types_f[i];
-		labels[i] = (int32_t)labels_f[i];
-	}
-	b.B = tg_st_find(f, "input.ids")->shape[0];
-	b.T = tg_st_find(f, "input.ids")->shape[1];
-	b.ids = ids;
-	b.type_ids = types;
-	b.mask = mask;
+	if (!tu_ref_batch(f, &b, &labels))
+		return ok(0, "%s: the inputs (input.ids, .mask, .types, .labels) are missing or differ in size", path), 1;
 	g = tg_graph_new();
 	if (tg_encoder_forward(enc, g, &b, false, -1, &out, &err) != TG_OK ||
 	    (logits = tg_encoder_mlm_logits(enc, g, out.last, NULL, 0, &err)) == NULL ||
 	    (loss = tg_cross_entropy(g, logits, labels, -100, 0.0f, &err)) == NULL)
 		return ok(0, "forward: %s", err.msg), 1;
-	ref = read_all(f, "logits", &nr);
-	e = ref && nr == logits->numel ? rel_err(logits->data, ref, nr, 0) : INFINITY;
+	ref = tu_st_f32(f, "logits", &nr);
+	e = ref && nr == logits->numel ? tu_rel_err(logits->data, ref, nr, 0) : INFINITY;
 	ok(e <= tol, "%s: masked-LM logits agree with PyTorch (relative error %.2g)", dir, e);
 	free(ref);
-	ref = read_all(f, "loss", &nr);
+	ref = tu_st_f32(f, "loss", &nr);
 	e = ref ? fabs(loss->data[0] - ref[0]) / fabs(ref[0]) : INFINITY;
 	ok(e <= tol, "%s: loss agrees (%.6f vs %.6f, relative error %.2g)", dir, loss->data[0], ref ? ref[0] : NAN, e);
 	free(ref);
@@ -118,7 +70,7 @@ main(int argc, char **argv)
 	ps = tg_peft_params(top);
 	for (k = 0; k < ps->n; k++) {     /* a floor for gradients that vanish in exact arithmetic */
 		snprintf(path, sizeof path, "grad.%s", ps->names[k]);
-		if ((ref = read_all(f, path, &nr)) != NULL) {
+		if ((ref = tu_st_f32(f, path, &nr)) != NULL) {
 			for (i = 0; i < nr; i++)
 				if (fabs(ref[i]) * 1e-3 > floor_)
 					floor_ = fabs(ref[i]) * 1e-3;
@@ -134,7 +86,7 @@ main(int argc, char **argv)
 		if ((te = tg_st_find(f, path)) != NULL && tg_st_read_f32(f, te, &v, 1, NULL) == TG_OK && 3.0 * v > t)
 			t = 3.0 * v;
 		snprintf(path, sizeof path, "grad.%s", ps->names[k]);
-		ref = read_all(f, path, &nr);
+		ref = tu_st_f32(f, path, &nr);
 		if (ref == NULL || gt == NULL || nr != gt->numel) {
 			ok(0, "%s: %s present in both (tamga %lld, PyTorch %lld elements)", dir, path,
 			    (long long)(gt ? gt->numel : -1), (long long)(ref ? nr : -1));
@@ -142,7 +94,7 @@ main(int argc, char **argv)
 			free(ref);
 			continue;
 		}
-		e = rel_err(gt->data, ref, nr, floor_);
+		e = tu_rel_err(gt->data, ref, nr, floor_);
 		if (getenv("TAMGA_PARITY_VERBOSE"))
 			diag("%-60s relative error %.3g (tolerance %.3g)", path, e, t);
 		if (e > t) {
@@ -171,6 +123,6 @@ main(int argc, char **argv)
 	tg_peft_free(top);
 	tg_peft_free(lang);
 	tg_encoder_free(enc);
-	free(ids); free(types); free(labels); free(ids_f); free(mask); free(types_f); free(labels_f);
+	tu_ref_batch_free(&b, labels);
 	return done_testing() ? 1 : 0;
 }

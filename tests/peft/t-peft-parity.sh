@@ -2,28 +2,9 @@
 # PEFT parity with PyTorch: LoRA (PEFT-format files), Pfeiffer, Houlsby, parallel and MAD-X adapters (tamga's
 # format), a task adapter stacked on a frozen MAD-X language adapter; same loss, logits and gradients of every
 # trainable PEFT weight within 1e-4 relative (or 3x PyTorch's own float32 error).
-PY=${PYTHON3:-/usr/bin/python3}
-SRC=${TAMGA_TEST_SRCDIR:-.}
-BLD=${TAMGA_TEST_BUILDDIR:-.}
-if ! $PY -c "import torch" 2>/dev/null; then echo "1..0 # SKIP python3-torch is not installed"; exit 0; fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-n=0; fail=0
-run() {
-	name=$1; shift
-	if ! $PY "$SRC/tests/peft/peft_ref.py" "$tmp/$name" "$@" > "$tmp/$name.ref" 2>&1; then
-		n=$((n+1)); echo "not ok $n - $name: reference failed"; sed 's/^/# /' "$tmp/$name.ref"; fail=1; return
-	fi
-	cat "$tmp/$name.ref"
-	"$BLD/tests/peft/t-peft-parity-check" "$tmp/$name" 1e-4 > "$tmp/$name.out" 2>&1 || fail=1
-	grep -v '^1\.\.' "$tmp/$name.out" | sed "s|$tmp/||" | while IFS= read -r line; do
-		case $line in
-		ok*|not\ ok*) echo "$line" | sed 's/^\(not ok\|ok\) [0-9]* - /\1 - /' ;;
-		*) echo "$line" ;;
-		esac
-	done
-	n=$((n + $(grep -c '^\(not \)\?ok' "$tmp/$name.out")))
-	rm -rf "$tmp/$name"
-}
+REF=tests/peft/peft_ref.py
+CHECK=tests/peft/t-peft-parity-check
+. "${TAMGA_TEST_SRCDIR:-.}/tests/parity.sh"
 run lora --case lora --arch xlm-roberta --layers 2 --hidden 64 --heads 4 --ffn 256
 run lora-mixed --case lora-mixed --arch bert --layers 3 --hidden 64 --heads 4 --ffn 256
 run pfeiffer --case pfeiffer --arch xlm-roberta --layers 2 --hidden 64 --heads 4 --ffn 256

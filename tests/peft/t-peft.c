@@ -11,6 +11,7 @@
 #include "../tap.h"
 #include "peft/peft.h"
 #include "model/safetensors.h"
+#include "../testutil.h"
 
 static tg_error err;
 static int32_t ids[12], labels[12];
@@ -25,14 +26,7 @@ tiny(uint64_t seed, float dropout)
 	tg_encoder *e;
 	int i;
 
-	tg_encoder_config_default(&c, TG_ARCH_XLMR);
-	c.vocab_size = 40;
-	c.hidden_size = 16;
-	c.num_layers = 3;
-	c.num_heads = 2;
-	c.intermediate_size = 32;
-	c.max_positions = 24;
-	c.type_vocab_size = 1;
+	tg_encoder_config_sized(&c, TG_ARCH_XLMR, (tg_encoder_sizes){ 40, 16, 3, 2, 32, 24 });
 	c.hidden_dropout = dropout;
 	c.attention_dropout = dropout;
 	if ((e = tg_encoder_new(&c, true, false, &err)) == NULL)
@@ -543,15 +537,6 @@ roundtrip(const char *spec)
 }
 
 static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
 test_lora_config(void)
 {
 	tg_encoder *e = tiny(10, 0.0f);
@@ -641,7 +626,7 @@ test_hf_folder(void)
 		}
 	memset(cls, 0, sizeof cls);
 	snprintf(path, sizeof path, "%s/adapter_config.json", dir);
-	write_file(path, "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n"
+	tu_write_text(path, "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n"
 	    "  \"base_model_name_or_path\": \"xlm-roberta-base\",\n  \"bias\": \"none\",\n  \"fan_in_fan_out\": false,\n"
 	    "  \"inference_mode\": true,\n  \"init_lora_weights\": true,\n  \"layer_replication\": null,\n"
 	    "  \"layers_pattern\": null,\n  \"layers_to_transform\": [0, 2],\n  \"loftq_config\": {},\n"
@@ -737,21 +722,21 @@ test_hf_folder(void)
 		    "lora_A.weight'"), "an unexpected LoRA tensor is named: %s", err.msg);
 	}
 	snprintf(path, sizeof path, "%s/adapter_config.json", dir);
-	write_file(path, "{\"peft_type\": \"IA3\", \"target_modules\": [\"key\"]}");
+	tu_write_text(path, "{\"peft_type\": \"IA3\", \"target_modules\": [\"key\"]}");
 	memset(&err, 0, sizeof err);
 	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "peft_type IA3 is not one tamga reads"),
 	    "other PEFT types are refused: %s", err.msg);
-	write_file(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"use_dora\": true}");
+	tu_write_text(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"use_dora\": true}");
 	memset(&err, 0, sizeof err);
 	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "plain LoRA only") && strstr(err.msg, "\"use_dora\": true"),
 	    "DoRA is refused, naming the field: %s", err.msg);
-	write_file(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"bias\": \"lora_only\"}");
+	tu_write_text(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"bias\": \"lora_only\"}");
 	memset(&err, 0, sizeof err);
 	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "\"bias\": \"lora_only\""),
 	    "trained biases are refused, naming the field: %s", err.msg);
 	/* modules_to_save beyond the task head: PEFT's trained copy of a base module, which the LoRA alone does not
 	 * reproduce (it was skipped with a note, so the model computed something else than PEFT's) */
-	write_file(path, "{\"peft_type\": \"LORA\", \"r\": 4, \"target_modules\": [\"query\"], "
+	tu_write_text(path, "{\"peft_type\": \"LORA\", \"r\": 4, \"target_modules\": [\"query\"], "
 	    "\"layers_to_transform\": [0], \"modules_to_save\": [\"classifier\", \"LayerNorm\"]}");
 	{
 		int64_t sa[2] = { 4, 16 }, sb[2] = { 16, 4 }, sl[1] = { 16 }, sc[2] = { 5, 16 };
@@ -777,7 +762,7 @@ test_hf_folder(void)
 		    strstr(err.msg, "modules_to_save"), "a trained copy of another base module is refused: %s", err.msg);
 		snprintf(path, sizeof path, "%s/adapter_config.json", dir);
 	}
-	write_file(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"layers_to_transform\": [7]}");
+	tu_write_text(path, "{\"peft_type\": \"LORA\", \"target_modules\": [\"query\"], \"layers_to_transform\": [7]}");
 	memset(&err, 0, sizeof err);
 	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "the model lacks (it has 3 layers, 0-2)"),
 	    "layers the model lacks: %s", err.msg);
@@ -817,7 +802,7 @@ test_tamga_errors(void)
 		if (v)
 			v[24] = '7';
 	}
-	write_file(path, text);
+	tu_write_text(path, text);
 	memset(&err, 0, sizeof err);
 	ok(tg_peft_load(e, dir, &err) == NULL && strstr(err.msg, "format version 7; this tamga reads version 1") &&
 	    err.hint[0], "a newer format version is refused with a hint: %s", err.msg);
@@ -851,11 +836,6 @@ main(void)
 	test_lora_config();
 	test_hf_folder();
 	test_tamga_errors();
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", tmpdir);
-	}
+	tu_rm_rf(tmpdir);
 	return done_testing();
 }

@@ -8,6 +8,7 @@
 #include <cairo.h>
 #include "../tap.h"
 #include "plot/plot.h"
+#include "../testutil.h"
 
 static char dir[256];
 
@@ -17,28 +18,6 @@ const char *
 __lsan_default_suppressions(void)
 {
 	return "leak:libfontconfig.so\n";
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	*len = 0;
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n + 1);
-	if (buf && fread(buf, 1, n, f) == (size_t)n) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	fclose(f);
-	return buf;
 }
 
 /* Pixels that are not white, and pixels close to an rgb colour (when given). */
@@ -106,7 +85,8 @@ check_all(const tg_plot *p, const char *name, int color, long min_ink)
 				ok(near > 50, "%s.png uses %s (%ld pixels)", name, tg_palette_name(color), near);
 			continue;
 		}
-		text = slurp(path, &len);
+		len = 0;
+		text = tg_read_file(path, &len, NULL);
 		if (i == 1)
 			ok(text && strncmp(text, "<?xml", 5) == 0 && strstr(text, "<svg") && strstr(text, "</svg>"),
 			   "%s.svg is an SVG document (%zu bytes)", name, len);
@@ -267,12 +247,8 @@ main(void)
 
 	if (keep && *keep)
 		diag("plots kept in %s", dir);
-	else {
-		char cmd[600];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", dir);
-	}
+	else
+		tu_rm_rf(dir);
 	cairo_debug_reset_static_data();
 	return done_testing();
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "../tap.h"
 #include "store/store.h"
+#include "../testutil.h"
 
 static double fix_chance = NAN;     /* the chance level stored with the next rows (NAN: none, as before schema 4) */
 
@@ -13,18 +14,11 @@ static void
 ev(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score, double lo,
    double hi, int64_t n, tg_error *err)
 {
-	tg_eval_row e;
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, NAN);
 
-	tg_eval_row_init(&e);
-	e.step = step;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "acc");
-	e.score = score;
 	e.ci_low = lo;
 	e.ci_high = hi;
 	e.n_items = n;
-	e.is_source = src;
 	e.chance = fix_chance;
 	tg_store_eval_add(s, run, &e, err);
 }
@@ -226,7 +220,7 @@ int
 main(void)
 {
 	tg_error err = { 0 };
-	char root[256], cmd[300];
+	char root[256];
 	tg_store *s, *ro;
 	tg_run_info ri;
 	int64_t r1, r2, r3, ids[2], best;
@@ -371,10 +365,7 @@ main(void)
 	ok(tg_report_build(s, ids, 1, &o, &err) == NULL && strstr(err.msg, "run 999"), "a missing run: %s", err.msg);
 	tg_store_close(s);
 
-	if (tap_failed == 0) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	if (tap_failed == 0)
+		tu_rm_rf(root);
 	return done_testing();
 }

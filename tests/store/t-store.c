@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "../testutil.h"
 #include "store/store-internal.h"
 
 static char root[256];
@@ -18,12 +19,7 @@ static char root[256];
 static char *
 path_in(const char *name)
 {
-	static char buf[8][512];
-	static int k;
-	char *p = buf[k++ % 8];
-
-	snprintf(p, 512, "%s/%s", root, name);
-	return p;
+	return tu_path(root, name);
 }
 
 static bool
@@ -32,15 +28,6 @@ exists(const char *p)
 	struct stat sb;
 
 	return stat(p, &sb) == 0;
-}
-
-static void
-write_file(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	fwrite(data, 1, n, f);
-	fclose(f);
 }
 
 static int64_t
@@ -75,18 +62,9 @@ static int
 eval_add(tg_store *s, int64_t run, int64_t step, tg_split sp, const char *lang, bool src, double score,
          tg_error *err)
 {
-	tg_eval_row e;
+	tg_eval_row e = tu_eval_row(step, sp, lang, "acc", src, score, 0.02);
 
-	tg_eval_row_init(&e);
-	e.step = step;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "acc");
-	e.score = score;
-	e.ci_low = score - 0.02;
-	e.ci_high = score + 0.02;
 	e.n_items = 1000;
-	e.is_source = src;
 	return tg_store_eval_add(s, run, &e, err);
 }
 
@@ -129,7 +107,7 @@ test_empty(void)
 	    strstr(err.hint, "not a tamga workspace"), "read-only open of a directory without tamga.db: %s", err.msg);
 	ok(tg_store_open(path_in("x"), TG_STORE_CREATE | TG_STORE_READONLY, &err) == NULL && err.code == TG_E_ARG,
 	    "CREATE|READONLY is refused");
-	write_file(path_in("afile"), "x", 1);
+	tu_write(path_in("afile"), "x", 1);
 	ok(tg_store_open(path_in("afile"), TG_STORE_CREATE, &err) == NULL && strstr(err.msg, "not a directory"),
 	    "a file as workspace: %s", err.msg);
 }
@@ -452,7 +430,7 @@ test_schema(void)
 
 	/* garbage, short and long */
 	mkdir(path_in("bad"), 0777);
-	write_file(path_in("bad/tamga.db"), garbage, sizeof garbage - 1);
+	tu_write(path_in("bad/tamga.db"), garbage, sizeof garbage - 1);
 	s = tg_store_open(path_in("bad"), 0, &err);
 	ok(s == NULL && err.code == TG_E_FORMAT && strstr(err.msg, path_in("bad/tamga.db")) &&
 	    strstr(err.msg, "not a database") && strstr(err.hint, "move it aside"),
@@ -460,7 +438,7 @@ test_schema(void)
 	ok(tg_store_open(path_in("bad"), TG_STORE_READONLY, &err) == NULL && strstr(err.msg, "not a database"),
 	    "read-only too");
 	memset(big, 0x5a, sizeof big);
-	write_file(path_in("bad/tamga.db"), big, sizeof big);
+	tu_write(path_in("bad/tamga.db"), big, sizeof big);
 	ok(tg_store_open(path_in("bad"), TG_STORE_CREATE, &err) == NULL && strstr(err.msg, "not a database"),
 	    "8 KiB of garbage: %s", err.msg);
 	{

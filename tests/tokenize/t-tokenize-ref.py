@@ -16,25 +16,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tokref  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from taplib import ok, diag, done  # noqa: E402
 
 T0 = time.time()
 N_PER_LANG = 2000
 N_WORDS = 250            # sentences per language also checked word by word
-tap_n = 0
-tap_failed = 0
-
-
-def ok(cond, msg):
-    global tap_n, tap_failed
-    tap_n += 1
-    if not cond:
-        tap_failed += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", tap_n, msg), flush=True)
-    return cond
-
-
-def diag(msg):
-    print("# " + msg, flush=True)
 
 
 def skip_all(why):
@@ -287,5 +274,4 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
-print("1..%d" % tap_n)
-sys.exit(1 if tap_failed else 0)
+sys.exit(done())

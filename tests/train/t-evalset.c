@@ -13,27 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "../testutil.h"
 #include "train/train.h"
 #include "store/store.h"
-
-static tg_encoder *
-tiny_model(int vocab, tg_error *err)
-{
-	tg_encoder_config c;
-	tg_encoder *e;
-
-	tg_encoder_config_default(&c, TG_ARCH_XLMR);
-	c.vocab_size = vocab;
-	c.hidden_size = 32;
-	c.num_layers = 2;
-	c.num_heads = 2;
-	c.intermediate_size = 64;
-	c.max_positions = 130;
-	e = tg_encoder_new(&c, false, false, err);
-	if (e != NULL)
-		tg_encoder_init_random(e, 5);
-	return e;
-}
 
 /* A copy of a CoNLL-U file with a word made only of U+200B (ZERO WIDTH SPACE) inserted first in every sentence:
  * ids, heads, multiword ranges and empty nodes move up by one. */
@@ -101,7 +83,7 @@ build(const char *task, const char *root, const char **targets, int nt, uint64_t
     const tg_tokenizer *tok, tg_error *err)
 {
 	tg_task_opts to;
-	tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), err);
+	tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), err);
 	tg_task *t;
 	int i;
 
@@ -161,30 +143,17 @@ write_items(void *ud, int64_t run_id, int64_t step, int split, const char *metri
 int
 main(void)
 {
-	const char *root = tap_data_root();
+	const char *root = tu_data_root();
 	char tmpl[] = "/tmp/tamga-evalset-XXXXXX", path[1400], cmd[4096];
 	tg_error err = { 0 };
 	tg_tokenizer *tok;
 	tg_task *t1, *t2;
 	int i;
 
-	if (root == NULL || access(root, R_OK) != 0) {
-		printf("1..0 # SKIP no data root (set TAMGA_DATA)\n");
-		return 0;
-	}
 	tg_threads_init();
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	snprintf(path, sizeof path, "%s/sample.txt", tmpl);
-	snprintf(cmd, sizeof cmd, "cat '%s'/text/tr/*.txt '%s'/text/az/*.txt '%s'/text/kk/*.txt 2>/dev/null | "
-	    "head -n 4000 > '%s'", root, root, root, path);
-	if (system(cmd) != 0)
-		return 1;
-	snprintf(cmd, sizeof cmd, "%s/spm", tmpl);
-	ok(tg_tokenizer_train_sp(path, cmd, 800, "unigram", "pad_id=1 bos_id=0 eos_id=2 unk_id=3 "
-	    "user_defined_symbols=<mask> minloglevel=2", &err) == TG_OK, "train a tokenizer: %s", err.msg);
-	snprintf(path, sizeof path, "%s/spm.model", tmpl);
-	if ((tok = tg_tokenizer_load(path, &err)) == NULL)
+	tok = tu_turkic_sp(root, tmpl, 4000, 800, &err);
+	ok(tok != NULL, "train a tokenizer: %s", err.msg);
+	if (tok == NULL)
 		return printf("Bail out! %s\n", err.msg), 1;
 
 	/* ---- defect 1: a word with no subword piece ---- */
@@ -211,7 +180,7 @@ main(void)
 		    "per sentence (%lld -> %lld words)", a ? (long long)a->wo[a->n_items] : -1LL,
 		    b ? (long long)b->wo[b->n_items] : -1LL);
 		if (a != NULL && b != NULL && same_examples(a, b)) {
-			tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+			tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 			tg_head *h = tg_head_new(orig->kind, e->cfg.hidden_size, orig->n_classes, 0.0f, 3, &err);
 			tg_boot_opts bo = { 50, 0.95, 1 };
 			tg_score sa, sb;
@@ -303,7 +272,7 @@ main(void)
 		ri.source = "tr";
 		tg_store_run_new(st, &ri, &id, &err);
 		if (t != NULL && st != NULL) {
-			tg_encoder *e = tiny_model(tg_tokenizer_vocab_size(tok), &err);
+			tg_encoder *e = tu_tiny_model(tg_tokenizer_vocab_size(tok), &err);
 			tg_head *h = tg_head_new(t->kind, e->cfg.hidden_size, t->n_classes, 0.1f, 3, &err);
 			tg_params *sets[1] = { e->params };
 			tg_train_opts o;

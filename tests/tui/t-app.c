@@ -110,12 +110,7 @@ setup(void)
 	snprintf(path, sizeof path, "mkdir -p %s", model);
 	if (system(path) != 0)
 		exit(1);
-	tg_encoder_config_default(&e, TG_ARCH_BERT);
-	e.hidden_size = 64;
-	e.num_layers = 4;
-	e.num_heads = 2;
-	e.intermediate_size = 256;
-	e.vocab_size = 500;
+	tg_encoder_config_sized(&e, TG_ARCH_BERT, (tg_encoder_sizes){ 500, 64, 4, 2, 256 });
 	snprintf(path, sizeof path, "%s/config.json", model);
 	if (tg_encoder_config_save(&e, path, false, &err) != TG_OK)
 		diag("config: %s", err.msg);

@@ -7,21 +7,13 @@
 #include <unistd.h>
 #include "../tap.h"
 #include "tui/tui-int.h"
+#include "../testutil.h"
 
 static tg_eval_row
 ev(int64_t step, tg_split sp, const char *lang, bool src, double score)
 {
-	tg_eval_row e;
+	tg_eval_row e = tu_eval_row(step, sp, lang, "accuracy", src, score, 0.02);
 
-	tg_eval_row_init(&e);
-	e.step = step;
-	e.split = sp;
-	snprintf(e.lang, sizeof e.lang, "%s", lang);
-	snprintf(e.metric, sizeof e.metric, "accuracy");
-	e.is_source = src;
-	e.score = score;
-	e.ci_low = score - 0.02;
-	e.ci_high = score + 0.02;
 	e.n_items = 100;
 	return e;
 }
@@ -35,18 +27,6 @@ find(const tg_tui_curves *c, const char *lang)
 		if (strcmp(c->lang[i].lang, lang) == 0)
 			return &c->lang[i];
 	return NULL;
-}
-
-static bool
-grid_has(const tg_cells *g, const char *needle)
-{
-	char row[4096];
-	int y;
-
-	for (y = 0; y < g->h; y++)
-		if (strstr(tg_cells_row_text(g, y, row, sizeof row), needle))
-			return true;
-	return false;
 }
 
 static void
@@ -108,9 +88,9 @@ test_curves(void)
 	tg_tui_chart_scores(ch, both, 2, &o);
 	ok(tg_chart_series_count(ch) == 6, "two runs overlay: 3 + 3 series");
 	g = tg_cells_new(70, 16);
-	ok(tg_chart_render(ch, g, NULL) == TG_OK && grid_has(g, "en") && grid_has(g, "az") && grid_has(g, "kk"),
+	ok(tg_chart_render(ch, g, NULL) == TG_OK && tu_cells_has(g, "en") && tu_cells_has(g, "az") && tu_cells_has(g, "kk"),
 	    "the legend names each language once");
-	ok(!grid_has(g, "az'"), "the second run shares the first run's legend");
+	ok(!tu_cells_has(g, "az'"), "the second run shares the first run's legend");
 	tg_chart_free(ch);
 	ch = tg_chart_new("loss");
 	tg_tui_chart_loss(ch, both, 2, &o);
@@ -118,7 +98,7 @@ test_curves(void)
 	tg_cells_clear(g);
 	o.ascii = true;
 	tg_tui_chart_loss(ch, both, 1, &o);
-	ok(tg_chart_render(ch, g, NULL) == TG_OK && grid_has(g, "#7"), "ASCII loss chart with the run in its legend");
+	ok(tg_chart_render(ch, g, NULL) == TG_OK && tu_cells_has(g, "#7"), "ASCII loss chart with the run in its legend");
 	for (i = 0; i < g->w * g->h; i++)
 		if ((unsigned char)g->c[i].ch[0] >= 0x80)
 			break;
@@ -201,7 +181,7 @@ test_distinct_looks(void)
 			}
 	ok(n == 18 && same == 0, "ASCII: 18 legend entries (both runs) with 18 markers (%d entries, %d pairs alike)", n,
 	    same);
-	ok(grid_has(g, "sah'"), "the second run's languages are named with a prime");
+	ok(tu_cells_has(g, "sah'"), "the second run's languages are named with a prime");
 	{
 		/* small multiples: a panel per language, the two runs overlaid in it */
 		const char *ls[40];

@@ -14,12 +14,7 @@ base_config(tg_tui_config *c)
 	tg_encoder_config e;
 
 	tg_tui_config_init(c);
-	tg_encoder_config_default(&e, TG_ARCH_BERT);
-	e.hidden_size = 768;
-	e.num_layers = 12;
-	e.num_heads = 12;
-	e.intermediate_size = 3072;
-	e.vocab_size = 1000;
+	tg_encoder_config_sized(&e, TG_ARCH_BERT, (tg_encoder_sizes){ 1000, 768, 12, 12, 3072 });
 	tg_tui_config_set_encoder(c, &e);
 }
 
