@@ -12,7 +12,7 @@ common="--model $M --task udpos --targets az,kk,uz --epochs 2 --lr 3e-3 --max-ev
 lim="timeout 900"
 $lim "$T" sweep $common --max-train 200 --grid "peft=$LORA|pfeiffer:layers=all,dim=3" --grid "source=en|tr" \
     --grid "seed=1|2|3" --workers 2 >"$tmp/sweep.out" 2>"$tmp/sweep.err"
-t "a 12-run sweep finishes" '[ $last = 0 ] && grep -q "12 runs finished" "$tmp/sweep.out"'
+t "a 12-run sweep finishes" '[ $prev_rc = 0 ] && grep -q "12 runs finished" "$tmp/sweep.out"'
 $lim "$T" sweep $common --max-train 200 --grid "peft=$LORA|pfeiffer:layers=all,dim=3" --grid "source=en|tr" \
     --grid "seed=1|2|3" >"$tmp/sweep2.out" 2>&1
 t "started again, it skips the finished runs" 'grep -q "0 runs finished, 12 done before" "$tmp/sweep2.out"'
@@ -21,7 +21,7 @@ $lim "$T" sweep $common --source tr --seed 1 --grid "peft=$LORA|pfeiffer:layers=
 t "4 more runs at other data sizes" 'grep -q "4 runs finished" "$tmp/sweep3.out"'
 
 "$T" analyze ttc -w "$W" --format csv -o "$tmp/ttc.csv" 2>"$tmp/ttc.err"
-t "analyze ttc writes the TTC table" '[ $last = 0 ] && [ -s "$tmp/ttc.csv" ]'
+t "analyze ttc writes the TTC table" '[ $prev_rc = 0 ] && [ -s "$tmp/ttc.csv" ]'
 t "with rows for both methods, both sources and the targets" 'grep -q lora "$tmp/ttc.csv" && grep -q pfeiffer "$tmp/ttc.csv" && grep -q ",en," "$tmp/ttc.csv" && grep -q ",tr," "$tmp/ttc.csv" && grep -q ",kk," "$tmp/ttc.csv"'
 "$T" analyze ttc -w "$W" --format md >"$tmp/ttc.md" 2>&1
 t "and a source x target matrix with dTTC" 'grep -qi "dTTC" "$tmp/ttc.md"'
@@ -30,12 +30,12 @@ t "plot ttc writes a PNG heat map" 'png "$tmp/ttc.png"'
 
 "$T" analyze probe --model "$M" --corpus tatoeba --sources en --targets tr,kk --max-pairs 60 --format csv \
     -o "$tmp/probe.csv" 2>"$tmp/probe.err"
-t "analyze probe measures every layer" '[ $last = 0 ] && [ "$(grep -c "" "$tmp/probe.csv")" -ge 6 ]'
+t "analyze probe measures every layer" '[ $prev_rc = 0 ] && [ "$(grep -c "" "$tmp/probe.csv")" -ge 6 ]'
 "$T" plot probe --csv "$tmp/probe.csv" -o "$tmp/probe.svg" 2>>"$tmp/plot.err"
 t "plot probe writes an SVG" 'grep -q "<svg" "$tmp/probe.svg"'
 
 "$T" analyze scaling -w "$W" --form all --format text >"$tmp/scaling.txt" 2>"$tmp/scaling.err"
-t "analyze scaling fits the forms and reports parameters with standard errors" '[ $last = 0 ] && grep -qi "se\|standard" "$tmp/scaling.txt"'
+t "analyze scaling fits the forms and reports parameters with standard errors" '[ $prev_rc = 0 ] && grep -qi "se\|standard" "$tmp/scaling.txt"'
 "$T" plot scaling -w "$W" -o "$tmp/scaling.pdf" 2>>"$tmp/plot.err"
 t "plot scaling writes a PDF" '[ "$(head -c 5 "$tmp/scaling.pdf")" = "%PDF-" ] && tail -c 16 "$tmp/scaling.pdf" | grep -q "%%EOF"'
 # sweep bookkeeping (issue 22): points are exact names, held by a lease, never lost or run twice
@@ -81,7 +81,7 @@ t "kill -9 of the sweep: its workers ($(echo $wpids)) die with it" '[ -n "$wpids
 sleep 1
 t0=$(date +%s)        # after the sleep: rows written before the kill have time < t0 (whole seconds), rows after >= t0
 $lim "$T" sweep $kl --grid "seed=1|2|3|4" --workers 2 >"$tmp/k2.out" 2>"$tmp/k2.err"
-t "started again, the sweep finishes" '[ $last = 0 ] && grep -q "done before, 0 failed" "$tmp/k2.out"'
+t "started again, the sweep finishes" '[ $prev_rc = 0 ] && grep -q "done before, 0 failed" "$tmp/k2.out"'
 t "the killed points continue under their run ids" '[ "$(grep -c "(continuing run" "$tmp/k2.err")" -ge 2 ]'
 t "no point is stored twice: 4 runs, all done" '[ "$(sqlite3 "$W3/tamga.db" "select count(*), count(distinct name), sum(status = '"'done'"') from runs")" = "4|4|4" ]'
 t "a continued point kept its steps up to the checkpoint (resumed, not restarted)" '[ "$(sqlite3 "$W3/tamga.db" "select count(*) from steps where time < $t0")" -ge 10 ]'

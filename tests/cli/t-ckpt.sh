@@ -9,7 +9,7 @@ args="--model $M --task udpos --source tr --targets az --peft lora:layers=0-1,ta
       --max-train 64 --max-eval 20 --eval-every 4 --batch 8 --seed 3 --bootstrap 20 --json"
 w=$tmp/w
 "$T" train $args -w "$w" >"$tmp/a.json" 2>"$tmp/a.err"
-t "a short run finishes" '[ $last = 0 ] && grep -q "\"steps\":8" "$tmp/a.json"'
+t "a short run finishes" '[ $prev_rc = 0 ] && grep -q "\"steps\":8" "$tmp/a.json"'
 ck=$w/checkpoints/run-1.ckpt
 t "it leaves a checkpoint" '[ -f "$ck" ]'
 [ -f "$ck" ] || { sed 's/^/# /' "$tmp/a.err" | tail -5; echo "1..$n"; exit 1; }

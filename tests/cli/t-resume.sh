@@ -10,7 +10,7 @@ steps() { sqlite3 "$1/tamga.db" "select count(*) from steps" 2>/dev/null || echo
 
 # reference: uninterrupted
 "$T" train $args -w "$tmp/a" >"$tmp/a.json" 2>"$tmp/a.err"
-t "an uninterrupted run finishes" '[ $last = 0 ] && grep -q "\"steps\":60" "$tmp/a.json"'
+t "an uninterrupted run finishes" '[ $prev_rc = 0 ] && grep -q "\"steps\":60" "$tmp/a.json"'
 
 # the same run, killed with SIGKILL after its step 15 is in the store, then resumed
 "$T" train $args -w "$tmp/b" >"$tmp/b.json" 2>"$tmp/b.err" &

@@ -10,8 +10,8 @@ SRC=${TAMGA_TEST_SRCDIR:-..}
 if [ -z "$M" ] || [ ! -f "$M/config.json" ]; then echo "1..0 # SKIP the micro model is not available (no data root?)"; exit 0; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n=0; fail=0
-# last: the exit status of the command just before the check ($? itself is reset by the count)
-t() { last=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+# prev_rc: the exit status of the command just before the check ($? itself is reset by the count)
+t() { prev_rc=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
 export TAMGA_SBATCH="$SRC/tests/cli/fake-sbatch" FAKE_SBATCH_LOG="$tmp/sbatch.log"
 W="$tmp/ws"
 tiny="--model $M --task udpos --source tr --targets kk --epochs 1 --max-train 32 --max-eval 16 --batch 16 --bootstrap 10"
@@ -40,7 +40,7 @@ t "with every step and evaluation of the shards ($(counts))" '[ "$(counts)" = "3
 t "and their item files, one per evaluation that kept items" '[ "$(ls "$W"/items/run-*/*.items | wc -l)" = "$(ls "$W"/shards/*/items/run-*/*.items | wc -l)" ]'
 t "the adapter artifact points into the shard" '[ -d "$W/$(sqlite3 "$W/tamga.db" "select path from artifacts limit 1")" ]'
 "$T" analyze ttc -w "$W" --format csv -o "$tmp/ttc.csv" 2>"$tmp/ttc.err"
-t "analyze reads the gathered runs and their item files" '[ $last = 0 ] && grep -q ",kk," "$tmp/ttc.csv"'
+t "analyze reads the gathered runs and their item files" '[ $prev_rc = 0 ] && grep -q ",kk," "$tmp/ttc.csv"'
 before=$(counts)
 "$T" gather -w "$W" >"$tmp/g2.out" 2>&1
 t "gathering again changes nothing" 'grep -q "0 runs gathered, 3 gathered before" "$tmp/g2.out" && [ "$(counts)" = "$before" ]'

@@ -16,15 +16,15 @@ trap 'rm -rf "$tmp"' EXIT
 echo "leak:libfontconfig.so" > "$tmp/lsan.supp"
 LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tmp/lsan.supp:print_suppressions=0"; export LSAN_OPTIONS
 n=0; fail=0
-# last: the exit status of the command just before the check ($? itself is reset by the count)
-t() { last=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+# prev_rc: the exit status of the command just before the check ($? itself is reset by the count)
+t() { prev_rc=$?; n=$((n+1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
 W="$tmp/ws"
 D=${TAMGA_TEST_BUILDDIR:-.}/tests/tui/results-dump      # the workbench Results pane's data (built with the tests)
 
 "$T" train --model "$M" --task udpos --source tr --targets az,kk,ky --peft lora:layers=0-1,targets=q+v,r=4 \
 	--steps 30 --lr 5e-3 --max-train 160 --max-eval 30 --batch 16 --seed 2 --bootstrap 50 -w "$W" >"$tmp/train.txt" \
 	2>"$tmp/train.err"
-t "a short run trains" '[ $last = 0 ]'
+t "a short run trains" '[ $prev_rc = 0 ]'
 [ -s "$tmp/train.txt" ] || sed 's/^/# /' "$tmp/train.err" | tail -5
 
 # every consumer's TTC per target, as "lang value" lines (value "undefined" when it is not a number)
