@@ -71,6 +71,13 @@ status(tg_progress *p, const char *line)
 }
 
 void
+tg_progress_clear(tg_progress *p)
+{
+	begin(p);
+	fflush(p->f);
+}
+
+void
 tg_progress_end(tg_progress *p)
 {
 	if (p->open)

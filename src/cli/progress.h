@@ -23,6 +23,9 @@ typedef struct tg_progress {
 void tg_progress_init(tg_progress *p, FILE *f, bool steps);
 /* A tg_event_fn: ud is a tg_progress. */
 void tg_progress_event(void *ud, const tg_event *ev);
+/* Take an open progress line off a terminal (before others print, e.g. a Lua callback); it comes back with the
+ * next progress event. */
+void tg_progress_clear(tg_progress *p);
 /* End the progress line (a newline if one is open). */
 void tg_progress_end(tg_progress *p);
 /* "1:02:03", "2:03" or "--:--" (unknown). */

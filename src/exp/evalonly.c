@@ -477,7 +477,7 @@ tg_eval_run(const tg_eval_opts *o, tg_eval_result *r, tg_error *err)
 			tg_precision_parse(json_string_value(pv), &prec);
 		prec = tg_precision_available(prec, note, sizeof note);
 		if (note[0] != '\0')
-			fprintf(stderr, "tamga: %s\n", note);
+			tg_notef(NULL, TG_SEV_WARNING, NULL, "%s", note);
 		if (tg_encoder_set_precision(lr.e, prec, NULL, err) != TG_OK)
 			goto out;
 		tg_precision_set(prec);

@@ -365,7 +365,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		char note[160];
 		x->train.precision = tg_precision_available(x->train.precision, note, sizeof note);
 		if (note[0] != '\0')
-			fprintf(stderr, "tamga: %s\n", note);
+			tg_notef(x->train.obs, TG_SEV_WARNING, NULL, "%s", note);
 		if (tg_encoder_set_precision(e, x->train.precision, NULL, err) != TG_OK)
 			goto out;
 	}

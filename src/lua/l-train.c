@@ -18,6 +18,7 @@ typedef struct cb_state {
 	int         failed;
 	const char *metric;
 	const char *source;
+	tg_progress *pg;                /* the progress line, taken off the screen before a callback prints */
 } cb_state;
 
 static void
@@ -90,6 +91,8 @@ on_step(void *ud, const tg_step_info *s)
 	set_num(L, "elapsed", s->elapsed_s);
 	set_num(L, "eta", s->eta_s);
 	set_bool(L, "skipped", s->skipped);
+	if (cs->pg != NULL)
+		tg_progress_clear(cs->pg);
 	if (call_cb(cs, cs->on_step, "on_step"))
 		cs->ctx->cancel = 1;
 }
@@ -122,6 +125,8 @@ on_eval(void *ud, int64_t step, const tg_score *s, bool is_source)
 		return 1;
 	push_score(L, s, is_source, cs->metric);
 	set_int(L, "step", step);
+	if (cs->pg != NULL)
+		tg_progress_clear(cs->pg);
 	return call_cb(cs, cs->on_eval, "on_eval");
 }
 
@@ -273,6 +278,7 @@ l_run(lua_State *L)
 	tg_progress pg;
 	tg_observer obs = { tg_progress_event, &pg };
 	tg_progress_init(&pg, stderr, x.train.progress);
+	cs.pg = &pg;
 	x.train.obs = &obs;
 	ctx->training = 1;
 	rc = tg_experiment_run(&x, &id, &res, &err);

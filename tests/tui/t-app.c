@@ -468,8 +468,11 @@ test_selection_kept(void)
 	ok(sel != NULL && sel->id == 1, "2, j: run #1 is selected");
 	fflush(NULL);
 	if ((child = fork()) == 0) {
-		/* a worker: stores its run (RUNNING, with its pid) and trains a while */
-		tg_store *s = tg_store_open(ws, 0, NULL);
+		/* a worker: stores its run (RUNNING, with its pid) and trains a while; Ctrl-C ends it, as it ends a real
+		 * worker (a test run in the background by make -j inherits SIGINT ignored) */
+		tg_store *s;
+		signal(SIGINT, SIG_DFL);
+		s = tg_store_open(ws, 0, NULL);
 		tg_run_info ri;
 		int64_t id;
 		tg_run_info_init(&ri);
