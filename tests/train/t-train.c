@@ -173,8 +173,15 @@ main(void)
 				rel[j] = rel[j - 1];
 			rel[j] = v;
 		}
+#if defined(__SANITIZE_ADDRESS__)
+		/* AddressSanitizer slows training steps and evaluations by different factors, so the estimate is not
+		 * checked in that build (CI's normal build checks it) */
+		diag("median ETA error %.0f%% under AddressSanitizer", 100 * rel[m / 2]);
+		skip("the ETA's accuracy is not checked under AddressSanitizer (steps and evaluations slow down unequally)");
+#else
 		ok(rel[m / 2] < 0.4, "the ETA after the first evaluation is within 40%% of the time left (median error "
 		    "%.0f%%; it counts the evaluations still to come)", 100 * rel[m / 2]);
+#endif
 		ok(eval_events > 0, "evaluations report progress (%lld events)", (long long)eval_events);
 	}
 	ok(r1.steps == 50 && r1.n_scores == 4, "2 epochs of 25 steps; scores for dev, test and 2 targets (%lld, %d)",
