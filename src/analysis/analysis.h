@@ -33,6 +33,14 @@
 #include "store/store.h"
 #include "tokenize/tokenizer.h"
 #include "util/util.h"
+
+/* Notes an analysis collects for its reader, each text once (ttc.c): tg_notes_add formats one and drops a repeat;
+ * the result takes s and n (its free releases them). */
+typedef struct tg_notes {
+	int    n, cap;
+	char **s;
+} tg_notes;
+void tg_notes_add(tg_notes *nt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #include "util/table.h"
 
 /* ---- out.c ------------------------------------------------------------------------------------------------------- */

@@ -17,35 +17,6 @@ typedef struct crec {
 	double  params, flops, wall;
 } crec;
 
-typedef struct cnotes {
-	int    n, cap;
-	char **s;
-} cnotes;
-
-static void
-cnote(cnotes *nt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-cnote(cnotes *nt, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int i;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	for (i = 0; i < nt->n; i++)
-		if (strcmp(nt->s[i], s) == 0) {
-			free(s);
-			return;
-		}
-	if (nt->n == nt->cap)
-		nt->s = tg_xrealloc(nt->s, (size_t)(nt->cap = nt->cap ? 2 * nt->cap : 16) * sizeof *nt->s);
-	nt->s[nt->n++] = s;
-}
-
 static void
 cpy(char *dst, size_t n, const char *s)
 {
@@ -117,7 +88,7 @@ tg_compare_sel_parse(const char *spec, tg_compare_sel *sel, tg_error *err)
 /* The records of every finished run of a selection (latest run per task, source, seed). */
 static int
 collect_sel(tg_store *s, const tg_compare_sel *sel, const char *task, const char *source, bool dev, crec **out,
-    int *nout, cnotes *nt, tg_error *err)
+    int *nout, tg_notes *nt, tg_error *err)
 {
 	tg_run_filter f = { 0 };
 	tg_run_info *runs = NULL;
@@ -166,7 +137,7 @@ collect_sel(tg_store *s, const tg_compare_sel *sel, const char *task, const char
 			if (runs[j].id == rr->id)
 				ri = &runs[j];
 		if (rr->step < 0 || ri == NULL) {
-			cnote(nt, "run %lld (%s) left out: no source dev scores to select a checkpoint", (long long)rr->id,
+			tg_notes_add(nt, "run %lld (%s) left out: no source dev scores to select a checkpoint", (long long)rr->id,
 			    rr->name ? rr->name : "");
 			continue;
 		}
@@ -184,7 +155,7 @@ collect_sel(tg_store *s, const tg_compare_sel *sel, const char *task, const char
 				break;
 			}
 		if (src_lang == NULL || isnan(rr->src.score)) {
-			cnote(nt, "run %lld (%s) left out: no source %s score at step %lld", (long long)rr->id,
+			tg_notes_add(nt, "run %lld (%s) left out: no source %s score at step %lld", (long long)rr->id,
 			    rr->name ? rr->name : "", tg_split_name(sp), (long long)rr->step);
 			free(rows);
 			continue;
@@ -205,7 +176,7 @@ collect_sel(tg_store *s, const tg_compare_sel *sel, const char *task, const char
 				    r[k].seed == ri->seed)
 					break;
 			if (k < n) {
-				cnote(nt, "%s: runs %lld and %lld repeat %s %s seed %lld: the later one counts", sel->label,
+				tg_notes_add(nt, "%s: runs %lld and %lld repeat %s %s seed %lld: the later one counts", sel->label,
 				    (long long)r[k].run_id, (long long)rr->id, rr->task, rr->source, (long long)ri->seed);
 				x = &r[k];
 			} else {
@@ -366,7 +337,7 @@ pair_items_free(pair_items *p)
 }
 
 static int
-load_pairs(tg_store *s, bool dev, const crec *const *A, const crec *const *B, int m, pair_items *p, cnotes *nt)
+load_pairs(tg_store *s, bool dev, const crec *const *A, const crec *const *B, int m, pair_items *p, tg_notes *nt)
 {
 	tg_split sp = dev ? TG_SPLIT_DEV : TG_SPLIT_TEST;
 	int i;
@@ -386,21 +357,21 @@ load_pairs(tg_store *s, bool dev, const crec *const *A, const crec *const *B, in
 		p->sb[i] = p->sa[i] ? tg_items_find(s, b->run_id, b->step, sp, b->src_lang, b->metric, &e) : NULL;
 		if (p->sb[i] == NULL) {
 			if (e.code)
-				cnote(nt, "%s", e.msg);
-			cnote(nt, "%s %s->%s seed %lld: no item files for runs %lld and %lld: no bootstrap for this cell",
+				tg_notes_add(nt, "%s", e.msg);
+			tg_notes_add(nt, "%s %s->%s seed %lld: no item files for runs %lld and %lld: no bootstrap for this cell",
 			    a->task, a->source, a->target, (long long)a->seed, (long long)a->run_id, (long long)b->run_id);
 			return -1;
 		}
 		if (p->ta[i]->n != p->ta[0]->n || p->tb[i]->n != p->ta[0]->n || p->sa[i]->n != p->sa[0]->n ||
 		    p->sb[i]->n != p->sa[0]->n || p->ta[i]->stat != p->tb[i]->stat) {
-			cnote(nt, "%s %s->%s: runs %lld and %lld were scored on different item sets (%lld and %lld target "
+			tg_notes_add(nt, "%s %s->%s: runs %lld and %lld were scored on different item sets (%lld and %lld target "
 			    "items): not paired, no bootstrap", a->task, a->source, a->target, (long long)a->run_id,
 			    (long long)b->run_id, (long long)p->ta[i]->n, (long long)p->tb[i]->n);
 			return -1;
 		}
 		if (fabs(tg_items_score(p->ta[i], NULL, 0) - a->a_t) > 1e-6 ||
 		    fabs(tg_items_score(p->tb[i], NULL, 0) - b->a_t) > 1e-6)
-			cnote(nt, "%s %s->%s seed %lld: the item files do not reproduce the stored scores", a->task, a->source,
+			tg_notes_add(nt, "%s %s->%s seed %lld: the item files do not reproduce the stored scores", a->task, a->source,
 			    a->target, (long long)a->seed);
 	}
 	return 0;
@@ -479,7 +450,7 @@ tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err)
 {
 	crec *ra = NULL, *rb = NULL;
 	int na = 0, nb_ = 0, i, b;
-	cnotes nt = { 0 };
+	tg_notes nt = { 0 };
 	tg_compare *c;
 	double level = o->level > 0 && o->level < 1 ? o->level : 0.95;
 	int nboot = o->n_boot == 0 ? 1000 : o->n_boot < 0 ? 0 : o->n_boot;
@@ -528,7 +499,7 @@ tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err)
 					break;
 				}
 		if (m == 0) {
-			cnote(&nt, "%s %s->%s: no seed of %s has a run in %s", ra[i].task, ra[i].source, ra[i].target,
+			tg_notes_add(&nt, "%s %s->%s: no seed of %s has a run in %s", ra[i].task, ra[i].source, ra[i].target,
 			    c->label_a, c->label_b);
 			free(A);
 			free(B);
@@ -536,7 +507,7 @@ tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err)
 			continue;
 		}
 		if (m < i1 - i)
-			cnote(&nt, "%s %s->%s: %d of %d seeds of %s matched in %s (paired by seed)", ra[i].task, ra[i].source,
+			tg_notes_add(&nt, "%s %s->%s: %d of %d seeds of %s matched in %s (paired by seed)", ra[i].task, ra[i].source,
 			    ra[i].target, m, i1 - i, c->label_a, c->label_b);
 		x = &c->cell[c->n++];
 		cpy(x->task, sizeof x->task, ra[i].task);
@@ -615,7 +586,7 @@ tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err)
 		}
 		pair_items_free(&p);
 		if (m < 3)
-			cnote(&nt, "%s %s->%s: %d matched seed%s (3 or more give a usable seed-level interval)", x->task,
+			tg_notes_add(&nt, "%s %s->%s: %d matched seed%s (3 or more give a usable seed-level interval)", x->task,
 			    x->source, x->target, m, m == 1 ? "" : "s");
 		free(A);
 		free(B);
@@ -623,9 +594,9 @@ tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err)
 	}
 	holm(c);
 	if (na == 0)
-		cnote(&nt, "no finished runs match %s", c->label_a);
+		tg_notes_add(&nt, "no finished runs match %s", c->label_a);
 	if (nb_ == 0)
-		cnote(&nt, "no finished runs match %s", c->label_b);
+		tg_notes_add(&nt, "no finished runs match %s", c->label_b);
 	free(ra);
 	free(rb);
 	c->notes = nt.s;
@@ -660,7 +631,7 @@ tg_arm_scores_compute(tg_store *s, const tg_compare_sel *sel, const char *task, 
 {
 	crec *r = NULL;
 	int n = 0, i, k;
-	cnotes nt = { 0 };
+	tg_notes nt = { 0 };
 	tg_arm_scores *a;
 
 	if (collect_sel(s, sel, task, NULL, dev, &r, &n, &nt, err) != TG_OK)

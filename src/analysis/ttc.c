@@ -18,16 +18,8 @@ typedef struct rec {
 	double   c_s, c_t;           /* the chance levels stored with the two scores (tg_report_cell.chance) */
 } rec;
 
-typedef struct notes {
-	int    n, cap;
-	char **s;
-} notes;
-
-static void
-note(notes *nt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-note(notes *nt, const char *fmt, ...)
+void
+tg_notes_add(tg_notes *nt, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -108,13 +100,13 @@ same_group(const rec *a, const rec *b)
 /* Runs that repeat a seed with the same settings count once: the latest run (highest id) stands for the seed.
  * r is sorted (rec_cmp); returns the new count and says in the notes which runs were merged. */
 static int
-merge_repeats(rec *r, int n, notes *nt)
+merge_repeats(rec *r, int n, tg_notes *nt)
 {
 	int i, m = 0;
 
 	for (i = 0; i < n; i++) {
 		if (m > 0 && same_group(&r[m - 1], &r[i]) && r[m - 1].seed == r[i].seed && r[m - 1].cfg == r[i].cfg) {
-			note(nt, "%s %s %s %s: runs %lld and %lld repeat seed %lld with the same settings: counted once (run "
+			tg_notes_add(nt, "%s %s %s %s: runs %lld and %lld repeat seed %lld with the same settings: counted once (run "
 			    "%lld)", r[i].task, r[i].method, r[i].layers, r[i].source, (long long)r[m - 1].run_id,
 			    (long long)r[i].run_id, (long long)r[i].seed, (long long)r[i].run_id);
 			r[m - 1] = r[i];
@@ -127,7 +119,7 @@ merge_repeats(rec *r, int n, notes *nt)
 
 /* Collect the records of every run matching the filters. */
 static int
-collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_error *err)
+collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, tg_notes *nt, tg_error *err)
 {
 	tg_run_filter f = { 0 };
 	tg_run_info *runs = NULL;
@@ -155,7 +147,7 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 		if (o->layers != NULL && (ri->layers == NULL || strcmp(ri->layers, o->layers) != 0))
 			continue;
 		if (ri->task == NULL || ri->source == NULL) {
-			note(nt, "run %lld (%s) left out: no %s", (long long)ri->id, ri->name ? ri->name : "",
+			tg_notes_add(nt, "run %lld (%s) left out: no %s", (long long)ri->id, ri->name ? ri->name : "",
 			    ri->task == NULL ? "task" : "source language");
 			continue;
 		}
@@ -182,7 +174,7 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 			if (runs[j].id == rr->id)
 				ri = &runs[j];
 		if (rr->step < 0) {
-			note(nt, "run %lld (%s) left out: no source dev scores to select a checkpoint", (long long)rr->id,
+			tg_notes_add(nt, "run %lld (%s) left out: no source dev scores to select a checkpoint", (long long)rr->id,
 			    rr->name ? rr->name : "");
 			continue;
 		}
@@ -197,7 +189,7 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 				break;
 			}
 		if (src == NULL || isnan(src->score)) {
-			note(nt, "run %lld (%s) left out: no source %s score at step %lld", (long long)rr->id,
+			tg_notes_add(nt, "run %lld (%s) left out: no source %s score at step %lld", (long long)rr->id,
 			    rr->name ? rr->name : "", tg_split_name(ro.split), (long long)rr->step);
 			free(rows);
 			continue;
@@ -234,7 +226,7 @@ collect(tg_store *s, const tg_ttc_opts *o, rec **out, int *nout, notes *nt, tg_e
 				if (strcmp(rep->langs[q], e->lang) == 0)
 					x->c_t = o->have_chance ? o->chance : rr->cells[q].chance;
 			if (rr->chance_legacy && !o->have_chance)
-				note(nt, "run %lld was stored before per-set chance levels: it uses the one level stored with "
+				tg_notes_add(nt, "run %lld was stored before per-set chance levels: it uses the one level stored with "
 				    "the run (older definition)", (long long)rr->id);
 		}
 		free(rows);
@@ -371,7 +363,7 @@ boot_seed(uint64_t seed, int b)
 
 /* Load and check the item files of the records r[0..n) (one group). */
 static void
-load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_items *g, notes *nt, tg_error *err)
+load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_items *g, tg_notes *nt, tg_error *err)
 {
 	tg_split sp = o->dev ? TG_SPLIT_DEV : TG_SPLIT_TEST;
 	int i, missing = 0;
@@ -387,11 +379,11 @@ load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_i
 		double d;
 
 		if (is == NULL && e.code)
-			note(nt, "%s", e.msg);
+			tg_notes_add(nt, "%s", e.msg);
 		if (is != NULL) {
 			itg = tg_items_find(s, r[i].run_id, r[i].step, sp, r[i].target, r[i].metric, &e);
 			if (itg == NULL && e.code)
-				note(nt, "%s", e.msg);
+				tg_notes_add(nt, "%s", e.msg);
 		}
 		if (is == NULL || itg == NULL) {
 			tg_items_free(is);
@@ -399,7 +391,7 @@ load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_i
 			continue;
 		}
 		if (g->n > 0 && (is->n != g->s[0]->n || itg->n != g->t[0]->n)) {
-			note(nt, "run %lld: item counts (%lld source, %lld target) differ from run %lld's; item bootstrap "
+			tg_notes_add(nt, "run %lld: item counts (%lld source, %lld target) differ from run %lld's; item bootstrap "
 			    "left out for %s %s %s->%s", (long long)r[i].run_id, (long long)is->n, (long long)itg->n,
 			    (long long)g->s[0]->run_id, r[i].task, r[i].method, r[i].source, r[i].target);
 			tg_items_free(is);
@@ -408,10 +400,10 @@ load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_i
 			return;
 		}
 		if (fabs((d = tg_items_score(is, NULL, 0)) - r[i].a_s) > 1e-6)
-			note(nt, "run %lld step %lld: items of %s give %s %.6f, the store says %.6f", (long long)r[i].run_id,
+			tg_notes_add(nt, "run %lld step %lld: items of %s give %s %.6f, the store says %.6f", (long long)r[i].run_id,
 			    (long long)r[i].step, r[i].src_lang, r[i].metric, d, r[i].a_s);
 		if (fabs((d = tg_items_score(itg, NULL, 0)) - r[i].a_t) > 1e-6)
-			note(nt, "run %lld step %lld: items of %s give %s %.6f, the store says %.6f", (long long)r[i].run_id,
+			tg_notes_add(nt, "run %lld step %lld: items of %s give %s %.6f, the store says %.6f", (long long)r[i].run_id,
 			    (long long)r[i].step, r[i].target, r[i].metric, d, r[i].a_t);
 		if (isnan(ttc_of(r[i].a_t, r[i].c_t, r[i].a_s, r[i].c_s))) {   /* undefined: not in the bootstrap */
 			tg_items_free(is);
@@ -425,7 +417,7 @@ load_group_items(tg_store *s, const tg_ttc_opts *o, const rec *r, int n, group_i
 		g->n++;
 	}
 	if (missing)
-		note(nt, "no item files for %d of %d seed%s of %s %s %s %s->%s: item CI from the other seeds", missing, n,
+		tg_notes_add(nt, "no item files for %d of %d seed%s of %s %s %s %s->%s: item CI from the other seeds", missing, n,
 		    n == 1 ? "" : "s", r[0].task, r[0].method, r[0].layers, r[0].source, r[0].target);
 	(void)err;
 }
@@ -486,7 +478,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 	const char *src_a = o->src_a ? o->src_a : "tr", *src_b = o->src_b ? o->src_b : "en";
 	tg_ttc_table *t;
 	group_items *gi;
-	notes nt = { 0 };
+	tg_notes nt = { 0 };
 	rec *r = NULL;
 	int nr = 0, i, j, b, ng = 0;
 	int *gstart;
@@ -542,10 +534,10 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 			sct += g[k].c_t;
 			if (isnan(v)) {
 				if (isnan(g[k].c_s) || isnan(g[k].c_t))
-					note(&nt, "run %lld: no chance level stored for %s: TTC undefined (pass --chance C)",
+					tg_notes_add(&nt, "run %lld: no chance level stored for %s: TTC undefined (pass --chance C)",
 					    (long long)g[k].run_id, g[k].task);
 				else
-					note(&nt, "run %lld: source score %.4f is not above its chance %.4f: TTC undefined",
+					tg_notes_add(&nt, "run %lld: source score %.4f is not above its chance %.4f: TTC undefined",
 					    (long long)g[k].run_id, g[k].a_s, g[k].c_s);
 				continue;
 			}
@@ -577,9 +569,9 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 		c->mean_a_s = sa / m;
 		c->mean_a_t = st / m;
 		if (tg_seeds_aggregate(c->ttc, m, level, &c->seeds, &e) != TG_OK)
-			note(&nt, "%s", e.msg);
+			tg_notes_add(&nt, "%s", e.msg);
 		if (m < 3)
-			note(&nt, "%s %s %s %s->%s: %d seed%s (3 or more give a usable interval)", c->task, c->method,
+			tg_notes_add(&nt, "%s %s %s %s->%s: %d seed%s (3 or more give a usable interval)", c->task, c->method,
 			    c->layers, c->source, c->target, m, m == 1 ? "" : "s");
 		ci_nan(&c->items, level);
 		c->n_item_seeds = gi[t->n].n;
@@ -663,7 +655,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 				free(ib);
 				free(v);
 			} else if (A->n > 0 && B->n > 0) {
-				note(&nt, "dTTC %s %s ->%s: the two sources were evaluated on target sets of different size "
+				tg_notes_add(&nt, "dTTC %s %s ->%s: the two sources were evaluated on target sets of different size "
 				    "(%lld, %lld items): no paired item bootstrap", d->task, d->method, d->target,
 				    (long long)A->t[0]->n, (long long)B->t[0]->n);
 			}
