@@ -1220,7 +1220,6 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 		last = tg_now();
 		{
 			tg_step_info si = { 0 };
-			tg_event ev;
 			si.step = step + 1;
 			si.total = steps;
 			si.loss = loss->data[0];
@@ -1230,19 +1229,7 @@ tg_pretrain(const tg_pretrain_opts *o, tg_error *err)
 			si.tokens_per_s = (tokens_run - st.tokens) / (tg_now() - t1);
 			si.eta_s = tg_eta_left(&eta, steps - step - 1, 0);
 			si.skipped = !(isfinite(gn) && isfinite(loss->data[0]));
-			memset(&ev, 0, sizeof ev);
-			ev.kind = TG_EV_STEP;
-			ev.what = what;
-			ev.step = si.step;
-			ev.total = steps;
-			ev.loss = si.loss;
-			ev.lr = lr;
-			ev.grad_norm = gn;
-			ev.tokens_per_s = si.tokens_per_s;
-			ev.elapsed_s = si.elapsed_s;
-			ev.eta_s = si.eta_s;
-			ev.skipped = si.skipped;
-			tg_emit(o->obs, &ev);
+			tg_step_emit(o->obs, what, &si);
 			if (o->on_step != NULL)
 				o->on_step(o->ud, &si);
 		}

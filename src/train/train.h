@@ -173,6 +173,8 @@ typedef struct tg_step_info {
 	double  loss, lr, grad_norm, tokens_per_s, elapsed_s, eta_s;
 	bool    skipped;               /* NaN/Inf: the update was not applied */
 } tg_step_info;
+/* A training step as the STEP event the observer gets (what: "train", "pretrain small", ...). */
+void tg_step_emit(const tg_observer *obs, const char *what, const tg_step_info *si);
 
 typedef struct tg_train_opts {
 	int      epochs;               /* default 3 */

@@ -12,6 +12,27 @@
 #include "store/store.h"
 
 void
+tg_step_emit(const tg_observer *obs, const char *what, const tg_step_info *si)
+{
+	tg_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = TG_EV_STEP;
+	ev.what = what;
+	ev.step = si->step;
+	ev.total = si->total;
+	ev.epoch = si->epoch;
+	ev.loss = si->loss;
+	ev.lr = si->lr;
+	ev.grad_norm = si->grad_norm;
+	ev.tokens_per_s = si->tokens_per_s;
+	ev.elapsed_s = si->elapsed_s;
+	ev.eta_s = si->eta_s;
+	ev.skipped = si->skipped;
+	tg_emit(obs, &ev);
+}
+
+void
 tg_train_opts_init(tg_train_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -389,7 +410,6 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 		double loss_sum = 0, ts = tg_now(), gn, step_s;
 		float lr;
 		tg_step_info si;
-		tg_event ev;
 		bool finite = true, cancelled;
 
 		if (epoch != cur_epoch) {
@@ -488,20 +508,7 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 				goto out;
 			tg_store_run_update_progress(o->store, o->run_id, step + 1, total, si.tokens_per_s, si.eta_s, NULL);
 		}
-		memset(&ev, 0, sizeof ev);
-		ev.kind = TG_EV_STEP;
-		ev.what = "train";
-		ev.step = si.step;
-		ev.total = total;
-		ev.epoch = epoch;
-		ev.loss = si.loss;
-		ev.lr = si.lr;
-		ev.grad_norm = gn;
-		ev.tokens_per_s = si.tokens_per_s;
-		ev.elapsed_s = si.elapsed_s;
-		ev.eta_s = si.eta_s;
-		ev.skipped = si.skipped;
-		tg_emit(o->obs, &ev);
+		tg_step_emit(o->obs, "train", &si);
 		if (o->on_step != NULL)
 			o->on_step(o->ud, &si);
 		/* evaluation: every eval_every steps, at the end of each epoch, and at the end. A cancel (Ctrl-C) only
