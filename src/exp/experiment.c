@@ -170,6 +170,7 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "script", json_string(tg_script_choice_name(x->task.script)));
 	json_object_set_new(o, "train_examples", json_integer(t->train->n_items));
 	json_object_set_new(o, "precision", json_string(tg_precision_name(x->train.precision)));
+	json_object_set_new(o, "frozen_prefix", json_string(tg_prefix_mode_name(x->train.frozen_prefix)));
 	json_object_set_new(o, "epochs", json_integer(x->train.epochs));
 	json_object_set_new(o, "max_steps", json_integer(x->train.max_steps));
 	json_object_set_new(o, "batch_size", json_integer(x->train.batch_size));
@@ -474,10 +475,23 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 		    tg_params_count(h->params, false)), (long long)tg_peft_trainable(peft),
 		    (long long)tg_params_count(h->params, false), t->note);
 	}
+	to.prefix_layer = tg_peft_lowest_layer(peft);
 	{
 		tg_precision prev = tg_precision_get();
+		tg_prefix_cache *pc = NULL;
 		tg_precision_set(x->train.precision);
-		rc = tg_train(e, h, t, sets, 1, &to, res, err);
+		if (to.frozen_prefix == TG_PREFIX_CACHED && to.prefix_layer >= 1) {
+			/* kept in the workspace: runs on the same model, data and lowest trained layer share the states */
+			char pdir[4300];
+			snprintf(pdir, sizeof pdir, "%s/cache/prefix", ws);
+			pc = tg_prefix_cache_new(e, to.prefix_layer, tg_peft_frozen_hash(peft), pdir, true, to.obs, err);
+			to.prefix = pc;
+			rc = pc != NULL ? TG_OK : TG_ERR;
+		} else
+			rc = TG_OK;
+		if (rc == TG_OK)
+			rc = tg_train(e, h, t, sets, 1, &to, res, err);
+		tg_prefix_cache_free(pc);
 		tg_precision_set(prev);
 	}
 	if (hb.lost)

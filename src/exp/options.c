@@ -19,6 +19,7 @@ enum {
 	C_SCHED,      /* tg_sched_kind */
 	C_SCRIPT,     /* tg_script_choice */
 	C_PREC,       /* tg_precision */
+	C_ENUM,       /* int: the index of the value in .values */
 	C_TARGETS,    /* task.targets / n_targets, split in targets_buf */
 	C_SPEC,       /* tg_peft_spec */
 	C_MATCH       /* tg_peft_spec match + has_match */
@@ -105,6 +106,10 @@ static const tg_option table[] = {
 	{ .name = "precision", .kind = TG_OPT_ENUM, .off = OFF(train.precision), .ctype = C_PREC,
 	  .values = "fp32|bf16", .def = "fp32", .arg = "P",
 	  .help = "bf16: frozen weights held in BF16, matrix products in BF16 with FP32 accumulation", .shows = ALL },
+	{ .name = "frozen-prefix", .kind = TG_OPT_ENUM, .off = OFF(train.frozen_prefix), .ctype = C_ENUM,
+	  .values = "train|eval|cached", .def = "train", .arg = "M",
+	  .help = "the frozen layers below the lowest trained one: train (dropout, batches drawn each epoch), eval (no "
+	  "dropout there, fixed batches), cached (eval's numbers, their states computed once and kept)", .shows = ALL },
 	{ .name = "lr-backoff", .kind = TG_OPT_BOOL, .off = OFF(train.lr_backoff), .ctype = C_BOOL, .def = "false",
 	  .help = "halve the learning rate after a NaN/Inf step", .shows = ALL },
 	/* evaluation and checkpoint selection */
@@ -307,9 +312,11 @@ set_enum(tg_experiment *x, const tg_option *o, const char *text, tg_surface s, t
 	const char *v = o->values;
 	size_t k;
 
-	while (v && *v) {
+	for (int idx = 0; v && *v; idx++) {
 		k = strcspn(v, "|");
 		if (strlen(text) == k && strncmp(v, text, k) == 0) {
+			if (o->ctype == C_ENUM)
+				*(int *)at(x, o) = idx;
 			if (o->ctype == C_SCHED) {
 				tg_schedule sc;
 				if (tg_schedule_parse(&sc, text, err) != TG_OK)
@@ -581,6 +588,14 @@ tg_option_format(const tg_experiment *x, const tg_option *o, char *buf, size_t n
 	}
 	case C_SCRIPT: snprintf(buf, n, "%s", tg_script_choice_name(*(const tg_script_choice *)p)); break;
 	case C_PREC: snprintf(buf, n, "%s", tg_precision_name(*(const tg_precision *)p)); break;
+	case C_ENUM: {
+		const char *v = o->values;
+		int idx = *(const int *)p;
+		while (v && *v && idx-- > 0)
+			v += strcspn(v, "|") + (v[strcspn(v, "|")] == '|');
+		snprintf(buf, n, "%.*s", (int)strcspn(v ? v : "", "|"), v ? v : "");
+		break;
+	}
 	case C_TARGETS:
 		for (i = 0; i < x->task.n_targets; i++)
 			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", x->task.targets[i]);

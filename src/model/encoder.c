@@ -298,6 +298,53 @@ fail:
 	return NULL;
 }
 
+/* The frozen prefix in evaluation mode (eval_below): a training graph stops training (no dropout, in the hooks
+ * too) for the embeddings and the layers below eval_below, and trains again from there; *trained remembers that it
+ * was a training graph. */
+static void
+prefix_mode(tg_encoder *e, tg_graph *g, int layer, int *trained)
+{
+	if (g == NULL || e->eval_below <= 0)
+		return;
+	if (*trained < 0)
+		*trained = tg_graph_training(g);
+	tg_graph_set_training(g, *trained && layer >= e->eval_below);
+}
+
+static void
+prefix_restore(tg_graph *g, int trained)
+{
+	if (g != NULL && trained >= 0)
+		tg_graph_set_training(g, trained);
+}
+
+int
+tg_encoder_forward_from(tg_encoder *e, tg_graph *g, const tg_batch *b, int from, tg_tensor *h, int stop_layer,
+    tg_encoder_out *out, tg_error *err)
+{
+	const tg_encoder_config *c = &e->cfg;
+	int l, nl, trained = -1;
+
+	memset(out, 0, sizeof *out);
+	nl = stop_layer < 0 || stop_layer > c->num_layers ? (int)c->num_layers : stop_layer;
+	if (from < 0 || from > nl || h == NULL || h->numel != b->B * b->T * c->hidden_size)
+		return tg_error_set(err, TG_E_ARG, "encoder: hidden states of %lld elements entering layer %d of %d; the "
+		    "batch needs %lld x %lld", h ? (long long)h->numel : 0LL, from, nl, (long long)(b->B * b->T),
+		    (long long)c->hidden_size);
+	h = tg_tensor_retain(h);
+	for (l = from; l < nl; l++) {
+		prefix_mode(e, g, l, &trained);
+		STEP(h, layer_forward(e, g, l, h, b, err));
+	}
+	prefix_restore(g, trained);
+	out->last = h;
+	return TG_OK;
+fail:
+	prefix_restore(g, trained);
+	tg_tensor_release(h);
+	return TG_ERR;
+}
+
 int
 tg_encoder_forward(tg_encoder *e, tg_graph *g, const tg_batch *b, bool keep_hidden, int stop_layer,
     tg_encoder_out *out, tg_error *err)
@@ -307,7 +354,7 @@ tg_encoder_forward(tg_encoder *e, tg_graph *g, const tg_batch *b, bool keep_hidd
 	int32_t *pos = NULL, *types = NULL;
 	tg_tensor *h = NULL, *t = NULL;
 	tg_error local;
-	int l, nl;
+	int l, nl, trained = -1;
 
 	if (err == NULL)
 		err = &local;
@@ -347,6 +394,7 @@ tg_encoder_forward(tg_encoder *e, tg_graph *g, const tg_batch *b, bool keep_hidd
 		tg_tensor_release(t);
 		t = NULL;
 	}
+	prefix_mode(e, g, 0, &trained);
 	STEP(h, tg_layernorm(g, h, e->emb_ln_w, e->emb_ln_b, c->layer_norm_eps, err));
 	STEP(h, tg_dropout(g, h, c->hidden_dropout, err));
 	if (e->hooks != NULL && e->hooks->embed != NULL)
@@ -357,15 +405,18 @@ tg_encoder_forward(tg_encoder *e, tg_graph *g, const tg_batch *b, bool keep_hidd
 		out->n_hidden = 1;
 	}
 	for (l = 0; l < nl; l++) {
+		prefix_mode(e, g, l, &trained);
 		STEP(h, layer_forward(e, g, l, h, b, err));
 		if (keep_hidden)
 			out->hidden[out->n_hidden++] = tg_tensor_retain(h);
 	}
+	prefix_restore(g, trained);
 	out->last = h;
 	free(pos);
 	free(types);
 	return TG_OK;
 fail:
+	prefix_restore(g, trained);
 	tg_tensor_release(h);
 	tg_tensor_release(t);
 	tg_encoder_out_free(out);

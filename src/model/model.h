@@ -71,6 +71,9 @@ typedef struct tg_encoder {
 	tg_tensor *mlm_dense_w, *mlm_dense_b, *mlm_ln_w, *mlm_ln_b, *mlm_bias;
 	tg_tensor *pool_w, *pool_b;
 	const tg_encoder_hooks *hooks;
+	/* Frozen prefix in evaluation mode: the embeddings and layers below this one run without dropout (their hooks'
+	 * too) even in a training graph; 0: none (tg_train sets it for --frozen-prefix eval|cached). */
+	int        eval_below;
 } tg_encoder;
 
 /* A batch: B sequences of T tokens (padded), mask 1 = token, 0 = padding. */
@@ -98,6 +101,10 @@ void        tg_encoder_init_random(tg_encoder *e, uint64_t seed);
 /* Forward. g == NULL: inference, no tape. Dropout is active when g is in training mode.
  * keep_hidden: also return every layer's hidden states. stop_layer: run layers [0, stop_layer) only (-1 = all). */
 int  tg_encoder_forward(tg_encoder *e, tg_graph *g, const tg_batch *b, bool keep_hidden, int stop_layer,
+    tg_encoder_out *out, tg_error *err);
+/* The layers from `from` on (up to stop_layer, as tg_encoder_forward) on h, the hidden states entering layer `from`
+ * (B*T x d, as tg_encoder_forward's hidden[from]); b gives the attention mask. keep_hidden is not offered. */
+int  tg_encoder_forward_from(tg_encoder *e, tg_graph *g, const tg_batch *b, int from, tg_tensor *h, int stop_layer,
     tg_encoder_out *out, tg_error *err);
 void tg_encoder_out_free(tg_encoder_out *o);
 /* Masked-LM logits (n, vocab) for the given rows of h (row indices into B*T), or for all rows when rows == NULL. */

@@ -47,6 +47,8 @@ int64_t    tg_params_count(const tg_params *p, bool trainable_only);
  * without a gradient buffer. Returns the bytes saved in *saved (may be NULL). Calling it again does nothing. */
 int        tg_params_lowp(tg_params *p, int64_t *saved, tg_error *err);
 bool       tg_params_has_lowp(const tg_params *p);
+/* Feed the names and values (FP32 and BF16 buffers) into an XXH64 stream: the frozen-prefix cache keys. */
+void       tg_params_hash(const tg_params *p, tg_xxh64_state *s);
 double     tg_params_grad_sqnorm(const tg_params *p);
 bool       tg_params_grads_finite(const tg_params *p);
 

@@ -310,3 +310,16 @@ tg_params_lowp(tg_params *p, int64_t *saved, tg_error *err)
 	free(off32);
 	return TG_OK;
 }
+
+void
+tg_params_hash(const tg_params *p, tg_xxh64_state *s)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		tg_xxh64_update(s, p->names[i], strlen(p->names[i]) + 1);
+	if (p->data != NULL)
+		tg_xxh64_update(s, p->data, (size_t)p->total * sizeof(float));
+	if (p->lp != NULL)
+		tg_xxh64_update(s, p->lp, (size_t)p->lp_total * sizeof(uint16_t));
+}

@@ -750,6 +750,23 @@ tg_peft_trainable(const tg_peft *p)
 	return n;
 }
 
+uint64_t
+tg_peft_frozen_hash(const tg_peft *p)
+{
+	tg_xxh64_state s;
+	char buf[1024];
+	const tg_peft *q;
+
+	tg_xxh64_init(&s);
+	for (q = p; q != NULL; q = q->lower)
+		if (q->frozen) {
+			tg_peft_spec_format(&q->spec, buf, sizeof buf);
+			tg_xxh64_update(&s, buf, strlen(buf) + 1);
+			tg_params_hash(q->params, &s);
+		}
+	return tg_xxh64_final(&s);
+}
+
 int
 tg_peft_lowest_layer(const tg_peft *p)
 {

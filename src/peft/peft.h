@@ -211,6 +211,9 @@ tg_peft    *tg_peft_lower(const tg_peft *p);
 /* Lowest layer holding a trainable parameter of p or of what is stacked under it: -1 = embeddings,
  * n_layers = none (the backward pass then stops at the head). */
 int         tg_peft_lowest_layer(const tg_peft *p);
+/* XXH64 of the frozen modules in p's stack (their spec and values): what besides the base weights shapes the layers
+ * below the lowest trained one (the frozen-prefix cache's salt). */
+uint64_t    tg_peft_frozen_hash(const tg_peft *p);
 /* Counts of the trainable parameters as created (frozen pefts count zero); equal to tg_peft_spec_count. */
 void        tg_peft_get_count(const tg_peft *p, tg_peft_count *c);
 int64_t     tg_peft_trainable(const tg_peft *p);

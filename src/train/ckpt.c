@@ -14,131 +14,6 @@
 #define CKPT_FORMAT "tamga-checkpoint"
 #define CKPT_MAX_SETS 16
 
-/* ---- XXH64 (https://github.com/Cyan4973/xxHash, doc/xxhash_spec.md), streaming, seed 0 ------------------------- */
-#define P1 11400714785074694791ull
-#define P2 14029467366897019727ull
-#define P3 1609587929392839161ull
-#define P4 9650029242287828579ull
-#define P5 2870177450012600261ull
-
-typedef struct xxh64 {
-	uint64_t v[4], total;
-	uint8_t  buf[32];
-	size_t   nbuf;
-} xxh64;
-
-static uint64_t
-rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-xround(uint64_t acc, uint64_t in)
-{
-	return rotl(acc + in * P2, 31) * P1;
-}
-
-static uint64_t
-xmerge(uint64_t h, uint64_t v)
-{
-	return (h ^ xround(0, v)) * P1 + P4;
-}
-
-static void
-xxh64_init(xxh64 *s)
-{
-	memset(s, 0, sizeof *s);
-	s->v[0] = P1 + P2;
-	s->v[1] = P2;
-	s->v[2] = 0;
-	s->v[3] = 0 - P1;
-}
-
-static void
-xxh64_update(xxh64 *s, const void *data, size_t n)
-{
-	const uint8_t *p = data;
-	int i;
-
-	s->total += n;
-	if (n == 0)
-		return;
-	if (s->nbuf > 0) {
-		size_t k = 32 - s->nbuf < n ? 32 - s->nbuf : n;
-		memcpy(s->buf + s->nbuf, p, k);
-		s->nbuf += k;
-		p += k;
-		n -= k;
-		if (s->nbuf < 32)
-			return;
-		for (i = 0; i < 4; i++)
-			s->v[i] = xround(s->v[i], rd64(s->buf + 8 * i));
-		s->nbuf = 0;
-	}
-	for (; n >= 32; p += 32, n -= 32)
-		for (i = 0; i < 4; i++)
-			s->v[i] = xround(s->v[i], rd64(p + 8 * i));
-	memcpy(s->buf, p, n);
-	s->nbuf = n;
-}
-
-static uint64_t
-xxh64_final(const xxh64 *s)
-{
-	const uint8_t *p = s->buf, *end = s->buf + s->nbuf;
-	uint64_t h;
-	int i;
-
-	if (s->total >= 32) {
-		h = rotl(s->v[0], 1) + rotl(s->v[1], 7) + rotl(s->v[2], 12) + rotl(s->v[3], 18);
-		for (i = 0; i < 4; i++)
-			h = xmerge(h, s->v[i]);
-	} else
-		h = s->v[2] + P5;
-	h += s->total;
-	for (; p + 8 <= end; p += 8)
-		h = rotl(h ^ xround(0, rd64(p)), 27) * P1 + P4;
-	if (p + 4 <= end) {
-		h = rotl(h ^ (uint64_t)rd32(p) * P1, 23) * P2 + P3;
-		p += 4;
-	}
-	for (; p < end; p++)
-		h = rotl(h ^ (uint64_t)*p * P5, 11) * P1;
-	h ^= h >> 33;
-	h *= P2;
-	h ^= h >> 29;
-	h *= P3;
-	h ^= h >> 32;
-	return h;
-}
-
-uint64_t
-tg_ckpt_xxh64(const void *data, size_t n)
-{
-	xxh64 s;
-
-	xxh64_init(&s);
-	xxh64_update(&s, data, n);
-	return xxh64_final(&s);
-}
 
 /* ---- writing -------------------------------------------------------------------------------------------------------- */
 typedef struct wt {
@@ -159,7 +34,7 @@ tg_ckpt_write(const char *path, tg_params *const *sets, float *const *best, int 
 {
 	tg_st_writer *w;
 	wt *t;
-	xxh64 h;
+	tg_xxh64_state h;
 	char name[64], val[64];
 	int i, k, nt = 0, rc;
 
@@ -185,10 +60,10 @@ tg_ckpt_write(const char *path, tg_params *const *sets, float *const *best, int 
 	}
 	/* the writer lays tensors out by name (strcmp), with no padding: hash them in that order */
 	qsort(t, (size_t)nt, sizeof *t, wt_cmp);
-	xxh64_init(&h);
+	tg_xxh64_init(&h);
 	for (i = 0; i < nt; i++)
-		xxh64_update(&h, t[i].data, (size_t)t[i].n * sizeof(float));
-	snprintf(val, sizeof val, "xxh64:%016llx", (unsigned long long)xxh64_final(&h));
+		tg_xxh64_update(&h, t[i].data, (size_t)t[i].n * sizeof(float));
+	snprintf(val, sizeof val, "xxh64:%016llx", (unsigned long long)tg_xxh64_final(&h));
 	tg_st_writer_meta(w, "checksum", val);
 	tg_st_writer_meta(w, "format", CKPT_FORMAT);
 	snprintf(val, sizeof val, "%d", TG_CKPT_VERSION);
@@ -341,9 +216,9 @@ validate(tg_st_file *f, const char *path, int64_t total, int want_sets, tg_ckpt_
 		got = 0;
 		if (tg_st_count(f) > 0) {
 			const tg_st_tensor *last = tg_st_at(f, tg_st_count(f) - 1);
-			got = tg_ckpt_xxh64(tg_st_data(f, tg_st_at(f, 0)), (size_t)last->end);
+			got = tg_xxh64(tg_st_data(f, tg_st_at(f, 0)), (size_t)last->end);
 		} else
-			got = tg_ckpt_xxh64("", 0);
+			got = tg_xxh64("", 0);
 		if (got != want) {
 			tg_error_set(err, TG_E_FORMAT, "%s: the data does not match the checkpoint's checksum (xxh64 of the data "
 			    "is %016llx, the metadata says %016llx)", path, (unsigned long long)got, (unsigned long long)want);

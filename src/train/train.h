@@ -5,6 +5,7 @@
  *   batch.c     padded batches from examples (sentences or a token budget)
  *   head.c      task heads: token classification, sequence classification, multiple choice, regression
  *   eval.c      scores per language with bootstrap CIs, per-item score files for the analysis module
+ *   prefix.c    the frozen-prefix cache: hidden states entering the lowest trained layer, computed once per batch
  *   trainer.c   the fine-tuning loop: AdamW + schedule + clipping, evaluation, early stopping, store, resume
  *   pretrain.c  tokenizer + masked-LM pretraining of a small encoder on the data root's raw text
  */
@@ -148,6 +149,35 @@ typedef struct tg_score {
 /* Evaluate encoder + head on examples (inference, no tape). */
 int  tg_evaluate(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
     const tg_boot_opts *bo, tg_score *out, tg_error *err);
+/* ---- prefix.c ---------------------------------------------------------------------------------------------------- */
+/* What the layers below the lowest trained one (the frozen prefix) do in training. TRAIN: what every layer does
+ * (dropout), batches drawn afresh each epoch. EVAL: the prefix runs in evaluation mode (no dropout, in frozen PEFT
+ * modules either), the batches are fixed for the run (sequences sorted by length, cut into batches once; their
+ * order shuffled each epoch), and the hidden states entering the lowest trained layer are computed on their own,
+ * without a graph. CACHED: the numbers of EVAL, with those hidden states computed once per batch and kept (in
+ * memory, and in the workspace for later runs). */
+typedef enum { TG_PREFIX_TRAIN = 0, TG_PREFIX_EVAL, TG_PREFIX_CACHED } tg_prefix_mode;
+const char *tg_prefix_mode_name(int mode);
+
+typedef struct tg_prefix_cache tg_prefix_cache;
+typedef struct tg_prefix_stats {
+	int64_t computed, from_memory, from_disk;   /* batches */
+	double  compute_s;                          /* spent computing */
+	int64_t disk_bytes;                         /* written */
+} tg_prefix_stats;
+/* The states entering layer k (1..layers) of e. salt: a hash of what else shapes the prefix (frozen PEFT modules
+ * below k, tg_peft_hash_frozen); dir: a folder entries are kept in across runs (NULL: memory only); keep = false
+ * computes every batch afresh (EVAL). */
+tg_prefix_cache *tg_prefix_cache_new(tg_encoder *e, int k, uint64_t salt, const char *dir, bool keep,
+    const tg_observer *obs, tg_error *err);
+void        tg_prefix_cache_free(tg_prefix_cache *c);
+/* The states for batch b: a new (B*T, d) tensor, no gradient. */
+tg_tensor  *tg_prefix_get(tg_prefix_cache *c, const tg_batch *b, const tg_observer *obs, tg_error *err);
+int         tg_prefix_cache_layer(const tg_prefix_cache *c);
+uint64_t    tg_prefix_cache_fingerprint(const tg_prefix_cache *c);
+const char *tg_prefix_cache_dir(const tg_prefix_cache *c);      /* <dir>/<fingerprint>, or NULL */
+void        tg_prefix_cache_stats(const tg_prefix_cache *c, tg_prefix_stats *s);
+
 /* Who watches an evaluation: a cancel flag checked between batches (a cancelled evaluation fails with
  * TG_E_CANCELLED), and EVAL_PROGRESS events (set of n_sets at step) to an observer, at most every 0.2 s. */
 typedef struct tg_eval_watch {
@@ -155,6 +185,7 @@ typedef struct tg_eval_watch {
 	const tg_observer *obs;
 	int64_t            step;
 	int                set, n_sets;
+	tg_prefix_cache   *prefix;      /* the frozen prefix's states from here (NULL: the whole encoder runs) */
 } tg_eval_watch;
 int  tg_evaluate_watch(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples *ex, int batch_size,
     const tg_boot_opts *bo, tg_score *out, int32_t *pred, const tg_eval_watch *w, tg_error *err);
@@ -197,6 +228,10 @@ typedef struct tg_train_opts {
 	bool     lr_backoff;           /* halve the learning rate after a NaN/Inf step */
 	bool     progress;             /* for front ends: show a progress line (the engine reports through obs) */
 	tg_precision precision;        /* fp32 (default) or bf16: frozen weights in BF16, BF16 products (tensor.h) */
+	int      frozen_prefix;        /* tg_prefix_mode (default TRAIN) */
+	int      prefix_layer;         /* the lowest trained layer (tg_peft_lowest_layer; -1: the embeddings train) */
+	tg_prefix_cache *prefix;       /* EVAL/CACHED with prefix_layer >= 1: the caller's cache (e.g. in the
+	                                * workspace); NULL: tg_train makes one in memory for the run */
 	/* Per-item scores of every evaluation (split 0 = dev, 1 = test), e.g. to write the analysis module's item
 	 * files; NULL: none. */
 	void    *items_ud;
@@ -261,7 +296,6 @@ int tg_ckpt_write(const char *path, tg_params *const *sets, float *const *best, 
  * copied unless the whole checkpoint fits the run. */
 int tg_ckpt_read(const char *path, tg_params **sets, float **best, int n_sets, int64_t total_steps, tg_ckpt_state *cs,
     tg_error *err);
-uint64_t tg_ckpt_xxh64(const void *data, size_t n);   /* XXH64, seed 0 */
 
 /* ---- pretrain.c -------------------------------------------------------------------------------------------------- */
 typedef struct tg_pretrain_preset {

@@ -68,47 +68,87 @@ typedef struct setlist {
 } setlist;
 
 /* Batches of an epoch: a seeded permutation of the items, cut into micro-batches of batch_size items or of at most
- * batch_tokens tokens. */
+ * batch_tokens tokens. With a frozen prefix in evaluation mode the batches are the same every epoch (the items
+ * sorted by length, then cut), and only their order is drawn per epoch: a batch's prefix states then recur. */
 typedef struct epoch_plan {
 	int64_t *perm;
 	int64_t *start;        /* micro-batch k = perm[start[k] .. start[k+1]) */
+	int64_t *order;        /* the k-th micro-batch of the epoch is batch order[k] */
 	int64_t  n_micro;
 } epoch_plan;
+
+static int64_t
+item_len(const tg_examples *ex, int64_t i)
+{
+	int nc = ex->n_choices > 0 ? ex->n_choices : 1;
+	return ex->off[i * nc + nc] - ex->off[i * nc];
+}
+
+static const tg_examples *sort_ex;
+
+static int
+by_length(const void *a, const void *b)
+{
+	int64_t i = *(const int64_t *)a, j = *(const int64_t *)b, li = item_len(sort_ex, i), lj = item_len(sort_ex, j);
+	return li != lj ? (li < lj ? -1 : 1) : (i > j) - (i < j);
+}
+
+static void
+shuffle(int64_t *v, int64_t n, uint64_t seed)
+{
+	tg_rng r;
+	int64_t i;
+
+	tg_rng_seed(&r, seed);
+	for (i = n - 1; i > 0; i--) {
+		int64_t j = (int64_t)tg_rng_below(&r, (uint64_t)(i + 1)), t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
 
 static void
 plan_epoch(epoch_plan *p, const tg_examples *ex, const tg_train_opts *o, int epoch)
 {
 	int64_t n = ex->n_items, i, k = 0, tok = 0, cnt = 0;
-	int nc = ex->n_choices > 0 ? ex->n_choices : 1;
-	tg_rng r;
+	bool fixed = o->frozen_prefix != TG_PREFIX_TRAIN;
+	uint64_t seed = o->seed * 1000003ull + (uint64_t)epoch;
 
-	free(p->perm);
-	free(p->start);
-	p->perm = tg_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
-	p->start = tg_xmalloc((size_t)(n + 2) * sizeof(int64_t));
-	for (i = 0; i < n; i++)
-		p->perm[i] = i;
-	tg_rng_seed(&r, o->seed * 1000003ull + (uint64_t)epoch);
-	for (i = n - 1; i > 0; i--) {
-		int64_t j = (int64_t)tg_rng_below(&r, (uint64_t)(i + 1)), t = p->perm[i];
-		p->perm[i] = p->perm[j];
-		p->perm[j] = t;
-	}
-	p->start[0] = 0;
-	for (i = 0; i < n; i++) {
-		int64_t s = p->perm[i] * nc, len = ex->off[s + nc] - ex->off[s];
-		if (cnt > 0 && ((o->batch_tokens > 0 && tok + len > o->batch_tokens) ||
-		    (o->batch_tokens <= 0 && cnt >= o->batch_size))) {
-			p->start[++k] = i;
-			tok = 0;
-			cnt = 0;
+	if (!fixed || p->perm == NULL) {
+		free(p->perm);
+		free(p->start);
+		p->perm = tg_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
+		p->start = tg_xmalloc((size_t)(n + 2) * sizeof(int64_t));
+		for (i = 0; i < n; i++)
+			p->perm[i] = i;
+		if (fixed) {
+			sort_ex = ex;
+			qsort(p->perm, (size_t)n, sizeof *p->perm, by_length);
+			sort_ex = NULL;
+		} else
+			shuffle(p->perm, n, seed);
+		p->start[0] = 0;
+		for (i = 0; i < n; i++) {
+			int64_t len = item_len(ex, p->perm[i]);
+			if (cnt > 0 && ((o->batch_tokens > 0 && tok + len > o->batch_tokens) ||
+			    (o->batch_tokens <= 0 && cnt >= o->batch_size))) {
+				p->start[++k] = i;
+				tok = 0;
+				cnt = 0;
+			}
+			tok += len;
+			cnt++;
 		}
-		tok += len;
-		cnt++;
+		if (n > 0)
+			p->start[++k] = n;
+		p->n_micro = k;
 	}
-	if (n > 0)
-		p->start[++k] = n;
-	p->n_micro = k;
+	free(p->order);
+	p->order = tg_xmalloc((size_t)(p->n_micro + 1) * sizeof(int64_t));
+	for (i = 0; i < p->n_micro; i++)
+		p->order[i] = i;
+	if (fixed)
+		shuffle(p->order, p->n_micro, seed);
 }
 
 /* ---- checkpoints (ckpt.c) --------------------------------------------------------------------------------------- */
@@ -126,7 +166,7 @@ evaluate_all(tg_encoder *e, tg_head *h, const tg_task *t, const tg_train_opts *o
     tg_score *scores, int *n_scores, double *sel, bool *stop, tg_error *err)
 {
 	tg_boot_opts bo = { o->boot_resamples, 0.95, o->seed };
-	tg_eval_watch w = { o->cancel, o->obs, step, 0, 0 };
+	tg_eval_watch w = { o->cancel, o->obs, step, 0, 0, o->prefix };
 	int i, n = 0;
 	double tsum = 0;
 
@@ -338,6 +378,24 @@ eval_step(train_ctx *c, int64_t step, bool *stop, tg_error *err)
 	return TG_OK;
 }
 
+/* What the frozen prefix cost, as a note. */
+static void
+prefix_report(const tg_train_opts *o)
+{
+	tg_prefix_stats ps;
+
+	if (o->prefix == NULL) {
+		tg_notef(o->obs, TG_SEV_INFO, NULL, "frozen prefix %s: nothing below the lowest trained layer to %s",
+		    tg_prefix_mode_name(o->frozen_prefix), o->frozen_prefix == TG_PREFIX_CACHED ? "cache" : "compute apart");
+		return;
+	}
+	tg_prefix_cache_stats(o->prefix, &ps);
+	tg_notef(o->obs, TG_SEV_INFO, NULL, "frozen prefix %s (embeddings and layers 0-%d): %lld batches computed in "
+	    "%.1f s, %lld read from memory, %lld from %s", tg_prefix_mode_name(o->frozen_prefix),
+	    tg_prefix_cache_layer(o->prefix) - 1, (long long)ps.computed, ps.compute_s, (long long)ps.from_memory,
+	    (long long)ps.from_disk, tg_prefix_cache_dir(o->prefix) ? tg_prefix_cache_dir(o->prefix) : "disk");
+}
+
 int
 tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_sets, const tg_train_opts *o,
     tg_train_result *res, tg_error *err)
@@ -357,9 +415,23 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 	int n_scores = 0;
 	tg_eta eta;
 	train_ctx cx;
+	tg_train_opts po;
+	tg_prefix_cache *own_prefix = NULL;
+	int eval_below = e->eval_below;
 
 	memset(res, 0, sizeof *res);
 	memset(scores, 0, sizeof scores);
+	if (o->frozen_prefix != TG_PREFIX_TRAIN) {
+		/* the frozen prefix in evaluation mode: its states from a cache (one for the run if the caller has none) */
+		po = *o;
+		if (o->prefix_layer < 1)
+			po.prefix = NULL;
+		else if (po.prefix == NULL && (po.prefix = own_prefix = tg_prefix_cache_new(e, o->prefix_layer, 0, NULL,
+		    o->frozen_prefix == TG_PREFIX_CACHED, o->obs, err)) == NULL)
+			goto out;
+		e->eval_below = o->prefix_layer > 0 ? o->prefix_layer : 0;
+		o = &po;
+	}
 	sl.p[sl.n++] = h->params;
 	for (k = 0; k < n_sets && sl.n < 16; k++)
 		sl.p[sl.n++] = sets[k];
@@ -419,8 +491,8 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 		for (k = 0; k < sl.n; k++)
 			tg_params_zero_grad(sl.p[k]);
 		for (a = 0; a < o->grad_accum && micro0 + a < plan.n_micro; a++) {
-			int64_t m = micro0 + a, b0 = plan.start[m], bn = plan.start[m + 1] - b0;
-			tg_encoder_out eo;
+			int64_t m = plan.order[micro0 + a], b0 = plan.start[m], bn = plan.start[m + 1] - b0;
+			tg_encoder_out eo = { 0 };
 			tg_tensor *logits = NULL, *loss = NULL;
 			int ok;
 
@@ -428,7 +500,13 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			tg_graph_reset(g);
 			tg_graph_set_training(g, true);
 			tg_graph_set_seed(g, tg_hash64(o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)(step * 64 + a)));
-			ok = tg_encoder_forward(e, g, &tb.b, false, -1, &eo, err) == TG_OK;
+			if (o->prefix != NULL) {      /* the frozen prefix's states, then the layers that train */
+				tg_tensor *h0 = tg_prefix_get(o->prefix, &tb.b, o->obs, err);
+				ok = h0 != NULL && tg_encoder_forward_from(e, g, &tb.b, tg_prefix_cache_layer(o->prefix), h0, -1,
+				    &eo, err) == TG_OK;
+				tg_tensor_release(h0);
+			} else
+				ok = tg_encoder_forward(e, g, &tb.b, false, -1, &eo, err) == TG_OK;
 			if (ok)
 				logits = tg_head_forward(h, g, eo.last, &tb, nc, err);
 			if (logits != NULL)
@@ -586,6 +664,13 @@ out:
 		free(sl.best[k]);
 	free(plan.perm);
 	free(plan.start);
+	free(plan.order);
+	if (o->frozen_prefix != TG_PREFIX_TRAIN) {
+		if (rc == TG_OK)
+			prefix_report(o);
+		e->eval_below = eval_below;
+	}
+	tg_prefix_cache_free(own_prefix);
 	tg_task_batch_free(&tb);
 	tg_graph_free(g);
 	(void)nc;

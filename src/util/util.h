@@ -121,6 +121,12 @@ int  tg_threads_get(void);
 /* rng.c: counter-based generator (SplitMix64 / Philox-like hashing) so that element i of a stream is a pure
  * function of (seed, stream, i): dropout masks replay exactly in backward and threads cannot change results. */
 uint64_t tg_hash64(uint64_t x);
+/* xxh64.c: XXH64 with seed 0, whole or streamed */
+typedef struct tg_xxh64 { uint64_t v[4], total; uint8_t buf[32]; size_t nbuf; } tg_xxh64_state;
+void     tg_xxh64_init(tg_xxh64_state *s);
+void     tg_xxh64_update(tg_xxh64_state *s, const void *data, size_t n);
+uint64_t tg_xxh64_final(const tg_xxh64_state *s);
+uint64_t tg_xxh64(const void *data, size_t n);
 static inline float tg_u01(uint64_t seed, uint64_t i)      /* uniform in [0,1) */
 {
 	return (float)(tg_hash64(seed ^ tg_hash64(i + 0x9e3779b97f4a7c15ull)) >> 40) * (1.0f / 16777216.0f);
