@@ -23,7 +23,9 @@ return {
   workers = 2,
   bootstrap = 1000,
   probe = 1000,            -- alignment before/after fine-tuning on this many Tatoeba pairs per target
-  train = { epochs = 2, ["max-train"] = 2000, ["max-eval"] = 500 },
+  -- frozen-prefix cached: the layers below each arm's lowest trained one run without dropout and their states are
+  -- computed once per batch and shared by the arms of a seed (tamga(1), --frozen-prefix); every arm the same way
+  train = { epochs = 2, ["max-train"] = 2000, ["max-eval"] = 500, ["frozen-prefix"] = "cached" },
   reference = "pfeiffer-r4",
   arms = function(layers)
     local arms = {}

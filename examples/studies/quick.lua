@@ -17,7 +17,9 @@ return {
   workers = 2,
   bootstrap = 1000,
   probe = 200,            -- alignment before/after fine-tuning on this many Tatoeba pairs per target
-  train = { epochs = 1, ["max-train"] = 300, ["max-eval"] = 200, lr = 3e-3 },
+  -- frozen-prefix cached: the layers below each arm's lowest trained one run without dropout and their states are
+  -- computed once per batch and shared by the arms of a seed (tamga(1), --frozen-prefix); every arm the same way
+  train = { epochs = 1, ["max-train"] = 300, ["max-eval"] = 200, lr = 3e-3, ["frozen-prefix"] = "cached" },
   reference = "pfeiffer",
   arms = function(layers)
     local arms = {}

@@ -995,6 +995,44 @@ probe_run(tg_store *s, const tg_study *st, int arm, char *model_dir, size_t mn, 
 	return id;
 }
 
+/* What the arm's finished runs did with their frozen prefix (tamga train --frozen-prefix), from their configs:
+ * "train", "eval", "cached: layers 0-k" or "mixed". */
+static void
+arm_prefix(tg_store *s, const tg_study *st, int arm, char *buf, size_t bn)
+{
+	tg_run_filter f = { 0 };
+	tg_run_info *runs = NULL;
+	int n = 0, i;
+	char pre[320], like[400], one[96];
+
+	tg_study_prefix(st, arm, pre, sizeof pre);
+	snprintf(like, sizeof like, "%s %%", pre);
+	f.name_like = like;
+	f.status_mask = 1u << TG_RUN_DONE;
+	f.with_config = true;
+	snprintf(buf, bn, "-");
+	if (tg_store_run_list(s, &f, &runs, &n, NULL) != TG_OK)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		json_t *c = json_loads(runs[i].config ? runs[i].config : "{}", 0, NULL);
+		const char *m = json_string_value(json_object_get(c, "frozen_prefix"));
+		json_int_t k = json_integer_value(json_object_get(c, "frozen_prefix_layers"));
+
+		if (m == NULL || strcmp(m, "train") == 0)
+			snprintf(one, sizeof one, "train");
+		else if (k <= 0)
+			snprintf(one, sizeof one, "%s: nothing below", m);
+		else
+			snprintf(one, sizeof one, "%s: embeddings, layers 0-%lld", m, (long long)k - 1);
+		if (i == 0)
+			snprintf(buf, bn, "%s", one);
+		else if (strcmp(buf, one) != 0)
+			snprintf(buf, bn, "mixed");
+		json_decref(c);
+	}
+	tg_run_list_free(runs, n);
+}
+
 /* Per arm (LoRA windows and the reference), per Tatoeba target and layer: the alignment margin of the base model
  * and of the fine-tuned one on the same pairs, with a paired bootstrap over pairs of their difference. */
 static int
@@ -1429,7 +1467,8 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 	/* ---- cost ---- */
 	doc_text(&d, B_H2, "Cost beside quality");
 	{
-		block *t = doc_table(&d, st->narms + 1, 7);
+		block *t = doc_table(&d, st->narms + 1, 8);
+		char pfx[128];
 
 		cellf(t, 0, 0, 0, "arm");
 		cellf(t, 0, 1, 0, "PEFT");
@@ -1438,6 +1477,7 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 		cellf(t, 0, 4, 0, "wall s/run");
 		cellf(t, 0, 5, 0, "peak memory MiB");
 		cellf(t, 0, 6, 0, "mean score");
+		cellf(t, 0, 7, 0, "frozen prefix");
 		for (i = 0; i < st->narms; i++) {
 			double p = NAN, fl = NAN, w = NAN, sum = 0;
 			int m = 0;
@@ -1458,11 +1498,16 @@ tg_study_report(tg_store *s, const tg_study *st, const tg_study_env *env, const 
 			cellf(t, i + 1, 5, 0, "%s", env->peak_mib != NULL && !isnan(env->peak_mib[i]) ?
 			    (snprintf(b1, sizeof b1, "%.0f", env->peak_mib[i]), b1) : "-");
 			cellf(t, i + 1, 6, 0, "%s", m ? num(b2, sizeof b2, sum / m, 3) : "-");
+			arm_prefix(s, st, i, pfx, sizeof pfx);
+			cellf(t, i + 1, 7, 0, "%s", pfx);
 		}
 		doc_text(&d, B_P, "Trainable parameters and FLOPs per step as each run stored them; wall time from a run's "
 		    "start to its end (seed mean); peak memory: the largest resident set of any process of the arm's sweep, "
 		    "measured by tamga study run in this workspace (- when it has not run the arm here). Mean score over "
-		    "every task, source and target of the arm.");
+		    "every task, source and target of the arm. Frozen prefix: what the layers below an arm's lowest trained "
+		    "layer did (tamga train --frozen-prefix): cached runs computed the states entering that layer once and read them "
+		    "back, for training and evaluation (the same numbers as eval, which recomputes them); train runs had "
+		    "dropout there.");
 	}
 
 	/* ---- reproduce ---- */

@@ -143,7 +143,7 @@ json_float(float f)
 }
 
 static json_t *
-config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *spec, const tg_task *t)
+config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *spec, const tg_task *t, int lowest)
 {
 	char buf[1024];
 	json_t *o = json_object(), *tg = json_array();
@@ -171,6 +171,8 @@ config_json(const tg_experiment *x, const char *model_dir, const tg_peft_spec *s
 	json_object_set_new(o, "train_examples", json_integer(t->train->n_items));
 	json_object_set_new(o, "precision", json_string(tg_precision_name(x->train.precision)));
 	json_object_set_new(o, "frozen_prefix", json_string(tg_prefix_mode_name(x->train.frozen_prefix)));
+	if (x->train.frozen_prefix != TG_PREFIX_TRAIN)   /* the prefix: the embeddings and layers 0 .. this - 1 */
+		json_object_set_new(o, "frozen_prefix_layers", json_integer(lowest > 0 ? lowest : 0));
 	json_object_set_new(o, "epochs", json_integer(x->train.epochs));
 	json_object_set_new(o, "max_steps", json_integer(x->train.max_steps));
 	json_object_set_new(o, "batch_size", json_integer(x->train.batch_size));
@@ -386,7 +388,7 @@ tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_er
 	tg_store_runs_reap(st, NULL, NULL);      /* runs whose process is gone get their true status */
 	if (id <= 0) {
 		tg_run_info info;
-		json_t *cfg = config_json(x, model_dir, &spec, t);
+		json_t *cfg = config_json(x, model_dir, &spec, t, tg_peft_lowest_layer(peft));
 		char *cfgs = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
 		tg_run_info_init(&info);
 		if (x->name != NULL)

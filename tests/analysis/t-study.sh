@@ -21,7 +21,8 @@ return {
   model = "$M",
   tasks = { "udpos" }, sources = { "en" }, targets = { "az", "kk", "uz" }, seeds = { 1, 2 },
   workers = 2, bootstrap = 200, probe = 60,
-  train = { epochs = 1, ["max-train"] = 120, lr = 3e-3, ["max-eval"] = 40, batch = 16, bootstrap = 10 },
+  train = { epochs = 1, ["max-train"] = 120, lr = 3e-3, ["max-eval"] = 40, batch = 16, bootstrap = 10,
+    ["frozen-prefix"] = "cached" },
   reference = "pfeiffer",
   arms = function(layers)
     local arms = {}
@@ -43,6 +44,13 @@ t "run again: every point is skipped as done" '[ $rc = 0 ] && [ "$(grep -c "done
 "$T" study report "$tmp/tiny.lua" -w "$W" >"$tmp/rep.out" 2>"$tmp/rep.err"; rc=$?
 D="$W/study/tiny"
 t "study report writes HTML, Markdown and PDF (exit $rc)" '[ $rc = 0 ] && [ -s "$D/report.html" ] && [ -s "$D/report.md" ] && [ -s "$D/report.pdf" ]'
+
+# which runs used the frozen-prefix cache: the cost table says, per arm
+cost() { sed -n '/^## Cost beside quality/,/^## /p' "$D/report.md" | grep "^| $1 " | awk -F'|' '{ print $9 }' | sed 's/^ *//; s/ *$//'; }
+t "the report says which arms' runs used the frozen-prefix cache (lora-w1: $(cost lora-w1); lora-w0: $(cost lora-w0))" \
+	'[ "$(cost lora-w1)" = "cached: embeddings, layers 0-0" ] && [ "$(cost lora-w0)" = "cached: nothing below" ] && [ "$(cost pfeiffer)" = "cached: nothing below" ]'
+t "the lora-w1 runs computed the prefix states apart: $(grep -o "frozen prefix cached (embeddings and layers 0-0): [^,]*" "$tmp/run.err" | head -1)" \
+	'grep -q "frozen prefix cached (embeddings and layers 0-0): [1-9][0-9]* batches computed in [0-9.]* s" "$tmp/run.err"'
 
 # the score table against tamga report on the same runs
 "$T" report -w "$W" --format csv >"$tmp/report.csv" 2>/dev/null
