@@ -23,13 +23,13 @@ tg_cmd_demo(int argc, char **argv)
 		int k;
 		if (tg_cli_is_help(a))
 			return tg_cli_help("demo", "more options: --seed N, --lr X (fine-tuning rate, default 2e-3), --evals N "
-			    "(evaluations per run, default 5), --script native|latin (tamga-script(7)), --quiet\n");
+			    "(evaluations per run, default 5), --script native|latin (tamga-script(7)), --precision fp32|bf16, --quiet\n");
 		if (strcmp(a, "--json") == 0) { json = true; headless = true; continue; }
 		if (strcmp(a, "--headless") == 0) { headless = true; continue; }
 		if (strcmp(a, "--quiet") == 0) { o.progress = false; continue; }
 		if (v == NULL)
-			return tg_cli_known_option("demo", a, "--seed --lr --evals --script") ? tg_cli_usage_error("demo", "%s needs a value", a) :
-			    tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --quiet");
+			return tg_cli_known_option("demo", a, "--seed --lr --evals --script --precision") ? tg_cli_usage_error("demo", "%s needs a value", a) :
+			    tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --precision --quiet");
 		i++;
 		if (strcmp(a, "--preset") == 0 || strcmp(a, "--model") == 0) o.preset = v;
 		else if (strcmp(a, "--data") == 0) o.data_root = v;
@@ -64,11 +64,14 @@ tg_cmd_demo(int argc, char **argv)
 			if (tg_cli_double("demo", a, v, 0, 10, TG_PARSE_LO_OPEN, &d))
 				return 2;
 			o.lr = (float)d;
+		} else if (strcmp(a, "--precision") == 0) {
+			if (!tg_precision_parse(v, &o.precision))
+				return tg_cli_usage_error("demo", "option '--precision': '%s' is not one of fp32 or bf16; default fp32", v);
 		} else if (strcmp(a, "--script") == 0) {
 			if (tg_script_choice_parse(v, &o.script, &err) != TG_OK)
 				return tg_cli_usage_error("demo", "%s (%s)", err.msg, err.hint);
 		} else
-			return tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --quiet");
+			return tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --precision --quiet");
 	}
 	(void)headless;
 	o.cancel = tg_cli_cancel_on_sigint();

@@ -207,6 +207,7 @@ tg_demo_run(const tg_demo_opts *o, tg_demo_result *r, tg_error *err)
 					x.task.targets[x.task.n_targets++] = o->targets[i];
 			x.train.epochs = o->epochs;
 			x.train.seed = o->seed;
+			x.train.precision = o->precision;
 			x.train.lr = o->lr > 0 ? o->lr : 2e-3f;
 			x.train.batch_size = 16;
 			x.train.boot_resamples = 1000;

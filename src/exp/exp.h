@@ -156,6 +156,7 @@ typedef struct tg_demo_opts {
 	float       lr;                /* fine-tuning learning rate of both methods */
 	int         evals;             /* evaluations per run (the learning curves' points) */
 	tg_script_choice script;       /* native, or every input transliterated to Latin (tamga-script(7)) */
+	tg_precision precision;        /* fp32 (default) or bf16, for both runs */
 	uint64_t    seed;
 	bool        progress;          /* for front ends: show progress (the engine reports through obs) */
 	volatile int *cancel;
