@@ -7,7 +7,7 @@
 # medians with the ratios.
 # Usage: bench/prefix-cache.sh [ROUNDS] [TAMGA]
 #   env MODEL (default: the default model), LAYERS (default 3: the last layer of the 4-layer default), MAX_TRAIN (1000), EPOCHS (3),
-#   TARGETS (az,kk,ky,uz,tt,ug), THREADS (2), TAMGA_DATA (the data root)
+#   MAX_EVAL (300), TARGETS (az,kk,ky,uz,tt,ug), THREADS (2), TAMGA_DATA (the data root)
 set -euo pipefail
 rounds=${1:-3}
 tamga=${2:-./tamga}
@@ -20,7 +20,7 @@ run() {   # mode workspace
 	local t0 t1
 	t0=$(date +%s.%N)
 	"$tamga" --threads "$threads" train ${model:+--model "$model"} --task udpos --source tr --targets "${TARGETS:-az,kk,ky,uz,tt,ug}" \
-		--peft "lora:layers=$LAYERS,targets=q+v,r=8" --epochs "${EPOCHS:-3}" --max-train "${MAX_TRAIN:-1000}" --seed 1 \
+		--peft "lora:layers=$LAYERS,targets=q+v,r=8" --epochs "${EPOCHS:-3}" --max-train "${MAX_TRAIN:-1000}" --max-eval "${MAX_EVAL:-300}" --seed 1 \
 		--frozen-prefix "$1" -w "$2" --quiet >"$out/last.out" 2>"$out/last.err"
 	t1=$(date +%s.%N)
 	echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }'
