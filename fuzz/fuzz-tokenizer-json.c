@@ -14,15 +14,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n = fz_split(data, size, 2, part, len);
 	char *path = fz_write("tok/tokenizer.json", part[0], len[0]);
 	tg_error err = {0};
-	tg_tokenizer *t = tg_tokenizer_load(path, &err);
 
-	if (t != NULL) {
-		if (n > 1)
-			fz_tok_exercise(t, (const char *)part[1], len[1]);
-		else
-			fz_tok_exercise(t, default_text, sizeof default_text - 1);
-		tg_tokenizer_free(t);
-	}
+	fz_tok_exercise_free(tg_tokenizer_load(path, &err), n > 1 ? part[1] : NULL, n > 1 ? len[1] : 0, default_text,
+	    sizeof default_text - 1);
 	free(path);
 	return 0;
 }

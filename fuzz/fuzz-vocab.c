@@ -15,7 +15,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n = fz_split(data, size, 3, part, len);
 	char *dir = fz_path("bert"), *cfg = fz_path("bert/tokenizer_config.json");
 	tg_error err = {0};
-	tg_tokenizer *t;
 
 	if (n == 1) {
 		unlink(cfg);
@@ -24,13 +23,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(fz_write("bert/tokenizer_config.json", part[0], len[0]));
 		free(fz_write("bert/vocab.txt", part[1], len[1]));
 	}
-	if ((t = tg_tokenizer_load(dir, &err)) != NULL) {
-		if (n > 2)
-			fz_tok_exercise(t, (const char *)part[2], len[2]);
-		else
-			fz_tok_exercise(t, default_text, sizeof default_text - 1);
-		tg_tokenizer_free(t);
-	}
+	fz_tok_exercise_free(tg_tokenizer_load(dir, &err), n > 2 ? part[2] : NULL, n > 2 ? len[2] : 0, default_text,
+	    sizeof default_text - 1);
 	free(dir);
 	free(cfg);
 	return 0;

@@ -17,24 +17,25 @@ static int32_t rx_ids_train[26] = { 1, 5, 2, 1, 6, 7, 2, 1, 2, 1, 9, 10, 11, 2, 
 static int32_t rx_ids_dev[12] = { 1, 5, 6, 2, 1, 2, 1, 12, 2, 1, 8, 2 };
 static int32_t rx_label_train[8] = { 0, 1, 2, 0, 1, 2, 0, 1 }, rx_label_dev[4] = { 1, 0, 2, 1 };
 
+/* One split of the tiny task: n examples of language xx over the static arrays above. */
+static void
+rx_split(tg_examples *e, const char *split, int64_t n, int64_t *off, int32_t *ids, int32_t *label)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->lang, sizeof e->lang, "xx");
+	snprintf(e->split, sizeof e->split, "%s", split);
+	e->n = e->n_items = n;
+	e->off = off;
+	e->ids = ids;
+	e->label = label;
+}
+
 static void
 rx_task(tg_task *t, tg_examples *train, tg_examples *dev)
 {
 	memset(t, 0, sizeof *t);
-	memset(train, 0, sizeof *train);
-	memset(dev, 0, sizeof *dev);
-	snprintf(train->lang, sizeof train->lang, "xx");
-	snprintf(train->split, sizeof train->split, "train");
-	train->n = train->n_items = 8;
-	train->off = rx_off_train;
-	train->ids = rx_ids_train;
-	train->label = rx_label_train;
-	snprintf(dev->lang, sizeof dev->lang, "xx");
-	snprintf(dev->split, sizeof dev->split, "dev");
-	dev->n = dev->n_items = 4;
-	dev->off = rx_off_dev;
-	dev->ids = rx_ids_dev;
-	dev->label = rx_label_dev;
+	rx_split(train, "train", 8, rx_off_train, rx_ids_train, rx_label_train);
+	rx_split(dev, "dev", 4, rx_off_dev, rx_ids_dev, rx_label_dev);
 	snprintf(t->name, sizeof t->name, "rx");
 	snprintf(t->metric, sizeof t->metric, "accuracy");
 	snprintf(t->source, sizeof t->source, "xx");

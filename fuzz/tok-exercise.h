@@ -50,4 +50,18 @@ fz_tok_exercise(const tg_tokenizer *t, const char *text, size_t len)
 	free(copy);
 }
 
+/* A tokenizer a target has just loaded, or NULL: exercised on text when the input carried one (text != NULL), else
+ * on the target's default text def, then freed. */
+static inline void
+fz_tok_exercise_free(tg_tokenizer *t, const uint8_t *text, size_t len, const char *def, size_t deflen)
+{
+	if (t == NULL)
+		return;
+	if (text != NULL)
+		fz_tok_exercise(t, (const char *)text, len);
+	else
+		fz_tok_exercise(t, def, deflen);
+	tg_tokenizer_free(t);
+}
+
 #endif

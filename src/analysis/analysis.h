@@ -41,6 +41,10 @@ typedef struct tg_notes {
 	char **s;
 } tg_notes;
 void tg_notes_add(tg_notes *nt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Intervals shared by TTC, compare and study (ttc.c): the percentile interval (numpy's linear interpolation) and
+ * standard error of resamples v[0..nb), NaNs dropped and v reordered; or none (NaN bounds) around est. */
+void tg_ci_percentile(double est, double *v, int nb, double level, tg_ci *ci);
+void tg_ci_none(tg_ci *ci, double est, double level);
 #include "util/table.h"
 
 /* ---- out.c ------------------------------------------------------------------------------------------------------- */
@@ -228,9 +232,6 @@ typedef struct tg_compare {
 } tg_compare;
 
 uint64_t    tg_compare_boot_seed(uint64_t seed, int b);
-/* Percentile interval (numpy's linear interpolation) and standard error of resamples v[0..nb); NaNs are dropped and
- * v is reordered. */
-void        tg_ci_percentile(double est, double *v, int nb, double level, tg_ci *ci);
 tg_compare *tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err);
 void        tg_compare_free(tg_compare *c);
 int         tg_compare_write(FILE *f, tg_out_format fmt, const tg_compare *c, tg_error *err);

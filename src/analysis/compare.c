@@ -230,61 +230,6 @@ crec_cmp(const void *pa, const void *pb)
 	return a->seed < b->seed ? -1 : a->seed > b->seed;
 }
 
-static int
-dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* numpy's linear interpolation on sorted v[0..n) */
-static double
-quant(const double *v, int n, double q)
-{
-	double pos = q * (n - 1);
-	int i = (int)floor(pos);
-
-	if (n == 0)
-		return NAN;
-	if (i >= n - 1)
-		return v[n - 1];
-	return v[i] + (pos - i) * (v[i + 1] - v[i]);
-}
-
-/* Percentile interval and standard error of the resamples v[0..nb) (NaNs dropped; v is reordered). */
-void
-tg_ci_percentile(double est, double *v, int nb, double level, tg_ci *ci)
-{
-	int i, m = 0;
-	double s = 0, ss = 0;
-
-	for (i = 0; i < nb; i++)
-		if (!isnan(v[i]))
-			v[m++] = v[i];
-	qsort(v, (size_t)m, sizeof *v, dcmp);
-	for (i = 0; i < m; i++)
-		s += v[i];
-	ci->est = est;
-	ci->level = level;
-	ci->n_resamples = nb;
-	ci->n_valid = m;
-	ci->mean = m ? s / m : NAN;
-	for (i = 0; i < m; i++)
-		ss += (v[i] - ci->mean) * (v[i] - ci->mean);
-	ci->se = m > 1 ? sqrt(ss / (m - 1)) : NAN;
-	ci->lo = quant(v, m, (1 - level) / 2);
-	ci->hi = quant(v, m, 1 - (1 - level) / 2);
-}
-
-static void
-ci_none(tg_ci *ci, double est, double level)
-{
-	ci->est = est;
-	ci->lo = ci->hi = ci->mean = ci->se = NAN;
-	ci->level = level;
-	ci->n_resamples = ci->n_valid = 0;
-}
-
 uint64_t
 tg_compare_boot_seed(uint64_t seed, int b)
 {
@@ -544,9 +489,9 @@ tg_compare_compute(tg_store *s, const tg_compare_opts *o, tg_error *err)
 		x->ttc_b = ntb == m ? ttb / m : NAN;
 		x->dttc = x->ttc_a - x->ttc_b;
 		x->p = x->p_holm = NAN;
-		ci_none(&x->ci_diff, x->diff, level);
-		ci_none(&x->ci_dgain, x->dgain, level);
-		ci_none(&x->ci_dttc, x->dttc, level);
+		tg_ci_none(&x->ci_diff, x->diff, level);
+		tg_ci_none(&x->ci_dgain, x->dgain, level);
+		tg_ci_none(&x->ci_dttc, x->dttc, level);
 		if (nboot > 0 && load_pairs(s, o->dev, A, B, m, &p, &nt) == 0) {
 			int64_t n_t = p.ta[0]->n, n_s = p.sa[0]->n;
 			int64_t *it = tg_xmalloc((size_t)(n_t ? n_t : 1) * sizeof *it);

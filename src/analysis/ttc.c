@@ -252,30 +252,30 @@ ttc_of(double a_t, double c_t, double a_s, double c_s)
 	return tg_ttc(a_t, c_t, a_s, c_s);
 }
 
-/* Percentile interval of v[0..n) (NaNs dropped) with numpy's linear interpolation. */
 static int
-dbl_cmp(const void *a, const void *b)
+dcmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
 
+/* numpy's linear interpolation on sorted v[0..n) */
 static double
-quantile_sorted(const double *v, int n, double q)
+quant(const double *v, int n, double q)
 {
-	double pos = q * (n - 1), fr;
+	double pos = q * (n - 1);
 	int i = (int)floor(pos);
 
 	if (n == 0)
 		return NAN;
 	if (i >= n - 1)
 		return v[n - 1];
-	fr = pos - i;
-	return v[i] + fr * (v[i + 1] - v[i]);
+	return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
-static void
-ci_from(double est, double *v, int nb, double level, tg_ci *ci)
+/* Percentile interval and standard error of the resamples v[0..nb) (NaNs dropped; v is reordered). */
+void
+tg_ci_percentile(double est, double *v, int nb, double level, tg_ci *ci)
 {
 	int i, m = 0;
 	double s = 0, ss = 0;
@@ -283,7 +283,7 @@ ci_from(double est, double *v, int nb, double level, tg_ci *ci)
 	for (i = 0; i < nb; i++)
 		if (!isnan(v[i]))
 			v[m++] = v[i];
-	qsort(v, (size_t)m, sizeof *v, dbl_cmp);
+	qsort(v, (size_t)m, sizeof *v, dcmp);
 	for (i = 0; i < m; i++)
 		s += v[i];
 	ci->est = est;
@@ -294,14 +294,15 @@ ci_from(double est, double *v, int nb, double level, tg_ci *ci)
 	for (i = 0; i < m; i++)
 		ss += (v[i] - ci->mean) * (v[i] - ci->mean);
 	ci->se = m > 1 ? sqrt(ss / (m - 1)) : NAN;
-	ci->lo = quantile_sorted(v, m, (1 - level) / 2);
-	ci->hi = quantile_sorted(v, m, 1 - (1 - level) / 2);
+	ci->lo = quant(v, m, (1 - level) / 2);
+	ci->hi = quant(v, m, 1 - (1 - level) / 2);
 }
 
-static void
-ci_nan(tg_ci *ci, double level)
+void
+tg_ci_none(tg_ci *ci, double est, double level)
 {
-	ci->est = ci->lo = ci->hi = ci->mean = ci->se = NAN;
+	ci->est = est;
+	ci->lo = ci->hi = ci->mean = ci->se = NAN;
 	ci->level = level;
 	ci->n_resamples = ci->n_valid = 0;
 }
@@ -561,7 +562,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 			c->mean_a_s = sa / n;
 			c->mean_a_t = st / n;
 			c->seeds.mean = c->seeds.sd = c->seeds.lo = c->seeds.hi = NAN;
-			ci_nan(&c->items, level);
+			tg_ci_none(&c->items, NAN, level);
 			group_items_free(&gi[t->n]);
 			t->n++;
 			continue;
@@ -573,7 +574,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 		if (m < 3)
 			tg_notes_add(&nt, "%s %s %s %s->%s: %d seed%s (3 or more give a usable interval)", c->task, c->method,
 			    c->layers, c->source, c->target, m, m == 1 ? "" : "s");
-		ci_nan(&c->items, level);
+		tg_ci_none(&c->items, NAN, level);
 		c->n_item_seeds = gi[t->n].n;
 		if (gi[t->n].n > 0) {
 			group_items *G = &gi[t->n];
@@ -591,7 +592,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 				draw(&rng, G->s[0]->n, is_idx);
 				v[b] = group_stat(G, it_idx, is_idx);
 			}
-			ci_from(group_stat(G, NULL, NULL), v, nb, level, &c->items);
+			tg_ci_percentile(group_stat(G, NULL, NULL), v, nb, level, &c->items);
 			free(it_idx);
 			free(is_idx);
 			free(v);
@@ -629,7 +630,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 		d->ttc_b = cb->seeds.mean;
 		d->diff = d->ttc_a - d->ttc_b;
 		welch(ca, cb, level, &d->lo, &d->hi);
-		ci_nan(&d->items, level);
+		tg_ci_none(&d->items, NAN, level);
 		{
 			group_items *A = &gi[i], *B = &gi[cb - t->cell];
 
@@ -649,7 +650,7 @@ tg_ttc_compute(tg_store *s, const tg_ttc_opts *opts, tg_error *err)
 					draw(&rng, B->s[0]->n, ib);
 					v[b] = group_stat(A, it_idx, ia) - group_stat(B, it_idx, ib);
 				}
-				ci_from(group_stat(A, NULL, NULL) - group_stat(B, NULL, NULL), v, nb, level, &d->items);
+				tg_ci_percentile(group_stat(A, NULL, NULL) - group_stat(B, NULL, NULL), v, nb, level, &d->items);
 				free(it_idx);
 				free(ia);
 				free(ib);
@@ -864,20 +865,13 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 				tg_out_fmt(b3, sizeof b3, c->seeds.mean, 3);
 			tg_out_fmt(b8, sizeof b8, c->chance_s, 3);
 			tg_out_fmt(b9, sizeof b9, c->chance_t, 3);
-			if (md)
-				fprintf(f, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				    c->task, c->method, c->layers, c->source, c->target, c->metric, c->n_seeds,
-				    tg_out_fmt(b1, sizeof b1, c->mean_a_s, 3), b8, tg_out_fmt(b2, sizeof b2, c->mean_a_t, 3), b9,
-				    b7, b3, tg_out_fmt(b4, sizeof b4, c->seeds.sd, 3),
-				    interval(b5, sizeof b5, c->seeds.lo, c->seeds.hi),
-				    interval(b6, sizeof b6, c->items.lo, c->items.hi));
-			else
-				fprintf(f, "%-8s %-12s %-8s %-6s %-6s %-8s %5d %6s %6s %6s %6s %8s %9s %6s %-17s %-17s\n",
-				    c->task, c->method, c->layers, c->source, c->target, c->metric, c->n_seeds,
-				    tg_out_fmt(b1, sizeof b1, c->mean_a_s, 3), b8, tg_out_fmt(b2, sizeof b2, c->mean_a_t, 3), b9,
-				    b7, b3, tg_out_fmt(b4, sizeof b4, c->seeds.sd, 3),
-				    interval(b5, sizeof b5, c->seeds.lo, c->seeds.hi),
-				    interval(b6, sizeof b6, c->items.lo, c->items.hi));
+			fprintf(f, md ? "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" :
+			    "%-8s %-12s %-8s %-6s %-6s %-8s %5d %6s %6s %6s %6s %8s %9s %6s %-17s %-17s\n",
+			    c->task, c->method, c->layers, c->source, c->target, c->metric, c->n_seeds,
+			    tg_out_fmt(b1, sizeof b1, c->mean_a_s, 3), b8, tg_out_fmt(b2, sizeof b2, c->mean_a_t, 3), b9,
+			    b7, b3, tg_out_fmt(b4, sizeof b4, c->seeds.sd, 3),
+			    interval(b5, sizeof b5, c->seeds.lo, c->seeds.hi),
+			    interval(b6, sizeof b6, c->items.lo, c->items.hi));
 		}
 		if (t->n_d > 0) {
 			fprintf(f, md ? "\n## Source benefit (dTTC)\n\n" : "\nSource benefit dTTC = TTC(%s->t) - TTC(%s->t)\n",

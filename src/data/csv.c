@@ -128,6 +128,25 @@ tg_csv_next(tg_csv *c, tg_error *err)
 }
 
 int
+tg_csv_open(tg_dataset *ds, tg_csv *c, const char *path, tg_error *err)
+{
+	char *buf, *start;
+	size_t len;
+	int nf;
+
+	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+		return -1;
+	tg_pool_adopt(ds->pool, buf, len + 1);
+	tg_csv_init(c, ds->path, buf, len, ',');
+	nf = tg_csv_next(c, err);
+	if (nf == 0) {
+		tg_error_at(err, path, 0, "empty file: expected a CSV header line");
+		return -1;
+	}
+	return nf;
+}
+
+int
 tg_csv_column(tg_csv *c, const char *name, tg_error *err)
 {
 	char have[256];

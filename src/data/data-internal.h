@@ -54,6 +54,10 @@ enum {
 	TG_DSF_CHOICE = 64
 };
 tg_dataset *tg_dataset_new(tg_ds_kind kind, const char *path, int flags, int n_choices);
+/* A new dataset that holds the bytes of the file path (its pool keeps them) and *it set to walk their lines; NULL
+ * (err set) when the file cannot be read. */
+tg_dataset *tg_dataset_from_file(const char *path, tg_ds_kind kind, int flags, int n_choices, tg_lineit *it,
+                                 tg_error *err);
 int64_t     tg_dataset_push(tg_dataset *ds, int64_t line);              /* new example index */
 void        tg_dataset_push_word(tg_dataset *ds, char *word, int32_t tag);
 void        tg_dataset_end_sentence(tg_dataset *ds, int64_t line);      /* closes a sentence of pushed words */
@@ -64,7 +68,10 @@ tg_labels  *tg_labels_for(const tg_read_opts *opts, const char *const *std, int 
 void tg_read_check_token(const tg_read_opts *opts, const char *path, int64_t line, const char *tok);
 void tg_read_skip(const tg_read_opts *opts, tg_dataset *ds, const tg_error *e);
 
-/* csv-based readers: find a column in the header by name; -1 (err set) when it is missing. */
+/* csv-based readers: open a comma-separated file with a header line (its bytes adopted by ds's pool; c set past the
+ * header) and return the header's field count, or -1 (err set); find a column in the header by name, -1 (err set)
+ * when it is missing. */
+int tg_csv_open(tg_dataset *ds, tg_csv *c, const char *path, tg_error *err);
 int tg_csv_column(tg_csv *c, const char *name, tg_error *err);
 
 #endif

@@ -166,6 +166,21 @@ tg_dataset_new(tg_ds_kind kind, const char *path, int flags, int n_choices)
 
 #define GROW(p, n) do { if (p) (p) = tg_xrealloc((p), (size_t)(n) * sizeof(*(p))); } while (0)
 
+tg_dataset *
+tg_dataset_from_file(const char *path, tg_ds_kind kind, int flags, int n_choices, tg_lineit *it, tg_error *err)
+{
+	tg_dataset *ds;
+	char *buf, *start;
+	size_t len;
+
+	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+		return NULL;
+	ds = tg_dataset_new(kind, path, flags, n_choices);
+	tg_pool_adopt(ds->pool, buf, len + 1);
+	tg_lineit_init(it, start, buf + len);
+	return ds;
+}
+
 int64_t
 tg_dataset_push(tg_dataset *ds, int64_t line)
 {

@@ -152,17 +152,14 @@ tg_conllu_read(const char *path, const tg_read_opts *opts, tg_error *err)
 	tg_dataset *ds;
 	csent s = { 0 };
 	tg_lineit it;
-	char *buf, *start, *line;
-	size_t len, linelen;
+	char *line;
+	size_t linelen;
 	int grow, mwt_mode = opts ? opts->mwt : TG_MWT_WORDS, lenient = opts != NULL && opts->lenient, skipping = 0;
 	tg_error local = { 0 }, *E = lenient ? &local : err;   /* lenient: sentence errors are reported, not returned */
 
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+	if ((ds = tg_dataset_from_file(path, TG_DS_TAGGING, 0, 0, &it, err)) == NULL)
 		return NULL;
-	ds = tg_dataset_new(TG_DS_TAGGING, path, 0, 0);
-	tg_pool_adopt(ds->pool, buf, len + 1);
 	ds->labels = tg_labels_for(opts, tg_upos_tags, 17, &grow);
-	tg_lineit_init(&it, start, buf + len);
 	while ((line = tg_lineit_next(&it, &linelen)) != NULL) {
 		char *f[10], *p, *tab, *dash, *dot, *idend;
 		int nf, id;

@@ -36,14 +36,12 @@ tg_xcopa_read(const char *path, tg_error *err)
 {
 	tg_dataset *ds;
 	tg_lineit it;
-	char *buf, *start, *line;
-	size_t len, linelen;
+	char *line;
+	size_t linelen;
 
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+	ds = tg_dataset_from_file(path, TG_DS_CHOICE, TG_DSF_A | TG_DSF_ID | TG_DSF_LABEL | TG_DSF_CHOICE, 2, &it, err);
+	if (ds == NULL)
 		return NULL;
-	ds = tg_dataset_new(TG_DS_CHOICE, path, TG_DSF_A | TG_DSF_ID | TG_DSF_LABEL | TG_DSF_CHOICE, 2);
-	tg_pool_adopt(ds->pool, buf, len + 1);
-	tg_lineit_init(&it, start, buf + len);
 	while ((line = tg_lineit_next(&it, &linelen)) != NULL) {
 		json_error_t jerr;
 		json_t *o, *lab, *idx;
@@ -110,18 +108,9 @@ tg_kardes_copa_read(const char *path, tg_error *err)
 	};
 	int col[9], k, nf, r;
 	tg_csv c = { 0 };
-	char *buf, *start;
-	size_t len;
 
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+	if ((nf = tg_csv_open(ds, &c, path, err)) < 0)
 		goto fail;
-	tg_pool_adopt(ds->pool, buf, len + 1);
-	tg_csv_init(&c, ds->path, buf, len, ',');
-	if ((nf = tg_csv_next(&c, err)) <= 0) {
-		if (nf == 0)
-			tg_error_at(err, path, 0, "empty file: expected a CSV header line");
-		goto fail;
-	}
 	for (k = 0; k < 9; k++)
 		if ((col[k] = tg_csv_column(&c, cols[k], err)) < 0)
 			goto fail;

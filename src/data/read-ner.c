@@ -21,17 +21,15 @@ ner_read(const char *path, int fmt, const tg_read_opts *opts, tg_error *err)
 {
 	tg_dataset *ds;
 	tg_lineit it;
-	char *buf, *start, *line, prefix[40];
+	char *line, prefix[40];
 	const char *prev = "O";
-	size_t len, linelen, plen = 0;
+	size_t linelen, plen = 0;
 	int64_t sent_line = 0, sent_words = 0;
 	int grow, lenient = opts != NULL && opts->lenient, skipping = 0;
 	tg_error local = { 0 }, *E = lenient ? &local : err;   /* lenient: sentence errors are reported, not returned */
 
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+	if ((ds = tg_dataset_from_file(path, TG_DS_TAGGING, 0, 0, &it, err)) == NULL)
 		return NULL;
-	ds = tg_dataset_new(TG_DS_TAGGING, path, 0, 0);
-	tg_pool_adopt(ds->pool, buf, len + 1);
 	if (fmt == NER_PANX)
 		ds->labels = tg_labels_for(opts, tg_panx_tags, 7, &grow);
 	else
@@ -40,7 +38,6 @@ ner_read(const char *path, int fmt, const tg_read_opts *opts, tg_error *err)
 		snprintf(prefix, sizeof prefix, "%s:", opts->lang_prefix);
 		plen = strlen(prefix);
 	}
-	tg_lineit_init(&it, start, buf + len);
 	while ((line = tg_lineit_next(&it, &linelen)) != NULL) {
 		char *sep, *tag, *tok = line;
 		int32_t id;

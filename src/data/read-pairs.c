@@ -29,16 +29,13 @@ tg_xnli_read(const char *path, const tg_read_opts *opts, tg_error *err)
 {
 	tg_dataset *ds;
 	tg_lineit it;
-	char *buf, *start, *line;
-	size_t len, linelen;
+	char *line;
+	size_t linelen;
 	int grow;
 
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+	if ((ds = tg_dataset_from_file(path, TG_DS_PAIRS, TG_DSF_A | TG_DSF_B | TG_DSF_LABEL, 0, &it, err)) == NULL)
 		return NULL;
-	ds = tg_dataset_new(TG_DS_PAIRS, path, TG_DSF_A | TG_DSF_B | TG_DSF_LABEL, 0);
-	tg_pool_adopt(ds->pool, buf, len + 1);
 	ds->labels = tg_labels_for(opts, tg_nli_labels, 3, &grow);
-	tg_lineit_init(&it, start, buf + len);
 	while ((line = tg_lineit_next(&it, &linelen)) != NULL) {
 		char *f[3], *p = line, *tab;
 		int nf = 0;
@@ -86,26 +83,6 @@ fail:
 	return NULL;
 }
 
-/* Open a CSV file with a header; the buffer is adopted by ds's pool. Returns the header's field count or -1. */
-static int
-csv_open(tg_dataset *ds, tg_csv *c, const char *path, tg_error *err)
-{
-	char *buf, *start;
-	size_t len;
-	int nf;
-
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
-		return -1;
-	tg_pool_adopt(ds->pool, buf, len + 1);
-	tg_csv_init(c, ds->path, buf, len, ',');
-	nf = tg_csv_next(c, err);
-	if (nf == 0) {
-		tg_error_at(err, path, 0, "empty file: expected a CSV header line");
-		return -1;
-	}
-	return nf;
-}
-
 /* Next data row with exactly nf fields: returns 1, 0 at the end, -1 on error. */
 static int
 csv_row(tg_csv *c, int nf, tg_error *err)
@@ -141,19 +118,44 @@ parse_index(tg_csv *c, const char *s, int64_t *out, tg_error *err)
 	return TG_OK;
 }
 
+/* The columns of every Kardes-NLU pair file: sentence1, sentence2 (English) and their translations. */
+static int
+pair_columns(tg_csv *c, int col[4], tg_error *err)
+{
+	static const char *const names[4] = { "sentence1", "sentence2", "s1_translation", "s2_translation" };
+	int k;
+
+	for (k = 0; k < 4; k++)
+		if ((col[k] = tg_csv_column(c, names[k], err)) < 0)
+			return TG_ERR;
+	return TG_OK;
+}
+
+/* A new example of a Kardes-NLU pair row: the translations as a and b, the English sentences as a_en and b_en. */
+static int64_t
+push_pair(tg_dataset *ds, const tg_csv *c, int64_t idx, const int col[4])
+{
+	int64_t i = tg_dataset_push(ds, c->rec_line);
+
+	ds->id[i] = idx;
+	ds->a[i] = c->field[col[2]];
+	ds->b[i] = c->field[col[3]];
+	ds->a_en[i] = c->field[col[0]];
+	ds->b_en[i] = c->field[col[1]];
+	return i;
+}
+
 tg_dataset *
 tg_kardes_nli_read(const char *path, const tg_read_opts *opts, tg_error *err)
 {
 	tg_dataset *ds = tg_dataset_new(TG_DS_PAIRS, path, TG_DSF_A | TG_DSF_B | TG_DSF_EN | TG_DSF_ID | TG_DSF_LABEL, 0);
 	tg_csv c = { 0 };
-	int nf, r, cl, c1, c2, t1, t2, grow;
+	int nf, r, cl, col[4], grow;
 
 	ds->labels = tg_labels_for(opts, tg_nli_labels, 3, &grow);
-	if ((nf = csv_open(ds, &c, path, err)) < 0)
+	if ((nf = tg_csv_open(ds, &c, path, err)) < 0)
 		goto fail;
-	if ((cl = tg_csv_column(&c, "gold_label", err)) < 0 || (c1 = tg_csv_column(&c, "sentence1", err)) < 0 ||
-	    (c2 = tg_csv_column(&c, "sentence2", err)) < 0 || (t1 = tg_csv_column(&c, "s1_translation", err)) < 0 ||
-	    (t2 = tg_csv_column(&c, "s2_translation", err)) < 0)
+	if ((cl = tg_csv_column(&c, "gold_label", err)) < 0 || pair_columns(&c, col, err) != TG_OK)
 		goto fail;
 	while ((r = csv_row(&c, nf, err)) > 0) {
 		int64_t i, idx;
@@ -167,18 +169,13 @@ tg_kardes_nli_read(const char *path, const tg_read_opts *opts, tg_error *err)
 			nli_hint(err);
 			goto fail;
 		}
-		if (c.field[t1][0] == '\0' || c.field[t2][0] == '\0') {
-			tg_error_at(err, path, c.rec_line, "empty %s", c.field[t1][0] == '\0' ? "s1_translation" :
+		if (c.field[col[2]][0] == '\0' || c.field[col[3]][0] == '\0') {
+			tg_error_at(err, path, c.rec_line, "empty %s", c.field[col[2]][0] == '\0' ? "s1_translation" :
 			    "s2_translation");
 			goto fail;
 		}
-		i = tg_dataset_push(ds, c.rec_line);
-		ds->id[i] = idx;
+		i = push_pair(ds, &c, idx, col);      /* before ds->label is read: the push may move it */
 		ds->label[i] = lab;
-		ds->a[i] = c.field[t1];
-		ds->b[i] = c.field[t2];
-		ds->a_en[i] = c.field[c1];
-		ds->b_en[i] = c.field[c2];
 	}
 	if (r < 0)
 		goto fail;
@@ -197,13 +194,11 @@ tg_kardes_sts_read(const char *path, tg_error *err)
 	tg_dataset *ds = tg_dataset_new(TG_DS_REGRESSION, path, TG_DSF_A | TG_DSF_B | TG_DSF_EN | TG_DSF_ID |
 	    TG_DSF_SCORE, 0);
 	tg_csv c = { 0 };
-	int nf, r, cs, c1, c2, t1, t2;
+	int nf, r, cs, col[4];
 
-	if ((nf = csv_open(ds, &c, path, err)) < 0)
+	if ((nf = tg_csv_open(ds, &c, path, err)) < 0)
 		goto fail;
-	if ((cs = tg_csv_column(&c, "score", err)) < 0 || (c1 = tg_csv_column(&c, "sentence1", err)) < 0 ||
-	    (c2 = tg_csv_column(&c, "sentence2", err)) < 0 || (t1 = tg_csv_column(&c, "s1_translation", err)) < 0 ||
-	    (t2 = tg_csv_column(&c, "s2_translation", err)) < 0)
+	if ((cs = tg_csv_column(&c, "score", err)) < 0 || pair_columns(&c, col, err) != TG_OK)
 		goto fail;
 	while ((r = csv_row(&c, nf, err)) > 0) {
 		int64_t i, idx;
@@ -221,13 +216,8 @@ tg_kardes_sts_read(const char *path, tg_error *err)
 			tg_error_at(err, path, c.rec_line, "score %g outside the STS range 0..5", v);
 			goto fail;
 		}
-		i = tg_dataset_push(ds, c.rec_line);
-		ds->id[i] = idx;
+		i = push_pair(ds, &c, idx, col);
 		ds->score[i] = v;
-		ds->a[i] = c.field[t1];
-		ds->b[i] = c.field[t2];
-		ds->a_en[i] = c.field[c1];
-		ds->b_en[i] = c.field[c2];
 	}
 	if (r < 0)
 		goto fail;

@@ -8,15 +8,12 @@ tg_lines_read(const char *path, const tg_read_opts *opts, tg_error *err)
 {
 	tg_dataset *ds;
 	tg_lineit it;
-	char *buf, *start, *line;
-	size_t len, linelen;
+	char *line;
+	size_t linelen;
 	int keep = opts != NULL && opts->keep_empty;
 
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+	if ((ds = tg_dataset_from_file(path, TG_DS_LINES, TG_DSF_A, 0, &it, err)) == NULL)
 		return NULL;
-	ds = tg_dataset_new(TG_DS_LINES, path, TG_DSF_A, 0);
-	tg_pool_adopt(ds->pool, buf, len + 1);
-	tg_lineit_init(&it, start, buf + len);
 	while ((line = tg_lineit_next(&it, &linelen)) != NULL) {
 		if (linelen == 0 && !keep) {
 			ds->n_skipped++;
@@ -147,14 +144,11 @@ tg_gettext_read(const char *path, tg_error *err)
 {
 	tg_dataset *ds;
 	tg_lineit it;
-	char *buf, *start, *line;
-	size_t len, linelen;
+	char *line;
+	size_t linelen;
 
-	if (tg_file_slurp(path, &buf, &len, &start, err) != TG_OK)
+	if ((ds = tg_dataset_from_file(path, TG_DS_BITEXT, TG_DSF_A | TG_DSF_B, 0, &it, err)) == NULL)
 		return NULL;
-	ds = tg_dataset_new(TG_DS_BITEXT, path, TG_DSF_A | TG_DSF_B, 0);
-	tg_pool_adopt(ds->pool, buf, len + 1);
-	tg_lineit_init(&it, start, buf + len);
 	while ((line = tg_lineit_next(&it, &linelen)) != NULL) {
 		char *tab;
 		int64_t k;

@@ -69,25 +69,27 @@ parse(const char *cmd, int argc, char **argv, char **chunks, int *nchunks, bool 
 	return argc;
 }
 
-int
-tg_cmd_run(int argc, char **argv)
+/* `tamga run` and `tamga repl` (cmd names which): the chunks, then the script, then (repl) the interactive loop. */
+static int
+run_or_repl(const char *cmd, int argc, char **argv)
 {
+	bool repl = strcmp(cmd, "repl") == 0;
 	char **chunks = tg_xcalloc((size_t)argc + 1, sizeof *chunks);
 	int nchunks, fi, rc = 0;
 	bool sandbox;
 	tg_error err = { 0 };
 	lua_State *L;
 
-	if ((fi = parse("run", argc, argv, chunks, &nchunks, &sandbox)) < 0) {
+	if ((fi = parse(cmd, argc, argv, chunks, &nchunks, &sandbox)) < 0) {
 		free(chunks);
 		return fi == -2 ? 0 : 2;
 	}
-	if (fi >= argc && nchunks == 0) {
+	if (!repl && fi >= argc && nchunks == 0) {
 		free(chunks);
 		return tg_cli_usage_error("run", "expected a Lua script (tamga run FILE.lua [ARGS...]) or -e CHUNK");
 	}
 	if ((L = tg_lua_open(&err)) == NULL || (sandbox && tg_lua_sandbox(L, &err) != TG_OK)) {
-		fprintf(stderr, "tamga run: %s\n", err.msg);
+		fprintf(stderr, "tamga %s: %s\n", cmd, err.msg);
 		tg_lua_close(L);
 		free(chunks);
 		return 1;
@@ -98,40 +100,23 @@ tg_cmd_run(int argc, char **argv)
 	if (rc == 0 && fi < argc)
 		rc = tg_lua_run_file(L, argv[fi], argc - fi - 1, argv + fi + 1);
 	tg_lua_sigint_end();
-	fflush(stdout);
+	if (!repl)
+		fflush(stdout);
+	else if (rc == 0)
+		rc = tg_lua_repl(L);
 	tg_lua_close(L);
 	free(chunks);
 	return rc;
 }
 
 int
+tg_cmd_run(int argc, char **argv)
+{
+	return run_or_repl("run", argc, argv);
+}
+
+int
 tg_cmd_repl(int argc, char **argv)
 {
-	char **chunks = tg_xcalloc((size_t)argc + 1, sizeof *chunks);
-	int nchunks, fi, rc = 0;
-	bool sandbox;
-	tg_error err = { 0 };
-	lua_State *L;
-
-	if ((fi = parse("repl", argc, argv, chunks, &nchunks, &sandbox)) < 0) {
-		free(chunks);
-		return fi == -2 ? 0 : 2;
-	}
-	if ((L = tg_lua_open(&err)) == NULL || (sandbox && tg_lua_sandbox(L, &err) != TG_OK)) {
-		fprintf(stderr, "tamga repl: %s\n", err.msg);
-		tg_lua_close(L);
-		free(chunks);
-		return 1;
-	}
-	tg_lua_sigint_begin(L);
-	if (nchunks > 0)
-		rc = run_chunks(L, chunks, nchunks);
-	if (rc == 0 && fi < argc)
-		rc = tg_lua_run_file(L, argv[fi], argc - fi - 1, argv + fi + 1);
-	tg_lua_sigint_end();
-	if (rc == 0)
-		rc = tg_lua_repl(L);
-	tg_lua_close(L);
-	free(chunks);
-	return rc;
+	return run_or_repl("repl", argc, argv);
 }

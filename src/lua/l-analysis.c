@@ -121,11 +121,7 @@ l_ttc(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "dttc");
-	lua_createtable(L, t->n_notes, 0);
-	for (i = 0; i < t->n_notes; i++) {
-		lua_pushstring(L, t->notes[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
+	tg_lua_pushstrings(L, t->notes, t->n_notes);
 	lua_setfield(L, -2, "notes");
 	tg_lua_setnum(L, "level", t->level);
 	tg_ttc_table_free(t);
@@ -200,11 +196,7 @@ l_compare(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "cells");
-	lua_createtable(L, c->n_notes, 0);
-	for (i = 0; i < c->n_notes; i++) {
-		lua_pushstring(L, c->notes[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
+	tg_lua_pushstrings(L, c->notes, c->n_notes);
 	lua_setfield(L, -2, "notes");
 	tg_lua_setstr(L, "a", c->label_a);
 	tg_lua_setstr(L, "b", c->label_b);

@@ -66,14 +66,21 @@ tg_lua_push_error(lua_State *L, const tg_error *err)
 	}
 }
 
-int
-tg_lua_fail(lua_State *L, const tg_error *err)
+/* The message of an engine error as people read it: the hint, if any, on a second line. */
+static void
+push_message(lua_State *L, const tg_error *err)
 {
-	luaL_pushfail(L);
 	if (err->hint[0])
 		lua_pushfstring(L, "%s\nhint: %s", err->msg[0] ? err->msg : "failed", err->hint);
 	else
 		lua_pushstring(L, err->msg[0] ? err->msg : "failed");
+}
+
+int
+tg_lua_fail(lua_State *L, const tg_error *err)
+{
+	luaL_pushfail(L);
+	push_message(L, err);
 	tg_lua_push_error(L, err);
 	return 3;
 }
@@ -82,22 +89,9 @@ int
 tg_lua_raise(lua_State *L, const tg_error *err)
 {
 	luaL_where(L, 1);
-	if (err->hint[0])
-		lua_pushfstring(L, "%s\nhint: %s", err->msg[0] ? err->msg : "failed", err->hint);
-	else
-		lua_pushstring(L, err->msg[0] ? err->msg : "failed");
+	push_message(L, err);
 	lua_concat(L, 2);
 	return lua_error(L);
-}
-
-static int
-field(lua_State *L, int idx, const char *key)
-{
-	if (lua_isnoneornil(L, idx)) {
-		lua_pushnil(L);
-		return LUA_TNIL;
-	}
-	return lua_getfield(L, idx, key);
 }
 
 static void
@@ -105,6 +99,43 @@ field_error(lua_State *L, int arg, const char *key, const char *want)
 {
 	const char *msg = lua_pushfstring(L, "field '%s': %s expected, got %s", key, want, luaL_typename(L, -1));
 	luaL_argerror(L, arg, msg);
+}
+
+/* Pushes field key of the options table at idx and returns 1, or pushes nothing and returns 0 when the table or the
+ * field is absent; a value of another type than type (LUA_TNONE: any) raises "want expected". */
+static int
+field(lua_State *L, int idx, int arg, const char *key, int type, const char *want)
+{
+	if (lua_isnoneornil(L, idx))
+		return 0;
+	if (lua_getfield(L, idx, key) == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (type != LUA_TNONE && lua_type(L, -1) != type)
+		field_error(L, arg, key, want);
+	return 1;
+}
+
+int
+tg_lua_method(lua_State *L)
+{
+	luaL_getmetafield(L, 1, "__methods");
+	lua_pushvalue(L, 2);
+	lua_rawget(L, -2);
+	return 1;
+}
+
+void
+tg_lua_pushstrings(lua_State *L, char *const *v, int n)
+{
+	int i;
+
+	lua_createtable(L, n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
 }
 
 void
@@ -145,11 +176,8 @@ tg_lua_optfield_int(lua_State *L, int idx, int arg, const char *key, lua_Integer
 	lua_Integer v;
 	int isnum;
 
-	idx = lua_absindex(L, idx);
-	if (field(L, idx, key) == LUA_TNIL) {
-		lua_pop(L, 1);
+	if (!field(L, idx, arg, key, LUA_TNONE, "integer"))
 		return def;
-	}
 	v = lua_tointegerx(L, -1, &isnum);
 	if (!isnum) {
 		if (lua_type(L, -1) == LUA_TNUMBER)
@@ -165,13 +193,8 @@ tg_lua_optfield_num(lua_State *L, int idx, int arg, const char *key, lua_Number 
 {
 	lua_Number v;
 
-	idx = lua_absindex(L, idx);
-	if (field(L, idx, key) == LUA_TNIL) {
-		lua_pop(L, 1);
+	if (!field(L, idx, arg, key, LUA_TNUMBER, "number"))
 		return def;
-	}
-	if (lua_type(L, -1) != LUA_TNUMBER)
-		field_error(L, arg, key, "number");
 	v = lua_tonumber(L, -1);
 	lua_pop(L, 1);
 	return v;
@@ -183,13 +206,8 @@ tg_lua_optfield_str(lua_State *L, int idx, int arg, const char *key, const char 
 {
 	const char *v;
 
-	idx = lua_absindex(L, idx);
-	if (field(L, idx, key) == LUA_TNIL) {
-		lua_pop(L, 1);
+	if (!field(L, idx, arg, key, LUA_TSTRING, "string"))
 		return def;
-	}
-	if (lua_type(L, -1) != LUA_TSTRING)
-		field_error(L, arg, key, "string");
 	v = lua_tostring(L, -1);
 	lua_pop(L, 1);
 	return v;
@@ -200,13 +218,8 @@ tg_lua_optfield_bool(lua_State *L, int idx, int arg, const char *key, int def)
 {
 	int v;
 
-	idx = lua_absindex(L, idx);
-	if (field(L, idx, key) == LUA_TNIL) {
-		lua_pop(L, 1);
+	if (!field(L, idx, arg, key, LUA_TBOOLEAN, "boolean"))
 		return def;
-	}
-	if (lua_type(L, -1) != LUA_TBOOLEAN)
-		field_error(L, arg, key, "boolean");
 	v = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	return v;

@@ -251,18 +251,10 @@ dm_index(lua_State *L)
 		lua_pushinteger(L, d->n);
 	else if (k != NULL && strcmp(k, "words") == 0)
 		lua_pushinteger(L, d->n_words);
-	else if (k != NULL && strcmp(k, "labels") == 0) {
-		int i;
-		lua_newtable(L);
-		for (i = 0; d->labels != NULL && i < d->labels->n; i++) {
-			lua_pushstring(L, d->labels->name[i]);
-			lua_rawseti(L, -2, i + 1);
-		}
-	} else {
-		luaL_getmetafield(L, 1, "__methods");
-		lua_pushvalue(L, 2);
-		lua_rawget(L, -2);
-	}
+	else if (k != NULL && strcmp(k, "labels") == 0)
+		tg_lua_pushstrings(L, d->labels != NULL ? d->labels->name : NULL, d->labels != NULL ? d->labels->n : 0);
+	else
+		return tg_lua_method(L);
 	return 1;
 }
 

@@ -242,11 +242,8 @@ tmm_index(lua_State *L)
 		lua_pushstring(L, kind_name(tg_tokenizer_kind(t)));
 	else if (k != NULL && strcmp(k, "description") == 0)
 		lua_pushstring(L, tg_tokenizer_describe(t));
-	else {
-		luaL_getmetafield(L, 1, "__methods");
-		lua_pushvalue(L, 2);
-		lua_rawget(L, -2);
-	}
+	else
+		return tg_lua_method(L);
 	return 1;
 }
 
@@ -390,10 +387,7 @@ mm_index(lua_State *L)
 
 	if (k != NULL && push_field(L, 1, m, k))
 		return 1;
-	luaL_getmetafield(L, 1, "__methods");
-	lua_pushvalue(L, 2);
-	lua_rawget(L, -2);
-	return 1;
+	return tg_lua_method(L);
 }
 
 static int
@@ -798,13 +792,8 @@ static int
 m_weights(lua_State *L)
 {
 	tg_lua_model *m = tg_lua_checkmodel(L, 1);
-	int i;
 
-	lua_createtable(L, m->enc->params->n, 0);
-	for (i = 0; i < m->enc->params->n; i++) {
-		lua_pushstring(L, m->enc->params->names[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
+	tg_lua_pushstrings(L, m->enc->params->names, m->enc->params->n);
 	return 1;
 }
 

@@ -293,11 +293,8 @@ mm_index(lua_State *L)
 	else if (strcmp(k, "reduction") == 0 && tg_peft_method_is_adapter(s->method)) lua_pushnumber(L, s->reduction);
 	else if (strcmp(k, "dim") == 0 && tg_peft_method_is_adapter(s->method)) {
 		if (s->dim > 0) lua_pushinteger(L, s->dim); else lua_pushnil(L);
-	} else {
-		luaL_getmetafield(L, 1, "__methods");
-		lua_pushvalue(L, 2);
-		lua_rawget(L, -2);
-	}
+	} else
+		return tg_lua_method(L);
 	return 1;
 }
 

@@ -385,11 +385,8 @@ mm_index(lua_State *L)
 		lua_pushinteger(L, tg_store_schema_version(s));
 	else if (k != NULL && strcmp(k, "readonly") == 0)
 		lua_pushboolean(L, tg_store_readonly(s));
-	else {
-		luaL_getmetafield(L, 1, "__methods");
-		lua_pushvalue(L, 2);
-		lua_rawget(L, -2);
-	}
+	else
+		return tg_lua_method(L);
 	return 1;
 }
 

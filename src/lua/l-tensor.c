@@ -301,10 +301,7 @@ mm_index(lua_State *L)
 			push_row(L, 1, t, i);
 		return 1;
 	}
-	luaL_getmetafield(L, 1, "__methods");
-	lua_pushvalue(L, 2);
-	lua_rawget(L, -2);
-	return 1;
+	return tg_lua_method(L);
 }
 
 static int
@@ -765,38 +762,35 @@ sum_mean(lua_State *L, int mean)
 static int m_sum(lua_State *L) { return sum_mean(L, 0); }
 static int m_mean(lua_State *L) { return sum_mean(L, 1); }
 
-static int
-m_max(lua_State *L)
+/* The statistics of argument 1 (a strided view is copied first). */
+static stats
+stats_of(lua_State *L)
 {
 	tg_tensor *c = contig(L, tg_lua_checktensor(L, 1));
 	stats s = reduce(c);
 
 	tg_tensor_release(c);
-	lua_pushnumber(L, s.max);
-	lua_pushinteger(L, s.argmax + 1);
-	return 2;
+	return s;
 }
 
+/* t:max() / t:min() -> the value and its 1-based flat index */
 static int
-m_min(lua_State *L)
+extreme(lua_State *L, int max)
 {
-	tg_tensor *c = contig(L, tg_lua_checktensor(L, 1));
-	stats s = reduce(c);
+	stats s = stats_of(L);
 
-	tg_tensor_release(c);
-	lua_pushnumber(L, s.min);
-	lua_pushinteger(L, s.argmin + 1);
+	lua_pushnumber(L, max ? s.max : s.min);
+	lua_pushinteger(L, (max ? s.argmax : s.argmin) + 1);
 	return 2;
 }
+
+static int m_max(lua_State *L) { return extreme(L, 1); }
+static int m_min(lua_State *L) { return extreme(L, 0); }
 
 static int
 m_norm(lua_State *L)
 {
-	tg_tensor *c = contig(L, tg_lua_checktensor(L, 1));
-	stats s = reduce(c);
-
-	tg_tensor_release(c);
-	lua_pushnumber(L, sqrt(s.sumsq));
+	lua_pushnumber(L, sqrt(stats_of(L).sumsq));
 	return 1;
 }
 

@@ -21,31 +21,11 @@ typedef struct cb_state {
 	tg_progress *pg;                /* the progress line, taken off the screen before a callback prints */
 } cb_state;
 
+/* Unlike tg_lua_setnum, a NaN is kept (a diverged loss shows as nan in the callbacks and the result). */
 static void
 set_num(lua_State *L, const char *k, double v)
 {
 	lua_pushnumber(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void
-set_int(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void
-set_str(lua_State *L, const char *k, const char *v)
-{
-	lua_pushstring(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void
-set_bool(lua_State *L, const char *k, int v)
-{
-	lua_pushboolean(L, v);
 	lua_setfield(L, -2, k);
 }
 
@@ -81,16 +61,16 @@ on_step(void *ud, const tg_step_info *s)
 	if (cs->on_step == 0 || cs->failed || !lua_checkstack(L, 8))
 		return;
 	lua_createtable(L, 0, 12);
-	set_int(L, "step", s->step);
-	set_int(L, "total", s->total);
-	set_int(L, "epoch", s->epoch + 1);
+	tg_lua_setint(L, "step", s->step);
+	tg_lua_setint(L, "total", s->total);
+	tg_lua_setint(L, "epoch", s->epoch + 1);
 	set_num(L, "loss", s->loss);
 	set_num(L, "lr", s->lr);
 	set_num(L, "grad_norm", s->grad_norm);
 	set_num(L, "tokens_per_s", s->tokens_per_s);
 	set_num(L, "elapsed", s->elapsed_s);
 	set_num(L, "eta", s->eta_s);
-	set_bool(L, "skipped", s->skipped);
+	tg_lua_setbool(L, "skipped", s->skipped);
 	if (cs->pg != NULL)
 		tg_progress_clear(cs->pg);
 	if (call_cb(cs, cs->on_step, "on_step"))
@@ -101,16 +81,16 @@ static void
 push_score(lua_State *L, const tg_score *s, int is_source, const char *metric)
 {
 	lua_createtable(L, 0, 9);
-	set_str(L, "lang", s->lang);
-	set_str(L, "split", s->split);
+	tg_lua_setstr(L, "lang", s->lang);
+	tg_lua_setstr(L, "split", s->split);
 	set_num(L, "score", s->score);
 	set_num(L, "lo", s->ci.lo);
 	set_num(L, "hi", s->ci.hi);
-	set_int(L, "n", s->n_items);
+	tg_lua_setint(L, "n", s->n_items);
 	set_num(L, "chance", s->chance);
-	set_bool(L, "source", is_source);
+	tg_lua_setbool(L, "source", is_source);
 	if (metric != NULL && *metric)
-		set_str(L, "metric", metric);
+		tg_lua_setstr(L, "metric", metric);
 }
 
 static int
@@ -124,7 +104,7 @@ on_eval(void *ud, int64_t step, const tg_score *s, bool is_source)
 	if (cs->failed || !lua_checkstack(L, 8))
 		return 1;
 	push_score(L, s, is_source, cs->metric);
-	set_int(L, "step", step);
+	tg_lua_setint(L, "step", step);
 	if (cs->pg != NULL)
 		tg_progress_clear(cs->pg);
 	return call_cb(cs, cs->on_eval, "on_eval");
@@ -313,22 +293,22 @@ l_run(lua_State *L)
 	}
 	/* the result */
 	lua_createtable(L, 0, 24);
-	set_int(L, "id", id);
-	set_str(L, "workspace", x.workspace ? x.workspace : tg_workspace_default());
-	set_str(L, "status", res.cancelled ? "cancelled" : "done");
-	set_int(L, "steps", res.steps);
-	set_int(L, "best_step", res.best_step);
+	tg_lua_setint(L, "id", id);
+	tg_lua_setstr(L, "workspace", x.workspace ? x.workspace : tg_workspace_default());
+	tg_lua_setstr(L, "status", res.cancelled ? "cancelled" : "done");
+	tg_lua_setint(L, "steps", res.steps);
+	tg_lua_setint(L, "best_step", res.best_step);
 	set_num(L, "best_dev", res.best_dev);
 	set_num(L, "seconds", res.seconds);
 	set_num(L, "tokens_per_s", res.tokens_per_s);
-	set_bool(L, "cancelled", res.cancelled);
-	set_bool(L, "early_stopped", res.early_stopped);
-	set_bool(L, "resumed", res.resumed);
-	set_str(L, "metric", res.metric);
+	tg_lua_setbool(L, "cancelled", res.cancelled);
+	tg_lua_setbool(L, "early_stopped", res.early_stopped);
+	tg_lua_setbool(L, "resumed", res.resumed);
+	tg_lua_setstr(L, "metric", res.metric);
 	set_num(L, "chance", res.chance);
-	set_int(L, "seed", (lua_Integer)x.train.seed);
-	set_str(L, "task", x.task.task);
-	set_str(L, "source", x.task.source);
+	tg_lua_setint(L, "seed", (lua_Integer)x.train.seed);
+	tg_lua_setstr(L, "task", x.task.task);
+	tg_lua_setstr(L, "source", x.task.source);
 	lua_createtable(L, res.n_scores, 0);
 	for (i = 0; i < res.n_scores; i++) {
 		push_score(L, &res.scores[i], i < res.n_source, NULL);
@@ -339,14 +319,14 @@ l_run(lua_State *L)
 		tg_store *st = tg_store_open(x.workspace ? x.workspace : tg_workspace_default(), TG_STORE_READONLY, NULL);
 		tg_run_info ri;
 		if (st != NULL && tg_store_run_get(st, id, &ri, NULL) == TG_OK) {
-			set_str(L, "name", ri.name ? ri.name : "");
-			set_int(L, "trainable", ri.trainable_params);
-			set_int(L, "total_params", ri.total_params);
+			tg_lua_setstr(L, "name", ri.name ? ri.name : "");
+			tg_lua_setint(L, "trainable", ri.trainable_params);
+			tg_lua_setint(L, "total_params", ri.total_params);
 			set_num(L, "flops_per_step", ri.flops_per_step);
-			set_str(L, "method", ri.method ? ri.method : "");
-			set_str(L, "layers", ri.layers ? ri.layers : "");
-			set_str(L, "model", ri.model ? ri.model : "");
-			set_str(L, "targets", ri.targets ? ri.targets : "");
+			tg_lua_setstr(L, "method", ri.method ? ri.method : "");
+			tg_lua_setstr(L, "layers", ri.layers ? ri.layers : "");
+			tg_lua_setstr(L, "model", ri.model ? ri.model : "");
+			tg_lua_setstr(L, "targets", ri.targets ? ri.targets : "");
 			if (ri.config != NULL) {
 				tg_lua_pushjson(L, ri.config);
 				lua_setfield(L, -2, "config");
@@ -372,7 +352,7 @@ l_evaluate(lua_State *L)
 	tg_eval_result r;
 	tg_error err = { 0 };
 	const char *fmt;
-	int rc, i;
+	int rc;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
 	tg_lua_checkopts(L, 1, 1, opts);
@@ -410,33 +390,25 @@ l_evaluate(lua_State *L)
 			lua_pushfstring(L, "%s (hint: %s)", err.msg, err.hint);
 		else
 			lua_pushstring(L, err.msg);
-		lua_createtable(L, r.log.n, 0);
-		for (i = 0; i < r.log.n; i++) {
-			lua_pushstring(L, r.log.msg[i]);
-			lua_rawseti(L, -2, i + 1);
-		}
+		tg_lua_pushstrings(L, r.log.msg, r.log.n);
 		tg_eval_result_clear(&r);
 		return 3;
 	}
 	lua_createtable(L, 0, 14);
-	set_str(L, "name", r.name);
-	set_str(L, "lang", o.lang);
-	set_str(L, "split", o.split);
-	set_str(L, "metric", r.metric);
+	tg_lua_setstr(L, "name", r.name);
+	tg_lua_setstr(L, "lang", o.lang);
+	tg_lua_setstr(L, "split", o.split);
+	tg_lua_setstr(L, "metric", r.metric);
 	set_num(L, "score", r.score.score);
 	set_num(L, "lo", r.score.ci.lo);
 	set_num(L, "hi", r.score.ci.hi);
-	set_int(L, "n", r.score.n_items);
-	set_int(L, "step", r.step);
-	set_int(L, "skipped", r.n_skipped);
-	set_int(L, "warnings", r.log.n_warnings);
+	tg_lua_setint(L, "n", r.score.n_items);
+	tg_lua_setint(L, "step", r.step);
+	tg_lua_setint(L, "skipped", r.n_skipped);
+	tg_lua_setint(L, "warnings", r.log.n_warnings);
 	if (r.record[0])
-		set_str(L, "record", r.record);
-	lua_createtable(L, r.log.n, 0);
-	for (i = 0; i < r.log.n; i++) {
-		lua_pushstring(L, r.log.msg[i]);
-		lua_rawseti(L, -2, i + 1);
-	}
+		tg_lua_setstr(L, "record", r.record);
+	tg_lua_pushstrings(L, r.log.msg, r.log.n);
 	lua_setfield(L, -2, "problems");
 	tg_eval_result_clear(&r);
 	return 1;

@@ -74,6 +74,11 @@ lua_Integer tg_lua_optfield_int(lua_State *L, int idx, int arg, const char *key,
 lua_Number  tg_lua_optfield_num(lua_State *L, int idx, int arg, const char *key, lua_Number def);
 const char *tg_lua_optfield_str(lua_State *L, int idx, int arg, const char *key, const char *def);
 int         tg_lua_optfield_bool(lua_State *L, int idx, int arg, const char *key, int def);
+/* An __index fallback for a key that names no field: the method of that name (nil if none), from the metatable's
+ * __methods; returns 1. */
+int  tg_lua_method(lua_State *L);
+/* A new list of the n strings v[0..n-1] (v may be NULL when n is 0). */
+void tg_lua_pushstrings(lua_State *L, char *const *v, int n);
 /* Fields of the table on top of the stack, t[k] = v. The one rule for results: a NaN number and a NULL string are
  * left out (nil), so that Lua code tests `if t.x then`. */
 void tg_lua_setnum(lua_State *L, const char *k, lua_Number v);

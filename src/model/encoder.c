@@ -23,6 +23,8 @@ add2(tg_params *p, const char *name, int64_t a, int64_t b, tg_error *err)
 static int
 encoder_layout(tg_params *p, const tg_encoder_config *cfg, bool with_mlm, bool with_pooler, tg_error *err)
 {
+	static const char *const norms[4] = { "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
+		"output.LayerNorm.weight", "output.LayerNorm.bias" };
 	int64_t d = cfg->hidden_size, f = cfg->intermediate_size, l;
 	char name[160];
 	int s;
@@ -45,18 +47,11 @@ encoder_layout(tg_params *p, const tg_encoder_config *cfg, bool with_mlm, bool w
 			if (add2(p, name, out, 0, err))
 				return TG_ERR;
 		}
-		snprintf(name, sizeof name, "encoder.layer.%lld.attention.output.LayerNorm.weight", (long long)l);
-		if (add2(p, name, d, 0, err))
-			return TG_ERR;
-		snprintf(name, sizeof name, "encoder.layer.%lld.attention.output.LayerNorm.bias", (long long)l);
-		if (add2(p, name, d, 0, err))
-			return TG_ERR;
-		snprintf(name, sizeof name, "encoder.layer.%lld.output.LayerNorm.weight", (long long)l);
-		if (add2(p, name, d, 0, err))
-			return TG_ERR;
-		snprintf(name, sizeof name, "encoder.layer.%lld.output.LayerNorm.bias", (long long)l);
-		if (add2(p, name, d, 0, err))
-			return TG_ERR;
+		for (s = 0; s < 4; s++) {
+			snprintf(name, sizeof name, "encoder.layer.%lld.%s", (long long)l, norms[s]);
+			if (add2(p, name, d, 0, err))
+				return TG_ERR;
+		}
 	}
 	if (with_pooler && (add2(p, "pooler.dense.weight", d, d, err) || add2(p, "pooler.dense.bias", d, 0, err)))
 		return TG_ERR;

@@ -208,35 +208,42 @@ static uint64_t mm_clock;
 static dnnl_engine_t mm_engine;
 static bool mm_broken;   /* the engine could not be created: never try again */
 
-static dnnl_primitive_t mm_build_bf16(mm_entry *e);
-
+/* One matmul primitive for an entry's shape: FP32 x (N x in) times W^T with W (out x in) row-major, or (kind 1) BF16
+ * A times B or B^T into FP32. A transposed weights matrix (out x in) row-major is the (in x out) one with strides
+ * (1, in). */
 static dnnl_primitive_t
 mm_build(mm_entry *e)
 {
 	dnnl_dims_t xd = { e->N, e->in }, wd = { e->in, e->out }, wst = { 1, e->in }, bd = { 1, e->out },
 	    yd = { e->N, e->out };
+	dnnl_data_type_t dt = e->kind == 1 ? dnnl_bf16 : dnnl_f32;
+	bool wtrans = e->kind == 0 || e->btrans;
 	dnnl_matmul_desc_t md;
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_post_ops_t po = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	dnnl_primitive_t prim = NULL;
 
-	if (e->kind == 1)
-		return mm_build_bf16(e);
-	/* W (out x in) row-major is the (in x out) weights matrix with strides (1, in) */
-	if (dnnl_memory_desc_init_by_tag(&e->xmd, 2, xd, dnnl_f32, dnnl_ab) != dnnl_success ||
-	    dnnl_memory_desc_init_by_strides(&e->wmd, 2, wd, dnnl_f32, wst) != dnnl_success ||
+	if (dnnl_memory_desc_init_by_tag(&e->xmd, 2, xd, dt, dnnl_ab) != dnnl_success ||
+	    (wtrans ? dnnl_memory_desc_init_by_strides(&e->wmd, 2, wd, dt, wst) :
+	    dnnl_memory_desc_init_by_tag(&e->wmd, 2, wd, dt, dnnl_ab)) != dnnl_success ||
 	    dnnl_memory_desc_init_by_tag(&e->bmd, 2, bd, dnnl_f32, dnnl_ab) != dnnl_success ||
 	    dnnl_memory_desc_init_by_tag(&e->ymd, 2, yd, dnnl_f32, dnnl_ab) != dnnl_success ||
 	    dnnl_matmul_desc_init(&md, &e->xmd, &e->wmd, e->bias ? &e->bmd : NULL, &e->ymd) != dnnl_success ||
 	    dnnl_primitive_attr_create(&attr) != dnnl_success)
 		return NULL;
-	if (e->gelu && (dnnl_post_ops_create(&po) != dnnl_success ||
-	    dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f) != dnnl_success ||
+	if ((e->gelu || e->sum) && (dnnl_post_ops_create(&po) != dnnl_success ||
+	    (e->sum && dnnl_post_ops_append_sum(po, 1.0f) != dnnl_success) ||
+	    (e->gelu && dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f) != dnnl_success) ||
 	    dnnl_primitive_attr_set_post_ops(attr, po) != dnnl_success))
 		goto out;
-	if (dnnl_primitive_desc_create(&pd, &md, attr, mm_engine, NULL) == dnnl_success)
-		dnnl_primitive_create(&prim, pd);
+	if (dnnl_primitive_desc_create(&pd, &md, attr, mm_engine, NULL) == dnnl_success) {
+		/* BF16: a reference (non-JIT) implementation would be far slower than FP32: only brgemm/JIT kernels */
+		const char *impl = NULL;
+		if (e->kind != 1 || (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+		    impl != NULL && strstr(impl, "ref") == NULL))
+			dnnl_primitive_create(&prim, pd);
+	}
 out:
 	if (pd != NULL)
 		dnnl_primitive_desc_destroy(pd);
@@ -292,32 +299,27 @@ mm_put(mm_entry *e)
 	e->busy--;
 	pthread_mutex_unlock(&mm_lock);
 }
-#endif
 
-bool
-tg_linear_fused(const float *x, const float *W, const float *b, float *y, int N, int in, int out, bool gelu)
+/* Runs the primitive of e (a copy of slot, from mm_get) on x, w, b (or NULL) into y, then gives slot back. */
+static bool
+mm_exec(mm_entry *slot, const mm_entry *e, const void *x, const void *w, const float *b, float *y)
 {
-#ifdef HAVE_ONEDNN
 	dnnl_stream_t stream = NULL;   /* one per call: streams are not thread-safe, and creating one is cheap */
-	mm_entry e, *slot;
 	dnnl_memory_t xm = NULL, wm = NULL, bm = NULL, ym = NULL;
 	bool ok = false;
 
-	if (N <= 0 || in <= 0 || out <= 0 || 2.0 * N * in * out < MM_MIN_FLOPS ||
-	    tg_gemm_backend_get() != TG_GEMM_ONEDNN || (slot = mm_get(N, in, out, b != NULL, gelu, 0, false, false, &e)) == NULL)
-		return false;
 	if (dnnl_stream_create(&stream, mm_engine, dnnl_stream_default_flags) != dnnl_success) {
 		mm_put(slot);
 		return false;
 	}
-	if (dnnl_memory_create(&xm, &e.xmd, mm_engine, (void *)x) == dnnl_success &&
-	    dnnl_memory_create(&wm, &e.wmd, mm_engine, (void *)W) == dnnl_success &&
-	    (b == NULL || dnnl_memory_create(&bm, &e.bmd, mm_engine, (void *)b) == dnnl_success) &&
-	    dnnl_memory_create(&ym, &e.ymd, mm_engine, y) == dnnl_success) {
+	if (dnnl_memory_create(&xm, &e->xmd, mm_engine, (void *)x) == dnnl_success &&
+	    dnnl_memory_create(&wm, &e->wmd, mm_engine, (void *)w) == dnnl_success &&
+	    (b == NULL || dnnl_memory_create(&bm, &e->bmd, mm_engine, (void *)b) == dnnl_success) &&
+	    dnnl_memory_create(&ym, &e->ymd, mm_engine, y) == dnnl_success) {
 		dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, xm }, { DNNL_ARG_WEIGHTS, wm }, { DNNL_ARG_DST, ym },
 		    { DNNL_ARG_BIAS, bm } };
 		tg_gemm_guard_enter();
-		ok = dnnl_primitive_execute(e.prim, stream, b != NULL ? 4 : 3, args) == dnnl_success &&
+		ok = dnnl_primitive_execute(e->prim, stream, b != NULL ? 4 : 3, args) == dnnl_success &&
 		    dnnl_stream_wait(stream) == dnnl_success;
 		tg_gemm_guard_leave();
 	}
@@ -332,6 +334,19 @@ tg_linear_fused(const float *x, const float *W, const float *b, float *y, int N,
 	dnnl_stream_destroy(stream);
 	mm_put(slot);
 	return ok;
+}
+#endif
+
+bool
+tg_linear_fused(const float *x, const float *W, const float *b, float *y, int N, int in, int out, bool gelu)
+{
+#ifdef HAVE_ONEDNN
+	mm_entry e, *slot;
+
+	if (N <= 0 || in <= 0 || out <= 0 || 2.0 * N * in * out < MM_MIN_FLOPS ||
+	    tg_gemm_backend_get() != TG_GEMM_ONEDNN || (slot = mm_get(N, in, out, b != NULL, gelu, 0, false, false, &e)) == NULL)
+		return false;
+	return mm_exec(slot, &e, x, W, b, y);
 #else
 	(void)x, (void)W, (void)b, (void)y, (void)N, (void)in, (void)out, (void)gelu;
 	return false;
@@ -374,84 +389,15 @@ tg_blas_info(void)
 
 /* ---- BF16 products (tg_gemm_bf16) ---------------------------------------------------------------------------- */
 #ifdef HAVE_ONEDNN
-static dnnl_primitive_t
-mm_build_bf16(mm_entry *e)
-{
-	dnnl_dims_t xd = { e->N, e->in }, wd = { e->in, e->out }, wst = { 1, e->in }, bd = { 1, e->out },
-	    yd = { e->N, e->out };
-	dnnl_matmul_desc_t md;
-	dnnl_primitive_attr_t attr = NULL;
-	dnnl_post_ops_t po = NULL;
-	dnnl_primitive_desc_t pd = NULL;
-	dnnl_primitive_t prim = NULL;
-
-	/* B^T given as (out x in) row-major is the (in x out) matrix with strides (1, in) */
-	if (dnnl_memory_desc_init_by_tag(&e->xmd, 2, xd, dnnl_bf16, dnnl_ab) != dnnl_success ||
-	    (e->btrans ? dnnl_memory_desc_init_by_strides(&e->wmd, 2, wd, dnnl_bf16, wst) :
-	    dnnl_memory_desc_init_by_tag(&e->wmd, 2, wd, dnnl_bf16, dnnl_ab)) != dnnl_success ||
-	    dnnl_memory_desc_init_by_tag(&e->bmd, 2, bd, dnnl_f32, dnnl_ab) != dnnl_success ||
-	    dnnl_memory_desc_init_by_tag(&e->ymd, 2, yd, dnnl_f32, dnnl_ab) != dnnl_success ||
-	    dnnl_matmul_desc_init(&md, &e->xmd, &e->wmd, e->bias ? &e->bmd : NULL, &e->ymd) != dnnl_success ||
-	    dnnl_primitive_attr_create(&attr) != dnnl_success)
-		return NULL;
-	if ((e->gelu || e->sum) && (dnnl_post_ops_create(&po) != dnnl_success ||
-	    (e->sum && dnnl_post_ops_append_sum(po, 1.0f) != dnnl_success) ||
-	    (e->gelu && dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f) != dnnl_success) ||
-	    dnnl_primitive_attr_set_post_ops(attr, po) != dnnl_success))
-		goto out;
-	if (dnnl_primitive_desc_create(&pd, &md, attr, mm_engine, NULL) == dnnl_success) {
-		/* a reference (non-JIT) implementation would be far slower than FP32: use only the brgemm/JIT kernels */
-		const char *impl = NULL;
-		if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl != NULL &&
-		    strstr(impl, "ref") == NULL)
-			dnnl_primitive_create(&prim, pd);
-	}
-out:
-	if (pd != NULL)
-		dnnl_primitive_desc_destroy(pd);
-	if (po != NULL)
-		dnnl_post_ops_destroy(po);
-	dnnl_primitive_attr_destroy(attr);
-	return prim;
-}
-
 static bool
 gemm_bf16_onednn(int M, int N, int K, const uint16_t *A, const uint16_t *B, bool btrans, const float *bias,
     bool gelu, bool sum, float *C)
 {
-	dnnl_stream_t stream = NULL;
 	mm_entry e, *slot;
-	dnnl_memory_t xm = NULL, wm = NULL, bm = NULL, ym = NULL;
-	bool ok = false;
 
 	if ((slot = mm_get(M, K, N, bias != NULL, gelu, 1, btrans, sum, &e)) == NULL)
 		return false;
-	if (dnnl_stream_create(&stream, mm_engine, dnnl_stream_default_flags) != dnnl_success) {
-		mm_put(slot);
-		return false;
-	}
-	if (dnnl_memory_create(&xm, &e.xmd, mm_engine, (void *)A) == dnnl_success &&
-	    dnnl_memory_create(&wm, &e.wmd, mm_engine, (void *)B) == dnnl_success &&
-	    (bias == NULL || dnnl_memory_create(&bm, &e.bmd, mm_engine, (void *)bias) == dnnl_success) &&
-	    dnnl_memory_create(&ym, &e.ymd, mm_engine, C) == dnnl_success) {
-		dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, xm }, { DNNL_ARG_WEIGHTS, wm }, { DNNL_ARG_DST, ym },
-		    { DNNL_ARG_BIAS, bm } };
-		tg_gemm_guard_enter();
-		ok = dnnl_primitive_execute(e.prim, stream, bias != NULL ? 4 : 3, args) == dnnl_success &&
-		    dnnl_stream_wait(stream) == dnnl_success;
-		tg_gemm_guard_leave();
-	}
-	if (xm != NULL)
-		dnnl_memory_destroy(xm);
-	if (wm != NULL)
-		dnnl_memory_destroy(wm);
-	if (bm != NULL)
-		dnnl_memory_destroy(bm);
-	if (ym != NULL)
-		dnnl_memory_destroy(ym);
-	dnnl_stream_destroy(stream);
-	mm_put(slot);
-	return ok;
+	return mm_exec(slot, &e, A, B, bias, C);
 }
 #endif
 

@@ -20,10 +20,12 @@ struct tg_sp {
 	std::string model_type;
 };
 
-/* Read one field of a serialized protobuf message: returns the bytes of length-delimited field `field`
- * (wire type 2) or the value of varint field `field` (wire type 0) found first. */
-static bool
-proto_field(const std::string &msg, int field, std::string *bytes, uint64_t *varint)
+/* Walk the fields of a serialized protobuf message, calling fn(field, wire type, bytes, length, value) for each
+ * varint (wire type 0: value) and length-delimited (wire type 2: bytes, length) field until it returns false.
+ * Returns 1 when the whole message was walked, 0 when fn stopped it, -1 when the message does not parse. */
+template <typename F>
+static int
+proto_walk(const std::string &msg, F fn)
 {
 	size_t i = 0, n = msg.size();
 	const unsigned char *p = (const unsigned char *)msg.data();
@@ -43,33 +45,49 @@ proto_field(const std::string &msg, int field, std::string *bytes, uint64_t *var
 	while (i < n) {
 		uint64_t key, len, v;
 		if (!read_varint(&key))
-			return false;
-		int f = (int)(key >> 3), wt = (int)(key & 7);
-		switch (wt) {
+			return -1;
+		int f = (int)(key >> 3);
+		switch ((int)(key & 7)) {
 		case 0:
 			if (!read_varint(&v))
-				return false;
-			if (f == field && varint) {
-				*varint = v;
-				return true;
-			}
+				return -1;
+			if (!fn(f, 0, (const char *)nullptr, (size_t)0, v))
+				return 0;
 			break;
-		case 1: i += 8; break;
-		case 5: i += 4; break;
+		case 1: if (n - i < 8) return -1; i += 8; break;
+		case 5: if (n - i < 4) return -1; i += 4; break;
 		case 2:
 			if (!read_varint(&len) || len > n - i)
-				return false;
-			if (f == field && bytes) {
-				bytes->assign((const char *)p + i, len);
-				return true;
-			}
+				return -1;
+			if (!fn(f, 2, (const char *)p + i, (size_t)len, (uint64_t)0))
+				return 0;
 			i += len;
 			break;
 		default:
-			return false;
+			return -1;
 		}
 	}
-	return false;
+	return 1;
+}
+
+/* Read one field of a serialized protobuf message: returns the bytes of length-delimited field `field`
+ * (wire type 2) or the value of varint field `field` (wire type 0) found first. */
+static bool
+proto_field(const std::string &msg, int field, std::string *bytes, uint64_t *varint)
+{
+	bool found = false;
+
+	proto_walk(msg, [&](int f, int wt, const char *b, size_t len, uint64_t v) {
+		if (f == field && wt == 0 && varint) {
+			*varint = v;
+			found = true;
+		} else if (f == field && wt == 2 && bytes) {
+			bytes->assign(b, len);
+			found = true;
+		}
+		return !found;
+	});
+	return found;
 }
 
 /* Call fn on the bytes of every length-delimited field `field` of a serialized message (protobuf merges repeated
@@ -78,41 +96,9 @@ template <typename F>
 static bool
 proto_each(const std::string &msg, int field, F fn)
 {
-	size_t i = 0, n = msg.size();
-	const unsigned char *p = (const unsigned char *)msg.data();
-
-	auto read_varint = [&](uint64_t *out) -> bool {
-		uint64_t v = 0;
-		for (int shift = 0; shift < 64 && i < n; shift += 7) {
-			unsigned char b = p[i++];
-			v |= (uint64_t)(b & 0x7f) << shift;
-			if (!(b & 0x80)) {
-				*out = v;
-				return true;
-			}
-		}
-		return false;
-	};
-	while (i < n) {
-		uint64_t key, len, v;
-		if (!read_varint(&key))
-			return false;
-		switch ((int)(key & 7)) {
-		case 0: if (!read_varint(&v)) return false; break;
-		case 1: if (n - i < 8) return false; i += 8; break;
-		case 5: if (n - i < 4) return false; i += 4; break;
-		case 2:
-			if (!read_varint(&len) || len > n - i)
-				return false;
-			if ((int)(key >> 3) == field && !fn(std::string((const char *)p + i, len)))
-				return false;
-			i += len;
-			break;
-		default:
-			return false;
-		}
-	}
-	return true;
+	return proto_walk(msg, [&](int f, int wt, const char *b, size_t len, uint64_t) {
+		return wt != 2 || f != field || fn(std::string(b, len));
+	}) == 1;
 }
 
 /* A precompiled charsmap (NormalizerSpec.precompiled_charsmap): uint32 trie size, darts-clone double-array units,

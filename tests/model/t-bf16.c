@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "../testutil.h"
 #include "model/model.h"
 #include "peft/peft.h"
 #include "train/train.h"
@@ -17,21 +18,6 @@
  * difference over max absolute value) and the gradients within 3% (norm of the difference over the norm). */
 #define TOL_HIDDEN 1.5e-2
 #define TOL_GRAD   3e-2
-
-static double
-rel_max(const float *a, const float *b, int64_t n)
-{
-	double m = 0, r = 0;
-	int64_t i;
-	for (i = 0; i < n; i++) {
-		double d = fabs((double)a[i] - b[i]);
-		if (!(d <= m))
-			m = d;
-		if (fabs(b[i]) > r)
-			r = fabs(b[i]);
-	}
-	return m / (r > 0 ? r : 1);
-}
 
 static double
 rel_norm(const float *a, const float *b, int64_t n)
@@ -80,14 +66,14 @@ test_gemm(void)
 		for (i = 0; i < M * N; i++)
 			c2[i] = 1.0f;
 		tg_gemm_bf16(M, N, K, ab, trans ? bt : bb, trans, bias, false, 1.0f, c2);
-		e = rel_max(c2, c1, (int64_t)M * N);
+		e = tu_rel_err(c2, c1, (int64_t)M * N, 0);
 		ok(e < 1e-5, "BF16 product C += A B%s + bias: oneDNN agrees with the widened FP32 product (relative %.2g)",
 		    trans ? "^T" : "", e);
 		tg_gemm_bf16(M, N, K, ab, trans ? bt : bb, trans, NULL, true, 0.0f, c2);
 		tg_gemm_set_backend(TG_GEMM_OPENBLAS);
 		tg_gemm_bf16(M, N, K, ab, trans ? bt : bb, trans, NULL, true, 0.0f, c1);
 		tg_gemm_set_backend(TG_GEMM_ONEDNN);
-		e = rel_max(c2, c1, (int64_t)M * N);
+		e = tu_rel_err(c2, c1, (int64_t)M * N, 0);
 		ok(e < 1e-5, "BF16 product with GELU%s: oneDNN agrees with the widened product (relative %.2g)",
 		    trans ? " (B^T)" : "", e);
 	}
@@ -274,7 +260,7 @@ main(void)
 		    "a model held in BF16 is not saved: %s", err.msg);
 		memset(&err, 0, sizeof err);
 	}
-	eh = rel_max(b1.hidden->data, f.hidden->data, f.hidden->numel);
+	eh = tu_rel_err(b1.hidden->data, f.hidden->data, f.hidden->numel, 0);
 	ok(eh <= TOL_HIDDEN, "bf16 forward: last hidden state within %.0e of FP32 (max |diff| / max |x| = %.3g)",
 	    TOL_HIDDEN, eh);
 	ok(fabs(b1.loss - f.loss) <= TOL_HIDDEN * fabs(f.loss), "bf16 loss %.5f vs FP32 %.5f", b1.loss, f.loss);
