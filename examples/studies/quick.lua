@@ -4,7 +4,7 @@
 --   tamga study run examples/studies/quick.lua -w quick-ws
 --   tamga study report examples/studies/quick.lua -w quick-ws
 --
--- UDPOS from English to four Turkic languages, 2 seeds, one epoch on 300 sentences; LoRA rank 4 on a 2-layer
+-- UDPOS from English to four Turkic languages, 2 seeds, one epoch on 300 sentences; LoRA rank 16 on a 2-layer
 -- window at the bottom, in the middle and at the top, LoRA on every layer, Pfeiffer adapters matched to it, and
 -- the head-only baseline.
 return {
@@ -27,11 +27,11 @@ return {
     for i, lo in ipairs(starts) do
       if i == 1 or lo ~= starts[i - 1] then
         arms[#arms + 1] = { name = ("lora-l%d-%d"):format(lo, lo + 1), window = { lo, lo + 1 },
-          peft = ("lora:layers=%d-%d,targets=q+v,r=4"):format(lo, lo + 1) }
+          peft = ("lora:layers=%d-%d,targets=q+v,r=16"):format(lo, lo + 1) }
       end
     end
-    arms[#arms + 1] = { name = "lora-all", peft = "lora:layers=all,targets=q+v,r=4" }
-    arms[#arms + 1] = { name = "pfeiffer", peft = "pfeiffer:layers=all", match = "lora:layers=all,targets=q+v,r=4" }
+    arms[#arms + 1] = { name = "lora-all", peft = "lora:layers=all,targets=q+v,r=16" }
+    arms[#arms + 1] = { name = "pfeiffer", peft = "pfeiffer:layers=all", match = "lora:layers=all,targets=q+v,r=16" }
     arms[#arms + 1] = { name = "head", peft = "head" }
     return arms
   end,

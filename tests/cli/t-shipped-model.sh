@@ -41,6 +41,18 @@ if [ -f "$S/models/small/config.json" ]; then
 	t "models/small is at most 25 MB" '[ $(cat "$d/config.json" "$d/model.safetensors" "$d/spm.model" | wc -c) -le 25000000 ]'
 	t "models/small is F16" '[ "$(st_dtype "$d/model.safetensors")" = F16 ]'
 	t "models/small loads (tamga info)" '"$T" info "$d" >"$tmp/info" 2>&1 && grep -qi "parameters" "$tmp/info"'
+	# every arm of the shipped study protocols that is sized by match= finds a size within 5% on the shipped model
+	# (quick.lua's rank-4 budget had none: its Pfeiffer arm failed on the default model)
+	for p in quick default; do
+		"$T" study run "$S/examples/studies/$p.lua" --dry-run -w "$tmp/dry" 2>/dev/null |
+		    sed -n "s/.*'--peft' '\([^']*\)' '--match' '\([^']*\)'.*/\1 \2/p" | sort -u >"$tmp/match-$p"
+		: >"$tmp/nomatch-$p"
+		while read -r peft match; do
+			"$T" info "$d" --peft "$peft" --match "$match" >/dev/null 2>>"$tmp/nomatch-$p" || echo "$peft" >>"$tmp/nomatch-$p"
+		done <"$tmp/match-$p"
+		t "examples/studies/$p.lua: its $(wc -l <"$tmp/match-$p") matched arms all size within 5% on models/small$(head -c 200 "$tmp/nomatch-$p" | tr '\n' ' ')" \
+		    '[ -s "$tmp/match-$p" ] && [ ! -s "$tmp/nomatch-$p" ]'
+	done
 else
 	echo "# models/small is not in this source tree: its checks skip"
 fi
