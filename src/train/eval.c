@@ -118,14 +118,8 @@ tg_evaluate_watch(tg_encoder *e, tg_head *h, const tg_task *t, const tg_examples
 		for (i = 0; i < m; i++)
 			idx[i] = ord[start + i];
 		tg_task_batch_fill(&tb, ex, t, idx, m, pad);
-		if (w != NULL && w->prefix != NULL) {      /* the frozen prefix's states, then the rest */
-			tg_tensor *h0 = tg_prefix_get(w->prefix, &tb.b, w->obs, err);
-			int frc = h0 != NULL ? tg_encoder_forward_from(e, NULL, &tb.b, tg_prefix_cache_layer(w->prefix), h0, -1,
-			    &eo, err) : TG_ERR;
-			tg_tensor_release(h0);
-			if (frc != TG_OK)
-				goto out;
-		} else if (tg_encoder_forward(e, NULL, &tb.b, false, -1, &eo, err) != TG_OK)
+		if (tg_prefix_forward(w != NULL ? w->prefix : NULL, e, NULL, &tb.b, &eo, w != NULL ? w->obs : NULL, err) !=
+		    TG_OK)
 			goto out;
 		logits = tg_head_forward(h, NULL, eo.last, &tb, nc, err);
 		tg_encoder_out_free(&eo);

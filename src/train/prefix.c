@@ -172,6 +172,31 @@ grow(tg_prefix_cache *c)
 	free(old);
 }
 
+/* Record key's entry en (empty, or known to be on disk only): its n floats kept in memory while they fit under the
+ * cap (taken when own, else copied), otherwise only that the entry is in the folder (when there is one). */
+static void
+remember(tg_prefix_cache *c, pfx_entry *en, uint64_t key, float *data, int64_t n, bool own)
+{
+	bool fits = c->mem_bytes + n * 4 <= PFX_MEMORY_CAP;
+
+	if (en->n != 0 || (!fits && c->dir == NULL)) {
+		if (own)
+			free(data);
+		return;
+	}
+	en->key = key;
+	en->n = n;
+	if (fits) {
+		if (!own)
+			data = memcpy(tg_xmalloc((size_t)(n ? n : 1) * sizeof(float)), data, (size_t)n * sizeof(float));
+		en->data = data;
+		c->mem_bytes += n * 4;
+	} else if (own)
+		free(data);
+	if (++c->used * 2 > c->cap)
+		grow(c);
+}
+
 static void
 entry_path(const tg_prefix_cache *c, uint64_t key, char *buf, size_t n)
 {
@@ -261,15 +286,7 @@ tg_prefix_get(tg_prefix_cache *c, const tg_batch *b, const tg_observer *obs, tg_
 			if (read_entry(c, key, b, buf, n, obs)) {
 				c->st.from_disk++;
 				h = tg_tensor_from(2, (int64_t[]){ b->B * b->T, d }, buf, err);
-				if (en->n == 0 && c->mem_bytes + n * 4 <= PFX_MEMORY_CAP) {
-					en->key = key;
-					en->n = n;
-					en->data = buf;
-					c->mem_bytes += n * 4;
-					if (++c->used * 2 > c->cap)
-						grow(c);
-				} else
-					free(buf);
+				remember(c, en, key, buf, n, true);
 				return h;
 			}
 			free(buf);
@@ -287,18 +304,7 @@ tg_prefix_get(tg_prefix_cache *c, const tg_batch *b, const tg_observer *obs, tg_
 		return h;
 	if (c->dir != NULL)
 		write_entry(c, key, b, h->data, n, obs);
-	en = slot(c, key);
-	if (en->n == 0 && (c->mem_bytes + n * 4 <= PFX_MEMORY_CAP || c->dir != NULL)) {
-		en->key = key;
-		en->n = n;
-		if (c->mem_bytes + n * 4 <= PFX_MEMORY_CAP) {
-			en->data = tg_xmalloc((size_t)(n ? n : 1) * sizeof(float));
-			memcpy(en->data, h->data, (size_t)n * sizeof(float));
-			c->mem_bytes += n * 4;
-		}
-		if (++c->used * 2 > c->cap)
-			grow(c);
-	}
+	remember(c, en, key, h->data, n, false);
 	return h;
 }
 
@@ -306,4 +312,21 @@ const char *
 tg_prefix_mode_name(int mode)
 {
 	return mode == TG_PREFIX_EVAL ? "eval" : mode == TG_PREFIX_CACHED ? "cached" : "train";
+}
+
+int
+tg_prefix_forward(tg_prefix_cache *c, tg_encoder *e, tg_graph *g, const tg_batch *b, tg_encoder_out *out,
+    const tg_observer *obs, tg_error *err)
+{
+	tg_tensor *h0;
+	int rc;
+
+	if (c == NULL)
+		return tg_encoder_forward(e, g, b, false, -1, out, err);
+	memset(out, 0, sizeof *out);
+	if ((h0 = tg_prefix_get(c, b, obs, err)) == NULL)
+		return TG_ERR;
+	rc = tg_encoder_forward_from(e, g, b, c->k, h0, -1, out, err);
+	tg_tensor_release(h0);
+	return rc;
 }

@@ -173,6 +173,10 @@ tg_prefix_cache *tg_prefix_cache_new(tg_encoder *e, int k, uint64_t salt, const 
 void        tg_prefix_cache_free(tg_prefix_cache *c);
 /* The states for batch b: a new (B*T, d) tensor, no gradient. */
 tg_tensor  *tg_prefix_get(tg_prefix_cache *c, const tg_batch *b, const tg_observer *obs, tg_error *err);
+/* The encoder's forward pass over b (as tg_encoder_forward, without hidden states): with a cache c, the prefix's
+ * states from it and the layers from its layer on in g; with c NULL, the whole encoder. */
+int         tg_prefix_forward(tg_prefix_cache *c, tg_encoder *e, tg_graph *g, const tg_batch *b, tg_encoder_out *out,
+    const tg_observer *obs, tg_error *err);
 int         tg_prefix_cache_layer(const tg_prefix_cache *c);
 uint64_t    tg_prefix_cache_fingerprint(const tg_prefix_cache *c);
 const char *tg_prefix_cache_dir(const tg_prefix_cache *c);      /* <dir>/<fingerprint>, or NULL */

@@ -68,8 +68,8 @@ typedef struct setlist {
 } setlist;
 
 /* Batches of an epoch: a seeded permutation of the items, cut into micro-batches of batch_size items or of at most
- * batch_tokens tokens. With a frozen prefix in evaluation mode the batches are the same every epoch (the items
- * sorted by length, then cut), and only their order is drawn per epoch: a batch's prefix states then recur. */
+ * batch_tokens tokens. With a frozen prefix in evaluation mode the batches are the same every epoch (the items in
+ * length order, then cut), and only their order is drawn per epoch: a batch's prefix states then recur. */
 typedef struct epoch_plan {
 	int64_t *perm;
 	int64_t *start;        /* micro-batch k = perm[start[k] .. start[k+1]) */
@@ -82,15 +82,6 @@ item_len(const tg_examples *ex, int64_t i)
 {
 	int nc = ex->n_choices > 0 ? ex->n_choices : 1;
 	return ex->off[i * nc + nc] - ex->off[i * nc];
-}
-
-static const tg_examples *sort_ex;
-
-static int
-by_length(const void *a, const void *b)
-{
-	int64_t i = *(const int64_t *)a, j = *(const int64_t *)b, li = item_len(sort_ex, i), lj = item_len(sort_ex, j);
-	return li != lj ? (li < lj ? -1 : 1) : (i > j) - (i < j);
 }
 
 static void
@@ -117,16 +108,19 @@ plan_epoch(epoch_plan *p, const tg_examples *ex, const tg_train_opts *o, int epo
 	if (!fixed || p->perm == NULL) {
 		free(p->perm);
 		free(p->start);
-		p->perm = tg_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
 		p->start = tg_xmalloc((size_t)(n + 2) * sizeof(int64_t));
-		for (i = 0; i < n; i++)
-			p->perm[i] = i;
-		if (fixed) {
-			sort_ex = ex;
-			qsort(p->perm, (size_t)n, sizeof *p->perm, by_length);
-			sort_ex = NULL;
-		} else
+		if (fixed) {             /* length order (util/order.c): longest first, ties by position */
+			int *len = tg_xmalloc((size_t)(n ? n : 1) * sizeof *len);
+			for (i = 0; i < n; i++)
+				len[i] = (int)item_len(ex, i);
+			p->perm = tg_length_order(len, n);
+			free(len);
+		} else {
+			p->perm = tg_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
+			for (i = 0; i < n; i++)
+				p->perm[i] = i;
 			shuffle(p->perm, n, seed);
+		}
 		p->start[0] = 0;
 		for (i = 0; i < n; i++) {
 			int64_t len = item_len(ex, p->perm[i]);
@@ -500,13 +494,8 @@ tg_train(tg_encoder *e, tg_head *h, const tg_task *t, tg_params **sets, int n_se
 			tg_graph_reset(g);
 			tg_graph_set_training(g, true);
 			tg_graph_set_seed(g, tg_hash64(o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)(step * 64 + a)));
-			if (o->prefix != NULL) {      /* the frozen prefix's states, then the layers that train */
-				tg_tensor *h0 = tg_prefix_get(o->prefix, &tb.b, o->obs, err);
-				ok = h0 != NULL && tg_encoder_forward_from(e, g, &tb.b, tg_prefix_cache_layer(o->prefix), h0, -1,
-				    &eo, err) == TG_OK;
-				tg_tensor_release(h0);
-			} else
-				ok = tg_encoder_forward(e, g, &tb.b, false, -1, &eo, err) == TG_OK;
+			/* with a frozen prefix, its states from the cache, then the layers that train */
+			ok = tg_prefix_forward(o->prefix, e, g, &tb.b, &eo, o->obs, err) == TG_OK;
 			if (ok)
 				logits = tg_head_forward(h, g, eo.last, &tb, nc, err);
 			if (logits != NULL)
