@@ -310,25 +310,6 @@ doc_free(doc *d)
 	free(d->b);
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *s;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	s = tg_xmalloc((size_t)n + 1);
-	n = (long)fread(s, 1, (size_t)n, f);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
 /* Replace every occurrence of a by b in s (s freed, the result malloc'd). */
 static char *
 replace_all(char *s, const char *a, const char *b)
@@ -365,13 +346,14 @@ doc_fig(doc *d, tg_plot *p, const char *tmpdir, const char *caption, tg_error *e
 	block *b = doc_add(d, B_FIG);
 	char path[4200], a[32], c[32];
 	char *svg, *x;
+	size_t svg_len;
 
 	b->plot = p;
 	b->text = tg_xstrdup(caption);
 	snprintf(path, sizeof path, "%s/fig-%d.svg", tmpdir, d->nfig);
 	if (tg_plot_save(p, path, 560, 320, err) != TG_OK)
 		return TG_ERR;
-	if ((svg = slurp(path)) == NULL)
+	if ((svg = tg_read_file(path, &svg_len, NULL)) == NULL)
 		return tg_error_set(err, TG_E_IO, "%s: cannot read back the figure", path);
 	unlink(path);
 	if ((x = strstr(svg, "<svg")) != NULL && x != svg)   /* drop the XML declaration: it may not stand inside HTML */

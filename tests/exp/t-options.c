@@ -9,25 +9,6 @@
 #include "../tap.h"
 
 static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		buf[0] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static char *
 run(const char *cmd)
 {
 	FILE *p = popen(cmd, "r");
@@ -248,6 +229,7 @@ test_docs(void)
 	const tg_option *tab;
 	char cmd[4200], path[4200], *help, *man, *lua, *sec, *end, *p;
 	int n, i, miss = 0, extra = 0;
+	size_t len;
 
 	if (bd == NULL || sd == NULL) {
 		diag("TAMGA_TEST_BUILDDIR/SRCDIR not set: the documentation checks skip");
@@ -271,7 +253,7 @@ test_docs(void)
 
 	/* tamga(1): the train entry's synopsis and text */
 	snprintf(path, sizeof path, "%s/man/tamga.1", sd);
-	man = slurp(path);
+	man = tg_read_file(path, &len, NULL);
 	ok(man != NULL, "read %s", path);
 	if (man == NULL)
 		return;
@@ -311,7 +293,7 @@ test_docs(void)
 
 	/* tamga-lua(3): the keys of tamga.train and of the task it is given (TASKS, TRAINING) */
 	snprintf(path, sizeof path, "%s/man/tamga-lua.3", sd);
-	lua = slurp(path);
+	lua = tg_read_file(path, &len, NULL);
 	ok(lua != NULL, "read %s", path);
 	if (lua == NULL)
 		return;
