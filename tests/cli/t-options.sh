@@ -44,6 +44,7 @@ bad "option '--targets': empty item in 'az,,kk'" train --task udpos --source tr 
 bad "option '--workers': '2abc' is not an integer (1..64)" sweep --grid seed=1 --workers 2abc
 bad "option '--epochs': '2x' is not an integer" demo --epochs 2x
 bad "option '--sources': empty item" demo --sources ,
+bad "option '--precision': 'fp16' is not one of fp32 or bf16" demo --precision fp16
 bad "option '--steps': 1e100 is out of range" pretrain --steps 1e100
 bad "option '--temperature': 'inf' is not a finite number" pretrain --temperature inf
 bad "option '--tokens': '64x' is not an integer" bench --tokens 64x
