@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include "../tap.h"
 #include "../testutil.h"
 #include "train/train.h"
@@ -16,6 +17,7 @@ static volatile int cancel_flag;
 static double eta_at[64], time_at[64];
 static int64_t cancel_eval_step = -1, eval_events, progress_after_cancel;
 static double cancel_time;
+static double cpu_share = 1;   /* the main thread's CPU time over the wall time of the uninterrupted run */
 
 static void
 on_step(void *ud, const tg_step_info *s)
@@ -156,7 +158,15 @@ main(void)
 		tg_store_run_new(st, &ri, &id, &err);
 	}
 	snprintf(ckpt, sizeof ckpt, "%s/a.ckpt", tmpl);
-	ok(run(tmpl, tok, t, ckpt, false, -1, st, id, &p1, &n1, &r1, &err) == TG_OK, "uninterrupted run: %s", err.msg);
+	{   /* the main thread's CPU time against the wall time of the run: how much of it the machine gave us */
+		struct timespec c0, c1;
+		double w0 = tg_now();
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+		ok(run(tmpl, tok, t, ckpt, false, -1, st, id, &p1, &n1, &r1, &err) == TG_OK, "uninterrupted run: %s",
+		    err.msg);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+		cpu_share = ((double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec)) / (tg_now() - w0);
+	}
 	{   /* the ETA shown at each step against the time that was really left (evaluations every 10 steps included) */
 		double t_end = tg_now(), rel[64];
 		int k, m = 0;
@@ -173,14 +183,22 @@ main(void)
 				rel[j] = rel[j - 1];
 			rel[j] = v;
 		}
+		/* The estimate extrapolates the step and evaluation times measured so far, so it can only be judged when
+		 * the run had the CPU throughout: on a busy machine (CI runs tests two at a time on 2 cores) the time
+		 * left depends on the neighbours' load, which no estimate can know. */
 #if defined(__SANITIZE_ADDRESS__)
-		/* AddressSanitizer slows training steps and evaluations by different factors, so the estimate is not
-		 * checked in that build (CI's normal build checks it) */
+		/* AddressSanitizer slows training steps and evaluations by different factors */
 		diag("median ETA error %.0f%% under AddressSanitizer", 100 * rel[m / 2]);
 		skip("the ETA's accuracy is not checked under AddressSanitizer (steps and evaluations slow down unequally)");
 #else
-		ok(rel[m / 2] < 0.4, "the ETA after the first evaluation is within 40%% of the time left (median error "
-		    "%.0f%%; it counts the evaluations still to come)", 100 * rel[m / 2]);
+		if (cpu_share < 0.8) {
+			diag("median ETA error %.0f%%, with the main thread on a CPU %.0f%% of the run", 100 * rel[m / 2],
+			    100 * cpu_share);
+			skip("the ETA's accuracy is not judged on a busy machine (the main thread ran under 80% of the time)");
+		} else
+			ok(rel[m / 2] < 0.4, "the ETA after the first evaluation is within 40%% of the time left (median "
+			    "error %.0f%%, main thread on a CPU %.0f%% of the run; it counts the evaluations still to come)",
+			    100 * rel[m / 2], 100 * cpu_share);
 #endif
 		ok(eval_events > 0, "evaluations report progress (%lld events)", (long long)eval_events);
 	}
