@@ -210,9 +210,9 @@ bench_encoder(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t
 		fprintf(stderr, "tamga bench: %s\n", err.msg);
 		return 1;
 	}
-	tg_encoder_init_random(e, 1);
-	if (bench_precision(e) != 0)
+	if (bench_precision(e) != 0)   /* before the values, as in bench_train */
 		return 1;
+	tg_encoder_init_random(e, 1);
 	b.B = B;
 	b.T = T;
 	b.ids = tg_xmalloc((size_t)(B * T) * sizeof(int32_t));
@@ -279,9 +279,10 @@ bench_train(int64_t B, int64_t T, int64_t d, int64_t L, int64_t heads, int64_t v
 		fprintf(stderr, "tamga bench: %s\n", err.msg);
 		return 1;
 	}
-	tg_encoder_init_random(e, 1);
+	/* BF16 before the values: the frozen weights are drawn straight into BF16, never held in FP32 */
 	if (bench_precision(e) != 0)
 		return 1;
+	tg_encoder_init_random(e, 1);
 	tg_adamw_defaults(&adam);
 	tb.b.B = B;
 	tb.b.T = T;

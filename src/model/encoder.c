@@ -168,9 +168,13 @@ tg_encoder_init_random(tg_encoder *e, uint64_t seed)
 			tg_tensor_rand_normal(t, seed * 1000003 + (uint64_t)i, 0.0f, 0.02f);
 	}
 	/* the padding embedding is zero, as nn.Embedding(padding_idx=...) makes it */
-	if (e->cfg.pad_token_id >= 0 && e->cfg.pad_token_id < e->cfg.vocab_size)
-		memset(e->word->data + (int64_t)e->cfg.pad_token_id * e->cfg.hidden_size, 0,
-		    (size_t)e->cfg.hidden_size * sizeof(float));
+	if (e->cfg.pad_token_id >= 0 && e->cfg.pad_token_id < e->cfg.vocab_size) {
+		int64_t at = (int64_t)e->cfg.pad_token_id * e->cfg.hidden_size;
+		if (e->word->data != NULL)
+			memset(e->word->data + at, 0, (size_t)e->cfg.hidden_size * sizeof(float));
+		else   /* held in BF16 (tg_encoder_set_precision before initialisation) */
+			memset(e->word->lp + at, 0, (size_t)e->cfg.hidden_size * sizeof(uint16_t));
+	}
 }
 
 void

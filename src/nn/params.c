@@ -97,7 +97,9 @@ tg_params_alloc(tg_params *p, bool with_grad, tg_error *err)
 	if (p->data != NULL)
 		return tg_error_set(err, TG_E_STATE, "params: already allocated");
 	shape[0] = p->total ? p->total : 16;
-	if ((p->data_t = tg_tensor_zeros(1, shape, err)) == NULL)
+	/* mapped zeros: pages cost memory only once a value is written, so frozen weights held in BF16 (tg_params_lowp
+	 * before initialisation or loading) never have their FP32 pages */
+	if ((p->data_t = tg_tensor_zeros_mapped(1, shape, err)) == NULL)
 		return TG_ERR;
 	p->data = p->data_t->data;
 	if (with_grad) {

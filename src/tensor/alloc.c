@@ -2,6 +2,7 @@
  * step reuses last step's memory instead of asking the kernel for fresh (page-faulting) pages. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "tensor.h"
 
 #define NCLASS 64
@@ -130,4 +131,37 @@ tg_mem_reset_peak(void)
 	pthread_mutex_lock(&lock);
 	stats.peak = stats.live;
 	pthread_mutex_unlock(&lock);
+}
+
+/* Zeroed memory straight from the kernel (an anonymous mapping): its pages take no memory until written. Parameter
+ * buffers use it, so weights turned into BF16 before they get values never have FP32 pages. Counted as live
+ * tensor memory like the rest; not cached. */
+float *
+tg_mem_map_zeroed(size_t nbytes, size_t *cap)
+{
+	void *p;
+
+	*cap = (nbytes + 4095) & ~(size_t)4095;
+	if (*cap == 0)
+		*cap = 4096;
+	if ((p = mmap(NULL, *cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		return NULL;
+	pthread_mutex_lock(&lock);
+	stats.system_allocs++;
+	stats.live += *cap;
+	if (stats.live > stats.peak)
+		stats.peak = stats.live;
+	pthread_mutex_unlock(&lock);
+	return p;
+}
+
+void
+tg_mem_unmap(float *p, size_t cap)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	stats.live -= cap;
+	pthread_mutex_unlock(&lock);
+	munmap(p, cap);
 }

@@ -197,6 +197,32 @@ tg_node_save(tg_node *n, int slot, tg_tensor *t)
 	n->saved[slot] = tg_tensor_retain(t);
 }
 
+void
+tg_node_save_act(tg_node *n, int slot, tg_tensor *t)
+{
+	tg_tensor *c;
+
+	if (tg_precision_get() != TG_PREC_BF16 || t->dtype != TG_F32 || !tg_tensor_is_contiguous(t) ||
+	    (c = tg_tensor_to_bf16(t, NULL)) == NULL) {
+		tg_node_save(n, slot, t);
+		return;
+	}
+	tg_tensor_release(n->saved[slot]);
+	n->saved[slot] = c;
+}
+
+tg_tensor *
+tg_saved_f32(tg_tensor *s, tg_error *err)
+{
+	tg_tensor *f;
+
+	if (s == NULL || s->dtype != TG_BF16)
+		return tg_tensor_retain(s);
+	if ((f = tg_tensor_new(s->ndim, s->shape, err)) != NULL)
+		tg_bf16_to_f32(f->data, s->lp, s->numel);
+	return f;
+}
+
 bool
 tg_node_in_needs_grad(const tg_node *n, int i)
 {

@@ -75,9 +75,9 @@ drop_index(int64_t bh, int64_t i, int64_t j, int64_t T)
 }
 
 static void
-attn_backward(tg_node *n, tg_error *err)
+attn_backward_with(tg_node *n, const tg_tensor *q, const tg_tensor *k, const tg_tensor *v, tg_error *err)
 {
-	tg_tensor *q = n->saved[0], *k = n->saved[1], *v = n->saved[2], *gq, *gk, *gv;
+	tg_tensor *gq, *gk, *gv;
 	attn_aux *aux = n->aux;
 	int64_t B = n->i[0], T = n->i[1], H = n->i[2], Dh = n->i[3], D = H * Dh, bh;
 	uint64_t seed = (uint64_t)n->i[4];
@@ -157,6 +157,27 @@ attn_backward(tg_node *n, tg_error *err)
 	tg_flop_count.dx += 2.0 * B * H * T * T * Dh * (2 + (gv != NULL) + (gq != NULL) + (gk != NULL));
 }
 
+/* q, k and v as saved (BF16 in precision bf16, tg_node_save_act) made FP32 for the backward pass, one layer's at
+ * a time */
+static void
+attn_backward(tg_node *n, tg_error *err)
+{
+	tg_tensor *f[3] = { NULL, NULL, NULL };
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < i && n->saved[j] != n->saved[i]; j++)
+			;
+		f[i] = j < i ? tg_tensor_retain(f[j]) : tg_saved_f32(n->saved[i], err);
+		if (f[i] == NULL)
+			goto out;
+	}
+	attn_backward_with(n, f[0], f[1], f[2], err);
+out:
+	for (i = 0; i < 3; i++)
+		tg_tensor_release(f[i]);
+}
+
 tg_tensor *
 tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batch, int heads,
     const float *mask, float dropout_p, tg_error *err)
@@ -230,9 +251,16 @@ tg_attention(tg_graph *g, tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t batc
 		}
 		n->aux = aux;
 		n->aux_free = attn_aux_free;
-		tg_node_save(n, 0, q);
-		tg_node_save(n, 1, k);
-		tg_node_save(n, 2, v);
+		/* BF16 copies in precision bf16; one copy when self-attention passes one tensor as q, k and v */
+		tg_node_save_act(n, 0, q);
+		if (k == q)
+			tg_node_save(n, 1, n->saved[0]);
+		else
+			tg_node_save_act(n, 1, k);
+		if (v == q || v == k)
+			tg_node_save(n, 2, n->saved[v == q ? 0 : 1]);
+		else
+			tg_node_save_act(n, 2, v);
 	}
 	return out;
 }

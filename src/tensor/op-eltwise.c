@@ -270,16 +270,21 @@ act_backward(tg_node *n, tg_error *err)
 {
 	int kind = (int)n->i[0];
 	float beta;
-	tg_tensor *gx = tg_node_in_grad(n, 0, &beta, err);
-	const float *x = n->saved[0] ? n->saved[0]->data : NULL, *y = n->saved[1] ? n->saved[1]->data : NULL;
+	tg_tensor *gx = tg_node_in_grad(n, 0, &beta, err), *xs = NULL;
+	const float *x, *y = n->saved[1] ? n->saved[1]->data : NULL;
 	const float *dy = n->grad->data;
 	int64_t i, N = n->grad->numel;
 
 	if (gx == NULL)
 		return;
+	/* the input as saved: BF16 in precision bf16 (tg_node_save_act), made FP32 here */
+	if (n->saved[0] != NULL && (xs = tg_saved_f32(n->saved[0], err)) == NULL)
+		return;
+	x = xs ? xs->data : NULL;
 	(void)i;
 	CHUNKED(N, act_backward_range(kind, x ? x + lo : NULL, y ? y + lo : NULL, dy + lo, gx->data + lo, beta,
 	    hi - lo));
+	tg_tensor_release(xs);
 }
 
 static tg_tensor *
@@ -300,7 +305,7 @@ activation(tg_graph *g, const char *op, int kind, tg_tensor *x, tg_error *err)
 		if (kind == ACT_TANH)
 			tg_node_save(n, 1, y);
 		else
-			tg_node_save(n, 0, x);
+			tg_node_save_act(n, 0, x);   /* BF16 in precision bf16 */
 	}
 	return y;
 }

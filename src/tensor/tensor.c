@@ -31,6 +31,8 @@ storage_release(tg_storage *s)
 		return;
 	if (s->kind == TG_STORAGE_OWNED)
 		tg_mem_free(s->data, s->nbytes);
+	else if (s->kind == TG_STORAGE_MAPPED)
+		tg_mem_unmap(s->data, s->nbytes);
 	free(s);
 }
 
@@ -97,6 +99,51 @@ tg_tensor_zeros(int ndim, const int64_t *shape, tg_error *err)
 	if (t != NULL)
 		memset(t->data, 0, (size_t)t->numel * sizeof(float));
 	return t;
+}
+
+tg_tensor *
+tg_tensor_zeros_mapped(int ndim, const int64_t *shape, tg_error *err)
+{
+	tg_storage *s;
+	tg_tensor *t;
+	int64_t numel;
+	size_t cap;
+
+	if (check_shape(ndim, shape, &numel, err) != TG_OK)
+		return NULL;
+	s = tg_xcalloc(1, sizeof *s);
+	if ((s->data = tg_mem_map_zeroed((size_t)numel * sizeof(float), &cap)) == NULL) {
+		free(s);
+		tg_error_set(err, TG_E_NOMEM, "tensor: cannot map %lld bytes", (long long)numel * 4);
+		return NULL;
+	}
+	s->nbytes = cap;
+	s->refcount = 1;
+	s->kind = TG_STORAGE_MAPPED;
+	t = tensor_struct(ndim, shape, numel);
+	t->storage = s;
+	t->data = s->data;
+	return t;
+}
+
+tg_tensor *
+tg_tensor_to_bf16(const tg_tensor *t, tg_error *err)
+{
+	tg_storage *s;
+	tg_tensor *c;
+
+	if (t->data == NULL || !tg_tensor_is_contiguous(t)) {
+		tg_error_set(err, TG_E_STATE, "tensor: only contiguous FP32 values convert to BF16");
+		return NULL;
+	}
+	if ((s = storage_new((size_t)t->numel * sizeof(uint16_t), err)) == NULL)
+		return NULL;
+	c = tensor_struct(t->ndim, t->shape, t->numel);
+	c->storage = s;
+	c->dtype = TG_BF16;
+	c->lp = (uint16_t *)(void *)s->data;
+	tg_f32_to_bf16(c->lp, t->data, t->numel);
+	return c;
 }
 
 tg_tensor *
@@ -305,6 +352,13 @@ tg_tensor_fill(tg_tensor *t, float v)
 {
 	int64_t i;
 
+	if (t->data == NULL && t->lp != NULL) {   /* a BF16 weight */
+		uint16_t h;
+		tg_f32_to_bf16(&h, &v, 1);
+		for (i = 0; i < t->numel; i++)
+			t->lp[i] = h;
+		return;
+	}
 	for (i = 0; i < t->numel; i++)
 		t->data[i] = v;
 }
@@ -375,6 +429,17 @@ tg_tensor_rand_normal(tg_tensor *t, uint64_t seed, float mean, float sd)
 	int64_t i;
 
 	tg_rng_seed(&r, seed);
+	if (t->data == NULL && t->lp != NULL) {   /* a BF16 weight: the same values as FP32's, rounded, in chunks */
+		float buf[4096];
+		int64_t c, j;
+		for (c = 0; c < t->numel; c += 4096) {
+			int64_t len = t->numel - c < 4096 ? t->numel - c : 4096;
+			for (j = 0; j < len; j++)
+				buf[j] = mean + sd * (float)tg_rng_normal(&r);
+			tg_f32_to_bf16(t->lp + c, buf, len);
+		}
+		return;
+	}
 	for (i = 0; i < t->numel; i++)
 		t->data[i] = mean + sd * (float)tg_rng_normal(&r);
 }

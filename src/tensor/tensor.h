@@ -36,7 +36,7 @@ typedef struct tg_storage {
 	size_t  nbytes;
 	float  *data;
 } tg_storage;
-enum { TG_STORAGE_OWNED = 0, TG_STORAGE_BORROWED = 1 };
+enum { TG_STORAGE_OWNED = 0, TG_STORAGE_BORROWED = 1, TG_STORAGE_MAPPED = 2 };   /* MAPPED: tg_mem_map_zeroed */
 
 typedef struct tg_node tg_node;
 typedef struct tg_graph tg_graph;
@@ -65,6 +65,8 @@ typedef struct tg_tensor {
 /* ---- tensor.c ---------------------------------------------------------------------------------------------------- */
 tg_tensor *tg_tensor_new(int ndim, const int64_t *shape, tg_error *err);            /* uninitialised */
 tg_tensor *tg_tensor_zeros(int ndim, const int64_t *shape, tg_error *err);
+/* Zeros whose pages take memory only once written (parameter buffers; see tg_mem_map_zeroed). */
+tg_tensor *tg_tensor_zeros_mapped(int ndim, const int64_t *shape, tg_error *err);
 tg_tensor *tg_tensor_new2(int64_t d0, int64_t d1, tg_error *err);                   /* shorthand, 2-D */
 tg_tensor *tg_tensor_from(int ndim, const int64_t *shape, const float *src, tg_error *err); /* copies src */
 tg_tensor *tg_tensor_wrap(int ndim, const int64_t *shape, float *data);            /* borrows data, no copy */
@@ -78,6 +80,8 @@ tg_tensor *tg_tensor_transpose(tg_tensor *t, int d0, int d1, tg_error *err);    
 tg_tensor *tg_tensor_contiguous(tg_tensor *t, tg_error *err);      /* retains t if already contiguous */
 tg_tensor *tg_tensor_clone(tg_tensor *t, tg_error *err);           /* a deep copy, no grad, no node */
 bool       tg_tensor_is_contiguous(const tg_tensor *t);
+/* A BF16 copy of contiguous FP32 t that owns its values (dtype TG_BF16, data NULL); NULL when t cannot be. */
+tg_tensor *tg_tensor_to_bf16(const tg_tensor *t, tg_error *err);
 void       tg_tensor_fill(tg_tensor *t, float v);
 void       tg_tensor_copy(tg_tensor *dst, const tg_tensor *src);   /* same numel, both contiguous */
 int64_t    tg_tensor_rows(const tg_tensor *t);                     /* numel / last dim */
@@ -120,6 +124,8 @@ void tg_tensor_row_f32(const tg_tensor *t, int64_t r, float *dst);
 /* ---- alloc.c ----------------------------------------------------------------------------------------------------- */
 float *tg_mem_alloc(size_t nbytes, size_t *cap);    /* from the cache or the system; NULL on failure */
 void   tg_mem_free(float *p, size_t cap);
+float *tg_mem_map_zeroed(size_t nbytes, size_t *cap);   /* zero pages that cost memory only once written */
+void   tg_mem_unmap(float *p, size_t cap);
 void   tg_mem_trim(void);                           /* release cached blocks to the system */
 typedef struct tg_mem_stats { size_t live, peak, cached, system_allocs; } tg_mem_stats;
 tg_mem_stats tg_mem_get_stats(void);
@@ -164,6 +170,12 @@ int       tg_graph_backward_from(tg_graph *g, tg_tensor *out, const tg_tensor *g
 bool       tg_graph_recording(const tg_graph *g);
 tg_node   *tg_node_new(tg_graph *g, const char *op, tg_backward_fn fn, tg_tensor *out, int n_in, tg_tensor **in);
 void       tg_node_save(tg_node *n, int slot, tg_tensor *t);                 /* retains t */
+/* An activation the backward pass reads: in precision bf16 kept as a BF16 copy (half the memory; PyTorch's bf16
+ * autocast keeps a linear layer's output in bf16 the same way), else as tg_node_save. Read it back with
+ * tg_saved_f32. */
+void       tg_node_save_act(tg_node *n, int slot, tg_tensor *t);
+/* A saved tensor as FP32: itself (retained) or, if held in BF16, a fresh FP32 copy. Release it after use. */
+tg_tensor *tg_saved_f32(tg_tensor *s, tg_error *err);
 bool       tg_node_in_needs_grad(const tg_node *n, int i);
 /* The buffer to accumulate input i's gradient into, or NULL when input i needs none. *beta is 0 when the buffer
  * is fresh (uninitialised: write, do not add) and 1 when it must be added to. */

@@ -136,6 +136,33 @@ typedef struct run {
 } run;
 
 static tg_encoder_config cfg;
+
+/* The peak resident memory so far (VmHWM), in MB; reset first (clear_refs 5) when asked; -1 where unavailable. */
+static double
+peak_rss_mb(bool reset)
+{
+	char line[256];
+	double kb = -1;
+	FILE *f;
+
+	if (reset) {
+		if ((f = fopen("/proc/self/clear_refs", "w")) == NULL)
+			return -1;
+		if (fputs("5", f) == EOF) {
+			fclose(f);
+			return -1;
+		}
+		if (fclose(f) != 0)
+			return -1;
+	}
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb / 1024.0;
+}
 static tg_task_batch tb;
 
 static int
@@ -259,6 +286,32 @@ main(void)
 		ok(tg_encoder_save(b1.e, "/nonexistent-dir/x", &err) == TG_ERR && strstr(err.msg, "BF16") != NULL,
 		    "a model held in BF16 is not saved: %s", err.msg);
 		memset(&err, 0, sizeof err);
+	}
+	{   /* BF16 before the values (as bench and the trainer's fresh models do): the same BF16 weights as converting
+	     * after initialisation, and the FP32 copy never takes memory (peak RSS from /proc/self/clear_refs) */
+		tg_encoder *e2;
+		double hwm0 = peak_rss_mb(true), hwm;
+		int same = 1, k;
+		if ((e2 = tg_encoder_new(&cfg, false, false, &err)) == NULL ||
+		    tg_encoder_set_precision(e2, TG_PREC_BF16, NULL, &err) != TG_OK) {
+			ok(0, "encoder in BF16 before initialisation: %s", err.msg);
+			return done_testing();
+		}
+		tg_encoder_init_random(e2, 5);
+		hwm = peak_rss_mb(false);
+		for (k = 0; k < e2->params->n; k++) {
+			tg_tensor *x = b1.e->params->views[k], *y = e2->params->views[k];
+			same &= x->dtype == y->dtype && (x->dtype == TG_BF16 ?
+			    memcmp(x->lp, y->lp, (size_t)x->numel * 2) == 0 : memcmp(x->data, y->data, (size_t)x->numel * 4) == 0);
+		}
+		ok(same, "bf16 set before initialisation: every weight equals the one converted after it, bit for bit");
+		if (hwm0 < 0 || hwm < 0)
+			skip("the peak RSS cannot be reset here (/proc/self/clear_refs)");
+		else
+			ok(hwm - hwm0 < 0.7 * (double)before * 4 / 1048576.0, "and the peak RSS grew %.1f MB while it was made "
+			    "(%.1f MB of BF16 weights; FP32 would take %.1f MB)", hwm - hwm0,
+			    (e2->params->total * 4 + e2->params->lp_total * 2) / 1048576.0, before * 4 / 1048576.0);
+		tg_encoder_free(e2);
 	}
 	eh = tu_rel_err(b1.hidden->data, f.hidden->data, f.hidden->numel, 0);
 	ok(eh <= TOL_HIDDEN, "bf16 forward: last hidden state within %.0e of FP32 (max |diff| / max |x| = %.3g)",
