@@ -1,6 +1,7 @@
 /* Caching allocator for tensor storage: freed blocks are kept by size class and handed out again, so a training
  * step reuses last step's memory instead of asking the kernel for fresh (page-faulting) pages. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "tensor.h"
@@ -47,11 +48,24 @@ size_class(size_t n, size_t *cap)
 	}
 }
 
+/* cap more bytes live (and one more block from the system when fresh) */
+static void
+note_live(size_t cap, bool fresh)
+{
+	pthread_mutex_lock(&lock);
+	stats.system_allocs += fresh;
+	stats.live += cap;
+	if (stats.live > stats.peak)
+		stats.peak = stats.live;
+	pthread_mutex_unlock(&lock);
+}
+
 float *
 tg_mem_alloc(size_t nbytes, size_t *cap)
 {
 	int k = size_class(nbytes, cap);
 	void *p = NULL;
+	bool fresh;
 
 	pthread_mutex_lock(&lock);
 	if (k >= 0 && buckets[k].n > 0) {
@@ -59,6 +73,7 @@ tg_mem_alloc(size_t nbytes, size_t *cap)
 		stats.cached -= *cap;
 	}
 	pthread_mutex_unlock(&lock);
+	fresh = p == NULL;
 	if (p == NULL) {
 		p = tg_aligned_alloc(*cap);
 		if (p == NULL) {
@@ -67,15 +82,8 @@ tg_mem_alloc(size_t nbytes, size_t *cap)
 			if (p == NULL)
 				return NULL;
 		}
-		pthread_mutex_lock(&lock);
-		stats.system_allocs++;
-		pthread_mutex_unlock(&lock);
 	}
-	pthread_mutex_lock(&lock);
-	stats.live += *cap;
-	if (stats.live > stats.peak)
-		stats.peak = stats.live;
-	pthread_mutex_unlock(&lock);
+	note_live(*cap, fresh);
 	return p;
 }
 
@@ -146,12 +154,7 @@ tg_mem_map_zeroed(size_t nbytes, size_t *cap)
 		*cap = 4096;
 	if ((p = mmap(NULL, *cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
 		return NULL;
-	pthread_mutex_lock(&lock);
-	stats.system_allocs++;
-	stats.live += *cap;
-	if (stats.live > stats.peak)
-		stats.peak = stats.live;
-	pthread_mutex_unlock(&lock);
+	note_live(*cap, true);
 	return p;
 }
 
