@@ -72,6 +72,8 @@ while [ $i -lt 1200 ]; do                      # until two runs have a checkpoin
 done
 kill -9 $spid; wait $spid 2>/dev/null
 wpids=$(sqlite3 "$W3/tamga.db" "select pid from runs where status = 'running'")
+# the points cut after their first checkpoint (usually both; on a loaded machine one may have finished meanwhile)
+cut=$(sqlite3 "$W3/tamga.db" "select count(*) from runs where status = 'running' and steps_done >= 7")
 gone=1; i=0
 while [ $i -lt 50 ]; do
 	gone=1; for p in $wpids; do [ "$(ps -o stat= -p $p 2>/dev/null | cut -c1)" = "" ] || [ "$(ps -o stat= -p $p | cut -c1)" = Z ] || gone=0; done
@@ -82,7 +84,8 @@ sleep 1
 t0=$(date +%s)        # after the sleep: rows written before the kill have time < t0 (whole seconds), rows after >= t0
 $lim "$T" sweep $kl --grid "seed=1|2|3|4" --workers 2 >"$tmp/k2.out" 2>"$tmp/k2.err"
 t "started again, the sweep finishes" '[ $prev_rc = 0 ] && grep -q "done before, 0 failed" "$tmp/k2.out"'
-t "the killed points continue under their run ids" '[ "$(grep -c "(continuing run" "$tmp/k2.err")" -ge 2 ]'
+t "the killed points continue under their run ids ($cut cut after a checkpoint)" \
+	'[ "$cut" -ge 1 ] && [ "$(grep -c "(continuing run" "$tmp/k2.err")" -ge "$cut" ]'
 t "no point is stored twice: 4 runs, all done" '[ "$(sqlite3 "$W3/tamga.db" "select count(*), count(distinct name), sum(status = '"'done'"') from runs")" = "4|4|4" ]'
 t "a continued point kept its steps up to the checkpoint (resumed, not restarted)" '[ "$(sqlite3 "$W3/tamga.db" "select count(*) from steps where time < $t0")" -ge 10 ]'
 t "and its steps are each stored once, 20 per run" '[ "$(sqlite3 "$W3/tamga.db" "select count(*) from steps")" = 80 ]'

@@ -222,6 +222,69 @@ done(run *r)
 	tg_encoder_free(r->e);
 }
 
+/* Attention on its own, in training (dropout 0.1) with padding, in FP32 then in BF16 (q, k and v kept for the
+ * backward pass as BF16 copies, tg_node_save_act): the output and the gradients of q, k and v agree within tol.
+ * shared: self-attention on one tensor (q = k = v), whose three gradients land in one buffer. */
+static void
+attention_check(int64_t T, int64_t H, bool shared, double tol)
+{
+	const int64_t B = 3, Dh = 8, D = H * Dh, N = B * T * D;
+	float *mask = malloc((size_t)(B * T) * sizeof(float)), *out[2], *gr[2][3];
+	int pass, i;
+
+	for (i = 0; i < B * T; i++)
+		mask[i] = i / T == 1 && i % T >= T - 5 ? 0.0f : 1.0f;   /* the second sequence ends in 5 pads */
+	for (pass = 0; pass < 2; pass++) {
+		tg_error err = { 0 };
+		tg_graph *g = tg_graph_new();
+		tg_tensor *in[3], *o, *r;
+		int j;
+		tg_precision_set(pass ? TG_PREC_BF16 : TG_PREC_FP32);
+		tg_graph_set_training(g, true);
+		tg_graph_set_seed(g, 9);
+		for (j = 0; j < 3; j++) {
+			in[j] = tg_tensor_new2(B * T, D, &err);
+			tg_tensor_rand_normal(in[j], 100 + (uint64_t)(shared ? 0 : j), 0.0f, 1.0f);
+			in[j]->requires_grad = true;
+		}
+		o = tg_attention(g, in[0], shared ? in[0] : in[1], shared ? in[0] : in[2], B, (int)H, mask, 0.1f, &err);
+		r = tg_tensor_new2(B * T, D, &err);
+		tg_tensor_rand_normal(r, 7, 0.0f, 1.0f);
+		if (o == NULL || tg_graph_backward_from(g, o, r, &err) != TG_OK) {   /* the loss sum(o * r) */
+			ok(0, "attention (%s) runs: %s", pass ? "bf16" : "fp32", err.msg);
+			return;
+		}
+		out[pass] = malloc((size_t)N * sizeof(float));
+		memcpy(out[pass], o->data, (size_t)N * sizeof(float));
+		for (j = 0; j < 3; j++) {
+			gr[pass][j] = malloc((size_t)N * sizeof(float));
+			memcpy(gr[pass][j], in[shared ? 0 : j]->grad->data, (size_t)N * sizeof(float));
+		}
+		tg_precision_set(TG_PREC_FP32);
+		tg_tensor_release(o);
+		tg_tensor_release(r);
+		for (j = 0; j < 3; j++)
+			tg_tensor_release(in[j]);
+		tg_graph_free(g);
+	}
+	{
+		double eo = tu_rel_err(out[1], out[0], N, 0), eg = 0;
+		for (i = 0; i < 3; i++) {
+			double e = tu_rel_err(gr[1][i], gr[0][i], N, 0);
+			eg = e > eg ? e : eg;
+		}
+		ok(eo <= tol && eg <= tol, "bf16 attention (q, k, v saved in BF16)%s, %lld x %lld, %lld heads, with dropout and padding: output "
+		    "within %.0e of FP32 (%.3g), gradients of q, k, v too (worst %.3g)", shared ? " (q = k = v)" : "",
+		    (long long)B, (long long)T, (long long)H, tol, eo, eg);
+	}
+	free(mask);
+	for (pass = 0; pass < 2; pass++) {
+		free(out[pass]);
+		for (i = 0; i < 3; i++)
+			free(gr[pass][i]);
+	}
+}
+
 int
 main(void)
 {
@@ -357,6 +420,12 @@ main(void)
 		tg_tensor_release(x);
 		tg_graph_free(g);
 	}
+	if (tg_cpu_has_bf16()) {
+		attention_check(24, 4, false, 2e-2);
+		attention_check(24, 4, true, 2e-2);
+		attention_check(256, 8, false, 2e-2);
+	} else
+		skip("this CPU has no AVX512_BF16: attention runs its FP32 path in precision bf16");
 	/* the fallback on a CPU without AVX512_BF16 */
 	setenv("TAMGA_NO_BF16", "1", 1);
 	ok(tg_precision_available(TG_PREC_BF16, note, sizeof note) == TG_PREC_FP32 && strstr(note, "AVX512_BF16"),
