@@ -422,6 +422,7 @@ typedef void (*tg_tui_confirm_fn)(tg_tui *t, int64_t run_id);
 
 struct tg_tui {
 	tg_tui_opts     opts;
+	const tg_tui_pane_type *const *types;   /* the pane table (tui-app.c's), indexed by tg_tui_pane_id */
 	char            workspace[1024];
 	tg_store       *store;
 	bool            store_rw;
@@ -487,6 +488,7 @@ void    tg_tui_render(tg_tui *t);                     /* draw the whole screen i
 void    tg_tui_message(tg_tui *t, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void    tg_tui_error(tg_tui *t, const char *what, const tg_error *e);
 void    tg_tui_set_view(tg_tui *t, tg_tui_view v);
+void    tg_tui_relayout(tg_tui *t);                   /* the slots of the view, and each pane told its rectangle */
 void    tg_tui_focus_pane(tg_tui *t, tg_tui_pane_id p);   /* in the current view, when it is shown */
 tg_tui_pane_id tg_tui_focused(const tg_tui *t);
 int     tg_tui_launch(tg_tui *t);                    /* queue the current configuration (one job per seed) */
