@@ -15,8 +15,8 @@
 
 const tg_pretrain_preset tg_pretrain_presets[] = {
 	{ "micro", 2000, 64, 2, 2, 256, 48, 32, 300, 40000, 2e-3f, "for tests: about a minute" },
-	{ "small", 8000, 256, 4, 4, 1024, 128, 32, 3000, 150000, 1.5e-3f,
-	  "the default, shipped as models/small (its recipe): about 55 minutes on 2 cores" },
+	{ "small", 8000, 256, 4, 4, 1024, 128, 32, 12000, 150000, 1.5e-3f,
+	  "the default, shipped as models/small (its recipe): about 2 hours on 2 idle cores" },
 	{ "base", 32000, 768, 12, 12, 3072, 128, 128, 50000, 1000000, 3e-4f, "for bigger machines (hours)" },
 	{ NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL }
 };
