@@ -14,18 +14,21 @@ local A = core.analysis
 
 local M = {}
 
+-- A tamga.Store, or the folder of one (opened here): the store, or nil, message.
+local function store_of(store)
+  if type(store) == "string" then return core.store.open(store) end
+  return store
+end
+
 -- ttc(store_or_dir [, {task=, method=, source=, layers=, dev=, n_boot=, seed=, chance=}]) -> table | nil, message
 function M.ttc(store, opts)
   util.check(store, "tamga.Store|string", 1, "ttc")
   util.opts(opts, 2, "ttc", { task = "string", method = "string", source = "string", layers = "string",
     dev = "boolean", n_boot = "integer", seed = "integer", chance = "number", src_a = "string", src_b = "string",
     level = "number" }, true)
-  if type(store) == "string" then
-    local s, err = core.store.open(store)
-    if not s then return nil, err end
-    store = s
-  end
-  return A.ttc(store, opts)
+  local s, err = store_of(store)
+  if not s then return nil, err end
+  return A.ttc(s, opts)
 end
 
 -- compare(store_or_dir, a, b [, {task=, source=, dev=, n_boot=, seed=, level=}]) -> table | nil, message
@@ -36,12 +39,9 @@ function M.compare(store, a, b, opts)
   util.check(b, "string", 3, "compare")
   util.opts(opts, 4, "compare", { task = "string", source = "string", dev = "boolean", n_boot = "integer",
     seed = "integer", level = "number" }, true)
-  if type(store) == "string" then
-    local s, err = core.store.open(store)
-    if not s then return nil, err end
-    store = s
-  end
-  return A.compare(store, a, b, opts)
+  local s, err = store_of(store)
+  if not s then return nil, err end
+  return A.compare(s, a, b, opts)
 end
 
 -- ttc_of(a_t, c_t, a_s, c_s) -> (a_t - c_t) / (a_s - c_s), or nil when a_s <= c_s: the engine's one TTC formula

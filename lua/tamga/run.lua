@@ -48,13 +48,18 @@ function Run:store()
   return self._store
 end
 
+-- The run's evaluation rows from its store: which = "selected" | "all"; or nil, message.
+local function evals(run, which)
+  local s, err = run:store()
+  if not s then return nil, err end
+  return s:evals(run.id, which)
+end
+
 -- Selected scores (the checkpoint chosen on the source dev set): list of {lang, split, score, lo, hi, n, source}.
 function Run:scores()
   if self.scores_ and #self.scores_ > 0 then return self.scores_ end
-  local s, err = self:store()
-  if not s then return nil, err end
-  local rows, e2 = s:evals(self.id, "selected")
-  if not rows then return nil, e2 end
+  local rows, err = evals(self, "selected")
+  if not rows then return nil, err end
   local out = {}
   for _, r in ipairs(rows) do
     out[#out + 1] = { lang = r.lang, split = r.split, score = r.score, lo = r.lo, hi = r.hi, n = r.n,
@@ -142,10 +147,8 @@ function Run:curves(split)
   if split ~= nil and split ~= "dev" and split ~= "test" then
     util.argerror(1, "curves", 'split must be "dev" or "test"')
   end
-  local s, err = self:store()
-  if not s then return nil, err end
-  local rows, e2 = s:evals(self.id, "all")
-  if not rows then return nil, e2 end
+  local rows, err = evals(self, "all")
+  if not rows then return nil, err end
   local out = {}
   for _, r in ipairs(rows) do
     local want = split or (r.source and "dev" or "test")

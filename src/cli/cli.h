@@ -126,6 +126,9 @@ int tg_tui_is_option(const char *arg);       /* an option of tamga tui: `tamga -
 
 /* options.c: report a usage error for a command ("tamga bench: unknown option '--x'") and return 2. */
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* options.c: an engine error on stderr, "tamga CMD SUB: message" (SUB may be NULL) and its "hint: ..." line when it
+ * has one; returns 1. */
+int tg_cli_error(const char *cmd, const char *sub, const tg_error *err);
 /* options.c: --help and -h; print the command's usage line, summary and MORE (may be NULL) to stdout, return 0. */
 bool tg_cli_is_help(const char *arg);
 int  tg_cli_help(const char *cmd, const char *more);
@@ -142,7 +145,7 @@ int tg_cli_sub_help(int argc, char **argv, void (*usage)(FILE *));
 /* options.c: Ctrl-C (and SIGTERM) sets the returned flag, which the engine polls as its cancel flag (stop after the current step). */
 volatile int *tg_cli_cancel_on_sigint(void);
 /* options.c: "unknown option '--bach'; did you mean '--batch'?" among the options named in the command's usage line
- * and in extra (more help text, may be NULL); returns 2. tg_cli_known_option: whether opt is one of them. */
+ * and in extra (more help text, may be NULL), or "--batch needs a value" when opt is one of them (the last word of
+ * the line); returns 2. */
 int  tg_cli_unknown_option(const char *cmd, const char *opt, const char *extra);
-bool tg_cli_known_option(const char *cmd, const char *opt, const char *extra);
 #endif

@@ -58,15 +58,6 @@ workspace(const opts *o)
 }
 
 static int
-fail(const char *what, const tg_error *err)
-{
-	fprintf(stderr, "tamga analyze%s%s: %s\n", what ? " " : "", what ? what : "", err->msg);
-	if (err->hint[0])
-		fprintf(stderr, "hint: %s\n", err->hint);
-	return 1;
-}
-
-static int
 split_list(char *s, const char **out, int max)
 {
 	int n = 0;
@@ -110,24 +101,16 @@ cmd_ttc(opts *o)
 {
 	tg_error err = { 0 };
 	tg_store *s = open_store(o, &err);
-	tg_ttc_table *t;
-	FILE *f;
-	int rc;
+	tg_ttc_table *t = NULL;
+	FILE *f = NULL;
+	int rc = TG_ERR;
 
-	if (s == NULL)
-		return fail("ttc", &err);
-	if ((t = tg_ttc_compute(s, &o->t, &err)) == NULL) {
-		tg_store_close(s);
-		return fail("ttc", &err);
-	}
-	if ((f = open_out(o, &err)) == NULL)
-		rc = fail("ttc", &err);
-	else
-		rc = tg_ttc_write(f, (tg_out_format)o->fmt, t, &err) == TG_OK ? 0 : fail("ttc", &err);
+	if (s != NULL && (t = tg_ttc_compute(s, &o->t, &err)) != NULL && (f = open_out(o, &err)) != NULL)
+		rc = tg_ttc_write(f, (tg_out_format)o->fmt, t, &err);
 	close_out(f);
 	tg_ttc_table_free(t);
 	tg_store_close(s);
-	return rc;
+	return rc == TG_OK ? 0 : tg_cli_error("analyze", "ttc", &err);
 }
 
 /* ---- compare ----------------------------------------------------------------------------------------------------- */
@@ -138,16 +121,16 @@ cmd_compare(opts *o)
 	tg_error err = { 0 };
 	tg_compare_opts co;
 	tg_store *s;
-	tg_compare *c;
-	FILE *f;
-	int rc;
+	tg_compare *c = NULL;
+	FILE *f = NULL;
+	int rc = TG_ERR;
 
 	if (o->npos != 2)
 		return tg_cli_usage_error("analyze", "compare needs two selections, A and B (e.g. tamga analyze compare "
 		    "method=lora,layers=0-1 pfeiffer)");
 	memset(&co, 0, sizeof co);
 	if (tg_compare_sel_parse(o->pos[0], &co.a, &err) != TG_OK || tg_compare_sel_parse(o->pos[1], &co.b, &err) != TG_OK) {
-		fail("compare", &err);
+		tg_cli_error("analyze", "compare", &err);
 		return 2;
 	}
 	co.task = o->t.task;
@@ -156,20 +139,13 @@ cmd_compare(opts *o)
 	co.n_boot = o->t.n_boot;
 	co.level = o->t.level;
 	co.seed = o->t.seed;
-	if ((s = open_store(o, &err)) == NULL)
-		return fail("compare", &err);
-	if ((c = tg_compare_compute(s, &co, &err)) == NULL) {
-		tg_store_close(s);
-		return fail("compare", &err);
-	}
-	if ((f = open_out(o, &err)) == NULL)
-		rc = fail("compare", &err);
-	else
-		rc = tg_compare_write(f, (tg_out_format)o->fmt, c, &err) == TG_OK ? 0 : fail("compare", &err);
+	if ((s = open_store(o, &err)) != NULL && (c = tg_compare_compute(s, &co, &err)) != NULL &&
+	    (f = open_out(o, &err)) != NULL)
+		rc = tg_compare_write(f, (tg_out_format)o->fmt, c, &err);
 	close_out(f);
 	tg_compare_free(c);
 	tg_store_close(s);
-	return rc;
+	return rc == TG_OK ? 0 : tg_cli_error("analyze", "compare", &err);
 }
 
 /* ---- features ---------------------------------------------------------------------------------------------------- */
@@ -249,23 +225,18 @@ cmd_features(opts *o)
 	const char *src[64], *tgt[256];
 	char *sl = tg_xstrdup(o->sources ? o->sources : "en,tr"), *tl = tg_xstrdup(o->targets ? o->targets :
 	    default_targets);
-	int ns = split_list(sl, src, 64), nt = split_list(tl, tgt, 256), npf = 0, rc;
+	int ns = split_list(sl, src, 64), nt = split_list(tl, tgt, 256), npf = 0, rc = TG_ERR;
 	tg_pair_features *pf = NULL;
 	tg_error err = { 0 };
-	FILE *f;
+	FILE *f = NULL;
 
-	if (features(o, src, ns, tgt, nt, &pf, &npf, &err) != TG_OK)
-		rc = fail("features", &err);
-	else if ((f = open_out(o, &err)) == NULL)
-		rc = fail("features", &err);
-	else {
-		rc = tg_features_write(f, (tg_out_format)o->fmt, pf, npf, &err) == TG_OK ? 0 : fail("features", &err);
-		close_out(f);
-	}
+	if (features(o, src, ns, tgt, nt, &pf, &npf, &err) == TG_OK && (f = open_out(o, &err)) != NULL)
+		rc = tg_features_write(f, (tg_out_format)o->fmt, pf, npf, &err);
+	close_out(f);
 	free(pf);
 	free(sl);
 	free(tl);
-	return rc;
+	return rc == TG_OK ? 0 : tg_cli_error("analyze", "features", &err);
 }
 
 /* ---- predict ----------------------------------------------------------------------------------------------------- */
@@ -296,7 +267,7 @@ cmd_predict(opts *o)
 	FILE *f;
 
 	if (s == NULL)
-		return fail("predict", &err);
+		return tg_cli_error("analyze", "predict", &err);
 	if ((t = tg_ttc_compute(s, &o->t, &err)) == NULL)
 		goto out;
 	for (i = 0; i < t->n; i++) {
@@ -312,7 +283,7 @@ cmd_predict(opts *o)
 	close_out(f);
 out:
 	if (rc)
-		fail("predict", &err);
+		tg_cli_error("analyze", "predict", &err);
 	tg_ttc_prediction_clear(&p);
 	free(pf);
 	tg_ttc_table_free(t);
@@ -355,10 +326,10 @@ cmd_scaling(opts *o)
 	tg_scale_point *pts = NULL;
 	tg_scale_fit fits[3];
 	int n = 0, nf = 0, form, rc = 1;
-	FILE *f;
+	FILE *f = NULL;
 
 	if (load_points(o, &pts, &n, &err) != TG_OK)
-		return fail("scaling", &err);
+		return tg_cli_error("analyze", "scaling", &err);
 	for (form = TG_SCALE_D; form <= TG_SCALE_DPT; form++) {
 		tg_error e = { 0 };
 
@@ -369,11 +340,11 @@ cmd_scaling(opts *o)
 		else
 			fprintf(stderr, "tamga analyze scaling: %s\n", e.msg);
 	}
-	if (nf > 0 && (f = open_out(o, &err)) != NULL) {
-		rc = tg_scale_write(f, (tg_out_format)o->fmt, fits, nf, &err) == TG_OK ? 0 : fail("scaling", &err);
-		close_out(f);
-	} else if (nf > 0)
-		fail("scaling", &err);
+	if (nf > 0 && (f = open_out(o, &err)) != NULL)
+		rc = tg_scale_write(f, (tg_out_format)o->fmt, fits, nf, &err) == TG_OK ? 0 : 1;
+	close_out(f);
+	if (nf > 0 && rc != 0)
+		tg_cli_error("analyze", "scaling", &err);
 	free(pts);
 	return rc;
 }
@@ -591,7 +562,7 @@ cmd_probe(opts *o)
 	close_out(f);
 out:
 	if (rc)
-		fail("probe", &err);
+		tg_cli_error("analyze", "probe", &err);
 	for (i = 0; i < nres; i++)
 		tg_probe_result_clear(&res[i]);
 	free(res);
@@ -629,6 +600,23 @@ tg_cli_run_filter(const char *cmd, const char *a, const char *v, tg_ttc_opts *t,
 	return 1;
 }
 
+/* Where the value of option a goes when it is taken as given (a folder, a file, a name); NULL for other options. */
+static const char **
+text_option(opts *o, const char *a)
+{
+	const struct { const char *name; const char **dst; } t[] = {
+		{ "--workspace", &o->ws }, { "-w", &o->ws }, { "--data", &o->data }, { "--tokenizer", &o->tok },
+		{ "--model", &o->model }, { "--probe", &o->probe_csv }, { "--csv", &o->csv }, { "--corpus", &o->corpus },
+		{ "--pretrain-langs", &o->pretrain }, { "-o", &o->out }, { "--output", &o->out },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof t / sizeof t[0]; k++)
+		if (strcmp(a, t[k].name) == 0)
+			return t[k].dst;
+	return NULL;
+}
+
 int
 tg_cmd_analyze(int argc, char **argv)
 {
@@ -636,7 +624,7 @@ tg_cmd_analyze(int argc, char **argv)
 	const char *sub;
 	int i, r;
 	int64_t n;
-	const char *items[256];
+	const char *items[256], **dst;
 	char scratch[4096];
 
 	memset(&o, 0, sizeof o);
@@ -663,27 +651,10 @@ tg_cmd_analyze(int argc, char **argv)
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_known_option("analyze", a, usage_text) ? tg_cli_usage_error("analyze", "%s needs a value",
-			    a) : tg_cli_unknown_option("analyze", a, usage_text);
+			return tg_cli_unknown_option("analyze", a, usage_text);
 		i++;
-		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0)
-			o.ws = v;
-		else if (strcmp(a, "--data") == 0)
-			o.data = v;
-		else if (strcmp(a, "--tokenizer") == 0)
-			o.tok = v;
-		else if (strcmp(a, "--model") == 0)
-			o.model = v;
-		else if (strcmp(a, "--probe") == 0)
-			o.probe_csv = v;
-		else if (strcmp(a, "--csv") == 0)
-			o.csv = v;
-		else if (strcmp(a, "--corpus") == 0)
-			o.corpus = v;
-		else if (strcmp(a, "--pretrain-langs") == 0)
-			o.pretrain = v;
-		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
-			o.out = v;
+		if ((dst = text_option(&o, a)) != NULL)
+			*dst = v;
 		else if (strcmp(a, "--sources") == 0 || strcmp(a, "--targets") == 0 || strcmp(a, "--langs") == 0) {
 			snprintf(scratch, sizeof scratch, "%s", v);        /* checked here, split where used */
 			if (tg_cli_list("analyze", a, scratch, items, 256) < 0)

@@ -485,8 +485,6 @@ tg_cmd_bench(int argc, char **argv)
 		else if (strcmp(argv[i], "--heads") == 0) dst = &heads;
 		else if (strcmp(argv[i], "--layers") == 0) dst = &layers;
 		else if (strcmp(argv[i], "--vocab") == 0) { dst = &vocab; lo = 4; hi = 1 << 24; }
-		else if (i + 1 >= argc && tg_cli_known_option("bench", argv[i], NULL))
-			return tg_cli_usage_error("bench", "%s needs a value", argv[i]);
 		else
 			return tg_cli_unknown_option("bench", argv[i], NULL);
 		if (i + 1 >= argc)

@@ -28,8 +28,7 @@ tg_cmd_demo(int argc, char **argv)
 		if (strcmp(a, "--headless") == 0) { headless = true; continue; }
 		if (strcmp(a, "--quiet") == 0) { o.progress = false; continue; }
 		if (v == NULL)
-			return tg_cli_known_option("demo", a, "--seed --lr --evals --script --precision") ? tg_cli_usage_error("demo", "%s needs a value", a) :
-			    tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --precision --quiet");
+			return tg_cli_unknown_option("demo", a, "--seed --lr --evals --script --precision --quiet");
 		i++;
 		if (strcmp(a, "--preset") == 0 || strcmp(a, "--model") == 0) o.preset = v;
 		else if (strcmp(a, "--data") == 0) o.data_root = v;
@@ -39,14 +38,10 @@ tg_cmd_demo(int argc, char **argv)
 			if ((k = tg_cli_list("demo", a, tb, o.sources, 2)) < 0)
 				return 2;
 			o.n_sources = k;
-		} else if (strcmp(a, "--max-train") == 0) {
-			if (tg_cli_int("demo", a, v, 1, 1000000000000LL, &n))
+		} else if (strcmp(a, "--max-train") == 0 || strcmp(a, "--max-eval") == 0) {
+			if (tg_cli_int("demo", a, v, 1, 1000000000000LL, strcmp(a, "--max-train") == 0 ? &o.max_train :
+			    &o.max_eval))
 				return 2;
-			o.max_train = n;
-		} else if (strcmp(a, "--max-eval") == 0) {
-			if (tg_cli_int("demo", a, v, 1, 1000000000000LL, &n))
-				return 2;
-			o.max_eval = n;
 		} else if (strcmp(a, "--epochs") == 0) {
 			if (tg_cli_int("demo", a, v, 1, 1000000, &n))
 				return 2;
@@ -76,12 +71,8 @@ tg_cmd_demo(int argc, char **argv)
 	(void)headless;
 	o.cancel = tg_cli_cancel_on_sigint();
 	tg_cli_progress.steps = o.progress;
-	if (tg_demo_run(&o, &r, &err) != TG_OK) {
-		fprintf(stderr, "tamga demo: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-		return 1;
-	}
+	if (tg_demo_run(&o, &r, &err) != TG_OK)
+		return tg_cli_error("demo", NULL, &err);
 	tg_demo_print(stdout, &r, json);
 	if (!json)
 		printf("runs stored in %s: 'tamga report -w %s' prints them again; 'tamga' opens the workbench\n",

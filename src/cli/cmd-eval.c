@@ -87,9 +87,7 @@ eval_main(const char *cmd, int argc, char **argv, bool predict)
 		if (!quiet || !r.log.is_warning[i])
 			fprintf(stderr, "%s\n", r.log.msg[i]);
 	if (rc != TG_OK) {
-		fprintf(stderr, "tamga %s: %s\n", cmd, err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
+		tg_cli_error(cmd, NULL, &err);
 		tg_eval_result_clear(&r);
 		return 1;
 	}

@@ -240,10 +240,7 @@ tg_cmd_info(int argc, char **argv)
 	if (tg_encoder_config_load(&cfg, path, &err) != TG_OK) {
 		if (json)
 			print_json_error(dir, err.msg);
-		fprintf(stderr, "tamga info: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-		return 1;
+		return tg_cli_error("info", NULL, &err);
 	}
 	count_weights(dir, &cfg, &c, &err);
 	/* what makes the folder unusable: weights missing or unreadable, weights that disagree with config.json, a
@@ -442,8 +439,6 @@ tg_cmd_info(int argc, char **argv)
 	return report_problem(problem, problem_hint, tok);
 spec_error:
 	tg_tokenizer_free(tok);
-	fprintf(stderr, "tamga info: %s\n", err.msg);
-	if (err.hint[0])
-		fprintf(stderr, "hint: %s\n", err.hint);
+	tg_cli_error("info", NULL, &err);
 	return 2;
 }

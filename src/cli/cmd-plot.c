@@ -28,15 +28,6 @@ usage(FILE *fp)
 }
 
 static int
-fail(const char *what, const tg_error *err)
-{
-	fprintf(stderr, "tamga plot %s: %s\n", what, err->msg);
-	if (err->hint[0])
-		fprintf(stderr, "hint: %s\n", err->hint);
-	return 1;
-}
-
-static int
 save(tg_plot *p, const char *path, int w, int h, const char *what)
 {
 	tg_error err = { 0 };
@@ -45,7 +36,7 @@ save(tg_plot *p, const char *path, int w, int h, const char *what)
 	if (p == NULL)
 		return 1;
 	if (tg_plot_save(p, path, w, h, &err) != TG_OK)
-		rc = fail(what, &err);
+		rc = tg_cli_error("plot", what, &err);
 	else
 		printf("%s\n", path);
 	tg_plot_free(p);
@@ -85,8 +76,7 @@ tg_cmd_plot(int argc, char **argv)
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_known_option("plot", a, usage_text) ? tg_cli_usage_error("plot", "%s needs a value", a) :
-			    tg_cli_unknown_option("plot", a, usage_text);
+			return tg_cli_unknown_option("plot", a, usage_text);
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0)
 			ws = v;
@@ -119,7 +109,7 @@ tg_cmd_plot(int argc, char **argv)
 	if (out == NULL)
 		return tg_cli_usage_error("plot", "give the output file with -o FILE.png|.svg|.pdf");
 	if (tg_plot_format_of(out, &err) < 0)
-		return fail(sub, &err);
+		return tg_cli_error("plot", sub, &err);
 	if (w <= 0)
 		w = strstr(out, ".png") || strstr(out, ".PNG") ? 1200 : 640;
 	h_default = h <= 0;
@@ -135,11 +125,11 @@ tg_cmd_plot(int argc, char **argv)
 		if (nruns == 0)
 			return tg_cli_usage_error("plot", "curves needs run ids (tamga runs lists them)");
 		if ((s = tg_store_open(ws, TG_STORE_READONLY, &err)) == NULL)
-			return fail(sub, &err);
+			return tg_cli_error("plot", sub, &err);
 		rc = save(tg_analysis_plot_curves(s, runs, nruns, dev_set && !to.dev ? TG_SPLIT_TEST : TG_SPLIT_DEV, metric,
 		    &err), out, w, h, sub);
 		if (err.code)
-			rc = fail(sub, &err);
+			rc = tg_cli_error("plot", sub, &err);
 	} else if (strcmp(sub, "ttc") == 0) {
 		tg_ttc_table *t;
 		tg_matrix **m;
@@ -149,14 +139,14 @@ tg_cmd_plot(int argc, char **argv)
 		if (strcmp(by, "source") != 0 && strcmp(by, "method") != 0)
 			return tg_cli_usage_error("plot", "--by is source or method");
 		if ((s = tg_store_open(ws, TG_STORE_READONLY, &err)) == NULL)
-			return fail(sub, &err);
+			return tg_cli_error("plot", sub, &err);
 		if ((t = tg_ttc_compute(s, &to, &err)) == NULL) {
-			rc = fail(sub, &err);
+			rc = tg_cli_error("plot", sub, &err);
 		} else {
 			tg_ttc_matrices(t, strcmp(by, "method") == 0 ? TG_TTC_BY_METHOD : TG_TTC_BY_SOURCE, &m, &n);
 			if (n == 0) {
 				tg_error_set(&err, TG_E_ARG, "no runs with source and target scores in %s", ws);
-				rc = fail(sub, &err);
+				rc = tg_cli_error("plot", sub, &err);
 			} else {
 				tg_matrix *one = tg_ttc_matrix_join(m, n);
 				tg_plot *pl = tg_analysis_plot_matrix(one, NAN);
@@ -179,7 +169,7 @@ tg_cmd_plot(int argc, char **argv)
 					    fclose(cf) != 0) {
 						if (!err.code)
 							tg_error_set(&err, TG_E_IO, "%s: cannot write", csv_out);
-						rc = fail(sub, &err);
+						rc = tg_cli_error("plot", sub, &err);
 					}
 				}
 				tg_matrix_free(one);
@@ -194,10 +184,10 @@ tg_cmd_plot(int argc, char **argv)
 		if (csv == NULL)
 			return tg_cli_usage_error("plot", "probe needs --csv FILE (from tamga analyze probe --format csv)");
 		if (tg_probe_read_csv(csv, &r, &n, &err) != TG_OK)
-			return fail(sub, &err);
+			return tg_cli_error("plot", sub, &err);
 		rc = save(tg_analysis_plot_probe(r, n, what, &err), out, w, h, sub);
 		if (err.code)
-			rc = fail(sub, &err);
+			rc = tg_cli_error("plot", sub, &err);
 		for (i = 0; i < n; i++)
 			tg_probe_result_clear(&r[i]);
 		free(r);
@@ -208,7 +198,7 @@ tg_cmd_plot(int argc, char **argv)
 
 		if (csv != NULL) {
 			if (tg_scale_points_read_csv(csv, &pts, &n, &err) != TG_OK)
-				return fail(sub, &err);
+				return tg_cli_error("plot", sub, &err);
 		} else {
 			tg_ttc_table *t;
 
@@ -234,9 +224,9 @@ tg_cmd_plot(int argc, char **argv)
 	}
 done:
 	if (rc && err.code && s == NULL)
-		fail(sub, &err);
+		tg_cli_error("plot", sub, &err);
 	else if (rc && err.code && strcmp(sub, "scaling") == 0)
-		fail(sub, &err);
+		tg_cli_error("plot", sub, &err);
 	tg_store_close(s);
 	return rc;
 }

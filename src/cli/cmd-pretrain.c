@@ -36,8 +36,7 @@ tg_cmd_pretrain(int argc, char **argv)
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_known_option("pretrain", a, "--temperature --recipe --checkpoint-every") ? tg_cli_usage_error("pretrain",
-			    "%s needs a value", a) : tg_cli_unknown_option("pretrain", a, "--temperature --recipe --checkpoint-every --quiet");
+			return tg_cli_unknown_option("pretrain", a, "--temperature --recipe --checkpoint-every --quiet");
 		if (strcmp(a, "--preset") == 0)
 			o.preset = v;
 		else if (strcmp(a, "--data") == 0)
@@ -48,14 +47,10 @@ tg_cmd_pretrain(int argc, char **argv)
 			if (tg_cli_int("pretrain", a, v, 0, INT64_MAX, &n))
 				return 2;
 			o.seed = (uint64_t)n;
-		} else if (strcmp(a, "--steps") == 0) {
-			if (tg_cli_int("pretrain", a, v, 1, 1000000000000LL, &n))
+		} else if (strcmp(a, "--steps") == 0 || strcmp(a, "--checkpoint-every") == 0) {
+			if (tg_cli_int("pretrain", a, v, 1, 1000000000000LL, strcmp(a, "--steps") == 0 ? &o.steps :
+			    &o.checkpoint_every))
 				return 2;
-			o.steps = n;
-		} else if (strcmp(a, "--checkpoint-every") == 0) {
-			if (tg_cli_int("pretrain", a, v, 1, 1000000000000LL, &n))
-				return 2;
-			o.checkpoint_every = n;
 		} else if (strcmp(a, "--recipe") == 0) {
 			if (tg_pretrain_recipe_parse(&o.recipe, v, &err) != TG_OK) {
 				tg_cli_usage_error("pretrain", "%s", err.msg);
@@ -98,12 +93,8 @@ tg_cmd_pretrain(int argc, char **argv)
 	if (note[0] != '\0')
 		fprintf(stderr, "tamga pretrain: %s\n", note);
 	tg_precision_set(prec);
-	if (tg_pretrain(&o, &err) != TG_OK) {
-		fprintf(stderr, "tamga pretrain: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-		return 1;
-	}
+	if (tg_pretrain(&o, &err) != TG_OK)
+		return tg_cli_error("pretrain", NULL, &err);
 	printf("%s\n", o.out_dir);
 	return 0;
 }

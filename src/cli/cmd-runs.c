@@ -16,12 +16,35 @@ open_ws(const char *cmd, const char *ws)
 	tg_cli_gather(ws ? ws : tg_workspace_default(), false, NULL);   /* a sweep's run shards first */
 	s = tg_store_open(ws ? ws : tg_workspace_default(), TG_STORE_READONLY, &err);
 
-	if (s == NULL) {
-		fprintf(stderr, "tamga %s: %s\n", cmd, err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-	}
+	if (s == NULL)
+		tg_cli_error(cmd, NULL, &err);
 	return s;
+}
+
+/* The arguments of tamga show (max 1) and tamga rm: [-w DIR] RUN...; the ids into ids[*n]. -1 when they parsed,
+ * else the exit status (help printed, or a usage error). */
+static int
+run_args(const char *cmd, int argc, char **argv, const char **ws, int64_t *ids, int max, int *n)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (tg_cli_is_help(argv[i]))
+			return tg_cli_help(cmd, NULL);
+		if ((strcmp(argv[i], "--workspace") == 0 || strcmp(argv[i], "-w") == 0) && i + 1 < argc)
+			*ws = argv[++i];
+		else if (argv[i][0] == '-')
+			return tg_cli_unknown_option(cmd, argv[i], NULL);
+		else if (*n == max && max == 1)
+			return tg_cli_usage_error(cmd, "unexpected argument '%s' (one run at a time)", argv[i]);
+		else if (*n == max)
+			return tg_cli_usage_error(cmd, "at most %d runs at a time", max);
+		else if (tg_cli_int(cmd, "run id", argv[i], 1, 1000000000000000LL, &ids[*n]))
+			return 2;
+		else
+			++*n;
+	}
+	return -1;
 }
 
 int
@@ -40,8 +63,7 @@ tg_cmd_runs(int argc, char **argv)
 		if (tg_cli_is_help(a)) return tg_cli_help("runs", "more options: --source LANG, --name TEXT\n");
 		if (strcmp(a, "--json") == 0) { json = 1; continue; }
 		if (v == NULL)
-			return tg_cli_known_option("runs", a, "--source --name") ? tg_cli_usage_error("runs", "%s needs a value",
-			    a) : tg_cli_unknown_option("runs", a, "--source --name");
+			return tg_cli_unknown_option("runs", a, "--source --name");
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) ws = v;
 		else if (strcmp(a, "--task") == 0) f.task = v;
@@ -109,21 +131,9 @@ tg_cmd_show(int argc, char **argv)
 	int64_t id = 0;
 	int n = 0, i;
 
-	for (i = 1; i < argc; i++) {
-		if (tg_cli_is_help(argv[i]))
-			return tg_cli_help("show", NULL);
-		if ((strcmp(argv[i], "--workspace") == 0 || strcmp(argv[i], "-w") == 0) && i + 1 < argc)
-			ws = argv[++i];
-		else if (argv[i][0] != '-' && id == 0) {
-			if (tg_cli_int("show", "run id", argv[i], 1, 1000000000000000LL, &id))
-				return 2;
-		} else if (argv[i][0] == '-')
-			return tg_cli_known_option("show", argv[i], NULL) ? tg_cli_usage_error("show", "%s needs a value",
-			    argv[i]) : tg_cli_unknown_option("show", argv[i], NULL);
-		else
-			return tg_cli_usage_error("show", "unexpected argument '%s' (one run at a time)", argv[i]);
-	}
-	if (id == 0)
+	if ((i = run_args("show", argc, argv, &ws, &id, 1, &n)) >= 0)
+		return i;
+	if (n == 0)
 		return tg_cli_usage_error("show", "which run? (tamga show RUN; 'tamga runs' lists them)");
 	if ((s = open_ws("show", ws)) == NULL)
 		return 1;
@@ -191,8 +201,7 @@ tg_cmd_report(int argc, char **argv)
 		}
 		if (v == NULL) {
 			free(ids);
-			return tg_cli_known_option("report", a, "--source") ? tg_cli_usage_error("report", "%s needs a value",
-			    a) : tg_cli_unknown_option("report", a, "--source");
+			return tg_cli_unknown_option("report", a, "--source");
 		}
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0) ws = v;
@@ -234,9 +243,7 @@ tg_cmd_report(int argc, char **argv)
 	}
 	rep = tg_report_build(s, ids, nid, &ro, &err);
 	if (rep == NULL || tg_report_write(stdout, (tg_report_format)ff, rep, &err) != TG_OK) {
-		fprintf(stderr, "tamga report: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
+		tg_cli_error("report", NULL, &err);
 		tg_report_free(rep);
 		tg_run_list_free(runs, n);
 		tg_store_close(s);
@@ -260,37 +267,17 @@ tg_cmd_rm(int argc, char **argv)
 	int64_t ids[256];
 	int n = 0, i, rc = 0;
 
-	for (i = 1; i < argc; i++) {
-		if (tg_cli_is_help(argv[i]))
-			return tg_cli_help("rm", NULL);
-		if ((strcmp(argv[i], "--workspace") == 0 || strcmp(argv[i], "-w") == 0) && i + 1 < argc)
-			ws = argv[++i];
-		else if (argv[i][0] != '-') {
-			if (n == 256)
-				return tg_cli_usage_error("rm", "at most 256 runs at a time");
-			if (tg_cli_int("rm", "run id", argv[i], 1, 1000000000000000LL, &ids[n]))
-				return 2;
-			n++;
-		} else
-			return tg_cli_known_option("rm", argv[i], NULL) ? tg_cli_usage_error("rm", "%s needs a value",
-			    argv[i]) : tg_cli_unknown_option("rm", argv[i], NULL);
-	}
+	if ((i = run_args("rm", argc, argv, &ws, ids, 256, &n)) >= 0)
+		return i;
 	if (n == 0)
 		return tg_cli_usage_error("rm", "which runs? (tamga rm RUN [RUN...]; 'tamga runs' lists them)");
-	if ((s = tg_store_open(ws ? ws : tg_workspace_default(), 0, &err)) == NULL) {
-		fprintf(stderr, "tamga rm: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-		return 1;
-	}
+	if ((s = tg_store_open(ws ? ws : tg_workspace_default(), 0, &err)) == NULL)
+		return tg_cli_error("rm", NULL, &err);
 	for (i = 0; i < n; i++) {
 		memset(&err, 0, sizeof err);
-		if (tg_run_remove(s, ids[i], &err) != TG_OK) {
-			fprintf(stderr, "tamga rm: %s\n", err.msg);
-			if (err.hint[0])
-				fprintf(stderr, "hint: %s\n", err.hint);
-			rc = 1;
-		} else
+		if (tg_run_remove(s, ids[i], &err) != TG_OK)
+			rc = tg_cli_error("rm", NULL, &err);
+		else
 			printf("removed run %lld\n", (long long)ids[i]);
 	}
 	tg_store_close(s);

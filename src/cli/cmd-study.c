@@ -49,15 +49,6 @@ layers_of(const char *model, void *ud, tg_error *err)
 	return (int)cfg.num_layers;
 }
 
-static int
-fail(const char *sub, const tg_error *err)
-{
-	fprintf(stderr, "tamga study %s: %s\n", sub, err->msg);
-	if (err->hint[0])
-		fprintf(stderr, "hint: %s\n", err->hint);
-	return 1;
-}
-
 static void
 study_dir(const sopts *o, const tg_study *st, char *buf, size_t n)
 {
@@ -120,7 +111,7 @@ study_run(const sopts *o, tg_study *st)
 	if (!o->dry && tg_mkdirs(dir, 0777) != 0) {
 		tg_error_set(&err, TG_E_IO, "%s: cannot create the folder: %s", dir, strerror(errno));
 		free(mib);
-		return fail("run", &err);
+		return tg_cli_error("study", "run", &err);
 	}
 	peak_read(dir, st, mib);
 	for (t = 0, i = 0; t < st->ntasks; t++) {
@@ -281,11 +272,11 @@ study_report(const sopts *o, tg_study *st)
 	if (tg_mkdirs(dir, 0777) != 0) {
 		tg_error_set(&err, TG_E_IO, "%s: cannot create the folder: %s", dir, strerror(errno));
 		free(mib);
-		return fail("report", &err);
+		return tg_cli_error("study", "report", &err);
 	}
 	if ((s = tg_store_open(o->ws, TG_STORE_READONLY, &err)) == NULL) {
 		free(mib);
-		return fail("report", &err);
+		return tg_cli_error("study", "report", &err);
 	}
 	{
 		char sd[4200];
@@ -334,7 +325,7 @@ study_report(const sopts *o, tg_study *st)
 	rmdir(tmpl);
 out:
 	if (rc)
-		fail("report", &err);
+		tg_cli_error("study", "report", &err);
 	free(text);
 	free(mib);
 	tg_store_close(s);
@@ -369,8 +360,7 @@ tg_cmd_study(int argc, char **argv)
 			continue;
 		}
 		if (v == NULL)
-			return tg_cli_known_option("study", a, more) ? tg_cli_usage_error("study", "%s needs a value", a) :
-			    tg_cli_unknown_option("study", a, more);
+			return tg_cli_unknown_option("study", a, more);
 		i++;
 		if (strcmp(a, "--workspace") == 0 || strcmp(a, "-w") == 0)
 			o.ws = v;
@@ -396,7 +386,7 @@ tg_cmd_study(int argc, char **argv)
 		o.ws = tg_workspace_default();
 	build = strcmp(o.sub, "run") == 0 && !o.dry;
 	if ((st = tg_lua_study_load(o.protocol, layers_of, &build, &err)) == NULL)
-		return fail(o.sub, &err);
+		return tg_cli_error("study", o.sub, &err);
 	rc = strcmp(o.sub, "run") == 0 ? study_run(&o, st) : study_report(&o, st);
 	tg_study_free(st);
 	return rc;

@@ -344,8 +344,7 @@ tg_cmd_gather(int argc, char **argv)
 		else if (strcmp(argv[i], "--quiet") == 0)
 			quiet = 1;
 		else
-			return tg_cli_known_option("gather", argv[i], NULL) ? tg_cli_usage_error("gather", "%s needs a value",
-			    argv[i]) : tg_cli_unknown_option("gather", argv[i], NULL);
+			return tg_cli_unknown_option("gather", argv[i], NULL);
 	}
 	if (ws == NULL)
 		ws = tg_workspace_default();

@@ -83,10 +83,7 @@ tg_cmd_tokstats(int argc, char **argv)
 			fmt = TG_OUT_CSV;
 		else if (strcmp(a, "-o") == 0 && v)
 			out_path = v, i++;
-		else if (v == NULL && tg_cli_known_option("tokstats", a, usage_text)) {
-			tg_cli_usage_error("tokstats", "%s needs a value", a);
-			goto usage_fail;
-		} else {
+		else {
 			tg_cli_unknown_option("tokstats", a, usage_text);
 			goto usage_fail;
 		}
@@ -121,11 +118,8 @@ tg_cmd_tokstats(int argc, char **argv)
 		goto fail;
 	rc = 0;
 fail:
-	if (rc) {
-		fprintf(stderr, "tamga tokstats: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-	}
+	if (rc)
+		tg_cli_error("tokstats", NULL, &err);
 	if (f != stdout && f != NULL)
 		fclose(f);
 	tg_tokstats_report_free(rep);

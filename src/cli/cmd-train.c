@@ -39,7 +39,7 @@ parse(int argc, char **argv, tg_experiment *x, bool *json, bool *quiet)
 		if ((r = tg_option_argv(x, argc, argv, &i, &err)) == 1)
 			continue;
 		if (r != 0 && err.hint[0] != '\0') {     /* the option's own fix (a PEFT spec's keys) */
-			fprintf(stderr, "tamga train: %s\nhint: %s\n", err.msg, err.hint);
+			tg_cli_error("train", NULL, &err);
 			return 2;
 		}
 		if (r != 0)
@@ -190,9 +190,9 @@ tg_cmd_train(int argc, char **argv)
 	}
 	if (rc != TG_OK) {
 		const char *wsn = x.workspace ? x.workspace : tg_workspace_default();
-		fprintf(stderr, "tamga train: %s\n", err.msg[0] ? err.msg : "failed (no reason given)");
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
+		if (!err.msg[0])
+			snprintf(err.msg, sizeof err.msg, "failed (no reason given)");
+		tg_cli_error("train", NULL, &err);
 		if (id > 0 && x.held && x.marked_failed)
 			fprintf(stderr, "run %lld is marked failed in %s\n", (long long)id, wsn);
 		else if (id > 0 && x.held)

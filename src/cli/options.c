@@ -25,6 +25,15 @@ tg_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return 2;
 }
 
+int
+tg_cli_error(const char *cmd, const char *sub, const tg_error *err)
+{
+	fprintf(stderr, "tamga %s%s%s: %s\n", cmd, sub ? " " : "", sub ? sub : "", err->msg);
+	if (err->hint[0])
+		fprintf(stderr, "hint: %s\n", err->hint);
+	return 1;
+}
+
 bool
 tg_cli_is_help(const char *arg)
 {
@@ -112,19 +121,6 @@ named_options(const char *cmd, const char *extra, char words[][32], const char *
 			p += k ? k : 1;
 		}
 	return n;
-}
-
-bool
-tg_cli_known_option(const char *cmd, const char *opt, const char *extra)
-{
-	char words[160][32];
-	const char *cand[160];
-	int n = named_options(cmd, extra, words, cand, 160), i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(cand[i], opt) == 0)
-			return true;
-	return false;
 }
 
 int

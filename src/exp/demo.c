@@ -293,23 +293,12 @@ tg_demo_print(FILE *f, const tg_demo_result *r, bool json)
 			const tg_train_result *t = &r->res[k];
 			const tg_score *s = j < t->n_scores ? &t->scores[j] : NULL;
 			char cell[64], ttc[16], gain[16];
-			double v = tg_result_ttc(t, j), g;
 			if (s == NULL) {
 				fprintf(f, " | %-38s", "-");
 				continue;
 			}
-			g = s->score - s->chance;
 			snprintf(cell, sizeof cell, "%.3f [%.3f, %.3f]", s->score, s->ci.lo, s->ci.hi);
-			if (isnan(g))
-				snprintf(gain, sizeof gain, "-");
-			else
-				snprintf(gain, sizeof gain, "%+.3f%s", g, g <= 0 ? "*" : "");
-			if (j < t->n_source)
-				snprintf(ttc, sizeof ttc, "src");
-			else if (isnan(v))
-				snprintf(ttc, sizeof ttc, "undef");
-			else
-				snprintf(ttc, sizeof ttc, "%.2f", v);
+			tg_result_cells(t, j, true, gain, ttc);
 			fprintf(f, " | %-22s %7s %7s", cell, gain, ttc);
 		}
 		fprintf(f, "\n");

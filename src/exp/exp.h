@@ -50,10 +50,16 @@ void tg_experiment_init(tg_experiment *x);
  * holds fails (TG_E_STATE), and a lost lease cancels the training. The run ends DONE or CANCELLED only when every
  * result (adapter, head, artifact rows) was written. */
 int  tg_experiment_run(tg_experiment *x, int64_t *run_id, tg_train_result *res, tg_error *err);
+/* A task head's weights as dir/head.safetensors (format "tamga-head"): what a run saves with its adapter and
+ * tg_eval_run reads back. */
+int  tg_head_save(const tg_head *h, const char *dir, tg_error *err);
 /* The default workspace: $TAMGA_WORKSPACE, else ./tamga-workspace. */
 const char *tg_workspace_default(void);
 /* Print the per-language table of a result: score [CI] and TTC against the source. */
 void tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res);
+/* The "A - c" and TTC cells of score i as the tables print them: "+0.123", "-0.010*" (at or below chance), "-" (no
+ * chance level); "0.512" (narrow: "0.51"), "source" ("src"), "undefined" ("undef"). */
+void tg_result_cells(const tg_train_result *res, int i, bool narrow, char gain[16], char ttc[16]);
 
 /* ---- gather.c -------------------------------------------------------------------------------------------------
  * Run shards. A sweep worker on a cluster node never writes the workspace's tamga.db (SQLite's WAL needs every

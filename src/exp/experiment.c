@@ -23,6 +23,23 @@ tg_workspace_default(void)
 }
 
 void
+tg_result_cells(const tg_train_result *res, int i, bool narrow, char gain[16], char ttc[16])
+{
+	double v = tg_result_ttc(res, i), g = res->scores[i].score - res->scores[i].chance;
+
+	if (isnan(g))
+		snprintf(gain, 16, "-");
+	else
+		snprintf(gain, 16, "%+.3f%s", g, g <= 0 ? "*" : "");
+	if (i < res->n_source)
+		snprintf(ttc, 16, narrow ? "src" : "source");
+	else if (isnan(v))
+		snprintf(ttc, 16, narrow ? "undef" : "undefined");
+	else
+		snprintf(ttc, 16, narrow ? "%.2f" : "%.3f", v);
+}
+
+void
 tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 {
 	const tg_score *src;
@@ -36,18 +53,8 @@ tg_result_print(FILE *f, const tg_task *t, const tg_train_result *res)
 	for (i = 0; i < res->n_scores; i++) {
 		const tg_score *s = &res->scores[i];
 		char ci[40], ttc[16], gain[16], ch[16];
-		double v = tg_result_ttc(res, i), g = s->score - s->chance;
 		snprintf(ci, sizeof ci, "[%.3f, %.3f]", s->ci.lo, s->ci.hi);
-		if (i < res->n_source)
-			snprintf(ttc, sizeof ttc, "source");
-		else if (isnan(v))
-			snprintf(ttc, sizeof ttc, "undefined");
-		else
-			snprintf(ttc, sizeof ttc, "%.3f", v);
-		if (isnan(g))
-			snprintf(gain, sizeof gain, "-");
-		else
-			snprintf(gain, sizeof gain, "%+.3f%s", g, g <= 0 ? "*" : "");
+		tg_result_cells(res, i, false, gain, ttc);
 		if (isnan(s->chance))
 			snprintf(ch, sizeof ch, "-");
 		else
@@ -274,22 +281,13 @@ beat_stop(beat *b)
 	b->started = false;
 }
 
-/* The trained module and head, at the best checkpoint, into dir; recorded as the run's adapter artifact. */
-static int
-save_adapter(tg_store *st, int64_t id, const char *dir, const char *model_dir, const tg_task *t, const tg_peft *peft,
-             const tg_head *h, tg_error *err)
+int
+tg_head_save(const tg_head *h, const char *dir, tg_error *err)
 {
-	tg_st_writer *w;
+	tg_st_writer *w = tg_st_writer_new();
 	char hp[4400];
 	int i, rc;
 
-	if (tg_mkdirs(dir, 0777) != 0) {
-		tg_error_set(err, TG_E_IO, "save adapter: cannot create the folder %s: %s", dir, strerror(errno));
-		return tg_error_hint(err, "give --save-adapter a folder you may write (it is created when missing)");
-	}
-	if (tg_peft_save(peft, dir, model_dir, t->name, err) != TG_OK)
-		return TG_ERR;
-	w = tg_st_writer_new();
 	for (i = 0; i < h->params->n; i++)
 		tg_st_writer_add(w, h->params->names[i], h->params->views[i]->ndim, h->params->views[i]->shape,
 		    h->params->views[i]->data);
@@ -297,7 +295,19 @@ save_adapter(tg_store *st, int64_t id, const char *dir, const char *model_dir, c
 	snprintf(hp, sizeof hp, "%s/head.safetensors", dir);
 	rc = tg_st_writer_write(w, hp, err);
 	tg_st_writer_free(w);
-	if (rc != TG_OK)
+	return rc;
+}
+
+/* The trained module and head, at the best checkpoint, into dir; recorded as the run's adapter artifact. */
+static int
+save_adapter(tg_store *st, int64_t id, const char *dir, const char *model_dir, const tg_task *t, const tg_peft *peft,
+             const tg_head *h, tg_error *err)
+{
+	if (tg_mkdirs(dir, 0777) != 0) {
+		tg_error_set(err, TG_E_IO, "save adapter: cannot create the folder %s: %s", dir, strerror(errno));
+		return tg_error_hint(err, "give --save-adapter a folder you may write (it is created when missing)");
+	}
+	if (tg_peft_save(peft, dir, model_dir, t->name, err) != TG_OK || tg_head_save(h, dir, err) != TG_OK)
 		return TG_ERR;
 	return tg_store_artifact_add(st, id, "adapter", dir, err);
 }

@@ -44,7 +44,7 @@ l_ttc(lua_State *L)
 	tg_ttc_opts o;
 	tg_ttc_table *t;
 	tg_error err = { 0 };
-	int i, k;
+	int i;
 
 	tg_lua_checkopts(L, 2, 2, opts);
 	memset(&o, 0, sizeof o);
@@ -92,11 +92,7 @@ l_ttc(lua_State *L)
 		tg_lua_setnum(L, "chance_source", c->chance_s);
 		tg_lua_setnum(L, "chance_target", c->chance_t);
 		tg_lua_setnum(L, "above_chance", c->mean_a_t - c->chance_t);
-		lua_createtable(L, c->n_seeds, 0);
-		for (k = 0; k < c->n_seeds; k++) {
-			lua_pushinteger(L, c->run_ids[k]);
-			lua_rawseti(L, -2, k + 1);
-		}
+		tg_lua_pushints(L, c->run_ids, c->n_seeds);
 		lua_setfield(L, -2, "runs");
 		lua_rawseti(L, -2, i + 1);
 	}
@@ -139,7 +135,7 @@ l_compare(lua_State *L)
 	tg_compare_opts o;
 	tg_compare *c;
 	tg_error err = { 0 };
-	int i, k;
+	int i;
 
 	tg_lua_checkopts(L, 4, 4, opts);
 	memset(&o, 0, sizeof o);
@@ -187,11 +183,7 @@ l_compare(lua_State *L)
 		tg_lua_setnum(L, "dttc", x->dttc);
 		tg_lua_setnum(L, "dttc_lo", x->ci_dttc.lo);
 		tg_lua_setnum(L, "dttc_hi", x->ci_dttc.hi);
-		lua_createtable(L, x->n_seeds, 0);
-		for (k = 0; k < x->n_seeds; k++) {
-			lua_pushinteger(L, x->seed[k]);
-			lua_rawseti(L, -2, k + 1);
-		}
+		tg_lua_pushints(L, x->seed, x->n_seeds);
 		lua_setfield(L, -2, "seeds");
 		lua_rawseti(L, -2, i + 1);
 	}
@@ -409,8 +401,7 @@ l_scaling(lua_State *L)
 	tg_lua_setnum(L, "bic", fit.bic);
 	tg_lua_setnum(L, "heldout_rmse", fit.heldout_rmse);
 	tg_lua_setnum(L, "heldout_D", fit.heldout_D);
-	lua_pushboolean(L, fit.converged);
-	lua_setfield(L, -2, "converged");
+	tg_lua_setbool(L, "converged", fit.converged);
 	return 1;
 }
 

@@ -139,6 +139,18 @@ tg_lua_pushstrings(lua_State *L, char *const *v, int n)
 }
 
 void
+tg_lua_pushints(lua_State *L, const int64_t *v, int n)
+{
+	int i;
+
+	lua_createtable(L, n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushinteger(L, v[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+}
+
+void
 tg_lua_setnum(lua_State *L, const char *k, lua_Number v)
 {
 	if (!isnan(v)) {

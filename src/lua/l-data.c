@@ -79,8 +79,7 @@ l_list(lua_State *L)
 		tg_lua_setbool(L, "present", it->present);
 		tg_lua_setint(L, "bytes", it->bytes);
 		if (it->e->expect >= 0) {
-			lua_pushinteger(L, it->e->expect);
-			lua_setfield(L, -2, "expect");
+			tg_lua_setint(L, "expect", it->e->expect);
 		}
 		lua_createtable(L, 2, 0);
 		lua_pushstring(L, it->path[0]);
@@ -207,8 +206,7 @@ push_example(lua_State *L, const tg_dataset *d, int64_t i)
 		}
 		lua_setfield(L, -2, "choices");
 		tg_lua_setstr(L, "question", d->question[i] == TG_Q_CAUSE ? "cause" : "effect");
-		lua_pushinteger(L, d->label[i] + 1);
-		lua_setfield(L, -2, "answer");
+		tg_lua_setint(L, "answer", d->label[i] + 1);
 		break;
 	case TG_DS_REGRESSION:
 		tg_lua_setstr(L, "a", d->a[i]);
@@ -224,8 +222,7 @@ push_example(lua_State *L, const tg_dataset *d, int64_t i)
 		tg_lua_setstr(L, "text", d->a[i]);
 		break;
 	}
-	lua_pushinteger(L, d->line[i]);
-	lua_setfield(L, -2, "line");
+	tg_lua_setint(L, "line", d->line[i]);
 }
 
 static int

@@ -75,6 +75,20 @@ push_ints(lua_State *L, const int32_t *v, int n, int add)
 	}
 }
 
+/* What encode and encode_words return: ids, words (1-based) of the n tokens (ids and wo freed); nil, message when
+ * n < 0. */
+static int
+push_encoded(lua_State *L, int n, int32_t *ids, int32_t *wo, const tg_error *err)
+{
+	if (n < 0)
+		return tg_lua_fail(L, err);
+	push_ints(L, ids, n, 0);
+	push_ints(L, wo, n, 1);
+	free(ids);
+	free(wo);
+	return 2;
+}
+
 /* tok:encode(text) -> ids, words (1-based word of each token); no special tokens. */
 static int
 tm_encode(lua_State *L)
@@ -86,13 +100,7 @@ tm_encode(lua_State *L)
 	tg_error err = { 0 };
 	int n = tg_tokenizer_encode(t, s, len, &ids, &wo, &err);
 
-	if (n < 0)
-		return tg_lua_fail(L, &err);
-	push_ints(L, ids, n, 0);
-	push_ints(L, wo, n, 1);
-	free(ids);
-	free(wo);
-	return 2;
+	return push_encoded(L, n, ids, wo, &err);
 }
 
 /* tok:encode_words{w1, w2, ...} -> ids, words */
@@ -116,13 +124,8 @@ tm_encode_words(lua_State *L)
 		w[i] = lua_tostring(L, -1);
 		lua_pop(L, 1);     /* the table keeps the string alive */
 	}
-	if ((r = tg_tokenizer_encode_words(t, w, n, &ids, &wo, &err)) < 0)
-		return tg_lua_fail(L, &err);
-	push_ints(L, ids, r, 0);
-	push_ints(L, wo, r, 1);
-	free(ids);
-	free(wo);
-	return 2;
+	r = tg_tokenizer_encode_words(t, w, n, &ids, &wo, &err);
+	return push_encoded(L, r, ids, wo, &err);
 }
 
 static int
@@ -759,8 +762,7 @@ m_fill_mask(lua_State *L)
 			lua_createtable(L, 0, 3);
 			lua_pushstring(L, p ? p : "?");
 			lua_setfield(L, -2, "piece");
-			lua_pushinteger(L, best[i]);
-			lua_setfield(L, -2, "id");
+			tg_lua_setint(L, "id", best[i]);
 			lua_pushnumber(L, exp(logits->data[best[i]] - mx) / z);
 			lua_setfield(L, -2, "p");
 			lua_rawseti(L, -2, i + 1);

@@ -213,16 +213,25 @@ m_runs(lua_State *L)
 	return 1;
 }
 
+/* The run id argument at idx (a positive integer). */
+static lua_Integer
+check_id(lua_State *L, int idx)
+{
+	lua_Integer id = luaL_checkinteger(L, idx);
+
+	luaL_argcheck(L, id >= 1, idx, "run ids are positive");
+	return id;
+}
+
 /* store:run(id) -> run table | nil, message */
 static int
 m_run(lua_State *L)
 {
 	tg_store *s = tg_lua_checkstore(L, 1);
-	lua_Integer id = luaL_checkinteger(L, 2);
+	lua_Integer id = check_id(L, 2);
 	tg_run_info r;
 	tg_error err = { 0 };
 
-	luaL_argcheck(L, id >= 1, 2, "run ids are positive");
 	if (tg_store_run_get(s, id, &r, &err) != TG_OK)
 		return tg_lua_fail(L, &err);
 	push_run(L, &r, tg_store_dir(s));
@@ -244,10 +253,8 @@ push_eval(lua_State *L, const tg_eval_row *e)
 	tg_lua_setnum(L, "hi", e->ci_high);
 	tg_lua_setint(L, "n", e->n_items);
 	tg_lua_setnum(L, "chance", e->chance);
-	lua_pushboolean(L, e->is_source);
-	lua_setfield(L, -2, "source");
-	lua_pushboolean(L, e->selected);
-	lua_setfield(L, -2, "selected");
+	tg_lua_setbool(L, "source", e->is_source);
+	tg_lua_setbool(L, "selected", e->selected);
 }
 
 /* store:evals(id [, "selected"|"latest"|"all"]) -> list of {step, split, lang, metric, score, lo, hi, n, chance,
@@ -280,12 +287,11 @@ static int
 m_steps(lua_State *L)
 {
 	tg_store *s = tg_lua_checkstore(L, 1);
-	lua_Integer id = luaL_checkinteger(L, 2);
+	lua_Integer id = check_id(L, 2);
 	tg_step_row *rows = NULL;
 	tg_error err = { 0 };
 	int n = 0, i;
 
-	luaL_argcheck(L, id >= 1, 2, "run ids are positive");
 	if (tg_store_steps_since(s, id, -1, 0, &rows, &n, &err) != TG_OK)
 		return tg_lua_fail(L, &err);
 	lua_createtable(L, n, 0);
@@ -359,10 +365,9 @@ static int
 m_delete(lua_State *L)
 {
 	tg_store *s = tg_lua_checkstore(L, 1);
-	lua_Integer id = luaL_checkinteger(L, 2);
+	lua_Integer id = check_id(L, 2);
 	tg_error err = { 0 };
 
-	luaL_argcheck(L, id >= 1, 2, "run ids are positive");
 	if (tg_store_readonly(s))
 		return luaL_argerror(L, 1, "the store is open read-only (open it with {write=true})");
 	if (tg_store_run_delete(s, id, &err) != TG_OK)

@@ -332,13 +332,8 @@ static int
 m_shape(lua_State *L)
 {
 	tg_tensor *t = tg_lua_checktensor(L, 1);
-	int d;
 
-	lua_createtable(L, t->ndim, 0);
-	for (d = 0; d < t->ndim; d++) {
-		lua_pushinteger(L, t->shape[d]);
-		lua_rawseti(L, -2, d + 1);
-	}
+	tg_lua_pushints(L, t->shape, t->ndim);
 	return 1;
 }
 

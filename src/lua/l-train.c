@@ -286,8 +286,7 @@ l_run(lua_State *L)
 	if (rc != TG_OK) {
 		tg_lua_fail(L, &err);
 		if (id > 0) {               /* the error says which run was stored (and marked failed) */
-			lua_pushinteger(L, id);
-			lua_setfield(L, -2, "run");
+			tg_lua_setint(L, "run", id);
 		}
 		return 3;
 	}

@@ -79,6 +79,8 @@ int         tg_lua_optfield_bool(lua_State *L, int idx, int arg, const char *key
 int  tg_lua_method(lua_State *L);
 /* A new list of the n strings v[0..n-1] (v may be NULL when n is 0). */
 void tg_lua_pushstrings(lua_State *L, char *const *v, int n);
+/* A new list of the n integers v[0..n-1]. */
+void tg_lua_pushints(lua_State *L, const int64_t *v, int n);
 /* Fields of the table on top of the stack, t[k] = v. The one rule for results: a NaN number and a NULL string are
  * left out (nil), so that Lua code tests `if t.x then`. */
 void tg_lua_setnum(lua_State *L, const char *k, lua_Number v);

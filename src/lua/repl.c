@@ -172,6 +172,30 @@ remember(const char *chunk, const char *hist)
 	free(h);
 }
 
+/* The chunk so far (*blen bytes of buf) with one more line of n bytes; returns the (moved) buffer. */
+static char *
+chunk_add(char *buf, size_t *blen, const char *line, size_t n)
+{
+	buf = tg_xrealloc(buf, *blen + n + 2);
+	if (*blen > 0)
+		buf[(*blen)++] = '\n';
+	memcpy(buf + *blen, line, n + 1);
+	*blen += n;
+	return buf;
+}
+
+/* tg_lua_eval with Ctrl-C interrupting the evaluation. */
+static int
+eval_chunk(lua_State *L, const char *chunk, char **out)
+{
+	int st;
+
+	tg_lua_sigint_begin(L);
+	st = tg_lua_eval(L, chunk, out);
+	tg_lua_sigint_end();
+	return st;
+}
+
 /* Without a terminal: read lines, evaluate, print (no prompts, no history). */
 static int
 repl_plain(lua_State *L)
@@ -185,15 +209,8 @@ repl_plain(lua_State *L)
 		int st;
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
-		buf = tg_xrealloc(buf, blen + (size_t)n + 2);
-		if (blen > 0)
-			buf[blen++] = '\n';
-		memcpy(buf + blen, line, (size_t)n + 1);
-		blen += (size_t)n;
-		tg_lua_sigint_begin(L);
-		st = tg_lua_eval(L, buf, &out);
-		tg_lua_sigint_end();
-		if (st == TG_LUA_INCOMPLETE)
+		buf = chunk_add(buf, &blen, line, (size_t)n);
+		if ((st = eval_chunk(L, buf, &out)) == TG_LUA_INCOMPLETE)
 			continue;
 		show_result(st, out);
 		free(out);
@@ -252,18 +269,11 @@ tg_lua_repl(lua_State *L)
 			fputc('\n', stdout);
 			break;
 		}
-		buf = tg_xrealloc(buf, blen + strlen(line) + 2);
-		if (blen > 0)
-			buf[blen++] = '\n';
-		memcpy(buf + blen, line, strlen(line) + 1);
-		blen += strlen(line);
+		buf = chunk_add(buf, &blen, line, strlen(line));
 		free(line);
 		if (blen == 0)
 			continue;
-		tg_lua_sigint_begin(L);
-		st = tg_lua_eval(L, buf, &out);
-		tg_lua_sigint_end();
-		if (st == TG_LUA_INCOMPLETE)
+		if ((st = eval_chunk(L, buf, &out)) == TG_LUA_INCOMPLETE)
 			continue;
 		remember(buf, hist);
 		show_result(st, out);

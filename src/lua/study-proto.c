@@ -200,21 +200,30 @@ get_int(lua_State *L, ctx *c, int t, const char *field, lua_Integer lo, lua_Inte
 	return TG_OK;
 }
 
+/* t[field] pushed when it is a table: 1; when it is absent: 0, nothing pushed; anything else: -1 after bad(). */
+static int
+opt_table(lua_State *L, ctx *c, int t, const char *field, const char *expected)
+{
+	int ty = lua_getfield(L, t, field);
+
+	if (ty == LUA_TTABLE)
+		return 1;
+	lua_pop(L, 1);
+	if (ty == LUA_TNIL)
+		return 0;
+	bad(c, field, expected);
+	return -1;
+}
+
 /* `train = { epochs = 1, lr = 3e-3, ["max-train"] = 400, quiet = true }` -> "--epochs" "1" ... in key order. */
 static int
 get_train(lua_State *L, ctx *c, int t, tg_study *st)
 {
-	int ty = lua_getfield(L, t, "train"), n = 0, i, j;
+	int ty, n = 0, i, j;
 	char **keys = NULL;
 
-	if (ty == LUA_TNIL) {
-		lua_pop(L, 1);
-		return TG_OK;
-	}
-	if (ty != LUA_TTABLE) {
-		lua_pop(L, 1);
-		return bad(c, "train", "a table of tamga train options expected, e.g. { epochs = 1 }");
-	}
+	if ((ty = opt_table(L, c, t, "train", "a table of tamga train options expected, e.g. { epochs = 1 }")) <= 0)
+		return ty == 0 ? TG_OK : TG_ERR;
 	lua_pushnil(L);
 	while (lua_next(L, -2) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING) {
@@ -281,16 +290,11 @@ get_train(lua_State *L, ctx *c, int t, tg_study *st)
 static int
 get_task_sources(lua_State *L, ctx *c, int t, tg_study *st)
 {
-	int ty = lua_getfield(L, t, "task_sources"), i;
+	int ty, i;
 
-	if (ty == LUA_TNIL) {
-		lua_pop(L, 1);
-		return TG_OK;
-	}
-	if (ty != LUA_TTABLE) {
-		lua_pop(L, 1);
-		return bad(c, "task_sources", "a table { task = { sources } } expected, e.g. { copa = { \"tr\" } }");
-	}
+	if ((ty = opt_table(L, c, t, "task_sources", "a table { task = { sources } } expected, e.g. "
+	    "{ copa = { \"tr\" } }")) <= 0)
+		return ty == 0 ? TG_OK : TG_ERR;
 	st->task_sources = tg_xcalloc((size_t)st->ntasks, sizeof *st->task_sources);
 	st->ntask_sources = tg_xcalloc((size_t)st->ntasks, sizeof *st->ntask_sources);
 	lua_pushnil(L);
@@ -325,6 +329,7 @@ tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, t
 	char **seeds = NULL;
 	int nseeds = 0, i, t;
 	int64_t bytes;
+	bool ok = false;
 
 	if ((L = tg_lua_open(err)) == NULL)
 		return NULL;
@@ -362,10 +367,10 @@ tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, t
 	    get_int(L, &c, t, "bootstrap", 100, 1000000, 1000, &st->n_boot) != TG_OK ||
 	    get_int(L, &c, t, "probe", 0, 100000, 0, &st->probe_pairs) != TG_OK ||
 	    get_train(L, &c, t, st) != TG_OK || get_task_sources(L, &c, t, st) != TG_OK)
-		goto fail;
+		goto out;
 	if (strpbrk(st->name, " \t|*%") != NULL || !st->name[0]) {
 		bad(&c, "name", "one word without spaces, '|', '*' or '%'");
-		goto fail;
+		goto out;
 	}
 	st->seeds = tg_xcalloc((size_t)nseeds, sizeof *st->seeds);
 	for (i = 0; i < nseeds; i++) {
@@ -377,30 +382,29 @@ tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, t
 
 			snprintf(f, sizeof f, "seeds[%d]", i + 1);
 			bad(&c, f, "a non-negative integer expected");
-			goto fail;
+			goto out;
 		}
 		st->seeds[st->nseeds++] = v;
 	}
 	if (get_arms(L, &c, t, st, layers, ud) != TG_OK)
-		goto fail;
+		goto out;
 	if (st->reference[0]) {
 		for (i = 0; i < st->narms && strcmp(st->arm[i].name, st->reference) != 0; i++)
 			;
 		if (i == st->narms) {
 			bad(&c, "reference", "names no arm");
-			goto fail;
+			goto out;
 		}
 	}
+	ok = true;
+out:
 	for (i = 0; i < nseeds; i++)
 		free(seeds[i]);
 	free(seeds);
+	if (!ok) {
+		tg_study_free(st);
+		st = NULL;
+	}
 	tg_lua_close(L);
 	return st;
-fail:
-	for (i = 0; i < nseeds; i++)
-		free(seeds[i]);
-	free(seeds);
-	tg_study_free(st);
-	tg_lua_close(L);
-	return NULL;
 }

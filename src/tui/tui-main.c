@@ -51,21 +51,14 @@ tg_tui_run(const tg_tui_opts *o)
 		    "'tamga --help' lists the other commands\n");
 		return 2;
 	}
-	if ((tm = tg_term_open(o->no_color, &err)) == NULL) {
-		fprintf(stderr, "tamga tui: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-		return 1;
-	}
+	if ((tm = tg_term_open(o->no_color, &err)) == NULL)
+		return tg_cli_error("tui", NULL, &err);
 	st.color = tg_term_color(tm);
 	st.ascii = o->ascii || !tg_term_utf8(tm);
 	tg_term_size(tm, &w, &h);
 	if ((t = tg_tui_new(o, w, h, &st, &err)) == NULL) {
 		tg_term_close(tm);
-		fprintf(stderr, "tamga tui: %s\n", err.msg);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-		return 1;
+		return tg_cli_error("tui", NULL, &err);
 	}
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);

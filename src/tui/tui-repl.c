@@ -69,6 +69,15 @@ add_text(repl_pane *rp, const char *s, size_t len, int kind)
 
 #define TUI_KEY "tamga.tui"
 
+/* nil, message: an expected failure, as the tamga module returns them. */
+static int
+nil_msg(lua_State *L, const char *msg)
+{
+	lua_pushnil(L);
+	lua_pushstring(L, msg);
+	return 2;
+}
+
 static tg_tui *
 get_tui(lua_State *L)
 {
@@ -314,11 +323,8 @@ tui_run(lua_State *L)
 	tg_tui *t = get_tui(L);
 	tg_run_info *r = tg_tui_runs_get(&t->runs, luaL_checkinteger(L, 1));
 
-	if (r == NULL) {
-		lua_pushnil(L);
-		lua_pushstring(L, "no such run");
-		return 2;
-	}
+	if (r == NULL)
+		return nil_msg(L, "no such run");
 	push_run(L, t, r);
 	return 1;
 }
@@ -330,11 +336,8 @@ tui_match(lua_State *L)
 	tg_error err = { 0 };
 	char msg[512];
 
-	if (tg_tui_config_match(&t->cfg, msg, sizeof msg, &err) != TG_OK) {
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	if (tg_tui_config_match(&t->cfg, msg, sizeof msg, &err) != TG_OK)
+		return nil_msg(L, err.msg);
 	t->dirty = true;
 	lua_pushstring(L, msg);
 	return 1;
@@ -351,9 +354,7 @@ tui_count(lua_State *L)
 	if (tg_peft_spec_parse(&s, luaL_checkstring(L, 1), &err) != TG_OK ||
 	    tg_peft_spec_count(&s, &t->cfg.enc, cnt, &err) != TG_OK) {
 		free(cnt);
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
+		return nil_msg(L, err.msg);
 	}
 	lua_pushinteger(L, (lua_Integer)cnt->total);
 	free(cnt);
@@ -413,11 +414,8 @@ tui_pause(lua_State *L)
 	tg_error err = { 0 };
 	char msg[256];
 
-	if (tg_tui_runs_pause(&t->runs, t->store, luaL_checkinteger(L, 1), msg, sizeof msg, &err) != TG_OK) {
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	if (tg_tui_runs_pause(&t->runs, t->store, luaL_checkinteger(L, 1), msg, sizeof msg, &err) != TG_OK)
+		return nil_msg(L, err.msg);
 	lua_pushstring(L, msg);
 	return 1;
 }
@@ -428,11 +426,8 @@ tui_cancel(lua_State *L)
 	tg_tui *t = get_tui(L);
 	tg_error err = { 0 };
 
-	if (tg_tui_runs_cancel_run(&t->runs, luaL_checkinteger(L, 1), &err) != TG_OK) {
-		lua_pushnil(L);
-		lua_pushstring(L, err.msg);
-		return 2;
-	}
+	if (tg_tui_runs_cancel_run(&t->runs, luaL_checkinteger(L, 1), &err) != TG_OK)
+		return nil_msg(L, err.msg);
 	lua_pushboolean(L, 1);
 	return 1;
 }

@@ -280,9 +280,7 @@ task_draw(void *p, tg_tui *t, tg_cells *g, tg_tui_rect r, bool focused)
 				tg_tui_attr_span(g, in.x + 1 + lw, y, (int)tg_cells_strwidth(v), focused ? TG_ATTR_REVERSE :
 				    TG_ATTR_UNDERLINE, 0);
 		}
-		if (tp->field == f && f != F_TARGETS)
-			tg_tui_text(g, in.x, rowy, 1, t->style.ascii ? ">" : "▸", color ? TG_COLOR_SKY : 0, 0, TG_ATTR_BOLD);
-		else if (tp->field == f)
+		if (tp->field == f)
 			tg_tui_text(g, in.x, rowy, 1, t->style.ascii ? ">" : "▸", color ? TG_COLOR_SKY : 0, 0, TG_ATTR_BOLD);
 		y++;
 	}
