@@ -405,12 +405,8 @@ tg_st_close(tg_st_file *f)
 		return;
 	for (i = 0; i < f->n; i++)
 		free((char *)f->t[i].name);
-	for (i = 0; i < f->nmeta; i++) {
-		free(f->meta_key[i]);
-		free(f->meta_val[i]);
-	}
-	free(f->meta_key);
-	free(f->meta_val);
+	tg_strv_free(f->meta_key, f->nmeta);
+	tg_strv_free(f->meta_val, f->nmeta);
 	free(f->t);
 	free(f->by_name);
 	if (f->mapped && f->len > 0)
@@ -1097,13 +1093,9 @@ tg_st_writer_free(tg_st_writer *w)
 		return;
 	for (i = 0; i < w->n; i++)
 		free(w->t[i].name);
-	for (i = 0; i < w->nmeta; i++) {
-		free(w->mkey[i]);
-		free(w->mval[i]);
-	}
+	tg_strv_free(w->mkey, w->nmeta);
+	tg_strv_free(w->mval, w->nmeta);
 	free(w->t);
-	free(w->mkey);
-	free(w->mval);
 	free(w);
 }
 

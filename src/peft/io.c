@@ -83,9 +83,7 @@ write_tensors(const tg_peft *p, const char *dir, const char *prefix, tg_error *e
 	snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
 	rc = tg_st_writer_write(w, path, err);
 	tg_st_writer_free(w);
-	for (i = 0; i < p->params->n; i++)
-		free(names[i]);
-	free(names);
+	tg_strv_free(names, p->params->n);
 	return rc;
 }
 

@@ -44,6 +44,7 @@ void *tg_xmalloc(size_t n);
 void *tg_xcalloc(size_t n, size_t size);
 void *tg_xrealloc(void *p, size_t n);
 char *tg_xstrdup(const char *s);
+void  tg_strv_free(char **v, int64_t n);        /* free v[0..n) and v itself (v may be NULL) */
 int   tg_xasprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void *tg_aligned_alloc(size_t nbytes);          /* 64-byte aligned; NULL on failure (never aborts) */
 void  tg_aligned_free(void *p);
