@@ -162,6 +162,21 @@ tg_suggest(const char *word, const char *const *cand, int n)
 	return best;
 }
 
+long
+tg_parse_digits(const char *s, const char *e, int max_digits)
+{
+	long v = 0;
+
+	if (s == e || e - s > max_digits)
+		return -1;
+	for (; s < e; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 int
 tg_str_index(char *const *v, int n, const char *s)
 {

@@ -163,6 +163,8 @@ int tg_parse_int(const char *what, const char *s, int64_t lo, int64_t hi, int64_
 int tg_parse_double(const char *what, const char *s, double lo, double hi, int flags, double *out, tg_error *err);
 /* Split s at commas in place (spaces around items dropped) into items[0..max); empty items ("a,,b", ",,,", "") are refused. Returns n or TG_ERR. */
 int tg_parse_list(const char *what, char *s, const char **items, int max, tg_error *err);
+/* parse.c: the non-negative decimal integer that 1 to max_digits (at most 18) digits fill [s, e) with, or -1. */
+long tg_parse_digits(const char *s, const char *e, int max_digits);
 /* parse.c: the index of the string s among v[0..n), or -1. */
 int tg_str_index(char *const *v, int n, const char *s);
 int tg_edit_distance(const char *a, const char *b);
