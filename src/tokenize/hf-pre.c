@@ -49,6 +49,8 @@ hf_pre_free(hf_pre *p)
 	free(p->sub);
 }
 
+static const char *const prepend_names[] = { "never", "always", "first" };    /* by PREPEND_* (hf-int.h) */
+
 static int
 pre_parse_item(jctx *c, json_t *j, const char *where, void *item)
 {
@@ -80,16 +82,8 @@ hf_pre_parse(jctx *c, json_t *j, const char *where, hf_pre *p)
 		if (hf_jbool(c, j, where, "add_prefix_space", &aps))
 			return TG_ERR;
 		p->prepend = aps ? PREPEND_ALWAYS : PREPEND_NEVER;
-		if (scheme != NULL) {
-			if (strcmp(scheme, "always") == 0)
-				p->prepend = PREPEND_ALWAYS;
-			else if (strcmp(scheme, "never") == 0)
-				p->prepend = PREPEND_NEVER;
-			else if (strcmp(scheme, "first") == 0)
-				p->prepend = PREPEND_FIRST;
-			else
-				return hf_jfail(c, where, "unknown Metaspace prepend_scheme '%s' (always, first, never)", scheme);
-		}
+		if (scheme != NULL && (p->prepend = tg_name_index(prepend_names, 3, scheme)) < 0)
+			return hf_jfail(c, where, "unknown Metaspace prepend_scheme '%s' (always, first, never)", scheme);
 		p->split = true;
 		if (hf_jbool(c, j, where, "split", &p->split))
 			return TG_ERR;

@@ -178,7 +178,7 @@ tg_parse_digits(const char *s, const char *e, int max_digits)
 }
 
 int
-tg_str_index(char *const *v, int n, const char *s)
+tg_name_index(const char *const *v, int n, const char *s)
 {
 	int i;
 
@@ -186,4 +186,10 @@ tg_str_index(char *const *v, int n, const char *s)
 		if (strcmp(v[i], s) == 0)
 			return i;
 	return -1;
+}
+
+int
+tg_str_index(char *const *v, int n, const char *s)
+{
+	return tg_name_index((const char *const *)v, n, s);
 }

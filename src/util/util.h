@@ -167,6 +167,7 @@ int tg_parse_list(const char *what, char *s, const char **items, int max, tg_err
 long tg_parse_digits(const char *s, const char *e, int max_digits);
 /* parse.c: the index of the string s among v[0..n), or -1. */
 int tg_str_index(char *const *v, int n, const char *s);
+int tg_name_index(const char *const *v, int n, const char *s);    /* the same over a constant table of names */
 int tg_edit_distance(const char *a, const char *b);
 /* The candidate closest to word within a couple of edits, or NULL. n < 0: cand is NULL-terminated. */
 const char *tg_suggest(const char *word, const char *const *cand, int n);
