@@ -5,6 +5,7 @@
  *   threads.c  one thread count for tamga's OpenMP loops and OpenBLAS together
  *   rng.c      counter-based random numbers (reproducible under any thread count)
  *   timer.c    monotonic clock
+ *   host.c     this machine's name (runs record it, sweeps compare it)
  *   file.c     opening input files: regular files only (a FIFO would block open() for ever); creating folders
  *   parse.c    strict numbers and lists from options, environment variables and config fields; "did you mean"
  *   event.c    events: how the engine reports progress and notes (warnings) to whoever drives it; the engine
@@ -141,6 +142,8 @@ uint64_t tg_rng_below(tg_rng *r, uint64_t n);              /* uniform in [0,n) *
 
 /* timer.c */
 double tg_now(void);                 /* seconds, monotonic */
+/* host.c: this machine's name in buf (n bytes; "?" when unknown), returned */
+const char *tg_host_name(char *buf, size_t n);
 
 /* file.c: open a file tamga reads (weights, config, tokenizer, adapter, checkpoint, data) for reading; anything but a
  * regular file (FIFO, device, folder) is refused without blocking: "PATH: cannot open: a FIFO (named pipe)".
