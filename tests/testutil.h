@@ -3,6 +3,7 @@
  * tensors of safetensors files, their relative error and a parity reference's inputs, text in a cell grid. */
 #ifndef TG_TESTUTIL_H
 #define TG_TESTUTIL_H
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +26,21 @@ tu_path(const char *dir, const char *name)
 
 	snprintf(p, 512, "%s/%s", dir, name);
 	return p;
+}
+
+/* A new folder $TMPDIR/NAME-XXXXXX (/tmp without TMPDIR) in buf (n bytes), returned; the test bails out (TAP
+ * "Bail out!", exit 1) when it cannot be made. */
+static inline char *
+tu_mkdtemp(char *buf, size_t n, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(buf, n, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+	if (mkdtemp(buf) == NULL) {
+		printf("Bail out! cannot create a temporary folder %s: %s\n", buf, strerror(errno));
+		exit(1);
+	}
+	return buf;
 }
 
 /* Write n bytes (a text) to PATH; a file that cannot be written ends the test (exit 1). */

@@ -42,13 +42,9 @@ tg_labels_copy(const tg_labels *v)
 void
 tg_labels_free(tg_labels *v)
 {
-	int i;
-
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->n; i++)
-		free(v->name[i]);
-	free(v->name);
+	tg_strv_free(v->name, v->n);
 	free(v);
 }
 

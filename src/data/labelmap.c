@@ -16,16 +16,10 @@ static const char *const ontonotes[][2] = {
 void
 tg_label_map_free(tg_label_map *m)
 {
-	int i;
-
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->n; i++) {
-		free(m->from[i]);
-		free(m->to[i]);
-	}
-	free(m->from);
-	free(m->to);
+	tg_strv_free(m->from, m->n);
+	tg_strv_free(m->to, m->n);
 	free(m->name);
 	free(m);
 }

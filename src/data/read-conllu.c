@@ -123,20 +123,11 @@ flush(tg_dataset *ds, csent *s, int mwt_mode, const char *path, tg_error *err)
 	return TG_OK;
 }
 
-/* A non-negative decimal integer filling [s, e); -1 otherwise. */
+/* A non-negative decimal integer (at most 9 digits) filling [s, e); -1 otherwise. */
 static long
 parse_uint(const char *s, const char *e)
 {
-	long v = 0;
-
-	if (s == e || e - s > 9)
-		return -1;
-	for (; s < e; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
+	return tg_parse_digits(s, e, 9);
 }
 
 static void

@@ -26,13 +26,9 @@ tg_read_log_add(tg_read_log *l, int warning, const char *msg)
 void
 tg_read_log_clear(tg_read_log *l)
 {
-	int i;
-
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
-		free(l->msg[i]);
-	free(l->msg);
+	tg_strv_free(l->msg, l->n);
 	free(l->is_warning);
 	memset(l, 0, sizeof *l);
 }

@@ -544,9 +544,7 @@ tg_registry_free(tg_registry *r)
 		free(r->item[i].origin);
 	}
 	user_entries_free(r->user, r->n_user);
-	for (i = 0; i < r->n_unknown; i++)
-		free(r->unknown[i]);
-	free(r->unknown);
+	tg_strv_free(r->unknown, r->n_unknown);
 	free(r->item);
 	free(r->root);
 	free(r);

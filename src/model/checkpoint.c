@@ -251,9 +251,7 @@ tg_encoder_save_as(const tg_encoder *e, const char *dir, bool f16, tg_error *err
 	snprintf(path, sizeof path, "%s/model.safetensors", dir);
 	rc = tg_st_writer_write(w, path, err);
 	tg_st_writer_free(w);
-	for (i = 0; i < e->params->n; i++)
-		free(names[i]);
-	free(names);
+	tg_strv_free(names, e->params->n);
 	if (rc != TG_OK)
 		return TG_ERR;
 	snprintf(path, sizeof path, "%s/config.json", dir);

@@ -81,6 +81,8 @@ get_float(json_t *root, const char *key, float *dst, double lo, double hi, const
 	return TG_OK;
 }
 
+static const char *const act_names[] = { "gelu", "relu", "tanh", "silu" };     /* by tg_act: config.json's hidden_act */
+
 int
 tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 {
@@ -88,7 +90,7 @@ tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 	json_t *root = tg_json_load_file(path, 0, &je), *v;
 	const char *mt, *act;
 	int64_t pad = 0;
-	int rc = TG_ERR;
+	int rc = TG_ERR, k;
 
 	if (root == NULL && je.line < 0) {   /* not opened: jansson has no position to give */
 		struct stat st;
@@ -161,19 +163,13 @@ tg_encoder_config_load(tg_encoder_config *c, const char *path, tg_error *err)
 		goto out;
 	}
 	act = v != NULL ? json_string_value(v) : "gelu";
-	if (strcmp(act, "gelu") == 0)
-		c->hidden_act = TG_ACT_GELU;
-	else if (strcmp(act, "relu") == 0)
-		c->hidden_act = TG_ACT_RELU;
-	else if (strcmp(act, "tanh") == 0)
-		c->hidden_act = TG_ACT_TANH;
-	else if (strcmp(act, "silu") == 0 || strcmp(act, "swish") == 0)
-		c->hidden_act = TG_ACT_SWISH;
-	else {
+	k = strcmp(act, "swish") == 0 ? TG_ACT_SWISH : tg_name_index(act_names, 4, act);    /* swish: silu's other name */
+	if (k < 0) {
 		tg_error_set(err, TG_E_FORMAT, "%s: unsupported hidden_act \"%s\"", path, act);
 		tg_error_hint(err, "use gelu, relu, tanh or silu");
 		goto out;
 	}
+	c->hidden_act = (tg_act)k;
 	v = json_object_get(root, "tamga_languages");
 	if (json_is_string(v))
 		snprintf(c->languages, sizeof c->languages, "%s", json_string_value(v));
@@ -186,7 +182,6 @@ out:
 int
 tg_encoder_config_save(const tg_encoder_config *c, const char *path, bool with_mlm, tg_error *err)
 {
-	static const char *acts[] = { "gelu", "relu", "tanh", "silu" };
 	const char *arch = c->arch == TG_ARCH_BERT ? (with_mlm ? "BertForMaskedLM" : "BertModel") :
 	    c->arch == TG_ARCH_ROBERTA ? (with_mlm ? "RobertaForMaskedLM" : "RobertaModel") :
 	    (with_mlm ? "XLMRobertaForMaskedLM" : "XLMRobertaModel");
@@ -197,7 +192,7 @@ tg_encoder_config_save(const tg_encoder_config *c, const char *path, bool with_m
 	    "max_position_embeddings", (json_int_t)c->max_positions, "type_vocab_size", (json_int_t)c->type_vocab_size,
 	    "pad_token_id", c->pad_token_id, "layer_norm_eps", (double)c->layer_norm_eps,
 	    "hidden_dropout_prob", (double)c->hidden_dropout, "attention_probs_dropout_prob",
-	    (double)c->attention_dropout, "hidden_act", acts[c->hidden_act], "initializer_range", 0.02,
+	    (double)c->attention_dropout, "hidden_act", act_names[c->hidden_act], "initializer_range", 0.02,
 	    "position_embedding_type", "absolute");
 	int rc;
 

@@ -405,12 +405,8 @@ tg_st_close(tg_st_file *f)
 		return;
 	for (i = 0; i < f->n; i++)
 		free((char *)f->t[i].name);
-	for (i = 0; i < f->nmeta; i++) {
-		free(f->meta_key[i]);
-		free(f->meta_val[i]);
-	}
-	free(f->meta_key);
-	free(f->meta_val);
+	tg_strv_free(f->meta_key, f->nmeta);
+	tg_strv_free(f->meta_val, f->nmeta);
 	free(f->t);
 	free(f->by_name);
 	if (f->mapped && f->len > 0)
@@ -514,25 +510,41 @@ tg_st_at(const tg_st_file *f, int i)
 	return f && i >= 0 && i < f->n ? &f->t[i] : NULL;
 }
 
-const tg_st_tensor *
-tg_st_find(const tg_st_file *f, const char *name)
+/* Binary search of n names sorted by strcmp, the i-th being name_at(v, i): the index of name, or -1. */
+static int
+st_sorted_find(const void *v, int n, const char *(*name_at)(const void *v, int i), const char *name)
 {
-	int lo = 0, hi, mid, c;
+	int lo = 0, hi = n - 1, mid, c;
 
-	if (f == NULL || name == NULL)
-		return NULL;
-	hi = f->n - 1;
 	while (lo <= hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, f->t[f->by_name[mid]].name);
+		c = strcmp(name, name_at(v, mid));
 		if (c == 0)
-			return &f->t[f->by_name[mid]];
+			return mid;
 		if (c < 0)
 			hi = mid - 1;
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	return -1;
+}
+
+static const char *
+st_tensor_name_at(const void *v, int i)
+{
+	const tg_st_file *f = v;
+
+	return f->t[f->by_name[i]].name;
+}
+
+const tg_st_tensor *
+tg_st_find(const tg_st_file *f, const char *name)
+{
+	int i;
+
+	if (f == NULL || name == NULL || (i = st_sorted_find(f, f->n, st_tensor_name_at, name)) < 0)
+		return NULL;
+	return &f->t[f->by_name[i]];
 }
 
 const void *
@@ -557,25 +569,20 @@ tg_st_metadata_at(const tg_st_file *f, int i, const char **value)
 	return f->meta_key[i];
 }
 
+static const char *
+st_meta_key_at(const void *v, int i)
+{
+	return ((const tg_st_file *)v)->meta_key[i];
+}
+
 const char *
 tg_st_metadata(const tg_st_file *f, const char *key)
 {
-	int lo = 0, hi, mid, c;
+	int i;
 
-	if (f == NULL || key == NULL)
+	if (f == NULL || key == NULL || (i = st_sorted_find(f, f->nmeta, st_meta_key_at, key)) < 0)
 		return NULL;
-	hi = f->nmeta - 1;
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(key, f->meta_key[mid]);
-		if (c == 0)
-			return f->meta_val[mid];
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return f->meta_val[i];
 }
 
 /* --- conversion ---------------------------------------------------------------------------------------------- */
@@ -896,25 +903,18 @@ tg_st_set_at(const tg_st_set *s, int i, const tg_st_file **file)
 	return s->e[i].t;
 }
 
+static const char *
+st_entry_name_at(const void *v, int i)
+{
+	return ((const tg_st_set *)v)->e[i].t->name;
+}
+
 const tg_st_tensor *
 tg_st_set_find(const tg_st_set *s, const char *name, const tg_st_file **file)
 {
-	int lo = 0, hi, mid, c;
-
 	if (s == NULL || name == NULL)
 		return NULL;
-	hi = s->n - 1;
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, s->e[mid].t->name);
-		if (c == 0)
-			return tg_st_set_at(s, mid, file);
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return tg_st_set_at(s, st_sorted_find(s, s->n, st_entry_name_at, name), file);
 }
 
 int
@@ -1097,13 +1097,9 @@ tg_st_writer_free(tg_st_writer *w)
 		return;
 	for (i = 0; i < w->n; i++)
 		free(w->t[i].name);
-	for (i = 0; i < w->nmeta; i++) {
-		free(w->mkey[i]);
-		free(w->mval[i]);
-	}
+	tg_strv_free(w->mkey, w->nmeta);
+	tg_strv_free(w->mval, w->nmeta);
 	free(w->t);
-	free(w->mkey);
-	free(w->mval);
 	free(w);
 }
 

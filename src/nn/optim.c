@@ -108,15 +108,13 @@ tg_schedule_lr(const tg_schedule *s, int64_t step)
 int
 tg_schedule_parse(tg_schedule *s, const char *name, tg_error *err)
 {
-	if (strcmp(name, "constant") == 0)
-		s->kind = TG_SCHED_CONSTANT;
-	else if (strcmp(name, "linear") == 0)
-		s->kind = TG_SCHED_LINEAR;
-	else if (strcmp(name, "cosine") == 0)
-		s->kind = TG_SCHED_COSINE;
-	else
+	static const char *const names[] = { "constant", "linear", "cosine" };      /* by tg_sched_kind */
+	int k = tg_name_index(names, 3, name);
+
+	if (k < 0)
 		return tg_error_set(err, TG_E_ARG, "schedule: unknown schedule '%s'", name),
 		    tg_error_hint(err, "use constant, linear or cosine");
+	s->kind = (tg_sched_kind)k;
 	return TG_OK;
 }
 

@@ -83,9 +83,7 @@ write_tensors(const tg_peft *p, const char *dir, const char *prefix, tg_error *e
 	snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
 	rc = tg_st_writer_write(w, path, err);
 	tg_st_writer_free(w);
-	for (i = 0; i < p->params->n; i++)
-		free(names[i]);
-	free(names);
+	tg_strv_free(names, p->params->n);
 	return rc;
 }
 
@@ -400,6 +398,24 @@ fill_params(tg_peft *p, const tg_st_file *f, ftensor *ft, int nft, const char *p
 	return TG_OK;
 }
 
+/* Fill p from the adapter file f at path (peft_keys: PEFT's tensor names) and close f; why says what the file should
+ * hold. p, or NULL with p freed. */
+static tg_peft *
+load_params(tg_peft *p, tg_st_file *f, bool peft_keys, const char *path, const char *why, tg_error *err)
+{
+	int nft;
+	ftensor *ft = index_file(f, peft_keys, &nft);
+	int rc = fill_params(p, f, ft, nft, path, why, err);
+
+	free_index(ft, nft);
+	tg_st_close(f);
+	if (rc != TG_OK) {
+		tg_peft_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* PEFT's key matching: re.match(rf"(.*\.)?({key})$", module) for patterns; re.fullmatch for a target string.
  * Python's \d is rewritten for POSIX extended regular expressions. */
 static int
@@ -537,7 +553,7 @@ make_patterns(const tg_peft_plan *want, int nl, unsigned targets, const bool *on
 static tg_peft *
 load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 {
-	int nl = (int)e->cfg.num_layers, l, s, nft = 0;
+	int nl = (int)e->cfg.num_layers, l, s;
 	json_t *tm = json_object_get(root, "target_modules"), *ltt = json_object_get(root, "layers_to_transform"), *v;
 	json_t *rp = json_object_get(root, "rank_pattern"), *ap = json_object_get(root, "alpha_pattern");
 	tg_peft_plan *want = tg_xcalloc(1, sizeof *want);
@@ -546,7 +562,6 @@ load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 	tg_peft_spec spec;
 	tg_peft *p = NULL;
 	tg_st_file *f = NULL;
-	ftensor *ft = NULL;
 	char path[4200], why[512], lay[512];
 	double r, alpha;
 	size_t i;
@@ -660,7 +675,6 @@ load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 	snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
 	if ((f = tg_st_open(path, err)) == NULL)
 		goto fail;
-	ft = index_file(f, true, &nft);
 	{
 		char ts[128] = "";
 		for (s = 0; s < TG_NSITES; s++)
@@ -669,15 +683,9 @@ load_lora(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 		snprintf(why, sizeof why, "adapter_config.json asks for LoRA on %s in layers %s with r=%d%s", ts,
 		    tg_layers_format(on, nl, lay, sizeof lay), spec.r, spec.n_rank ? " and a rank_pattern" : "");
 	}
-	if (fill_params(p, f, ft, nft, path, why, err) != TG_OK)
-		goto fail;
-	free_index(ft, nft);
-	tg_st_close(f);
 	free(want);
-	return p;
+	return load_params(p, f, true, path, why, err);
 fail:
-	if (ft != NULL)
-		free_index(ft, nft);
 	tg_st_close(f);
 	tg_peft_free(p);
 	free(want);
@@ -693,10 +701,8 @@ load_tamga(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 	tg_peft_spec spec;
 	tg_peft *p = NULL;
 	tg_st_file *f = NULL;
-	ftensor *ft = NULL;
 	char path[4200], why[1200];
 	const char *meta;
-	int nft = 0;
 
 	if (!json_is_string(fmt) || strcmp(json_string_value(fmt), TAMGA_FORMAT) != 0) {
 		tg_error_set(err, TG_E_FORMAT, "%s/adapter_config.json: not a tamga adapter (tamga_format is not \"%s\")", dir,
@@ -734,16 +740,9 @@ load_tamga(const tg_encoder *e, const char *dir, json_t *root, tg_error *err)
 		    TAMGA_FORMAT, TAMGA_FORMAT_VERSION);
 		goto fail;
 	}
-	ft = index_file(f, false, &nft);
 	snprintf(why, sizeof why, "adapter_config.json's spec is %s", json_string_value(spec_s));
-	if (fill_params(p, f, ft, nft, path, why, err) != TG_OK)
-		goto fail;
-	free_index(ft, nft);
-	tg_st_close(f);
-	return p;
+	return load_params(p, f, false, path, why, err);
 fail:
-	if (ft != NULL)
-		free_index(ft, nft);
 	tg_st_close(f);
 	tg_peft_free(p);
 	return NULL;

@@ -17,20 +17,11 @@ model_layers(int n, char *buf, size_t len)
 	return buf;
 }
 
-/* A non-negative decimal number filling [s, e); -1 when it is not one. */
+/* A non-negative decimal number (at most 6 digits) filling [s, e); -1 when it is not one. */
 static long
 number(const char *s, const char *e)
 {
-	long v = 0;
-
-	if (s == e || e - s > 6)
-		return -1;
-	for (; s < e; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
+	return tg_parse_digits(s, e, 6);
 }
 
 /* Check that layer v exists; n < 0 means the model is not known yet (syntax check only). */

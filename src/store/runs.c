@@ -198,15 +198,6 @@ config_normalize(tg_store *s, const char *text, const char *what, json_t **cfg, 
 
 /* ---- writes ------------------------------------------------------------------------------------------------------ */
 
-static const char *
-host_name(char *buf, size_t n)
-{
-	if (gethostname(buf, n) != 0)
-		snprintf(buf, n, "?");
-	buf[n - 1] = '\0';
-	return buf;
-}
-
 static void
 bind_count(sqlite3_stmt *st, int i, int64_t v)
 {
@@ -332,7 +323,7 @@ status_stmt(tg_store *s, int which, const char *sql, int64_t run_id, tg_run_stat
 	tg_bind_text(st, 3, error_msg);
 	sqlite3_bind_double(st, 4, tg_store_wallclock());
 	sqlite3_bind_int64(st, 5, (int64_t)getpid());
-	sqlite3_bind_text(st, 6, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, tg_host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
 	return st;
 }
 
@@ -603,7 +594,7 @@ holder_alive(const tg_run_info *r, double now)
 	char host[256];
 	double hb;
 
-	if (r->host != NULL && r->pid > 0 && strcmp(r->host, host_name(host, sizeof host)) == 0 && !pid_alive(r->pid))
+	if (r->host != NULL && r->pid > 0 && strcmp(r->host, tg_host_name(host, sizeof host)) == 0 && !pid_alive(r->pid))
 		return false;                          /* this machine, and the process is gone */
 	if (r->status == TG_RUN_PAUSED)
 		return true;                           /* a stopped process does not beat */
@@ -616,7 +607,7 @@ is_self(const tg_run_info *r)
 {
 	char host[256];
 
-	return r->pid == (int64_t)getpid() && r->host != NULL && strcmp(r->host, host_name(host, sizeof host)) == 0;
+	return r->pid == (int64_t)getpid() && r->host != NULL && strcmp(r->host, tg_host_name(host, sizeof host)) == 0;
 }
 
 bool
@@ -661,7 +652,7 @@ take(tg_store *s, int64_t run_id, tg_error *err)
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_double(st, 2, tg_store_wallclock());
 	sqlite3_bind_int64(st, 3, (int64_t)getpid());
-	sqlite3_bind_text(st, 4, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, tg_host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
 	return step_one_run(s, st, run_id, "take the lease", err);
 }
 
@@ -715,7 +706,7 @@ tg_store_run_heartbeat(tg_store *s, int64_t run_id, bool *lost, tg_error *err)
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_double(st, 2, tg_store_wallclock());
 	sqlite3_bind_int64(st, 3, (int64_t)getpid());
-	sqlite3_bind_text(st, 4, host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, tg_host_name(host, sizeof host), -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

@@ -82,6 +82,14 @@ int hf_jfail(jctx *c, const char *where, const char *fmt, ...) __attribute__((fo
 const char *hf_jtype(const json_t *j);
 int hf_jbool(jctx *c, json_t *o, const char *where, const char *key, bool *out);
 const char *hf_jstr(json_t *o, const char *key);
+/* The "type" string of the object j (a normalizer, pre-tokenizer, ...), or NULL with c->err filled. */
+const char *hf_jobject_type(jctx *c, json_t *j, const char *where);
+/* A Sequence: each element of the array member key of j parsed by parse into items (element i at byte i * size),
+ * *n counting the elements begun, so that after a failure the caller's free sees them. items must hold one element
+ * per array element; WHERE.key[i] names each in messages. */
+typedef int (*hf_jparse_fn)(jctx *c, json_t *j, const char *where, void *item);
+int hf_jsequence(jctx *c, json_t *j, const char *where, const char *key, hf_jparse_fn parse, void *items, size_t size,
+    int *n);
 /* hf-norm.c */
 int hf_norm_apply(const hf_norm *n, tg_nstr *cur, size_t limit);
 void hf_norm_free(hf_norm *n);

@@ -302,9 +302,8 @@ post_check(jctx *c, json_t *pp, const char *where)
 
 	if (!json_is_object(pp))
 		return hf_jfail(c, where, "expected an object or null, found %s", hf_jtype(pp));
-	if ((type = hf_jstr(pp, "type")) == NULL)
-		return hf_jfail(c, where, json_object_get(pp, "type") ? "'type' should be a string, not %s" : "missing 'type'%s",
-		    json_object_get(pp, "type") ? hf_jtype(json_object_get(pp, "type")) : "");
+	if ((type = hf_jobject_type(c, pp, where)) == NULL)
+		return TG_ERR;
 	for (i = 0; known[i] && strcmp(known[i], type) != 0; i++)
 		;
 	if (known[i] == NULL) {

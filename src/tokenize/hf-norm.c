@@ -93,33 +93,26 @@ norm_parse_precompiled(jctx *c, json_t *j, const char *where, hf_norm *n)
 	return TG_OK;
 }
 
+static int
+norm_parse_item(jctx *c, json_t *j, const char *where, void *item)
+{
+	return hf_norm_parse(c, j, where, item);
+}
+
 int
 hf_norm_parse(jctx *c, json_t *j, const char *where, hf_norm *n)
 {
 	const char *type;
-	char sub[160];
 	bool b;
 
 	memset(n, 0, sizeof *n);
-	if (!json_is_object(j))
-		return hf_jfail(c, where, "expected an object, found %s", hf_jtype(j));
-	type = hf_jstr(j, "type");
-	if (type == NULL)
-		return hf_jfail(c, where, json_object_get(j, "type") ? "'type' should be a string, not %s" : "missing 'type'%s",
-		    json_object_get(j, "type") ? hf_jtype(json_object_get(j, "type")) : "");
+	if ((type = hf_jobject_type(c, j, where)) == NULL)
+		return TG_ERR;
 	if (strcmp(type, "Sequence") == 0) {
-		json_t *a = json_object_get(j, "normalizers");
-		size_t i;
 		n->type = N_SEQUENCE;
-		if (!json_is_array(a))
-			return hf_jfail(c, where, "'normalizers' should be an array");
-		n->sub = tg_xcalloc(json_array_size(a) + 1, sizeof *n->sub);
-		for (i = 0; i < json_array_size(a); i++) {
-			snprintf(sub, sizeof sub, "%s.normalizers[%zu]", where, i);
-			n->nsub++;
-			if (hf_norm_parse(c, json_array_get(a, i), sub, &n->sub[i]) != TG_OK)
-				return TG_ERR;
-		}
+		n->sub = tg_xcalloc(json_array_size(json_object_get(j, "normalizers")) + 1, sizeof *n->sub);
+		if (hf_jsequence(c, j, where, "normalizers", norm_parse_item, n->sub, sizeof *n->sub, &n->nsub) != TG_OK)
+			return TG_ERR;
 	} else if (strcmp(type, "BertNormalizer") == 0) {
 		json_t *sa = json_object_get(j, "strip_accents");
 		n->type = N_BERT;

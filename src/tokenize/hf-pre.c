@@ -49,32 +49,27 @@ hf_pre_free(hf_pre *p)
 	free(p->sub);
 }
 
+static const char *const prepend_names[] = { "never", "always", "first" };    /* by PREPEND_* (hf-int.h) */
+
+static int
+pre_parse_item(jctx *c, json_t *j, const char *where, void *item)
+{
+	return hf_pre_parse(c, j, where, item);
+}
+
 int
 hf_pre_parse(jctx *c, json_t *j, const char *where, hf_pre *p)
 {
 	const char *type;
-	char sub[160];
 
 	memset(p, 0, sizeof *p);
-	if (!json_is_object(j))
-		return hf_jfail(c, where, "expected an object, found %s", hf_jtype(j));
-	type = hf_jstr(j, "type");
-	if (type == NULL)
-		return hf_jfail(c, where, json_object_get(j, "type") ? "'type' should be a string, not %s" : "missing 'type'%s",
-		    json_object_get(j, "type") ? hf_jtype(json_object_get(j, "type")) : "");
+	if ((type = hf_jobject_type(c, j, where)) == NULL)
+		return TG_ERR;
 	if (strcmp(type, "Sequence") == 0) {
-		json_t *a = json_object_get(j, "pretokenizers");
-		size_t i;
 		p->type = P_SEQUENCE;
-		if (!json_is_array(a))
-			return hf_jfail(c, where, "'pretokenizers' should be an array");
-		p->sub = tg_xcalloc(json_array_size(a) + 1, sizeof *p->sub);
-		for (i = 0; i < json_array_size(a); i++) {
-			snprintf(sub, sizeof sub, "%s.pretokenizers[%zu]", where, i);
-			p->nsub++;
-			if (hf_pre_parse(c, json_array_get(a, i), sub, &p->sub[i]) != TG_OK)
-				return TG_ERR;
-		}
+		p->sub = tg_xcalloc(json_array_size(json_object_get(j, "pretokenizers")) + 1, sizeof *p->sub);
+		if (hf_jsequence(c, j, where, "pretokenizers", pre_parse_item, p->sub, sizeof *p->sub, &p->nsub) != TG_OK)
+			return TG_ERR;
 	} else if (strcmp(type, "Metaspace") == 0) {
 		const char *r = hf_jstr(j, "replacement"), *scheme = hf_jstr(j, "prepend_scheme");
 		bool aps = true;
@@ -87,16 +82,8 @@ hf_pre_parse(jctx *c, json_t *j, const char *where, hf_pre *p)
 		if (hf_jbool(c, j, where, "add_prefix_space", &aps))
 			return TG_ERR;
 		p->prepend = aps ? PREPEND_ALWAYS : PREPEND_NEVER;
-		if (scheme != NULL) {
-			if (strcmp(scheme, "always") == 0)
-				p->prepend = PREPEND_ALWAYS;
-			else if (strcmp(scheme, "never") == 0)
-				p->prepend = PREPEND_NEVER;
-			else if (strcmp(scheme, "first") == 0)
-				p->prepend = PREPEND_FIRST;
-			else
-				return hf_jfail(c, where, "unknown Metaspace prepend_scheme '%s' (always, first, never)", scheme);
-		}
+		if (scheme != NULL && (p->prepend = tg_name_index(prepend_names, 3, scheme)) < 0)
+			return hf_jfail(c, where, "unknown Metaspace prepend_scheme '%s' (always, first, never)", scheme);
 		p->split = true;
 		if (hf_jbool(c, j, where, "split", &p->split))
 			return TG_ERR;

@@ -44,6 +44,44 @@ hf_jbool(jctx *c, json_t *o, const char *where, const char *key, bool *out)
 }
 
 const char *
+hf_jobject_type(jctx *c, json_t *j, const char *where)
+{
+	json_t *t;
+
+	if (!json_is_object(j)) {
+		hf_jfail(c, where, "expected an object, found %s", hf_jtype(j));
+		return NULL;
+	}
+	t = json_object_get(j, "type");
+	if (json_is_string(t))
+		return json_string_value(t);
+	if (t == NULL)
+		hf_jfail(c, where, "missing 'type'");
+	else
+		hf_jfail(c, where, "'type' should be a string, not %s", hf_jtype(t));
+	return NULL;
+}
+
+int
+hf_jsequence(jctx *c, json_t *j, const char *where, const char *key, hf_jparse_fn parse, void *items, size_t size,
+    int *n)
+{
+	json_t *a = json_object_get(j, key);
+	char sub[160];
+	size_t i;
+
+	if (!json_is_array(a))
+		return hf_jfail(c, where, "'%s' should be an array", key);
+	for (i = 0; i < json_array_size(a); i++) {
+		snprintf(sub, sizeof sub, "%s.%s[%zu]", where, key, i);
+		(*n)++;
+		if (parse(c, json_array_get(a, i), sub, (char *)items + i * size) != TG_OK)
+			return TG_ERR;
+	}
+	return TG_OK;
+}
+
+const char *
 hf_jstr(json_t *o, const char *key)
 {
 	json_t *j = json_object_get(o, key);

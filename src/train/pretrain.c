@@ -322,13 +322,11 @@ corpus_free(corpus *c)
 			if (p->ltok)
 				seg_free(&p->ltok[k]);
 		}
-		for (k = 0; k < p->n_held; k++)
-			free(p->held[k]);
+		tg_strv_free(p->held, p->n_held);
 		free(p->line);
 		free(p->latin);
 		free(p->tok);
 		free(p->ltok);
-		free(p->held);
 	}
 	for (i = 0; i < c->n_pairs; i++) {
 		pair_pool *p = &c->pair[i];

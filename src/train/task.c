@@ -73,6 +73,17 @@ eb_init(ex_builder *b, const char *lang, const char *split, bool types, bool tok
 	b->ex->n_choices = 1;
 }
 
+/* Double *cap (from first) until it holds need: true when it grew, and the arrays it counts must be reallocated. */
+static bool
+eb_grow(int64_t *cap, int64_t need, int64_t first)
+{
+	if (need <= *cap)
+		return false;
+	while (need > *cap)
+		*cap = *cap ? 2 * *cap : first;
+	return true;
+}
+
 /* Append one sequence of n tokens (ids, optional types and token labels). */
 static void
 eb_seq(ex_builder *b, const int32_t *ids, const int32_t *types, const int32_t *labels, int64_t n)
@@ -80,13 +91,9 @@ eb_seq(ex_builder *b, const int32_t *ids, const int32_t *types, const int32_t *l
 	tg_examples *ex = b->ex;
 	int64_t at = ex->off[ex->n];
 
-	if (ex->n + 2 > b->cap_seq) {
-		b->cap_seq = b->cap_seq ? 2 * b->cap_seq : 1024;
+	if (eb_grow(&b->cap_seq, ex->n + 2, 1024))
 		ex->off = tg_xrealloc(ex->off, (size_t)(b->cap_seq + 1) * sizeof(int64_t));
-	}
-	if (at + n > b->cap_tok) {
-		while (at + n > b->cap_tok)
-			b->cap_tok = b->cap_tok ? 2 * b->cap_tok : 16384;
+	if (eb_grow(&b->cap_tok, at + n, 16384)) {
 		ex->ids = tg_xrealloc(ex->ids, (size_t)b->cap_tok * sizeof(int32_t));
 		if (b->types)
 			ex->types = tg_xrealloc(ex->types, (size_t)b->cap_tok * sizeof(int32_t));
@@ -107,8 +114,7 @@ eb_item(ex_builder *b, int32_t label, float score)
 {
 	tg_examples *ex = b->ex;
 
-	if (ex->n_items + 1 > b->cap_item) {
-		b->cap_item = b->cap_item ? 2 * b->cap_item : 1024;
+	if (eb_grow(&b->cap_item, ex->n_items + 1, 1024)) {
 		ex->label = tg_xrealloc(ex->label, (size_t)b->cap_item * sizeof(int32_t));
 		ex->score = tg_xrealloc(ex->score, (size_t)b->cap_item * sizeof(float));
 	}
@@ -123,13 +129,9 @@ eb_words(ex_builder *b, const int32_t *tags, const int32_t *pos, int64_t n)
 	tg_examples *ex = b->ex;
 	int64_t at = ex->wo[ex->n_items];
 
-	if (ex->n_items + 2 > b->cap_item) {
-		b->cap_item = b->cap_item ? 2 * b->cap_item : 1024;
+	if (eb_grow(&b->cap_item, ex->n_items + 2, 1024))
 		ex->wo = tg_xrealloc(ex->wo, (size_t)(b->cap_item + 1) * sizeof(int64_t));
-	}
-	if (at + n > b->cap_word) {
-		while (at + n > b->cap_word)
-			b->cap_word = b->cap_word ? 2 * b->cap_word : 16384;
+	if (eb_grow(&b->cap_word, at + n, 16384)) {
 		ex->word_tags = tg_xrealloc(ex->word_tags, (size_t)b->cap_word * sizeof(int32_t));
 		ex->word_pos = tg_xrealloc(ex->word_pos, (size_t)b->cap_word * sizeof(int32_t));
 	}

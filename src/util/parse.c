@@ -162,8 +162,23 @@ tg_suggest(const char *word, const char *const *cand, int n)
 	return best;
 }
 
+long
+tg_parse_digits(const char *s, const char *e, int max_digits)
+{
+	long v = 0;
+
+	if (s == e || e - s > max_digits)
+		return -1;
+	for (; s < e; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 int
-tg_str_index(char *const *v, int n, const char *s)
+tg_name_index(const char *const *v, int n, const char *s)
 {
 	int i;
 
@@ -171,4 +186,10 @@ tg_str_index(char *const *v, int n, const char *s)
 		if (strcmp(v[i], s) == 0)
 			return i;
 	return -1;
+}
+
+int
+tg_str_index(char *const *v, int n, const char *s)
+{
+	return tg_name_index((const char *const *)v, n, s);
 }

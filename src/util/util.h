@@ -5,6 +5,7 @@
  *   threads.c  one thread count for tamga's OpenMP loops and OpenBLAS together
  *   rng.c      counter-based random numbers (reproducible under any thread count)
  *   timer.c    monotonic clock
+ *   host.c     this machine's name (runs record it, sweeps compare it)
  *   file.c     opening input files: regular files only (a FIFO would block open() for ever); creating folders
  *   parse.c    strict numbers and lists from options, environment variables and config fields; "did you mean"
  *   event.c    events: how the engine reports progress and notes (warnings) to whoever drives it; the engine
@@ -44,6 +45,7 @@ void *tg_xmalloc(size_t n);
 void *tg_xcalloc(size_t n, size_t size);
 void *tg_xrealloc(void *p, size_t n);
 char *tg_xstrdup(const char *s);
+void  tg_strv_free(char **v, int64_t n);        /* free v[0..n) and v itself (v may be NULL) */
 int   tg_xasprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void *tg_aligned_alloc(size_t nbytes);          /* 64-byte aligned; NULL on failure (never aborts) */
 void  tg_aligned_free(void *p);
@@ -140,6 +142,8 @@ uint64_t tg_rng_below(tg_rng *r, uint64_t n);              /* uniform in [0,n) *
 
 /* timer.c */
 double tg_now(void);                 /* seconds, monotonic */
+/* host.c: this machine's name in buf (n bytes; "?" when unknown), returned */
+const char *tg_host_name(char *buf, size_t n);
 
 /* file.c: open a file tamga reads (weights, config, tokenizer, adapter, checkpoint, data) for reading; anything but a
  * regular file (FIFO, device, folder) is refused without blocking: "PATH: cannot open: a FIFO (named pipe)".
@@ -162,8 +166,11 @@ int tg_parse_int(const char *what, const char *s, int64_t lo, int64_t hi, int64_
 int tg_parse_double(const char *what, const char *s, double lo, double hi, int flags, double *out, tg_error *err);
 /* Split s at commas in place (spaces around items dropped) into items[0..max); empty items ("a,,b", ",,,", "") are refused. Returns n or TG_ERR. */
 int tg_parse_list(const char *what, char *s, const char **items, int max, tg_error *err);
+/* parse.c: the non-negative decimal integer that 1 to max_digits (at most 18) digits fill [s, e) with, or -1. */
+long tg_parse_digits(const char *s, const char *e, int max_digits);
 /* parse.c: the index of the string s among v[0..n), or -1. */
 int tg_str_index(char *const *v, int n, const char *s);
+int tg_name_index(const char *const *v, int n, const char *s);    /* the same over a constant table of names */
 int tg_edit_distance(const char *a, const char *b);
 /* The candidate closest to word within a couple of edits, or NULL. n < 0: cand is NULL-terminated. */
 const char *tg_suggest(const char *word, const char *const *cand, int n);

@@ -45,6 +45,18 @@ tg_xstrdup(const char *s)
 	return memcpy(tg_xmalloc(n), s, n);
 }
 
+void
+tg_strv_free(char **v, int64_t n)
+{
+	int64_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 int
 tg_xasprintf(char **out, const char *fmt, ...)
 {

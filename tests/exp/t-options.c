@@ -222,14 +222,57 @@ test_argv(void)
 }
 
 /* The documentation against the table. */
+/* The options of tab shown on surface show (TG_SHOW_*) that text lacks, each spelled cli_fmt % ("no-" for a
+ * default-true flag, name), or as Lua spells it when cli_fmt is NULL; each named in a diag line under what. */
+static int
+missing_options(const tg_option *tab, int n, unsigned show, const char *text, const char *cli_fmt, const char *what)
+{
+	int i, miss = 0;
+
+	for (i = 0; text != NULL && i < n; i++) {
+		char w[64];
+		bool neg = tab[i].kind == TG_OPT_BOOL && tab[i].def != NULL && strcmp(tab[i].def, "true") == 0;
+		if (!(tab[i].shows & show))
+			continue;
+		if (cli_fmt == NULL)
+			tg_option_spell(&tab[i], TG_SURFACE_LUA, w, sizeof w);
+		else
+			snprintf(w, sizeof w, cli_fmt, neg ? "no-" : "", tab[i].name);
+		if (!has_word(text, w)) {
+			diag("%s lacks %s", what, w);
+			miss++;
+		}
+	}
+	return miss;
+}
+
+/* The file SD/NAME in *doc (free it; NULL, with a failed ok line, when it cannot be read) and in it the section
+ * from the first `from` up to the next `to` (cut there); NULL when the section is missing. */
+static char *
+doc_section(const char *sd, const char *name, const char *from, const char *to, char **doc)
+{
+	char path[4200], *sec, *end;
+	size_t len;
+
+	snprintf(path, sizeof path, "%s/%s", sd, name);
+	*doc = tg_read_file(path, &len, NULL);
+	ok(*doc != NULL, "read %s", path);
+	if (*doc == NULL)
+		return NULL;
+	sec = strstr(*doc, from);
+	end = sec ? strstr(sec + 1, to) : NULL;
+	if (sec && end)
+		*end = '\0';
+	return sec;
+}
+
 static void
 test_docs(void)
 {
 	const char *bd = getenv("TAMGA_TEST_BUILDDIR"), *sd = getenv("TAMGA_TEST_SRCDIR");
 	const tg_option *tab;
-	char cmd[4200], path[4200], *help, *man, *lua, *sec, *end, *p;
-	int n, i, miss = 0, extra = 0;
-	size_t len;
+	char cmd[4200], *help, *man, *lua, *sec, *p;
+	int n, miss, extra = 0;
 
 	if (bd == NULL || sd == NULL) {
 		diag("TAMGA_TEST_BUILDDIR/SRCDIR not set: the documentation checks skip");
@@ -238,40 +281,14 @@ test_docs(void)
 	tab = tg_options(&n);
 	snprintf(cmd, sizeof cmd, "'%s/tamga' train --help", bd);
 	help = run(cmd);
-	for (i = 0; i < n; i++) {
-		char w[64];
-		bool neg = tab[i].kind == TG_OPT_BOOL && tab[i].def != NULL && strcmp(tab[i].def, "true") == 0;
-		if (!(tab[i].shows & TG_SHOW_CLI))
-			continue;
-		snprintf(w, sizeof w, "--%s%s", neg ? "no-" : "", tab[i].name);
-		if (!has_word(help, w)) {
-			diag("tamga train --help lacks %s", w);
-			miss++;
-		}
-	}
+	miss = missing_options(tab, n, TG_SHOW_CLI, help, "--%s%s", "tamga train --help");
 	ok(miss == 0 && strstr(help, "usage: tamga train"), "tamga train --help names every option of the table");
 
 	/* tamga(1): the train entry's synopsis and text */
-	snprintf(path, sizeof path, "%s/man/tamga.1", sd);
-	man = tg_read_file(path, &len, NULL);
-	ok(man != NULL, "read %s", path);
+	sec = doc_section(sd, "man/tamga.1", ".It Cm train ", "\n.It Cm ", &man);
 	if (man == NULL)
 		return;
-	sec = strstr(man, ".It Cm train ");
-	end = sec ? strstr(sec + 1, "\n.It Cm ") : NULL;
-	if (sec && end)
-		*end = '\0';
-	for (i = 0, miss = 0; sec && i < n; i++) {
-		char w[64];
-		bool neg = tab[i].kind == TG_OPT_BOOL && tab[i].def != NULL && strcmp(tab[i].def, "true") == 0;
-		if (!(tab[i].shows & TG_SHOW_CLI))
-			continue;
-		snprintf(w, sizeof w, "Fl -%s%s", neg ? "no-" : "", tab[i].name);
-		if (!has_word(sec, w)) {
-			diag("tamga(1) train lacks %s", w);
-			miss++;
-		}
-	}
+	miss = missing_options(tab, n, TG_SHOW_CLI, sec, "Fl -%s%s", "tamga(1) train");
 	ok(sec != NULL && miss == 0, "tamga(1) documents every option of tamga train");
 	/* and names no option the table does not have */
 	for (p = sec; p && (p = strstr(p, "Fl -")) != NULL; p += 4) {
@@ -292,25 +309,10 @@ test_docs(void)
 	free(man);
 
 	/* tamga-lua(3): the keys of tamga.train and of the task it is given (TASKS, TRAINING) */
-	snprintf(path, sizeof path, "%s/man/tamga-lua.3", sd);
-	lua = tg_read_file(path, &len, NULL);
-	ok(lua != NULL, "read %s", path);
+	sec = doc_section(sd, "man/tamga-lua.3", ".Sh TASKS", "\n.Sh STORE", &lua);
 	if (lua == NULL)
 		return;
-	sec = strstr(lua, ".Sh TASKS");
-	end = sec ? strstr(sec + 1, "\n.Sh STORE") : NULL;
-	if (sec && end)
-		*end = '\0';
-	for (i = 0, miss = 0; sec && i < n; i++) {
-		char w[64];
-		if (!(tab[i].shows & TG_SHOW_LUA))
-			continue;
-		tg_option_spell(&tab[i], TG_SURFACE_LUA, w, sizeof w);
-		if (!has_word(sec, w)) {
-			diag("tamga-lua(3) TASKS and TRAINING lack %s", w);
-			miss++;
-		}
-	}
+	miss = missing_options(tab, n, TG_SHOW_LUA, sec, NULL, "tamga-lua(3) TASKS and TRAINING");
 	ok(sec != NULL && miss == 0, "tamga-lua(3) documents every key of tamga.train the table has");
 	free(lua);
 	free(help);

@@ -12,6 +12,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def write_safetensors(path, header, blobs):
+    """Write a safetensors file: header (JSON bytes, padded here with spaces to a multiple of 8), then the blobs."""
+    header += b" " * ((8 - len(header) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header)))
+        f.write(header)
+        for b in blobs:
+            f.write(b)
+
+
 def save_safetensors(path, tensors, metadata=None):
     header, blobs, off = {}, [], 0
     for name in sorted(tensors):
@@ -21,13 +31,7 @@ def save_safetensors(path, tensors, metadata=None):
         off += len(b)
         blobs.append(b)
     header["__metadata__"] = dict({"format": "pt"}, **(metadata or {}))
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    write_safetensors(path, json.dumps(header, separators=(",", ":")).encode(), blobs)
 
 
 class Reference(nn.Module):

@@ -224,11 +224,7 @@ main(void)
 	}
 #endif
 	tg_threads_init();
-	snprintf(tmp, sizeof tmp, "%s/tamga-load.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmp) == NULL) {
-		perror("mkdtemp");
-		return 99;
-	}
+	tu_mkdtemp(tmp, sizeof tmp, "tamga-load");
 	nan_query_weight();
 	nonfinite_warning();
 	config_vs_weights();

@@ -16,6 +16,7 @@ except ImportError:
     sys.exit(0)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from taplib import ok, diag, done  # noqa: E402
+from parity_ref import write_safetensors  # noqa: E402
 
 
 def write_st(path, tensors, metadata=None, order=None):
@@ -28,13 +29,7 @@ def write_st(path, tensors, metadata=None, order=None):
         header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(raw)]}
         blobs.append(raw)
         off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    write_safetensors(path, json.dumps(header).encode(), blobs)
 
 
 def read_st_strict(path):

@@ -655,13 +655,7 @@ cleanup(const char *dir)
 int
 main(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof tmpdir, "%s/tamga-st-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("Bail out! cannot create a temporary folder: %s\n", strerror(errno));
-		return 1;
-	}
+	tu_mkdtemp(tmpdir, sizeof tmpdir, "tamga-st");
 	test_empty();
 	test_malformed();
 	test_conversions();

@@ -816,9 +816,7 @@ int
 main(void)
 {
 	tg_threads_init();
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/tamga-t-peft-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
-		return 1;
+	tu_mkdtemp(tmpdir, sizeof tmpdir, "tamga-t-peft");
 	make_batch();
 	test_gradcheck();
 	test_frozen_base();

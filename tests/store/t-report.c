@@ -229,13 +229,8 @@ main(void)
 	static const tg_task_chance chance[] = { { "udpos", 0.0 }, { "xnli", 1.0 / 3.0 } };
 	static const char *const two[] = { "ky", "tt" };
 	char *out;
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(root, sizeof root, "%s/t-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(root) == NULL) {
-		printf("Bail out! mkdtemp failed\n");
-		return 1;
-	}
+	tu_mkdtemp(root, sizeof root, "t-report");
 	s = tg_store_open(root, TG_STORE_CREATE, &err);
 	if (s == NULL) {
 		printf("Bail out! %s\n", err.msg);

@@ -1019,14 +1019,9 @@ test_readonly_dir(void)
 int
 main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char cmd[300];
 
-	snprintf(root, sizeof root, "%s/t-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(root) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
+	tu_mkdtemp(root, sizeof root, "t-store");
 	diag("workspace root %s", root);
 	test_empty();
 	test_basic();

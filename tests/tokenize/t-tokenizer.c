@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "../testutil.h"
 #include "tokenize/tokenizer.h"
 
 static char tmpdir[256];
@@ -413,11 +414,7 @@ main(void)
 {
 	char cmd[600];
 
-	snprintf(tmpdir, sizeof tmpdir, "%s/tamga-tok-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tu_mkdtemp(tmpdir, sizeof tmpdir, "tamga-tok");
 	test_bad_input();
 	test_wordpiece_casing();
 	test_sentencepiece();
