@@ -340,6 +340,7 @@ int         tg_script_dominant(const int64_t counts[TG_NSCRIPTS]);
  * own ("İstanbul'da," -> "İstanbul" "'" "da" ","). Writes the words, NUL-separated, into a malloc'd buffer *buf and
  * their starts into a malloc'd *words; returns the count. */
 int         tg_words_split(const char *s, char **buf, char ***words);
+char       *tg_words_join(char *const *words, int64_t n, const char *sep);   /* malloc'd; n = 0 gives "" */
 int64_t     tg_utf8_chars(const char *s);                  /* code points (invalid bytes count one each) */
 
 /* Sorted sets of 64-bit type keys (hashed strings, token ids). */
@@ -429,6 +430,8 @@ typedef struct tg_probe_opts {
 	void          *progress_ud;
 } tg_probe_opts;
 
+/* Rows of X (n x d) scaled to unit length into Y, which may be X (zero rows stay zero). */
+void tg_probe_normalise(const float *X, int64_t n, int64_t d, float *Y);
 /* The scores of one layer from pooled vectors A and B (n x d, row-major, not necessarily normalised). */
 int  tg_probe_layer_scores(const float *A, const float *B, int64_t n, int64_t d, tg_probe_layer *out, tg_error *err);
 /* Mean-pooled (mask) hidden states of every layer for sentences ids[0..n): out is (num_layers + 1) x n x d, row-major
