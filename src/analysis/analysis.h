@@ -50,6 +50,9 @@ void tg_ci_none(tg_ci *ci, double est, double level);
 /* ---- out.c ------------------------------------------------------------------------------------------------------- */
 /* The output formats (tg_out_format, tg_out_*) are util/table.h's. */
 
+/* Free the n strings of v, then v (NULL: nothing). */
+void tg_strv_free(char **v, int n);
+
 /* A labelled matrix (heat maps, source x target tables). */
 typedef struct tg_matrix {
 	char   title[192];
@@ -63,6 +66,8 @@ tg_matrix *tg_matrix_new(int rows, int cols);
 void       tg_matrix_free(tg_matrix *m);
 void       tg_matrix_list_free(tg_matrix **m, int n);
 int        tg_matrix_write(FILE *f, tg_out_format fmt, const tg_matrix *m, int decimals, tg_error *err);
+/* The matrix as a JSON object: title, row_label and col_label (with labels), rows, cols, values (NaN null). */
+struct json_t *tg_matrix_json(const tg_matrix *m, bool labels);
 
 /* ---- items.c: per-item scores ------------------------------------------------------------------------------------
  * The trainer writes one file per (run, step, split, language, metric) evaluation, so that TTC and other scores get

@@ -22,27 +22,14 @@ tg_study_free(tg_study *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->ntasks; i++)
-		free(st->tasks[i]);
-	for (i = 0; i < st->nsources; i++)
-		free(st->sources[i]);
-	for (i = 0; i < st->ntargets; i++)
-		free(st->targets[i]);
-	for (i = 0; i < st->ntrain; i++)
-		free(st->train[i]);
-	for (i = 0; st->task_sources != NULL && i < st->ntasks; i++) {
-		int j;
-
-		for (j = 0; j < st->ntask_sources[i]; j++)
-			free(st->task_sources[i][j]);
-		free(st->task_sources[i]);
-	}
+	for (i = 0; st->task_sources != NULL && i < st->ntasks; i++)
+		tg_strv_free(st->task_sources[i], st->ntask_sources[i]);
 	free(st->task_sources);
 	free(st->ntask_sources);
-	free(st->tasks);
-	free(st->sources);
-	free(st->targets);
-	free(st->train);
+	tg_strv_free(st->tasks, st->ntasks);
+	tg_strv_free(st->sources, st->nsources);
+	tg_strv_free(st->targets, st->ntargets);
+	tg_strv_free(st->train, st->ntrain);
 	free(st->seeds);
 	free(st->arm);
 	free(st);
@@ -1149,9 +1136,7 @@ probe_section(doc *d, tg_store *s, const tg_study *st, const tg_study_env *env, 
 		p = NULL;
 	} else if (rc == TG_OK)
 		doc_text(d, B_P, "No arm has a finished run with Tatoeba pairs for its targets yet.");
-	for (i = 0; i < nrow * 7; i++)
-		free(row[i]);
-	free(row);
+	tg_strv_free(row, nrow * 7);
 	free(rci);
 	tg_plot_free(p);
 	return rc;
