@@ -50,6 +50,9 @@ void tg_ci_none(tg_ci *ci, double est, double level);
 /* ---- out.c ------------------------------------------------------------------------------------------------------- */
 /* The output formats (tg_out_format, tg_out_*) are util/table.h's. */
 
+/* Free the n strings of v, then v (NULL: nothing). */
+void tg_strv_free(char **v, int n);
+
 /* A labelled matrix (heat maps, source x target tables). */
 typedef struct tg_matrix {
 	char   title[192];
@@ -63,6 +66,8 @@ tg_matrix *tg_matrix_new(int rows, int cols);
 void       tg_matrix_free(tg_matrix *m);
 void       tg_matrix_list_free(tg_matrix **m, int n);
 int        tg_matrix_write(FILE *f, tg_out_format fmt, const tg_matrix *m, int decimals, tg_error *err);
+/* The matrix as a JSON object: title, row_label and col_label (with labels), rows, cols, values (NaN null). */
+struct json_t *tg_matrix_json(const tg_matrix *m, bool labels);
 
 /* ---- items.c: per-item scores ------------------------------------------------------------------------------------
  * The trainer writes one file per (run, step, split, language, metric) evaluation, so that TTC and other scores get
@@ -340,6 +345,7 @@ int         tg_script_dominant(const int64_t counts[TG_NSCRIPTS]);
  * own ("İstanbul'da," -> "İstanbul" "'" "da" ","). Writes the words, NUL-separated, into a malloc'd buffer *buf and
  * their starts into a malloc'd *words; returns the count. */
 int         tg_words_split(const char *s, char **buf, char ***words);
+char       *tg_words_join(char *const *words, int64_t n, const char *sep);   /* malloc'd; n = 0 gives "" */
 int64_t     tg_utf8_chars(const char *s);                  /* code points (invalid bytes count one each) */
 
 /* Sorted sets of 64-bit type keys (hashed strings, token ids). */
@@ -429,6 +435,8 @@ typedef struct tg_probe_opts {
 	void          *progress_ud;
 } tg_probe_opts;
 
+/* Rows of X (n x d) scaled to unit length into Y, which may be X (zero rows stay zero). */
+void tg_probe_normalise(const float *X, int64_t n, int64_t d, float *Y);
 /* The scores of one layer from pooled vectors A and B (n x d, row-major, not necessarily normalised). */
 int  tg_probe_layer_scores(const float *A, const float *B, int64_t n, int64_t d, tg_probe_layer *out, tg_error *err);
 /* Mean-pooled (mask) hidden states of every layer for sentences ids[0..n): out is (num_layers + 1) x n x d, row-major

@@ -126,9 +126,7 @@ out:
 		free(rows[r]);
 	free(rows);
 	free(nrows);
-	for (l = 0; l < nl; l++)
-		free(langs[l]);
-	free(langs);
+	tg_strv_free(langs, nl);
 	free(is_src);
 	free(steps);
 	return p;
@@ -249,8 +247,6 @@ tg_analysis_plot_scaling(const tg_scale_point *pts, int n, const tg_scale_fit *f
 		free(x);
 		free(y);
 	}
-	for (l = 0; l < nl; l++)
-		free(langs[l]);
-	free(langs);
+	tg_strv_free(langs, nl);
 	return p;
 }

@@ -562,9 +562,7 @@ tg_compare_free(tg_compare *c)
 		free(c->cell[i].run_b);
 	}
 	free(c->cell);
-	for (i = 0; i < c->n_notes; i++)
-		free(c->notes[i]);
-	free(c->notes);
+	tg_strv_free(c->notes, c->n_notes);
 	free(c);
 }
 
@@ -629,9 +627,7 @@ tg_arm_scores_compute(tg_store *s, const tg_compare_sel *sel, const char *task, 
 		free(t);
 		i = i1;
 	}
-	for (i = 0; i < nt.n; i++)
-		free(nt.s[i]);
-	free(nt.s);
+	tg_strv_free(nt.s, nt.n);
 	free(r);
 	return a;
 }
@@ -677,12 +673,6 @@ sfmt(char *buf, size_t n, double v, bool below)
 	else
 		snprintf(buf, n, "%+.3f%s", v, below ? "*" : "");
 	return buf;
-}
-
-static json_t *
-cjnum(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
 }
 
 int
@@ -764,7 +754,6 @@ tg_compare_write(FILE *f, tg_out_format fmt, const tg_compare *c, tg_error *err)
 		break;
 	case TG_OUT_JSON: {
 		json_t *root = json_object(), *cells = json_array(), *nts = json_array();
-		char *s;
 
 		json_object_set_new(root, "a", json_string(c->label_a));
 		json_object_set_new(root, "b", json_string(c->label_b));
@@ -783,24 +772,24 @@ tg_compare_write(FILE *f, tg_out_format fmt, const tg_compare *c, tg_error *err)
 			json_object_set_new(o, "metric", json_string(x->metric));
 			json_object_set_new(o, "n_seeds", json_integer(x->n_seeds));
 			json_object_set_new(o, "n_items", json_integer(x->n_items));
-			json_object_set_new(o, "chance", cjnum(x->chance));
-			json_object_set_new(o, "score_a", cjnum(x->score_a));
-			json_object_set_new(o, "score_b", cjnum(x->score_b));
-			json_object_set_new(o, "diff", cjnum(x->diff));
-			json_object_set_new(o, "diff_ci", json_pack("[oo]", cjnum(x->ci_diff.lo), cjnum(x->ci_diff.hi)));
-			json_object_set_new(o, "diff_se", cjnum(x->ci_diff.se));
-			json_object_set_new(o, "p", cjnum(x->p));
-			json_object_set_new(o, "p_holm", cjnum(x->p_holm));
-			json_object_set_new(o, "gain_a", cjnum(x->gain_a));
-			json_object_set_new(o, "gain_b", cjnum(x->gain_b));
-			json_object_set_new(o, "dgain", cjnum(x->dgain));
-			json_object_set_new(o, "dgain_ci", json_pack("[oo]", cjnum(x->ci_dgain.lo), cjnum(x->ci_dgain.hi)));
+			json_object_set_new(o, "chance", tg_json_num(x->chance));
+			json_object_set_new(o, "score_a", tg_json_num(x->score_a));
+			json_object_set_new(o, "score_b", tg_json_num(x->score_b));
+			json_object_set_new(o, "diff", tg_json_num(x->diff));
+			json_object_set_new(o, "diff_ci", tg_json_interval(x->ci_diff.lo, x->ci_diff.hi));
+			json_object_set_new(o, "diff_se", tg_json_num(x->ci_diff.se));
+			json_object_set_new(o, "p", tg_json_num(x->p));
+			json_object_set_new(o, "p_holm", tg_json_num(x->p_holm));
+			json_object_set_new(o, "gain_a", tg_json_num(x->gain_a));
+			json_object_set_new(o, "gain_b", tg_json_num(x->gain_b));
+			json_object_set_new(o, "dgain", tg_json_num(x->dgain));
+			json_object_set_new(o, "dgain_ci", tg_json_interval(x->ci_dgain.lo, x->ci_dgain.hi));
 			json_object_set_new(o, "below_chance_a", json_boolean(x->gain_a <= 0));
 			json_object_set_new(o, "below_chance_b", json_boolean(x->gain_b <= 0));
-			json_object_set_new(o, "ttc_a", cjnum(x->ttc_a));
-			json_object_set_new(o, "ttc_b", cjnum(x->ttc_b));
-			json_object_set_new(o, "dttc", cjnum(x->dttc));
-			json_object_set_new(o, "dttc_ci", json_pack("[oo]", cjnum(x->ci_dttc.lo), cjnum(x->ci_dttc.hi)));
+			json_object_set_new(o, "ttc_a", tg_json_num(x->ttc_a));
+			json_object_set_new(o, "ttc_b", tg_json_num(x->ttc_b));
+			json_object_set_new(o, "dttc", tg_json_num(x->dttc));
+			json_object_set_new(o, "dttc_ci", tg_json_interval(x->ci_dttc.lo, x->ci_dttc.hi));
 			for (k = 0; k < x->n_seeds; k++)
 				json_array_append_new(seeds, json_pack("{sIsIsI}", "seed", (json_int_t)x->seed[k], "run_a",
 				    (json_int_t)x->run_a[k], "run_b", (json_int_t)x->run_b[k]));
@@ -811,16 +800,11 @@ tg_compare_write(FILE *f, tg_out_format fmt, const tg_compare *c, tg_error *err)
 			json_array_append_new(nts, json_string(c->notes[i]));
 		json_object_set_new(root, "cells", cells);
 		json_object_set_new(root, "notes", nts);
-		s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-		fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(root);
+		tg_json_print(f, root, 17);
 		break;
 	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "compare: unknown output format %d", (int)fmt);
 	}
-	if (ferror(f))
-		return tg_error_set(err, TG_E_IO, "compare: write error");
-	return TG_OK;
+	return tg_out_status(f, "compare", err);
 }

@@ -241,23 +241,12 @@ collect_source(collector *k, const tg_registry *r, const char *src, tg_error *er
 			if (ds->kind == TG_DS_TAGGING) {
 				char **w;
 				int32_t *t;
-				int64_t nw = tg_dataset_sentence(ds, j, &w, &t), q;
-				size_t len = 0, o = 0;
+				int64_t nw = tg_dataset_sentence(ds, j, &w, &t);
 				char *s;
 
 				if (!needs(k, la))
 					break;
-				for (q = 0; q < nw; q++)
-					len += strlen(w[q]) + 1;
-				s = tg_xmalloc(len + 1);
-				for (q = 0; q < nw; q++) {
-					size_t l = strlen(w[q]);
-					if (q)
-						s[o++] = ' ';
-					memcpy(s + o, w[q], l);
-					o += l;
-				}
-				s[o] = '\0';
+				s = tg_words_join(w, nw, " ");
 				take(k, la, s, src);
 				free(s);
 			} else {

@@ -1,9 +1,19 @@
-/* Labelled matrices (the output formats are util/table.c's). */
+/* Labelled matrices and string lists (the output formats are util/table.c's). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "analysis/analysis.h"
+
+void
+tg_strv_free(char **v, int n)
+{
+	int i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 tg_matrix *
 tg_matrix_new(int rows, int cols)
@@ -24,16 +34,10 @@ tg_matrix_new(int rows, int cols)
 void
 tg_matrix_free(tg_matrix *m)
 {
-	int i;
-
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->rows; i++)
-		free(m->row_names[i]);
-	for (i = 0; i < m->cols; i++)
-		free(m->col_names[i]);
-	free(m->row_names);
-	free(m->col_names);
+	tg_strv_free(m->row_names, m->rows);
+	tg_strv_free(m->col_names, m->cols);
 	free(m->v);
 	free(m);
 }
@@ -57,6 +61,34 @@ name_width(char *const *names, int n, int min)
 		if (names[i] != NULL && (int)strlen(names[i]) > w)
 			w = (int)strlen(names[i]);
 	return w;
+}
+
+json_t *
+tg_matrix_json(const tg_matrix *m, bool labels)
+{
+	json_t *o = json_object(), *rows = json_array(), *cols = json_array(), *vals = json_array();
+	int i, j;
+
+	json_object_set_new(o, "title", json_string(m->title));
+	if (labels) {
+		json_object_set_new(o, "row_label", json_string(m->row_label));
+		json_object_set_new(o, "col_label", json_string(m->col_label));
+	}
+	for (i = 0; i < m->rows; i++)
+		json_array_append_new(rows, json_string(m->row_names[i]));
+	for (j = 0; j < m->cols; j++)
+		json_array_append_new(cols, json_string(m->col_names[j]));
+	for (i = 0; i < m->rows; i++) {
+		json_t *r = json_array();
+
+		for (j = 0; j < m->cols; j++)
+			json_array_append_new(r, tg_json_num(m->v[i * m->cols + j]));
+		json_array_append_new(vals, r);
+	}
+	json_object_set_new(o, "rows", rows);
+	json_object_set_new(o, "cols", cols);
+	json_object_set_new(o, "values", vals);
+	return o;
 }
 
 int
@@ -116,31 +148,9 @@ tg_matrix_write(FILE *f, tg_out_format fmt, const tg_matrix *m, int decimals, tg
 			fputc('\n', f);
 		}
 		break;
-	case TG_OUT_JSON: {
-		json_t *o = json_object(), *rows = json_array(), *cols = json_array(), *vals = json_array();
-
-		json_object_set_new(o, "title", json_string(m->title));
-		json_object_set_new(o, "row_label", json_string(m->row_label));
-		json_object_set_new(o, "col_label", json_string(m->col_label));
-		for (i = 0; i < m->rows; i++)
-			json_array_append_new(rows, json_string(m->row_names[i]));
-		for (j = 0; j < m->cols; j++)
-			json_array_append_new(cols, json_string(m->col_names[j]));
-		for (i = 0; i < m->rows; i++) {
-			json_t *r = json_array();
-
-			for (j = 0; j < m->cols; j++) {
-				double v = m->v[i * m->cols + j];
-				json_array_append_new(r, tg_json_num(v));
-			}
-			json_array_append_new(vals, r);
-		}
-		json_object_set_new(o, "rows", rows);
-		json_object_set_new(o, "cols", cols);
-		json_object_set_new(o, "values", vals);
-		tg_json_print(f, o, 10);
+	case TG_OUT_JSON:
+		tg_json_print(f, tg_matrix_json(m, true), 10);
 		break;
-	}
 	default:
 		return tg_error_set(err, TG_E_ARG, "matrix: unknown output format %d", (int)fmt);
 	}

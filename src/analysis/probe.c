@@ -8,9 +8,8 @@
 #include <jansson.h>
 #include "analysis/analysis.h"
 
-/* Rows of X (n x d) scaled to unit length into Y (zero rows stay zero). */
-static void
-normalise(const float *X, int64_t n, int64_t d, float *Y)
+void
+tg_probe_normalise(const float *X, int64_t n, int64_t d, float *Y)
 {
 	int64_t i, j;
 
@@ -45,8 +44,8 @@ tg_probe_layer_scores(const float *A, const float *B, int64_t n, int64_t d, tg_p
 		return tg_error_set(err, TG_E_NOMEM, "probe: out of memory for %lld pairs of dimension %lld", (long long)n,
 		    (long long)d);
 	}
-	normalise(A, n, d, An);
-	normalise(B, n, d, Bn);
+	tg_probe_normalise(A, n, d, An);
+	tg_probe_normalise(B, n, d, Bn);
 	sa = tg_xcalloc((size_t)d, sizeof *sa);
 	sb = tg_xcalloc((size_t)d, sizeof *sb);
 	for (i = 0; i < n; i++) {

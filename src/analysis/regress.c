@@ -232,17 +232,11 @@ tg_regress_lolo(const double *X, const double *y, int n, int p, const char *cons
 void
 tg_ttc_prediction_clear(tg_ttc_prediction *p)
 {
-	int i;
-
 	if (p == NULL)
 		return;
 	tg_regress_fit_clear(&p->fit);
-	for (i = 0; i < p->n; i++) {
-		free(p->label[i]);
-		free(p->group[i]);
-	}
-	free(p->label);
-	free(p->group);
+	tg_strv_free(p->label, p->n);
+	tg_strv_free(p->group, p->n);
 	free(p->y);
 	free(p->pred);
 	memset(p, 0, sizeof *p);

@@ -22,27 +22,14 @@ tg_study_free(tg_study *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->ntasks; i++)
-		free(st->tasks[i]);
-	for (i = 0; i < st->nsources; i++)
-		free(st->sources[i]);
-	for (i = 0; i < st->ntargets; i++)
-		free(st->targets[i]);
-	for (i = 0; i < st->ntrain; i++)
-		free(st->train[i]);
-	for (i = 0; st->task_sources != NULL && i < st->ntasks; i++) {
-		int j;
-
-		for (j = 0; j < st->ntask_sources[i]; j++)
-			free(st->task_sources[i][j]);
-		free(st->task_sources[i]);
-	}
+	for (i = 0; st->task_sources != NULL && i < st->ntasks; i++)
+		tg_strv_free(st->task_sources[i], st->ntask_sources[i]);
 	free(st->task_sources);
 	free(st->ntask_sources);
-	free(st->tasks);
-	free(st->sources);
-	free(st->targets);
-	free(st->train);
+	tg_strv_free(st->tasks, st->ntasks);
+	tg_strv_free(st->sources, st->nsources);
+	tg_strv_free(st->targets, st->ntargets);
+	tg_strv_free(st->train, st->ntrain);
 	free(st->seeds);
 	free(st->arm);
 	free(st);
@@ -52,24 +39,6 @@ void
 tg_study_prefix(const tg_study *st, int arm, char *buf, size_t n)
 {
 	snprintf(buf, n, "study:%s arm=%s", st->name, st->arm[arm].name);
-}
-
-static char *
-join(char *const *v, int n, const char *sep)
-{
-	size_t len = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < n; i++)
-		len += strlen(v[i]) + strlen(sep);
-	s = tg_xcalloc(1, len);
-	for (i = 0; i < n; i++) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, v[i]);
-	}
-	return s;
 }
 
 char *const *
@@ -102,7 +71,7 @@ tg_study_sweep_argv(const tg_study *st, int arm, int task, const char *ws, const
 	ADD("--grid");
 	tg_xasprintf(&av[n++], "task=%s", st->tasks[task]);
 	ADD("--grid");
-	s = join(src, nsrc, "|");
+	s = tg_words_join(src, nsrc, "|");
 	tg_xasprintf(&av[n++], "source=%s", s);
 	free(s);
 	ADD("--grid");
@@ -133,7 +102,7 @@ tg_study_sweep_argv(const tg_study *st, int arm, int task, const char *ws, const
 	}
 	if (st->ntargets > 0) {
 		ADD("--targets");
-		av[n++] = join(st->targets, st->ntargets, ",");
+		av[n++] = tg_words_join(st->targets, st->ntargets, ",");
 	}
 	ADD("--peft");
 	ADD(a->peft);
@@ -902,22 +871,6 @@ margin_of(const float *A, const float *B, int64_t n, int64_t d, const int64_t *i
 	return par / m - (cross - par) / ((double)m * (m - 1));
 }
 
-static void
-normalize_rows(float *X, int64_t rows, int64_t d)
-{
-	int64_t i, k;
-
-	for (i = 0; i < rows; i++) {
-		double ss = 0;
-
-		for (k = 0; k < d; k++)
-			ss += (double)X[i * d + k] * X[i * d + k];
-		ss = ss > 0 ? 1 / sqrt(ss) : 0;
-		for (k = 0; k < d; k++)
-			X[i * d + k] = (float)(X[i * d + k] * ss);
-	}
-}
-
 /* Pooled states of both sides of the pairs, every layer, unit rows: (L + 1) x n x d each. */
 static int
 embed_pairs(tg_encoder *e, const tg_probe_pairs *pp, float **A, float **B, tg_error *err)
@@ -929,8 +882,8 @@ embed_pairs(tg_encoder *e, const tg_probe_pairs *pp, float **A, float **B, tg_er
 	if (tg_probe_embed(e, pp->ids_a, pp->len_a, pp->n, NULL, *A, 0, 2 * pp->n, err) != TG_OK ||
 	    tg_probe_embed(e, pp->ids_b, pp->len_b, pp->n, NULL, *B, pp->n, 2 * pp->n, err) != TG_OK)
 		return TG_ERR;
-	normalize_rows(*A, L1 * pp->n, d);
-	normalize_rows(*B, L1 * pp->n, d);
+	tg_probe_normalise(*A, L1 * pp->n, d, *A);
+	tg_probe_normalise(*B, L1 * pp->n, d, *B);
 	return TG_OK;
 }
 
@@ -1183,9 +1136,7 @@ probe_section(doc *d, tg_store *s, const tg_study *st, const tg_study_env *env, 
 		p = NULL;
 	} else if (rc == TG_OK)
 		doc_text(d, B_P, "No arm has a finished run with Tatoeba pairs for its targets yet.");
-	for (i = 0; i < nrow * 7; i++)
-		free(row[i]);
-	free(row);
+	tg_strv_free(row, nrow * 7);
 	free(rci);
 	tg_plot_free(p);
 	return rc;

@@ -158,6 +158,30 @@ tg_words_split(const char *s, char **bufp, char ***wordsp)
 	return nw;
 }
 
+char *
+tg_words_join(char *const *words, int64_t n, const char *sep)
+{
+	size_t len = 1, o = 0, ls = strlen(sep);
+	int64_t i;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(words[i]) + ls;
+	s = tg_xmalloc(len);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(words[i]);
+
+		if (i) {
+			memcpy(s + o, sep, ls);
+			o += ls;
+		}
+		memcpy(s + o, words[i], l);
+		o += l;
+	}
+	s[o] = '\0';
+	return s;
+}
+
 int64_t
 tg_utf8_chars(const char *s)
 {

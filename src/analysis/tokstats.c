@@ -37,7 +37,6 @@ lang_stats(const tg_lang_text *L, const tg_tokenizer *tok, int64_t sample_words,
 		char *buf, **words, *joined = NULL;
 		int nw = tg_words_split(s, &buf, &words), w, ntok = 0;
 		int32_t *ids = NULL, *word_of = NULL;
-		size_t len = 0;
 
 		st->n_sents++;
 		tg_script_count(s, st->letters);
@@ -46,23 +45,11 @@ lang_stats(const tg_lang_text *L, const tg_tokenizer *tok, int64_t sample_words,
 			free(words);
 			continue;
 		}
-		for (w = 0; w < nw; w++) {
+		for (w = 0; w < nw; w++)
 			st->n_chars += tg_utf8_chars(words[w]);
-			len += strlen(words[w]) + 1;
-		}
 		if (tok != NULL) {
-			size_t o = 0;
-
-			joined = tg_xmalloc(len + 1);
-			for (w = 0; w < nw; w++) {
-				size_t l = strlen(words[w]);
-				if (w)
-					joined[o++] = ' ';
-				memcpy(joined + o, words[w], l);
-				o += l;
-			}
-			joined[o] = '\0';
-			ntok = tg_tokenizer_encode(tok, joined, o, &ids, &word_of, err);
+			joined = tg_words_join(words, nw, " ");
+			ntok = tg_tokenizer_encode(tok, joined, strlen(joined), &ids, &word_of, err);
 			if (ntok < 0) {
 				free(joined);
 				free(buf);

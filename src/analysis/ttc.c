@@ -444,9 +444,7 @@ tg_ttc_table_free(tg_ttc_table *t)
 		cell_free(&t->cell[i]);
 	free(t->cell);
 	free(t->d);
-	for (i = 0; i < t->n_notes; i++)
-		free(t->notes[i]);
-	free(t->notes);
+	tg_strv_free(t->notes, t->n_notes);
 	free(t);
 }
 
@@ -986,8 +984,8 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 			    json_boolean(c->mean_a_t - c->chance_t <= 0));
 			json_object_set_new(o, "ttc", tg_json_num(c->seeds.mean));
 			json_object_set_new(o, "sd", tg_json_num(c->seeds.sd));
-			json_object_set_new(o, "seeds_ci", json_pack("[oo]", tg_json_num(c->seeds.lo), tg_json_num(c->seeds.hi)));
-			json_object_set_new(o, "items_ci", json_pack("[oo]", tg_json_num(c->items.lo), tg_json_num(c->items.hi)));
+			json_object_set_new(o, "seeds_ci", tg_json_interval(c->seeds.lo, c->seeds.hi));
+			json_object_set_new(o, "items_ci", tg_json_interval(c->items.lo, c->items.hi));
 			json_object_set_new(o, "items_se", tg_json_num(c->items.se));
 			json_object_set_new(o, "n_item_seeds", json_integer(c->n_item_seeds));
 			json_object_set_new(o, "n_items_source", json_integer(c->n_items_s));
@@ -1006,35 +1004,17 @@ tg_ttc_write(FILE *f, tg_out_format fmt, const tg_ttc_table *t, tg_error *err)
 
 			json_array_append_new(ds, json_pack("{sssssssssssssssosososososo}", "task", d->task, "method", d->method,
 			    "layers", d->layers, "target", d->target, "metric", d->metric, "source_a", d->src_a, "source_b",
-			    d->src_b, "ttc_a", tg_json_num(d->ttc_a), "ttc_b", tg_json_num(d->ttc_b), "dttc", tg_json_num(d->diff), "seeds_ci",
-			    json_pack("[oo]", tg_json_num(d->lo), tg_json_num(d->hi)), "items_ci",
-			    json_pack("[oo]", tg_json_num(d->items.lo), tg_json_num(d->items.hi)), "items_se", tg_json_num(d->items.se)));
+			    d->src_b, "ttc_a", tg_json_num(d->ttc_a), "ttc_b", tg_json_num(d->ttc_b), "dttc", tg_json_num(d->diff),
+			    "seeds_ci", tg_json_interval(d->lo, d->hi), "items_ci", tg_json_interval(d->items.lo, d->items.hi),
+			    "items_se", tg_json_num(d->items.se)));
 		}
 		mats = json_object();
 		for (by = 0; by < 2; by++) {
 			json_t *arr = json_array();
 
 			tg_ttc_matrices(t, (tg_ttc_by)by, &m, &n);
-			for (k = 0; k < n; k++) {
-				json_t *mo = json_object(), *rows = json_array(), *cols = json_array(), *vals = json_array();
-				int r, c;
-
-				json_object_set_new(mo, "title", json_string(m[k]->title));
-				for (r = 0; r < m[k]->rows; r++)
-					json_array_append_new(rows, json_string(m[k]->row_names[r]));
-				for (c = 0; c < m[k]->cols; c++)
-					json_array_append_new(cols, json_string(m[k]->col_names[c]));
-				for (r = 0; r < m[k]->rows; r++) {
-					json_t *row = json_array();
-					for (c = 0; c < m[k]->cols; c++)
-						json_array_append_new(row, tg_json_num(m[k]->v[r * m[k]->cols + c]));
-					json_array_append_new(vals, row);
-				}
-				json_object_set_new(mo, "rows", rows);
-				json_object_set_new(mo, "cols", cols);
-				json_object_set_new(mo, "values", vals);
-				json_array_append_new(arr, mo);
-			}
+			for (k = 0; k < n; k++)
+				json_array_append_new(arr, tg_matrix_json(m[k], false));
 			tg_matrix_list_free(m, n);
 			json_object_set_new(mats, by == TG_TTC_BY_SOURCE ? "by_source" : "by_method", arr);
 		}

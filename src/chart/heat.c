@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "chart.h"
+#include "util/table.h"
 
 static const char *const marks_utf8[TG_SEQ_BUCKETS] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
 static const char marks_ascii[TG_SEQ_BUCKETS + 1] = ".:-=+*#@";
@@ -15,15 +16,6 @@ text_on(int bucket)
 
 	tg_palette_cmap(TG_CMAP_VIRIDIS, (bucket + 0.5) / TG_SEQ_BUCKETS, rgb);
 	return tg_palette_luminance(rgb) > 0.25 ? TG_COLOR_BLACK : TG_COLOR_WHITE;
-}
-
-static void
-fmt_value(char *buf, size_t n, double v, int decimals)
-{
-	if (isnan(v))
-		snprintf(buf, n, "-");
-	else
-		snprintf(buf, n, "%.*f", decimals, v);
 }
 
 static void
@@ -83,7 +75,7 @@ tg_heat_render(tg_cells *cells, int rows, int cols, const char *const *row_names
 		vmax = dmax;
 
 	for (r = 0; r < rows * cols; r++) {
-		fmt_value(buf, sizeof buf, values[r], decimals);
+		tg_out_fmt(buf, sizeof buf, values[r], decimals);
 		if ((int)strlen(buf) > vlen)
 			vlen = (int)strlen(buf);
 	}
@@ -144,7 +136,7 @@ tg_heat_render(tg_cells *cells, int rows, int cols, const char *const *row_names
 			double v = values[(size_t)r * cols + c];
 			int b = tg_palette_bucket(v, vmin, vmax, TG_SEQ_BUCKETS), len;
 
-			fmt_value(buf, sizeof buf, v, decimals);
+			tg_out_fmt(buf, sizeof buf, v, decimals);
 			len = (int)strlen(buf);
 			x = nw + c * cw;
 			if (b >= 0)
@@ -165,8 +157,8 @@ tg_heat_render(tg_cells *cells, int rows, int cols, const char *const *row_names
 		char lo[32], hi[32];
 		int need, b;
 
-		fmt_value(lo, sizeof lo, vmin, decimals);
-		fmt_value(hi, sizeof hi, vmax, decimals);
+		tg_out_fmt(lo, sizeof lo, vmin, decimals);
+		tg_out_fmt(hi, sizeof hi, vmax, decimals);
 		need = (int)strlen(lo) + 1 + TG_SEQ_BUCKETS + 1 + (int)strlen(hi);
 		if (need <= cells->w) {
 			x = nw > 0 && nw + need <= cells->w ? nw : 0;
@@ -214,7 +206,7 @@ tg_bars_render(tg_cells *cells, int n, const char *const *names, const double *v
 			dmax = fmax(dmax, values[i]);
 			any = true;
 		}
-		fmt_value(buf, sizeof buf, values[i], decimals);
+		tg_out_fmt(buf, sizeof buf, values[i], decimals);
 		if ((int)strlen(buf) > vw)
 			vw = (int)strlen(buf);
 		len = names && names[i] ? (int)tg_cells_strwidth(names[i]) : 0;
@@ -270,7 +262,7 @@ tg_bars_render(tg_cells *cells, int n, const char *const *names, const double *v
 			}
 		}
 		if (vw > 0) {
-			fmt_value(buf, sizeof buf, v, decimals);
+			tg_out_fmt(buf, sizeof buf, v, decimals);
 			if (end + 1 + (int)strlen(buf) > cells->w)
 				end = cells->w - 1 - (int)strlen(buf);
 			tg_cells_puts(cells, end + 1, y, buf, cells->w, TG_COLOR_DEFAULT, 0);

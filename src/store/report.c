@@ -43,17 +43,6 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool
-has_lang(char **langs, int n, const char *lang)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(langs[i], lang) == 0)
-			return true;
-	return false;
-}
-
 /* The rows of one run at its chosen step, split and metric; their count goes to *n. */
 static int
 run_rows(tg_store *s, tg_report_run *rr, const tg_report_opts *o, tg_eval_row **keep, int *n, tg_error *err)
@@ -100,6 +89,7 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 	tg_report *r;
 	tg_eval_row **rows;
 	int *nrows, i, j, k, cap = 0;
+	bool ok = false;
 
 	if (s == NULL || (run_ids == NULL && nruns > 0) || nruns < 0) {
 		tg_error_set(err, TG_E_ARG, "report: bad arguments (store %p, %d runs)", (void *)s, nruns);
@@ -156,7 +146,7 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 	} else {
 		for (i = 0; i < nruns; i++)
 			for (j = 0; j < nrows[i]; j++) {
-				if (rows[i][j].is_source || has_lang(r->langs, r->nlangs, rows[i][j].lang))
+				if (rows[i][j].is_source || tg_str_index(r->langs, r->nlangs, rows[i][j].lang) >= 0)
 					continue;
 				if (r->nlangs == cap)
 					r->langs = tg_xrealloc(r->langs, (cap = cap ? 2 * cap : 16) * sizeof *r->langs);
@@ -210,18 +200,17 @@ tg_report_build(tg_store *s, const int64_t *run_ids, int nruns, const tg_report_
 		}
 		rr->mean_ttc = nt ? sum / nt : NAN;
 	}
-	for (i = 0; i < nruns; i++)
-		free(rows[i]);
-	free(rows);
-	free(nrows);
-	return r;
+	ok = true;
 fail:
 	for (i = 0; i < nruns; i++)
 		free(rows[i]);
 	free(rows);
 	free(nrows);
-	tg_report_free(r);
-	return NULL;
+	if (!ok) {
+		tg_report_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 void
@@ -315,24 +304,43 @@ md_ttc(FILE *f, const tg_report_run *rr, const tg_report_cell *c)
 	fputs(" |", f);
 }
 
-/* Markdown header cells: " lang |" for each language of the report, and n rule cells. */
+/* A table's header: head, a " lang |" cell for each language of the report, then rule (which ends the header row
+ * and starts the rule row) and n more rule cells. */
 static void
-md_langs(FILE *f, const tg_report *r)
+md_header(FILE *f, const tg_report *r, const char *head, const char *rule, int n, const char *cell)
 {
 	int k;
 
+	fputs(head, f);
 	for (k = 0; k < r->nlangs; k++) {
 		fputc(' ', f);
 		md_text(f, r->langs[k]);
 		fputs(" |", f);
 	}
-}
-
-static void
-md_rule(FILE *f, int n, const char *cell)
-{
+	fputs(rule, f);
 	while (n-- > 0)
 		fputs(cell, f);
+	fputc('\n', f);
+}
+
+/* The first cells of a run's row, as Markdown cells ("| 3 | name |") or CSV fields ("3,name"): its id and the first n
+ * of name, method, layers, task, source, metric. */
+static void
+run_cells(FILE *f, const tg_report_run *rr, int n, bool md)
+{
+	const char *cols[] = { rr->name, rr->method, rr->layers, rr->task, rr->source, rr->metric };
+	int c;
+
+	fprintf(f, md ? "| %lld |" : "%lld", (long long)rr->id);
+	for (c = 0; c < n; c++) {
+		fputc(md ? ' ' : ',', f);
+		if (md) {
+			md_text(f, cols[c]);
+			fputs(" |", f);
+		} else {
+			tg_out_csv_str(f, cols[c]);
+		}
+	}
 }
 
 static void
@@ -342,22 +350,12 @@ write_md(FILE *f, const tg_report *r)
 
 	fprintf(f, "Scores (%s split; checkpoint selected on source dev; 95%% CI in brackets)\n\n",
 	    tg_split_name(r->split));
-	fputs("| run | name | method | layers | task | source | metric | step | source score |", f);
-	md_langs(f, r);
-	fputs("\n|---:|---|---|---|---|---|---|---:|---|", f);
-	md_rule(f, r->nlangs, "---|");
-	fputc('\n', f);
+	md_header(f, r, "| run | name | method | layers | task | source | metric | step | source score |",
+	    "\n|---:|---|---|---|---|---|---|---:|---|", r->nlangs, "---|");
 	for (i = 0; i < r->nruns; i++) {
 		const tg_report_run *rr = &r->runs[i];
-		const char *cols[] = { rr->name, rr->method, rr->layers, rr->task, rr->source, rr->metric };
-		int c;
 
-		fprintf(f, "| %lld |", (long long)rr->id);
-		for (c = 0; c < 6; c++) {
-			fputc(' ', f);
-			md_text(f, cols[c]);
-			fputs(" |", f);
-		}
+		run_cells(f, rr, 6, true);
 		if (rr->step >= 0)
 			fprintf(f, " %lld |", (long long)rr->step);
 		else
@@ -369,18 +367,12 @@ write_md(FILE *f, const tg_report *r)
 	}
 
 	fputs("\nTTC = (A_t - c_t) / (A_s - c_s); 1 = no transfer gap; " TG_CHANCE_ABOUT ". Each cell: TTC (A_t - c_t); "
-	    "undefined when the source is at or below its chance; * = target at or below its chance\n\n"
-	    "| run | name | c_s |", f);
-	md_langs(f, r);
-	fputs(" mean |\n|---:|---|---:|", f);
-	md_rule(f, r->nlangs + 1, "---:|");
-	fputc('\n', f);
+	    "undefined when the source is at or below its chance; * = target at or below its chance\n\n", f);
+	md_header(f, r, "| run | name | c_s |", " mean |\n|---:|---|---:|", r->nlangs + 1, "---:|");
 	for (i = 0; i < r->nruns; i++) {
 		const tg_report_run *rr = &r->runs[i];
 
-		fprintf(f, "| %lld | ", (long long)rr->id);
-		md_text(f, rr->name);
-		fputs(" |", f);
+		run_cells(f, rr, 1, true);
 		md_num(f, rr->chance);
 		for (k = 0; k < r->nlangs; k++)
 			md_ttc(f, rr, &rr->cells[k]);
@@ -388,17 +380,12 @@ write_md(FILE *f, const tg_report *r)
 		fputc('\n', f);
 	}
 
-	fputs("\nChance levels c (" TG_CHANCE_NAME " of each evaluation set)\n\n| run | name | source |", f);
-	md_langs(f, r);
-	fputs("\n|---:|---|---:|", f);
-	md_rule(f, r->nlangs, "---:|");
-	fputc('\n', f);
+	fputs("\nChance levels c (" TG_CHANCE_NAME " of each evaluation set)\n\n", f);
+	md_header(f, r, "| run | name | source |", "\n|---:|---|---:|", r->nlangs, "---:|");
 	for (i = 0; i < r->nruns; i++) {
 		const tg_report_run *rr = &r->runs[i];
 
-		fprintf(f, "| %lld | ", (long long)rr->id);
-		md_text(f, rr->name);
-		fputs(" |", f);
+		run_cells(f, rr, 1, true);
 		md_num(f, rr->src.chance);
 		for (k = 0; k < r->nlangs; k++)
 			md_num(f, rr->cells[k].chance);
@@ -424,14 +411,7 @@ static void
 csv_row(FILE *f, const tg_report *r, const tg_report_run *rr, const char *lang, bool is_source,
         const tg_report_cell *c)
 {
-	const char *cols[] = { rr->name, rr->method, rr->layers, rr->task, rr->source, rr->metric };
-	int i;
-
-	fprintf(f, "%lld", (long long)rr->id);
-	for (i = 0; i < 6; i++) {
-		fputc(',', f);
-		tg_out_csv_str(f, cols[i]);
-	}
+	run_cells(f, rr, 6, false);
 	fputc(',', f);
 	if (rr->step >= 0)
 		fprintf(f, "%lld", (long long)rr->step);

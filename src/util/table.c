@@ -77,6 +77,12 @@ tg_json_num(double v)
 }
 
 json_t *
+tg_json_interval(double lo, double hi)
+{
+	return json_pack("[oo]", tg_json_num(lo), tg_json_num(hi));
+}
+
+json_t *
 tg_json_str(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();

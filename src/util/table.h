@@ -21,6 +21,8 @@ int tg_out_status(FILE *f, const char *what, tg_error *err);
 
 /* A JSON number; NaN and infinities (which JSON cannot hold) become null. */
 struct json_t *tg_json_num(double v);
+/* An interval [lo, hi] as a JSON array of two numbers (tg_json_num each). */
+struct json_t *tg_json_interval(double lo, double hi);
 /* A JSON string; NULL becomes null. */
 struct json_t *tg_json_str(const char *s);
 /* Print root (one-space indent, keys in order, `precision` significant digits) and a newline; releases root. */
