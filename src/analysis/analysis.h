@@ -51,7 +51,6 @@ void tg_ci_none(tg_ci *ci, double est, double level);
 /* The output formats (tg_out_format, tg_out_*) are util/table.h's. */
 
 /* Free the n strings of v, then v (NULL: nothing). */
-void tg_strv_free(char **v, int n);
 
 /* A labelled matrix (heat maps, source x target tables). */
 typedef struct tg_matrix {

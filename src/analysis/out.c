@@ -1,19 +1,9 @@
-/* Labelled matrices and string lists (the output formats are util/table.c's). */
+/* Labelled matrices (the output formats are util/table.c's). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "analysis/analysis.h"
-
-void
-tg_strv_free(char **v, int n)
-{
-	int i;
-
-	for (i = 0; v != NULL && i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 tg_matrix *
 tg_matrix_new(int rows, int cols)
