@@ -50,8 +50,6 @@ void tg_ci_none(tg_ci *ci, double est, double level);
 /* ---- out.c ------------------------------------------------------------------------------------------------------- */
 /* The output formats (tg_out_format, tg_out_*) are util/table.h's. */
 
-/* Free the n strings of v, then v (NULL: nothing). */
-
 /* A labelled matrix (heat maps, source x target tables). */
 typedef struct tg_matrix {
 	char   title[192];

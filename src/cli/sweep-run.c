@@ -66,15 +66,6 @@ point_look(const char *dir, const char *name, int64_t *id, char *who, size_t wn)
 	return ps;
 }
 
-static const char *
-this_host(char *buf, size_t n)
-{
-	if (gethostname(buf, n) != 0)
-		snprintf(buf, n, "?");
-	buf[n - 1] = '\0';
-	return buf;
-}
-
 /* ---- the manifest ----------------------------------------------------------------------------------------------- */
 
 typedef struct manifest {
@@ -245,7 +236,7 @@ tg_sweep_worker(const char *path, long index)
 	av = json_object_get(pt, "argv");
 	/* a Slurm task, or any worker away from the workspace's host, writes only its own shard */
 	target = ws;
-	if (strcmp(head_str(&m, "launcher"), "slurm") == 0 || strcmp(head_str(&m, "host"), this_host(host,
+	if (strcmp(head_str(&m, "launcher"), "slurm") == 0 || strcmp(head_str(&m, "host"), tg_host_name(host,
 	    sizeof host)) != 0) {
 		target = shard = tg_shard_path(ws, name);
 		if (tg_mkdirs(shard, 0777) != 0) {
@@ -718,7 +709,7 @@ tg_sweep_run_points(const tg_sweep_launch *l, const tg_sweep_point *pts, long n)
 	json_object_set_new(m.head, "format", json_string(MANIFEST_FORMAT));
 	json_object_set_new(m.head, "version", json_integer(MANIFEST_VERSION));
 	json_object_set_new(m.head, "workspace", json_string(absws));
-	json_object_set_new(m.head, "host", json_string(this_host(host, sizeof host)));
+	json_object_set_new(m.head, "host", json_string(tg_host_name(host, sizeof host)));
 	json_object_set_new(m.head, "points", json_integer(n));
 	{
 		/* what the points read from the environment, for tasks started without it (a later --resume) */

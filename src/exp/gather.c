@@ -363,12 +363,8 @@ tg_gather(const char *workspace, const tg_gather_opts *o, tg_gather_stats *stats
 			stats->gathered += got;
 		free(b.made);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	for (i = 0; i < ndone; i++)
-		free(done[i]);
-	free(done);
+	tg_strv_free(names, n);
+	tg_strv_free(done, ndone);
 	free(dir);
 	tg_store_close(ws);
 	stats->seconds = tg_now() - t0;

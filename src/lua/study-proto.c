@@ -228,9 +228,7 @@ get_train(lua_State *L, ctx *c, int t, tg_study *st)
 	while (lua_next(L, -2) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING) {
 			lua_pop(L, 3);
-			for (i = 0; i < n; i++)
-				free(keys[i]);
-			free(keys);
+			tg_strv_free(keys, n);
 			return bad(c, "train", "option names are strings");
 		}
 		keys = tg_xrealloc(keys, (size_t)(n + 1) * sizeof *keys);
@@ -398,9 +396,7 @@ tg_lua_study_load(const char *path, int (*layers)(const char *model, void *ud, t
 	}
 	ok = true;
 out:
-	for (i = 0; i < nseeds; i++)
-		free(seeds[i]);
-	free(seeds);
+	tg_strv_free(seeds, nseeds);
 	if (!ok) {
 		tg_study_free(st);
 		st = NULL;

@@ -40,12 +40,7 @@ tg_iob_init(tg_iob *s, const char *const *labels, int n_labels, tg_error *err)
 void
 tg_iob_free(tg_iob *s)
 {
-	int j;
-
-	if (s->type_name != NULL)
-		for (j = 0; j < s->n_types; j++)
-			free(s->type_name[j]);
-	free(s->type_name);
+	tg_strv_free(s->type_name, s->n_types);
 	free(s->prefix);
 	free(s->type);
 	memset(s, 0, sizeof *s);

@@ -188,9 +188,7 @@ add_tagging(ex_builder *b, const enc_ctx *c, char **words, const int32_t *tags, 
 		for (w = 0; w < nw; w++)
 			lw[w] = tg_translit_latin(b->ex->lang, words[w], strlen(words[w]), NULL);
 		n = tg_tokenizer_encode_words(c->tok, (const char *const *)lw, (int)nw, &ids, &word_of, err);
-		for (w = 0; w < nw; w++)
-			free(lw[w]);
-		free(lw);
+		tg_strv_free(lw, nw);
 	} else
 		n = tg_tokenizer_encode_words(c->tok, (const char *const *)words, (int)nw, &ids, &word_of, err);
 	if (n < 0)

@@ -592,9 +592,7 @@ draw_log(tg_tui *t)
 		first = 0;
 	for (i = 0; i < rows && first + i < n; i++)
 		tg_tui_text(t->screen, in.x + 1, in.y + i, in.w - 2, lines[first + i], 0, 0, 0);
-	for (i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
+	tg_strv_free(lines, n);
 }
 
 static void

@@ -14,11 +14,7 @@ tg_tui_edit_init(tg_tui_edit *e)
 void
 tg_tui_edit_free(tg_tui_edit *e)
 {
-	int i;
-
-	for (i = 0; i < e->nhist; i++)
-		free(e->hist[i]);
-	free(e->hist);
+	tg_strv_free(e->hist, e->nhist);
 	memset(e, 0, sizeof *e);
 }
 

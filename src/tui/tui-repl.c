@@ -610,9 +610,7 @@ complete(repl_pane *rp, tg_tui *t)
 			add_text(rp, line, strlen(line), 0);
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(c[i]);
-	free(c);
+	tg_strv_free(c, n);
 #else
 	(void)rp;
 	(void)t;

@@ -221,7 +221,6 @@ test_argv(void)
 	free(av);
 }
 
-/* The documentation against the table. */
 /* The options of tab shown on surface show (TG_SHOW_*) that text lacks, each spelled cli_fmt % ("no-" for a
  * default-true flag, name), or as Lua spells it when cli_fmt is NULL; each named in a diag line under what. */
 static int
@@ -266,6 +265,7 @@ doc_section(const char *sd, const char *name, const char *from, const char *to, 
 	return sec;
 }
 
+/* The documentation against the table. */
 static void
 test_docs(void)
 {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "exp/exp.h"
 #include "peft/peft.h"
 #include "train/train.h"
 #include "model/safetensors.h"
@@ -123,23 +124,6 @@ load_head(tg_head *h, const char *path, tg_error *err)
 	tg_st_close(f);
 	fprintf(stderr, "interop-tool: %d head tensors from %s\n", n, path);
 	return TG_OK;
-}
-
-static int
-save_head(const tg_head *h, const char *dir, tg_error *err)
-{
-	tg_st_writer *w = tg_st_writer_new();
-	char path[4200];
-	int i, rc;
-
-	for (i = 0; i < h->params->n; i++)
-		tg_st_writer_add(w, h->params->names[i], h->params->views[i]->ndim, h->params->views[i]->shape,
-		    h->params->views[i]->data);
-	tg_st_writer_meta(w, "format", "tamga-head");
-	snprintf(path, sizeof path, "%s/head.safetensors", dir);
-	rc = tg_st_writer_write(w, path, err);
-	tg_st_writer_free(w);
-	return rc;
 }
 
 static int
@@ -259,7 +243,7 @@ cmd_forward(int argc, char **argv)
 				return die("optimizer step", &err);
 		}
 		tg_graph_free(g);
-		if (tg_peft_save(peft, save, model, NULL, &err) != TG_OK || save_head(head, save, &err) != TG_OK)
+		if (tg_peft_save(peft, save, model, NULL, &err) != TG_OK || tg_head_save(head, save, &err) != TG_OK)
 			return die(save, &err);
 	}
 	if (tg_encoder_forward(enc, NULL, &tb.b, true, -1, &out, &err) != TG_OK)
