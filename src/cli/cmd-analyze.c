@@ -532,7 +532,7 @@ cmd_probe(opts *o)
 			/* one line per pair also when stderr is not a terminal: a long probe is never silent */
 			if (!pu.tty)
 				fprintf(stderr, "tamga analyze probe: %s-%s, %lld %s pairs, %d layers\n", src[i], tgt[j],
-				    (long long)n, corpus, e->cfg.num_layers + 1);
+				    (long long)n, corpus, (int)e->cfg.num_layers + 1);
 			if (tg_probe_pairs_from_text(tok, a, b, n, max_len, &pp, &err) == TG_OK) {
 				tg_probe_result *pr = &res[nres];
 
